@@ -1,0 +1,466 @@
+//! Feature reads and edits. Every edit runs in one SQLite transaction that
+//! also records who made it; reads stream row by row.
+
+use std::collections::{HashMap, HashSet};
+use std::ops::ControlFlow;
+
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::{OptionalExtension, ToSql, Transaction, params_from_iter};
+
+use super::core::quote;
+use super::error::{GpkgError, Result, SqlContext};
+use super::geom;
+use super::rtree;
+use super::store::{self, GeoPackage, LayerInfo};
+use crate::model::{Feature, FieldType, FieldValue, Schema};
+
+impl ToSql for FieldValue {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(match self {
+            FieldValue::Null => ToSqlOutput::Borrowed(ValueRef::Null),
+            FieldValue::Integer(i) => ToSqlOutput::Borrowed(ValueRef::Integer(*i)),
+            FieldValue::Real(r) => ToSqlOutput::Borrowed(ValueRef::Real(*r)),
+            FieldValue::Boolean(b) => ToSqlOutput::Borrowed(ValueRef::Integer(i64::from(*b))),
+            FieldValue::Text(s) | FieldValue::Date(s) | FieldValue::DateTime(s) => {
+                ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes()))
+            }
+            FieldValue::Blob(b) => ToSqlOutput::Borrowed(ValueRef::Blob(b)),
+        })
+    }
+}
+
+/// Converts a stored value to the field's type. SQLite lets any column hold
+/// any value, so a value whose storage class does not match the declared
+/// type keeps its own kind rather than being forced.
+pub(super) fn read_value(value: ValueRef<'_>, field_type: FieldType) -> FieldValue {
+    match value {
+        ValueRef::Null => FieldValue::Null,
+        ValueRef::Integer(i) if field_type == FieldType::Boolean => FieldValue::Boolean(i != 0),
+        ValueRef::Integer(i) if field_type == FieldType::Real => FieldValue::Real(i as f64),
+        ValueRef::Integer(i) => FieldValue::Integer(i),
+        ValueRef::Real(r) => FieldValue::Real(r),
+        ValueRef::Text(t) => {
+            let s = String::from_utf8_lossy(t).into_owned();
+            match field_type {
+                FieldType::Date => FieldValue::Date(s),
+                FieldType::DateTime => FieldValue::DateTime(s),
+                _ => FieldValue::Text(s),
+            }
+        }
+        ValueRef::Blob(b) => FieldValue::Blob(b.to_vec()),
+    }
+}
+
+/// What to read from a layer.
+#[derive(Debug, Clone, Default)]
+pub struct Query {
+    /// Only features whose envelope meets `[minx, miny, maxx, maxy]`.
+    pub bbox: Option<[f64; 4]>,
+    /// Stop after this many features.
+    pub limit: Option<u64>,
+    /// Skip decoding geometries (attribute tables, counts).
+    pub skip_geometry: bool,
+}
+
+impl Query {
+    pub fn bbox(minx: f64, miny: f64, maxx: f64, maxy: f64) -> Self {
+        Query {
+            bbox: Some([minx, miny, maxx, maxy]),
+            ..Query::default()
+        }
+    }
+}
+
+fn select_columns(schema: &Schema) -> String {
+    let mut cols = vec![format!("t.{}", quote(&schema.fid_column)), format!("t.{}", quote(&schema.geometry_column))];
+    cols.extend(schema.fields.iter().map(|f| format!("t.{}", quote(&f.name))));
+    cols.join(", ")
+}
+
+fn envelope_meets(env: [f64; 4], bbox: [f64; 4]) -> bool {
+    env[0] <= bbox[2] && env[1] >= bbox[0] && env[2] <= bbox[3] && env[3] >= bbox[1]
+}
+
+impl GeoPackage {
+    /// Streams the features of a layer to `visit`, which may stop early by
+    /// returning `ControlFlow::Break`. Returns how many were visited. A
+    /// geometry that cannot be decoded is an error naming layer and fid.
+    pub fn read_features(
+        &self,
+        layer: &str,
+        query: &Query,
+        mut visit: impl FnMut(Feature) -> ControlFlow<()>,
+    ) -> Result<u64> {
+        let info = self.layer(layer)?;
+        let schema = &info.schema;
+        let path = &self.path;
+        let (sql, args): (String, Vec<f64>) = match query.bbox {
+            Some(b) if info.has_rtree => (
+                format!(
+                    "SELECT {} FROM {} t JOIN {} r ON t.{} = r.id
+                     WHERE r.minx <= ?3 AND r.maxx >= ?1 AND r.miny <= ?4 AND r.maxy >= ?2",
+                    select_columns(schema),
+                    quote(layer),
+                    quote(&rtree::table_name(layer, &schema.geometry_column)),
+                    quote(&schema.fid_column)
+                ),
+                b.to_vec(),
+            ),
+            _ => (
+                format!("SELECT {} FROM {} t", select_columns(schema), quote(layer)),
+                vec![],
+            ),
+        };
+        let mut stmt = self.conn.prepare(&sql).ctx(path, &format!("reading layer '{layer}'"))?;
+        let mut rows = stmt
+            .query(params_from_iter(args.iter()))
+            .ctx(path, &format!("reading layer '{layer}'"))?;
+        let mut count = 0u64;
+        while let Some(row) = rows.next().ctx(path, &format!("reading layer '{layer}'"))? {
+            if query.limit.is_some_and(|l| count >= l) {
+                break;
+            }
+            let fid: i64 = row.get(0).ctx(path, &format!("reading layer '{layer}'"))?;
+            let blob = match row.get_ref(1).ctx(path, "reading a geometry")? {
+                ValueRef::Blob(b) => Some(b),
+                _ => None,
+            };
+            let bad = |source| GpkgError::BadGeometry {
+                path: path.clone(),
+                layer: layer.to_string(),
+                fid,
+                column: schema.geometry_column.clone(),
+                source,
+            };
+            if let (Some(bbox), Some(b)) = (query.bbox, blob) {
+                match geom::envelope(b).map_err(bad)? {
+                    Some(env) if envelope_meets(env, bbox) => {}
+                    _ => continue,
+                }
+            }
+            let geometry = match blob {
+                Some(b) if !query.skip_geometry => Some(geom::decode(b).map_err(bad)?.geometry),
+                _ => None,
+            };
+            let mut values = Vec::with_capacity(schema.fields.len());
+            for (i, field) in schema.fields.iter().enumerate() {
+                let v = row.get_ref(i + 2).ctx(path, "reading a value")?;
+                values.push(read_value(v, field.field_type));
+            }
+            count += 1;
+            if visit(Feature { fid: Some(fid), geometry, values }).is_break() {
+                break;
+            }
+        }
+        Ok(count)
+    }
+
+    /// Reads every feature of a layer into memory.
+    pub fn all_features(&self, layer: &str) -> Result<Vec<Feature>> {
+        let mut out = Vec::new();
+        self.read_features(layer, &Query::default(), |f| {
+            out.push(f);
+            ControlFlow::Continue(())
+        })?;
+        Ok(out)
+    }
+
+    pub fn get_feature(&self, layer: &str, fid: i64) -> Result<Option<Feature>> {
+        let info = self.layer(layer)?;
+        let schema = &info.schema;
+        let path = &self.path;
+        let sql = format!(
+            "SELECT {} FROM {} t WHERE t.{} = ?1",
+            select_columns(schema),
+            quote(layer),
+            quote(&schema.fid_column)
+        );
+        let row = self
+            .conn
+            .query_row(&sql, [fid], |row| {
+                let blob: Option<Vec<u8>> = match row.get_ref(1)? {
+                    ValueRef::Blob(b) => Some(b.to_vec()),
+                    _ => None,
+                };
+                let values = (0..schema.fields.len())
+                    .map(|i| Ok(read_value(row.get_ref(i + 2)?, schema.fields[i].field_type)))
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                Ok((blob, values))
+            })
+            .optional()
+            .ctx(path, &format!("reading feature {fid} of '{layer}'"))?;
+        let Some((blob, values)) = row else { return Ok(None) };
+        let geometry = blob
+            .map(|b| geom::decode(&b))
+            .transpose()
+            .map_err(|source| GpkgError::BadGeometry {
+                path: path.clone(),
+                layer: layer.to_string(),
+                fid,
+                column: schema.geometry_column.clone(),
+                source,
+            })?
+            .map(|g| g.geometry);
+        Ok(Some(Feature { fid: Some(fid), geometry, values }))
+    }
+
+    /// Number of features, optionally of those meeting a bbox.
+    pub fn count_features(&self, layer: &str, bbox: Option<[f64; 4]>) -> Result<u64> {
+        if bbox.is_none() {
+            return self
+                .conn
+                .query_row(&format!("SELECT count(*) FROM {}", quote(layer)), [], |r| r.get(0))
+                .ctx(&self.path, &format!("counting features of '{layer}'"));
+        }
+        let query = Query { bbox, skip_geometry: true, limit: None };
+        self.read_features(layer, &query, |_| ControlFlow::Continue(()))
+    }
+
+    /// Runs one user edit in one transaction: all of it is committed, or
+    /// (on error, crash or kill) none of it. The journal rows it causes carry
+    /// the user's name and one edit id, which the undo history groups by.
+    pub fn edit<T>(&mut self, description: &str, f: impl FnOnce(&mut Edit<'_>) -> Result<T>) -> Result<T> {
+        self.ensure_writable()?;
+        let path = self.path.clone();
+        let user = self.user.clone();
+        let journaled = self.has_tramgis_tables;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .ctx(&path, "starting an edit")?;
+        let edit_id = if journaled {
+            tx.execute(
+                "INSERT INTO tramgis_edits (user, description) VALUES (?1, ?2)",
+                [&user, description],
+            )
+            .ctx(&path, "starting an edit")?;
+            let id = tx.last_insert_rowid();
+            tx.execute("INSERT INTO tramgis_edit_context VALUES (?1, ?2)", rusqlite::params![id, user])
+                .ctx(&path, "starting an edit")?;
+            Some(id)
+        } else {
+            None
+        };
+        let mut edit = Edit {
+            tx,
+            path: &path,
+            touched: HashSet::new(),
+            layers: Vec::new(),
+            blob: Vec::with_capacity(256),
+            edit_id,
+            grown: HashMap::new(),
+        };
+        let value = f(&mut edit)?;
+        edit.finish()?;
+        Ok(value)
+    }
+
+    pub fn insert_feature(&mut self, layer: &str, feature: &Feature) -> Result<i64> {
+        self.edit("insert", |e| e.insert(layer, feature))
+    }
+
+    pub fn update_feature(&mut self, layer: &str, feature: &Feature) -> Result<()> {
+        self.edit("update", |e| e.update(layer, feature))
+    }
+
+    pub fn delete_feature(&mut self, layer: &str, fid: i64) -> Result<()> {
+        self.edit("delete", |e| e.delete(layer, fid))
+    }
+}
+
+/// An edit in progress (see [`GeoPackage::edit`]).
+pub struct Edit<'a> {
+    tx: Transaction<'a>,
+    path: &'a std::path::Path,
+    touched: HashSet<String>,
+    layers: Vec<LayerInfo>,
+    blob: Vec<u8>,
+    edit_id: Option<i64>,
+    /// Per layer, the envelope of the geometries this edit wrote.
+    grown: HashMap<String, Option<[f64; 4]>>,
+}
+
+impl Edit<'_> {
+    pub fn edit_id(&self) -> Option<i64> {
+        self.edit_id
+    }
+
+    fn layer(&mut self, name: &str) -> Result<LayerInfo> {
+        if let Some(l) = self.layers.iter().find(|l| l.name == name) {
+            return Ok(l.clone());
+        }
+        let info = store::read_layer(&self.tx, self.path, name)?;
+        self.layers.push(info.clone());
+        Ok(info)
+    }
+
+    /// Checks a feature against the layer schema and encodes its geometry.
+    fn prepare(&mut self, info: &LayerInfo, feature: &Feature) -> Result<Option<Vec<u8>>> {
+        let schema = &info.schema;
+        let bad = |detail: String| GpkgError::BadFeature {
+            path: self.path.to_path_buf(),
+            layer: info.name.clone(),
+            detail,
+        };
+        if feature.values.len() != schema.fields.len() {
+            return Err(bad(format!(
+                "feature has {} values but the layer has {} fields",
+                feature.values.len(),
+                schema.fields.len()
+            )));
+        }
+        for (value, field) in feature.values.iter().zip(&schema.fields) {
+            if value.is_null() && field.not_null {
+                return Err(bad(format!("field '{}' may not be empty", field.name)));
+            }
+        }
+        let Some(g) = &feature.geometry else { return Ok(None) };
+        let code = geom::wkb_type_code(g);
+        if !schema.geometry_type.accepts(code) {
+            return Err(bad(format!(
+                "a {} cannot be stored in column '{}' of type {}",
+                crate::model::GeometryType::ALL_CONCRETE[code as usize - 1].name(),
+                schema.geometry_column,
+                schema.geometry_type.name()
+            )));
+        }
+        self.blob.clear();
+        geom::encode(g, schema.srs_id, &mut self.blob);
+        let env = geom::envelope(&self.blob).expect("a blob we just wrote parses");
+        let grown = self.grown.entry(info.name.clone()).or_insert(None);
+        if let Some(e) = env {
+            *grown = Some(match *grown {
+                Some(g) => [g[0].min(e[0]), g[1].max(e[1]), g[2].min(e[2]), g[3].max(e[3])],
+                None => e,
+            });
+        }
+        Ok(Some(self.blob.clone()))
+    }
+
+    /// Inserts a feature; returns its fid.
+    pub fn insert(&mut self, layer: &str, feature: &Feature) -> Result<i64> {
+        let info = self.layer(layer)?;
+        let blob = self.prepare(&info, feature)?;
+        let schema = &info.schema;
+        let mut cols = vec![quote(&schema.geometry_column)];
+        cols.extend(schema.fields.iter().map(|f| quote(&f.name)));
+        let mut values: Vec<&dyn ToSql> = vec![&blob];
+        values.extend(feature.values.iter().map(|v| v as &dyn ToSql));
+        if let Some(fid) = &feature.fid {
+            cols.push(quote(&schema.fid_column));
+            values.push(fid);
+        }
+        let placeholders = (1..=cols.len()).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ");
+        let sql = format!("INSERT INTO {} ({}) VALUES ({placeholders})", quote(layer), cols.join(", "));
+        self.tx
+            .prepare_cached(&sql)
+            .and_then(|mut s| s.execute(values.as_slice()))
+            .ctx(self.path, &format!("inserting into layer '{layer}'"))?;
+        self.touched.insert(layer.to_string());
+        Ok(self.tx.last_insert_rowid())
+    }
+
+    /// Replaces the geometry and values of the feature with `feature.fid`.
+    pub fn update(&mut self, layer: &str, feature: &Feature) -> Result<()> {
+        let info = self.layer(layer)?;
+        let fid = feature.fid.ok_or_else(|| GpkgError::BadFeature {
+            path: self.path.to_path_buf(),
+            layer: layer.to_string(),
+            detail: "cannot update a feature without a fid".into(),
+        })?;
+        let blob = self.prepare(&info, feature)?;
+        let schema = &info.schema;
+        let mut sets = vec![format!("{} = ?1", quote(&schema.geometry_column))];
+        sets.extend(schema.fields.iter().enumerate().map(|(i, f)| format!("{} = ?{}", quote(&f.name), i + 2)));
+        let sql = format!(
+            "UPDATE {} SET {} WHERE {} = ?{}",
+            quote(layer),
+            sets.join(", "),
+            quote(&schema.fid_column),
+            schema.fields.len() + 2
+        );
+        let mut values: Vec<&dyn ToSql> = vec![&blob];
+        values.extend(feature.values.iter().map(|v| v as &dyn ToSql));
+        values.push(&fid);
+        let n = self
+            .tx
+            .prepare_cached(&sql)
+            .and_then(|mut s| s.execute(values.as_slice()))
+            .ctx(self.path, &format!("updating feature {fid} of '{layer}'"))?;
+        self.require_one(n, layer, fid)
+    }
+
+    /// Sets one attribute of one feature.
+    pub fn set_value(&mut self, layer: &str, fid: i64, field: &str, value: &FieldValue) -> Result<()> {
+        let info = self.layer(layer)?;
+        let Some(index) = info.schema.field_index(field) else {
+            return Err(GpkgError::NoSuchField {
+                path: self.path.to_path_buf(),
+                layer: layer.to_string(),
+                field: field.to_string(),
+            });
+        };
+        let sql = format!(
+            "UPDATE {} SET {} = ?1 WHERE {} = ?2",
+            quote(layer),
+            quote(&info.schema.fields[index].name),
+            quote(&info.schema.fid_column)
+        );
+        let n = self
+            .tx
+            .execute(&sql, rusqlite::params![value, fid])
+            .ctx(self.path, &format!("updating field '{field}' of feature {fid} in '{layer}'"))?;
+        self.require_one(n, layer, fid)
+    }
+
+    pub fn delete(&mut self, layer: &str, fid: i64) -> Result<()> {
+        let info = self.layer(layer)?;
+        let sql = format!("DELETE FROM {} WHERE {} = ?1", quote(layer), quote(&info.schema.fid_column));
+        let n = self
+            .tx
+            .prepare_cached(&sql)
+            .and_then(|mut s| s.execute([fid]))
+            .ctx(self.path, &format!("deleting feature {fid} of '{layer}'"))?;
+        self.require_one(n, layer, fid)
+    }
+
+    fn require_one(&mut self, changed: usize, layer: &str, fid: i64) -> Result<()> {
+        if changed == 0 {
+            return Err(GpkgError::NoSuchFeature {
+                path: self.path.to_path_buf(),
+                layer: layer.to_string(),
+                fid,
+            });
+        }
+        self.touched.insert(layer.to_string());
+        Ok(())
+    }
+
+    /// Stamps last_change, grows the extents to cover the new geometries
+    /// (the extent is informative, so deletes do not shrink it), clears the
+    /// edit context and commits.
+    fn finish(self) -> Result<()> {
+        for layer in &self.touched {
+            let env = self.grown.get(layer).copied().flatten();
+            let e: [Option<f64>; 4] = env.map_or([None; 4], |e| e.map(Some));
+            self.tx
+                .execute(
+                    "UPDATE gpkg_contents SET
+                       last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now'),
+                       min_x = min(coalesce(min_x, ?2), coalesce(?2, min_x)),
+                       max_x = max(coalesce(max_x, ?3), coalesce(?3, max_x)),
+                       min_y = min(coalesce(min_y, ?4), coalesce(?4, min_y)),
+                       max_y = max(coalesce(max_y, ?5), coalesce(?5, max_y))
+                     WHERE table_name = ?1",
+                    rusqlite::params![layer, e[0], e[1], e[2], e[3]],
+                )
+                .ctx(self.path, "updating gpkg_contents")?;
+        }
+        if self.edit_id.is_some() {
+            self.tx
+                .execute("DELETE FROM tramgis_edit_context", [])
+                .ctx(self.path, "finishing the edit")?;
+        }
+        self.tx.commit().ctx(self.path, "committing the edit")
+    }
+}

@@ -1,0 +1,683 @@
+//! The GeoPackage geometry blob (spec §2.1.3): a `GP` header with version,
+//! flags, SRS id and an optional envelope, followed by ISO WKB.
+//!
+//! Geometries travel through tramgis as `geo_types::Geometry<f64>`. Z and M
+//! values, which geo-types has no room for, ride alongside as flat lists in
+//! the order the coordinates appear in the WKB, so a 3D or measured geometry
+//! written by another program comes back out byte-for-byte equivalent.
+
+use geo_types::{
+    Coord, Geometry, GeometryCollection, LineString, MultiLineString, MultiPoint, MultiPolygon,
+    Point, Polygon, Rect,
+};
+
+const MAGIC: [u8; 2] = *b"GP";
+const FLAG_EMPTY: u8 = 0b0001_0000;
+const FLAG_EXTENDED: u8 = 0b0010_0000;
+const FLAG_LITTLE_ENDIAN: u8 = 0b0000_0001;
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum BlobError {
+    #[error("not a GeoPackage geometry blob (no 'GP' magic)")]
+    NoMagic,
+    #[error("GeoPackage geometry blob version {0} is not supported (only version 1)")]
+    Version(u8),
+    #[error("GeoPackage geometry blob uses the extended geometry type flag, which tramgis does not read")]
+    Extended,
+    #[error("invalid envelope contents indicator {0}")]
+    EnvelopeKind(u8),
+    #[error("geometry blob ends early at byte {0}")]
+    Truncated(usize),
+    #[error("unknown WKB geometry type {0}")]
+    WkbType(u32),
+    #[error("invalid WKB byte order marker {0}")]
+    ByteOrder(u8),
+    #[error("{0} trailing bytes after the WKB geometry")]
+    Trailing(usize),
+    #[error("WKB nesting deeper than 32 levels")]
+    TooDeep,
+    #[error("element count {0} is larger than the blob can hold")]
+    Count(u32),
+}
+
+/// Which ordinates a geometry carries beside x and y.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Dims {
+    pub z: bool,
+    pub m: bool,
+}
+
+/// Z and M values of a geometry, one per coordinate in WKB order.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ZmValues {
+    pub dims: Dims,
+    pub z: Vec<f64>,
+    pub m: Vec<f64>,
+}
+
+/// A decoded geometry blob.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GpkgGeometry {
+    pub srs_id: i32,
+    pub geometry: Geometry<f64>,
+    pub zm: ZmValues,
+}
+
+/// The parsed header of a geometry blob.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Header {
+    pub srs_id: i32,
+    pub empty: bool,
+    /// `[minx, maxx, miny, maxy]` when the blob carries an envelope.
+    pub envelope: Option<[f64; 4]>,
+    /// Length of the header in bytes: where the WKB starts.
+    pub len: usize,
+}
+
+pub fn read_header(blob: &[u8]) -> Result<Header, BlobError> {
+    if blob.len() < 8 {
+        return Err(if blob.starts_with(&MAGIC[..blob.len().min(2)]) {
+            BlobError::Truncated(blob.len())
+        } else {
+            BlobError::NoMagic
+        });
+    }
+    if blob[0..2] != MAGIC {
+        return Err(BlobError::NoMagic);
+    }
+    if blob[2] != 0 {
+        return Err(BlobError::Version(blob[2]));
+    }
+    let flags = blob[3];
+    if flags & FLAG_EXTENDED != 0 {
+        return Err(BlobError::Extended);
+    }
+    let little = flags & FLAG_LITTLE_ENDIAN != 0;
+    let kind = (flags >> 1) & 0b111;
+    let doubles = match kind {
+        0 => 0,
+        1 => 4,
+        2 | 3 => 6,
+        4 => 8,
+        k => return Err(BlobError::EnvelopeKind(k)),
+    };
+    let len = 8 + doubles * 8;
+    if blob.len() < len {
+        return Err(BlobError::Truncated(blob.len()));
+    }
+    let srs_bytes = [blob[4], blob[5], blob[6], blob[7]];
+    let srs_id = if little {
+        i32::from_le_bytes(srs_bytes)
+    } else {
+        i32::from_be_bytes(srs_bytes)
+    };
+    let envelope = (doubles > 0).then(|| {
+        let mut env = [0.0; 4];
+        for (i, v) in env.iter_mut().enumerate() {
+            let b: [u8; 8] = blob[8 + i * 8..16 + i * 8].try_into().unwrap();
+            *v = if little {
+                f64::from_le_bytes(b)
+            } else {
+                f64::from_be_bytes(b)
+            };
+        }
+        env
+    });
+    Ok(Header {
+        srs_id,
+        empty: flags & FLAG_EMPTY != 0,
+        envelope,
+        len,
+    })
+}
+
+/// The 2D bounding box of a blob: from its header when it has one, otherwise
+/// by scanning the WKB without building a geometry. None for empty geometries.
+pub fn envelope(blob: &[u8]) -> Result<Option<[f64; 4]>, BlobError> {
+    let header = read_header(blob)?;
+    if header.empty {
+        return Ok(None);
+    }
+    if let Some(env) = header.envelope
+        && env.iter().all(|v| !v.is_nan())
+    {
+        return Ok(Some(env));
+    }
+    let mut bounds = Bounds::default();
+    let mut reader = WkbReader::new(&blob[header.len..]);
+    reader.scan_bounds(&mut bounds, 0)?;
+    Ok(bounds.xy())
+}
+
+pub fn decode(blob: &[u8]) -> Result<GpkgGeometry, BlobError> {
+    let header = read_header(blob)?;
+    let mut reader = WkbReader::new(&blob[header.len..]);
+    let mut zm = ZmValues::default();
+    let geometry = reader.geometry(&mut zm, 0)?;
+    if reader.pos != reader.buf.len() {
+        return Err(BlobError::Trailing(reader.buf.len().saturating_sub(reader.pos)));
+    }
+    Ok(GpkgGeometry {
+        srs_id: header.srs_id,
+        geometry,
+        zm,
+    })
+}
+
+/// Encodes a 2D geometry as a little-endian blob with an XY envelope
+/// (points and empty geometries get none, as the spec recommends).
+pub fn encode(geometry: &Geometry<f64>, srs_id: i32, out: &mut Vec<u8>) {
+    encode_zm(geometry, srs_id, &ZmValues::default(), out);
+}
+
+/// Encodes a geometry with its Z/M values. `zm.z`/`zm.m` must hold one value
+/// per coordinate when `zm.dims` says the ordinate is present.
+pub fn encode_zm(geometry: &Geometry<f64>, srs_id: i32, zm: &ZmValues, out: &mut Vec<u8>) {
+    encode_with_order(geometry, srs_id, zm, ByteOrder::Little, out);
+}
+
+/// Byte order of a written blob. Readers must accept both; we write
+/// little-endian, the native order of every machine tramgis runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ByteOrder {
+    Little,
+    Big,
+}
+
+pub fn encode_with_order(
+    geometry: &Geometry<f64>,
+    srs_id: i32,
+    zm: &ZmValues,
+    order: ByteOrder,
+    out: &mut Vec<u8>,
+) {
+    let little = order == ByteOrder::Little;
+    let empty = is_empty(geometry);
+    let mut bounds = Bounds::default();
+    let with_envelope = !empty && !matches!(geometry, Geometry::Point(_));
+    if with_envelope {
+        let mut index = 0;
+        visit_coords(geometry, &mut |c| {
+            bounds.add(
+                c.x,
+                c.y,
+                zm.dims.z.then(|| zm.z[index]),
+                zm.dims.m.then(|| zm.m[index]),
+            );
+            index += 1;
+        });
+    }
+    let kind: u8 = match (with_envelope, zm.dims.z, zm.dims.m) {
+        (false, _, _) => 0,
+        (true, false, false) => 1,
+        (true, true, false) => 2,
+        (true, false, true) => 3,
+        (true, true, true) => 4,
+    };
+    let mut flags = (kind << 1) | if little { FLAG_LITTLE_ENDIAN } else { 0 };
+    if empty {
+        flags |= FLAG_EMPTY;
+    }
+    out.extend_from_slice(&MAGIC);
+    out.push(0);
+    out.push(flags);
+    let mut writer = WkbWriter {
+        out,
+        zm,
+        index: 0,
+        little,
+    };
+    writer.put_u32(srs_id as u32);
+    if with_envelope {
+        let mut env = vec![bounds.min[0], bounds.max[0], bounds.min[1], bounds.max[1]];
+        if zm.dims.z {
+            env.extend([bounds.min[2], bounds.max[2]]);
+        }
+        if zm.dims.m {
+            env.extend([bounds.min[3], bounds.max[3]]);
+        }
+        for v in env {
+            writer.put_f64(v);
+        }
+    }
+    writer.geometry(geometry);
+}
+
+pub fn encode_to_vec(geometry: &Geometry<f64>, srs_id: i32) -> Vec<u8> {
+    let mut out = Vec::with_capacity(64);
+    encode(geometry, srs_id, &mut out);
+    out
+}
+
+/// The ISO WKB type code (1..7) of a geometry.
+pub fn wkb_type_code(geometry: &Geometry<f64>) -> u32 {
+    match geometry {
+        Geometry::Point(_) => 1,
+        Geometry::LineString(_) | Geometry::Line(_) => 2,
+        Geometry::Polygon(_) | Geometry::Rect(_) | Geometry::Triangle(_) => 3,
+        Geometry::MultiPoint(_) => 4,
+        Geometry::MultiLineString(_) => 5,
+        Geometry::MultiPolygon(_) => 6,
+        Geometry::GeometryCollection(_) => 7,
+    }
+}
+
+/// Whether a geometry has no coordinates. An empty point is stored in WKB
+/// as NaN coordinates and comes back as `Point(NaN, NaN)`.
+pub fn is_empty(geometry: &Geometry<f64>) -> bool {
+    match geometry {
+        Geometry::Point(p) => p.x().is_nan() && p.y().is_nan(),
+        Geometry::LineString(l) => l.0.is_empty(),
+        Geometry::Polygon(p) => p.exterior().0.is_empty(),
+        Geometry::MultiPoint(m) => m.0.iter().all(|p| p.x().is_nan() && p.y().is_nan()),
+        Geometry::MultiLineString(m) => m.0.iter().all(|l| l.0.is_empty()),
+        Geometry::MultiPolygon(m) => m.0.iter().all(|p| p.exterior().0.is_empty()),
+        Geometry::GeometryCollection(c) => c.0.iter().all(is_empty),
+        Geometry::Line(_) | Geometry::Rect(_) | Geometry::Triangle(_) => false,
+    }
+}
+
+/// Calls `f` on every coordinate in WKB order (exterior ring before holes).
+pub fn visit_coords(geometry: &Geometry<f64>, f: &mut impl FnMut(Coord<f64>)) {
+    match geometry {
+        Geometry::Point(p) => f(p.0),
+        Geometry::LineString(l) => l.0.iter().copied().for_each(f),
+        Geometry::Polygon(p) => polygon_rings(p).for_each(|r| r.0.iter().copied().for_each(&mut *f)),
+        Geometry::MultiPoint(m) => m.0.iter().for_each(|p| f(p.0)),
+        Geometry::MultiLineString(m) => m.0.iter().for_each(|l| l.0.iter().copied().for_each(&mut *f)),
+        Geometry::MultiPolygon(m) => m.0.iter().for_each(|p| {
+            polygon_rings(p).for_each(|r| r.0.iter().copied().for_each(&mut *f))
+        }),
+        Geometry::GeometryCollection(c) => c.0.iter().for_each(|g| visit_coords(g, f)),
+        Geometry::Line(_) | Geometry::Rect(_) | Geometry::Triangle(_) => {
+            visit_coords(&normalise(geometry), f)
+        }
+    }
+}
+
+fn polygon_rings(p: &Polygon<f64>) -> impl Iterator<Item = &LineString<f64>> {
+    std::iter::once(p.exterior())
+        .filter(|r| !r.0.is_empty())
+        .chain(p.interiors())
+}
+
+/// Lines, rectangles and triangles have no WKB type of their own.
+fn normalise(geometry: &Geometry<f64>) -> Geometry<f64> {
+    match geometry {
+        Geometry::Line(l) => Geometry::LineString(LineString::from(vec![l.start, l.end])),
+        Geometry::Rect(r) => Geometry::Polygon(r.to_polygon()),
+        Geometry::Triangle(t) => Geometry::Polygon(t.to_polygon()),
+        other => other.clone(),
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Bounds {
+    min: [f64; 4],
+    max: [f64; 4],
+}
+
+impl Default for Bounds {
+    fn default() -> Self {
+        Bounds {
+            min: [f64::INFINITY; 4],
+            max: [f64::NEG_INFINITY; 4],
+        }
+    }
+}
+
+impl Bounds {
+    fn add(&mut self, x: f64, y: f64, z: Option<f64>, m: Option<f64>) {
+        let values = [Some(x), Some(y), z, m];
+        for (i, v) in values.into_iter().enumerate() {
+            if let Some(v) = v.filter(|v| !v.is_nan()) {
+                self.min[i] = self.min[i].min(v);
+                self.max[i] = self.max[i].max(v);
+            }
+        }
+    }
+
+    fn xy(&self) -> Option<[f64; 4]> {
+        (self.min[0] <= self.max[0]).then_some([self.min[0], self.max[0], self.min[1], self.max[1]])
+    }
+}
+
+struct WkbWriter<'a> {
+    out: &'a mut Vec<u8>,
+    zm: &'a ZmValues,
+    index: usize,
+    little: bool,
+}
+
+impl WkbWriter<'_> {
+    fn put_u32(&mut self, v: u32) {
+        let bytes = if self.little { v.to_le_bytes() } else { v.to_be_bytes() };
+        self.out.extend_from_slice(&bytes);
+    }
+
+    fn put_f64(&mut self, v: f64) {
+        let bytes = if self.little { v.to_le_bytes() } else { v.to_be_bytes() };
+        self.out.extend_from_slice(&bytes);
+    }
+
+    fn type_header(&mut self, base: u32) {
+        let code = base
+            + match (self.zm.dims.z, self.zm.dims.m) {
+                (false, false) => 0,
+                (true, false) => 1000,
+                (false, true) => 2000,
+                (true, true) => 3000,
+            };
+        self.out.push(u8::from(self.little));
+        self.put_u32(code);
+    }
+
+    fn count(&mut self, n: usize) {
+        self.put_u32(n as u32);
+    }
+
+    fn coord(&mut self, c: Coord<f64>) {
+        self.put_f64(c.x);
+        self.put_f64(c.y);
+        if self.zm.dims.z {
+            self.put_f64(self.zm.z[self.index]);
+        }
+        if self.zm.dims.m {
+            self.put_f64(self.zm.m[self.index]);
+        }
+        self.index += 1;
+    }
+
+    fn ring(&mut self, ring: &LineString<f64>) {
+        self.count(ring.0.len());
+        for c in &ring.0 {
+            self.coord(*c);
+        }
+    }
+
+    fn point(&mut self, p: &Point<f64>) {
+        self.type_header(1);
+        self.coord(p.0);
+    }
+
+    fn line_string(&mut self, l: &LineString<f64>) {
+        self.type_header(2);
+        self.ring(l);
+    }
+
+    fn polygon(&mut self, p: &Polygon<f64>) {
+        self.type_header(3);
+        if p.exterior().0.is_empty() {
+            self.count(0);
+            return;
+        }
+        self.count(1 + p.interiors().len());
+        self.ring(p.exterior());
+        for hole in p.interiors() {
+            self.ring(hole);
+        }
+    }
+
+    fn geometry(&mut self, geometry: &Geometry<f64>) {
+        match geometry {
+            Geometry::Point(p) => self.point(p),
+            Geometry::LineString(l) => self.line_string(l),
+            Geometry::Polygon(p) => self.polygon(p),
+            Geometry::MultiPoint(m) => {
+                self.type_header(4);
+                self.count(m.0.len());
+                m.0.iter().for_each(|p| self.point(p));
+            }
+            Geometry::MultiLineString(m) => {
+                self.type_header(5);
+                self.count(m.0.len());
+                m.0.iter().for_each(|l| self.line_string(l));
+            }
+            Geometry::MultiPolygon(m) => {
+                self.type_header(6);
+                self.count(m.0.len());
+                m.0.iter().for_each(|p| self.polygon(p));
+            }
+            Geometry::GeometryCollection(c) => {
+                self.type_header(7);
+                self.count(c.0.len());
+                c.0.iter().for_each(|g| self.geometry(g));
+            }
+            Geometry::Line(_) | Geometry::Rect(_) | Geometry::Triangle(_) => {
+                self.geometry(&normalise(geometry))
+            }
+        }
+    }
+}
+
+struct WkbReader<'a> {
+    buf: &'a [u8],
+    pos: usize,
+    little: bool,
+}
+
+const MAX_DEPTH: usize = 32;
+
+impl<'a> WkbReader<'a> {
+    fn new(buf: &'a [u8]) -> Self {
+        WkbReader {
+            buf,
+            pos: 0,
+            little: true,
+        }
+    }
+
+    fn take<const N: usize>(&mut self) -> Result<[u8; N], BlobError> {
+        let end = self.pos + N;
+        let bytes = self
+            .buf
+            .get(self.pos..end)
+            .ok_or(BlobError::Truncated(self.buf.len()))?;
+        self.pos = end;
+        Ok(bytes.try_into().unwrap())
+    }
+
+    fn u32(&mut self) -> Result<u32, BlobError> {
+        let b = self.take::<4>()?;
+        Ok(if self.little {
+            u32::from_le_bytes(b)
+        } else {
+            u32::from_be_bytes(b)
+        })
+    }
+
+    fn f64(&mut self) -> Result<f64, BlobError> {
+        let b = self.take::<8>()?;
+        Ok(if self.little {
+            f64::from_le_bytes(b)
+        } else {
+            f64::from_be_bytes(b)
+        })
+    }
+
+    /// Reads a byte order marker and a type code; returns the base type and
+    /// the dimensions. Reads ISO codes (1001, 2001, 3001) and, for files from
+    /// older writers, the EWKB high-bit flags.
+    fn type_header(&mut self) -> Result<(u32, Dims), BlobError> {
+        let [order] = self.take::<1>()?;
+        self.little = match order {
+            0 => false,
+            1 => true,
+            other => return Err(BlobError::ByteOrder(other)),
+        };
+        let raw = self.u32()?;
+        let mut dims = Dims {
+            z: raw & 0x8000_0000 != 0,
+            m: raw & 0x4000_0000 != 0,
+        };
+        if raw & 0x2000_0000 != 0 {
+            self.u32()?; // EWKB embedded SRID: the blob header's SRS id rules.
+        }
+        let code = raw & 0x0FFF_FFFF;
+        let (base, thousands) = (code % 1000, code / 1000);
+        match thousands {
+            0 => {}
+            1 => dims.z = true,
+            2 => dims.m = true,
+            3 => {
+                dims.z = true;
+                dims.m = true;
+            }
+            _ => return Err(BlobError::WkbType(raw)),
+        }
+        if !(1..=7).contains(&base) {
+            return Err(BlobError::WkbType(raw));
+        }
+        Ok((base, dims))
+    }
+
+    /// Reads an element count and checks it against the bytes left, so a
+    /// corrupt count cannot make us allocate gigabytes.
+    fn count(&mut self, min_element_size: usize) -> Result<usize, BlobError> {
+        let n = self.u32()?;
+        if (n as usize).saturating_mul(min_element_size) > self.buf.len().saturating_sub(self.pos) {
+            return Err(BlobError::Count(n));
+        }
+        Ok(n as usize)
+    }
+
+    fn coord(&mut self, dims: Dims, zm: &mut ZmValues) -> Result<Coord<f64>, BlobError> {
+        let x = self.f64()?;
+        let y = self.f64()?;
+        if dims.z {
+            let z = self.f64()?;
+            zm.dims.z = true;
+            zm.z.push(z);
+        }
+        if dims.m {
+            let m = self.f64()?;
+            zm.dims.m = true;
+            zm.m.push(m);
+        }
+        Ok(Coord { x, y })
+    }
+
+    fn coord_size(dims: Dims) -> usize {
+        8 * (2 + usize::from(dims.z) + usize::from(dims.m))
+    }
+
+    fn ring(&mut self, dims: Dims, zm: &mut ZmValues) -> Result<LineString<f64>, BlobError> {
+        let n = self.count(Self::coord_size(dims))?;
+        let mut coords = Vec::with_capacity(n);
+        for _ in 0..n {
+            coords.push(self.coord(dims, zm)?);
+        }
+        Ok(LineString(coords))
+    }
+
+    fn polygon_body(&mut self, dims: Dims, zm: &mut ZmValues) -> Result<Polygon<f64>, BlobError> {
+        let rings = self.count(4)?;
+        if rings == 0 {
+            return Ok(Polygon::new(LineString(vec![]), vec![]));
+        }
+        let exterior = self.ring(dims, zm)?;
+        let mut holes = Vec::with_capacity(rings - 1);
+        for _ in 1..rings {
+            holes.push(self.ring(dims, zm)?);
+        }
+        Ok(Polygon::new(exterior, holes))
+    }
+
+    fn expect(&mut self, base: u32) -> Result<Dims, BlobError> {
+        let (found, dims) = self.type_header()?;
+        if found != base {
+            return Err(BlobError::WkbType(found));
+        }
+        Ok(dims)
+    }
+
+    fn geometry(&mut self, zm: &mut ZmValues, depth: usize) -> Result<Geometry<f64>, BlobError> {
+        if depth > MAX_DEPTH {
+            return Err(BlobError::TooDeep);
+        }
+        let (base, dims) = self.type_header()?;
+        Ok(match base {
+            1 => Geometry::Point(Point(self.coord(dims, zm)?)),
+            2 => Geometry::LineString(self.ring(dims, zm)?),
+            3 => Geometry::Polygon(self.polygon_body(dims, zm)?),
+            4 => {
+                let n = self.count(5)?;
+                let mut points = Vec::with_capacity(n);
+                for _ in 0..n {
+                    let d = self.expect(1)?;
+                    points.push(Point(self.coord(d, zm)?));
+                }
+                Geometry::MultiPoint(MultiPoint(points))
+            }
+            5 => {
+                let n = self.count(9)?;
+                let mut lines = Vec::with_capacity(n);
+                for _ in 0..n {
+                    let d = self.expect(2)?;
+                    lines.push(self.ring(d, zm)?);
+                }
+                Geometry::MultiLineString(MultiLineString(lines))
+            }
+            6 => {
+                let n = self.count(9)?;
+                let mut polygons = Vec::with_capacity(n);
+                for _ in 0..n {
+                    let d = self.expect(3)?;
+                    polygons.push(self.polygon_body(d, zm)?);
+                }
+                Geometry::MultiPolygon(MultiPolygon(polygons))
+            }
+            _ => {
+                let n = self.count(5)?;
+                let mut members = Vec::with_capacity(n);
+                for _ in 0..n {
+                    members.push(self.geometry(zm, depth + 1)?);
+                }
+                Geometry::GeometryCollection(GeometryCollection(members))
+            }
+        })
+    }
+
+    /// Like `geometry` but only accumulates the bounds: no allocation.
+    fn scan_bounds(&mut self, bounds: &mut Bounds, depth: usize) -> Result<(), BlobError> {
+        if depth > MAX_DEPTH {
+            return Err(BlobError::TooDeep);
+        }
+        let (base, dims) = self.type_header()?;
+        let mut coords = |r: &mut Self, n: usize, dims: Dims| -> Result<(), BlobError> {
+            for _ in 0..n {
+                let x = r.f64()?;
+                let y = r.f64()?;
+                r.pos += 8 * (usize::from(dims.z) + usize::from(dims.m));
+                bounds.add(x, y, None, None);
+            }
+            Ok(())
+        };
+        match base {
+            1 => coords(self, 1, dims)?,
+            2 => {
+                let n = self.count(Self::coord_size(dims))?;
+                coords(self, n, dims)?
+            }
+            3 => {
+                let rings = self.count(4)?;
+                for _ in 0..rings {
+                    let n = self.count(Self::coord_size(dims))?;
+                    coords(self, n, dims)?;
+                }
+            }
+            _ => {
+                let n = self.count(5)?;
+                for _ in 0..n {
+                    self.scan_bounds(bounds, depth + 1)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Converts a `[minx, maxx, miny, maxy]` envelope to a rectangle.
+pub fn envelope_rect(env: [f64; 4]) -> Rect<f64> {
+    Rect::new(Coord { x: env[0], y: env[2] }, Coord { x: env[1], y: env[3] })
+}

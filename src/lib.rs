@@ -1,0 +1,9 @@
+//! tramgis: a desktop GIS and planning workstation for Vietnamese provinces.
+//!
+//! The library holds everything below the user interface (see DESIGN.md):
+//! the GeoPackage workspace store, CRS handling, the sample workspace
+//! generator. The `tramgis` binary adds the CLI and the window.
+
+pub mod crs;
+pub mod gpkg;
+pub mod model;

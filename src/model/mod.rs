@@ -1,0 +1,8 @@
+//! The data model shared by every module: features, their attribute values
+//! and the schema of a layer. Nothing here knows about files or windows.
+
+mod feature;
+mod schema;
+
+pub use feature::{Feature, FieldValue};
+pub use schema::{Field, FieldType, GeometryType, LayerTheme, Schema};
