@@ -4,6 +4,8 @@
 //! the GeoPackage workspace store, CRS handling, the sample workspace
 //! generator. The `tramgis` binary adds the CLI and the window.
 
+pub mod cli;
 pub mod crs;
 pub mod gpkg;
 pub mod model;
+pub mod sample;

@@ -149,6 +149,13 @@ pub fn envelope(blob: &[u8]) -> Result<Option<[f64; 4]>, BlobError> {
     Ok(bounds.xy())
 }
 
+/// The 2D bounds `[minx, maxx, miny, maxy]` of a geometry; None if empty.
+pub fn bounds(geometry: &Geometry<f64>) -> Option<[f64; 4]> {
+    let mut b = Bounds::default();
+    visit_coords(geometry, &mut |c| b.add(c.x, c.y, None, None));
+    b.xy()
+}
+
 pub fn decode(blob: &[u8]) -> Result<GpkgGeometry, BlobError> {
     let header = read_header(blob)?;
     let mut reader = WkbReader::new(&blob[header.len..]);
@@ -680,4 +687,142 @@ impl<'a> WkbReader<'a> {
 /// Converts a `[minx, maxx, miny, maxy]` envelope to a rectangle.
 pub fn envelope_rect(env: [f64; 4]) -> Rect<f64> {
     Rect::new(Coord { x: env[0], y: env[2] }, Coord { x: env[1], y: env[3] })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo_types::{coord, line_string, point, polygon};
+
+    fn samples() -> Vec<Geometry<f64>> {
+        let poly = polygon!(
+            exterior: [(x: 0., y: 0.), (x: 10., y: 0.), (x: 10., y: 10.), (x: 0., y: 10.), (x: 0., y: 0.)],
+            interiors: [[(x: 2., y: 2.), (x: 4., y: 2.), (x: 4., y: 4.), (x: 2., y: 2.)]],
+        );
+        let line = line_string![(x: 1.5, y: -2.25), (x: 3e6, y: 2.3e6), (x: -7.0, y: 0.125)];
+        vec![
+            Geometry::Point(point!(x: 416_802.265, y: 2_356_377.9)),
+            Geometry::LineString(line.clone()),
+            Geometry::Polygon(poly.clone()),
+            Geometry::MultiPoint(MultiPoint(vec![point!(x: 1., y: 2.), point!(x: 3., y: 4.)])),
+            Geometry::MultiLineString(MultiLineString(vec![line.clone(), line.clone()])),
+            Geometry::MultiPolygon(MultiPolygon(vec![poly.clone(), poly.clone()])),
+            Geometry::GeometryCollection(GeometryCollection(vec![
+                Geometry::Point(point!(x: 5., y: 6.)),
+                Geometry::Polygon(poly),
+                Geometry::GeometryCollection(GeometryCollection(vec![Geometry::LineString(line)])),
+            ])),
+        ]
+    }
+
+    fn empties() -> Vec<Geometry<f64>> {
+        vec![
+            Geometry::Point(Point::new(f64::NAN, f64::NAN)),
+            Geometry::LineString(LineString(vec![])),
+            Geometry::Polygon(Polygon::new(LineString(vec![]), vec![])),
+            Geometry::MultiPoint(MultiPoint(vec![])),
+            Geometry::MultiLineString(MultiLineString(vec![])),
+            Geometry::MultiPolygon(MultiPolygon(vec![])),
+            Geometry::GeometryCollection(GeometryCollection(vec![])),
+        ]
+    }
+
+    fn coord_count(g: &Geometry<f64>) -> usize {
+        let mut n = 0;
+        visit_coords(g, &mut |_| n += 1);
+        n
+    }
+
+    /// Equality that treats NaN == NaN (empty points).
+    fn same(a: &Geometry<f64>, b: &Geometry<f64>) -> bool {
+        let (mut ca, mut cb) = (vec![], vec![]);
+        visit_coords(a, &mut |c| ca.push((c.x.to_bits(), c.y.to_bits())));
+        visit_coords(b, &mut |c| cb.push((c.x.to_bits(), c.y.to_bits())));
+        ca == cb && wkb_type_code(a) == wkb_type_code(b) && (is_empty(a) || format!("{a:?}") == format!("{b:?}"))
+    }
+
+    #[test]
+    fn every_type_round_trips_in_both_byte_orders_with_all_dimensions() {
+        for g in samples().into_iter().chain(empties()) {
+            let n = coord_count(&g);
+            for dims in [
+                Dims { z: false, m: false },
+                Dims { z: true, m: false },
+                Dims { z: false, m: true },
+                Dims { z: true, m: true },
+            ] {
+                let zm = ZmValues {
+                    dims,
+                    z: if dims.z { (0..n).map(|i| i as f64 * 1.5 - 3.0).collect() } else { vec![] },
+                    m: if dims.m { (0..n).map(|i| 100.0 + i as f64).collect() } else { vec![] },
+                };
+                for order in [ByteOrder::Little, ByteOrder::Big] {
+                    let mut blob = Vec::new();
+                    encode_with_order(&g, 9214, &zm, order, &mut blob);
+                    let back = decode(&blob).unwrap_or_else(|e| panic!("{g:?} {dims:?} {order:?}: {e}"));
+                    assert_eq!(back.srs_id, 9214);
+                    assert!(same(&back.geometry, &g), "{g:?} {dims:?} {order:?} -> {:?}", back.geometry);
+                    assert_eq!(back.zm.z, zm.z, "{g:?} {dims:?}");
+                    assert_eq!(back.zm.m, zm.m, "{g:?} {dims:?}");
+                    let header = read_header(&blob).unwrap();
+                    assert_eq!(header.empty, is_empty(&g), "{g:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn header_envelope_covers_the_geometry() {
+        let g = &samples()[1];
+        let blob = encode_to_vec(g, 4326);
+        let header = read_header(&blob).unwrap();
+        assert_eq!(header.envelope, Some([-7.0, 3e6, -2.25, 2.3e6]));
+        assert_eq!(envelope(&blob).unwrap(), header.envelope);
+        // Points carry no envelope; the bounds come from the WKB.
+        let p = encode_to_vec(&samples()[0], 4326);
+        assert_eq!(read_header(&p).unwrap().envelope, None);
+        assert_eq!(envelope(&p).unwrap(), Some([416_802.265, 416_802.265, 2_356_377.9, 2_356_377.9]));
+        assert_eq!(envelope(&encode_to_vec(&empties()[2], 0)).unwrap(), None);
+    }
+
+    /// A blob as GDAL writes it for a 3D point: big-endian WKB inside a
+    /// little-endian header, EWKB-style Z flag.
+    #[test]
+    fn reads_mixed_orders_and_ewkb_flags() {
+        let mut blob = vec![b'G', b'P', 0, 0b0000_0001];
+        blob.extend(4326i32.to_le_bytes());
+        blob.push(0); // big-endian WKB
+        blob.extend((0x8000_0001u32).to_be_bytes());
+        for v in [106.2f64, 21.3, 15.0] {
+            blob.extend(v.to_be_bytes());
+        }
+        let g = decode(&blob).unwrap();
+        assert_eq!(g.geometry, Geometry::Point(point!(x: 106.2, y: 21.3)));
+        assert_eq!(g.zm.z, vec![15.0]);
+    }
+
+    #[test]
+    fn damaged_blobs_are_errors_not_panics() {
+        let good = encode_to_vec(&samples()[5], 9214);
+        for cut in 0..good.len() {
+            assert!(decode(&good[..cut]).is_err(), "cut at {cut}");
+        }
+        let mut bad_magic = good.clone();
+        bad_magic[0] = b'X';
+        assert_eq!(decode(&bad_magic), Err(BlobError::NoMagic));
+        let mut huge_count = encode_to_vec(&samples()[1], 9214);
+        let wkb_start = read_header(&huge_count).unwrap().len;
+        huge_count[wkb_start + 5..wkb_start + 9].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert_eq!(decode(&huge_count), Err(BlobError::Count(u32::MAX)));
+        let mut trailing = good;
+        trailing.push(0);
+        assert_eq!(decode(&trailing), Err(BlobError::Trailing(1)));
+    }
+
+    #[test]
+    fn lines_rects_and_triangles_are_written_as_their_wkb_types() {
+        let rect = Geometry::Rect(Rect::new(coord! {x: 0., y: 0.}, coord! {x: 1., y: 2.}));
+        let back = decode(&encode_to_vec(&rect, 0)).unwrap().geometry;
+        assert!(matches!(back, Geometry::Polygon(ref p) if p.exterior().0.len() == 5));
+    }
 }

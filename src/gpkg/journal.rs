@@ -7,6 +7,11 @@
 //! `tramgis_edit_context`, a table that holds a row only inside a tramgis
 //! write transaction; edits by other programs find it empty and are recorded
 //! as 'external'.
+//!
+//! The extension is registered once, against `tramgis_changes`, not per
+//! feature table: the triggers keep themselves, so a program that does not
+//! know the extension edits the layers safely, and GDAL (which warns about
+//! every unknown extension on a layer it writes) stays quiet.
 
 use std::path::Path;
 
@@ -123,13 +128,7 @@ END;",
     ]
     .join("\n");
     conn.execute_batch(&sql)
-        .ctx(path, &format!("creating the edit journal triggers of '{table}'"))?;
-    conn.execute(
-        "INSERT OR IGNORE INTO gpkg_extensions VALUES (?1, NULL, ?2, ?3, 'write-only')",
-        params![table, EXTENSION, DEFINITION],
-    )
-    .ctx(path, "registering the edit journal in gpkg_extensions")?;
-    Ok(())
+        .ctx(path, &format!("creating the edit journal triggers of '{table}'"))
 }
 
 pub fn drop_triggers(conn: &Connection, path: &Path, table: &str) -> Result<()> {
@@ -138,13 +137,7 @@ pub fn drop_triggers(conn: &Connection, path: &Path, table: &str) -> Result<()> 
         .map(|op| format!("DROP TRIGGER IF EXISTS {};", quote(&trigger_name(table, op))))
         .collect();
     conn.execute_batch(&sql)
-        .ctx(path, &format!("dropping the edit journal triggers of '{table}'"))?;
-    conn.execute(
-        "DELETE FROM gpkg_extensions WHERE table_name = ?1 AND extension_name = ?2",
-        params![table, EXTENSION],
-    )
-    .ctx(path, "unregistering the edit journal")?;
-    Ok(())
+        .ctx(path, &format!("dropping the edit journal triggers of '{table}'"))
 }
 
 pub fn has_triggers(conn: &Connection, path: &Path, table: &str) -> Result<bool> {

@@ -209,15 +209,20 @@ mod tests {
     use super::hilbert_index;
 
     #[test]
-    fn hilbert_curve_visits_neighbours_in_order() {
-        // The first four cells of the curve at the finest level form a "U".
-        let order: Vec<u64> = [(0, 0), (0, 1), (1, 1), (1, 0)]
-            .iter()
-            .map(|&(x, y)| hilbert_index(x, y))
-            .collect();
-        let mut sorted = order.clone();
-        sorted.sort();
-        assert_eq!(order, sorted);
-        assert_eq!(order[3] - order[0], 3);
+    fn hilbert_curve_walks_the_first_block_cell_by_cell() {
+        // The first 16 x 16 cells of the curve take indices 0..256, and
+        // consecutive indices are neighbouring cells.
+        let mut cell_of = vec![None; 256];
+        for x in 0..16u32 {
+            for y in 0..16u32 {
+                let d = hilbert_index(x, y) as usize;
+                assert!(d < 256 && cell_of[d].is_none(), "({x},{y}) -> {d}");
+                cell_of[d] = Some((x as i64, y as i64));
+            }
+        }
+        for pair in cell_of.windows(2) {
+            let ((x0, y0), (x1, y1)) = (pair[0].unwrap(), pair[1].unwrap());
+            assert_eq!((x0 - x1).abs() + (y0 - y1).abs(), 1);
+        }
     }
 }

@@ -2,6 +2,7 @@
 //! and the schema of a layer. Nothing here knows about files or windows.
 
 mod feature;
+pub mod landuse;
 mod schema;
 
 pub use feature::{Feature, FieldValue};

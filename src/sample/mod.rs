@@ -1,0 +1,189 @@
+//! `tramgis sample`: a deterministic sample workspace for the province. The
+//! same code makes the bundled sample (10,000 parcels) and the
+//! province-scale files (1,000,000 parcels) that the benchmarks use.
+
+mod layers;
+mod province;
+mod rng;
+
+use std::path::{Path, PathBuf};
+
+use crate::gpkg::styles::{Category, StoredStyle, Symbology, to_qml};
+use crate::gpkg::{GeoPackage, GpkgError, Result};
+use crate::model::landuse::landuse_code;
+use crate::model::{Feature, GeometryType};
+
+pub use layers::definitions as layer_definitions;
+pub use province::{EXTENT_LONLAT, projected_extent};
+pub use rng::Rng;
+
+/// Parcels in the sample bundled with the app.
+pub const BUNDLED_PARCELS: usize = 10_000;
+const SEED: u64 = 0x7472_616D_6769_73; // "tramgis"
+
+/// Feature counts per layer of a generated workspace.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    pub layers: Vec<(String, u64)>,
+}
+
+/// Writes a new sample workspace to `out` (which must not exist). The file
+/// is built under a temporary name and renamed when complete, so an
+/// interrupted run never leaves a half-written workspace at `out`.
+pub fn generate(out: &Path, parcels: usize, mut progress: impl FnMut(&str, u64)) -> Result<Summary> {
+    if out.exists() {
+        return Err(GpkgError::AlreadyExists { path: out.to_path_buf() });
+    }
+    let partial = partial_path(out);
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut p = partial.clone().into_os_string();
+        p.push(suffix);
+        let _ = std::fs::remove_file(PathBuf::from(p));
+    }
+    let summary = write_all(&partial, parcels, &mut progress)?;
+    std::fs::rename(&partial, out).map_err(|source| GpkgError::Io { path: out.to_path_buf(), source })?;
+    Ok(summary)
+}
+
+fn partial_path(out: &Path) -> PathBuf {
+    let mut name = out.file_name().unwrap_or_default().to_os_string();
+    name.push(".partial");
+    out.with_file_name(name)
+}
+
+fn write_all(path: &Path, parcels: usize, progress: &mut impl FnMut(&str, u64)) -> Result<Summary> {
+    let mut rng = Rng::new(SEED);
+    let province = province::build(&mut rng)?;
+    let mut gpkg = GeoPackage::create(path)?;
+    gpkg.set_user("tramgis sample");
+    let defs = layers::definitions();
+    for d in &defs {
+        gpkg.create_layer(d.name, &d.schema, &d.meta)?;
+    }
+    let mut summary = Summary::default();
+    let mut load = |gpkg: &mut GeoPackage, name: &str, features: Vec<Feature>| -> Result<()> {
+        let mut writer = gpkg.bulk_writer(name, "sample data")?;
+        for f in &features {
+            writer.add(f)?;
+        }
+        let n = writer.finish()?;
+        summary.layers.push((name.to_string(), n));
+        Ok(())
+    };
+    load(&mut gpkg, "ranh_gioi_huyen", layers::districts(&province))?;
+    load(&mut gpkg, "ranh_gioi_xa", layers::communes(&province))?;
+    let roads = layers::roads(&province, &mut rng);
+    let poles = layers::lighting_poles(&province, &roads, &mut rng);
+    load(&mut gpkg, "duong_giao_thong", roads)?;
+    load(&mut gpkg, "cot_den", poles)?;
+    load(&mut gpkg, "thon_xom", layers::villages(&province, &mut rng))?;
+    load(&mut gpkg, "o_quy_hoach", layers::planning_lots(&province, &mut rng))?;
+    load(&mut gpkg, "tram_bts", layers::bts_towers(&province, (parcels / 40).max(300), &mut rng))?;
+    load(&mut gpkg, "camera", layers::cameras(&province, &mut rng))?;
+    load(&mut gpkg, "cam_bien", layers::sensors(&province, &mut rng))?;
+    {
+        let mut writer = gpkg.bulk_writer("thua_dat", "sample data")?;
+        let step = (parcels as u64 / 100).max(1);
+        layers::parcels(&province, parcels, &mut rng, |f| {
+            writer.add(&f)?;
+            if writer.count() % step == 0 {
+                progress("thua_dat", writer.count());
+            }
+            Ok::<(), GpkgError>(())
+        })?;
+        let n = writer.finish()?;
+        summary.layers.push(("thua_dat".to_string(), n));
+    }
+    save_default_styles(&mut gpkg)?;
+    gpkg.checkpoint()?;
+    Ok(summary)
+}
+
+/// QGIS styles for the sample layers: land use in the standard colours,
+/// planning lots by function, BTS towers by operator.
+fn save_default_styles(gpkg: &mut GeoPackage) -> Result<()> {
+    let landuse_values: Vec<String> = distinct(gpkg, "thua_dat", "ma_loai_dat")?;
+    let landuse = Symbology::Categorized {
+        field: "ma_loai_dat".into(),
+        categories: landuse_values
+            .iter()
+            .filter_map(|code| {
+                landuse_code(code).map(|c| Category { value: c.code.clone(), label: format!("{} - {}", c.code, c.name_vi), color: c.rgb })
+            })
+            .collect(),
+    };
+    let planning_colours: [(&str, [u8; 3]); 10] = [
+        ("Đất ở mới", [255, 160, 255]),
+        ("Đất ở hiện trạng cải tạo", [255, 208, 255]),
+        ("Đất cây xanh, công viên", [100, 200, 100]),
+        ("Đất công cộng", [255, 170, 160]),
+        ("Đất giáo dục", [255, 150, 150]),
+        ("Đất y tế", [255, 120, 120]),
+        ("Đất hỗn hợp", [240, 130, 60]),
+        ("Đất thương mại, dịch vụ", [250, 170, 160]),
+        ("Đất công nghiệp, kho tàng", [200, 160, 220]),
+        ("Đất hạ tầng kỹ thuật", [180, 180, 180]),
+    ];
+    let planning = Symbology::Categorized {
+        field: "chuc_nang".into(),
+        categories: planning_colours.iter().map(|(v, c)| Category { value: v.to_string(), label: v.to_string(), color: *c }).collect(),
+    };
+    let operators = Symbology::Categorized {
+        field: "nha_mang".into(),
+        categories: [("Viettel", [238, 0, 51]), ("VNPT/VinaPhone", [0, 114, 188]), ("MobiFone", [0, 83, 159]), ("Vietnamobile", [255, 140, 0])]
+            .iter()
+            .map(|(v, c)| Category { value: v.to_string(), label: v.to_string(), color: *c })
+            .collect(),
+    };
+    let single = |rgb: [u8; 3]| Symbology::Single { color: rgb };
+    let styles: [(&str, GeometryType, Symbology, f32); 10] = [
+        ("thua_dat", GeometryType::Polygon, landuse, 1.0),
+        ("o_quy_hoach", GeometryType::Polygon, planning, 0.8),
+        ("tram_bts", GeometryType::Point, operators, 1.0),
+        ("ranh_gioi_xa", GeometryType::Polygon, single([245, 242, 232]), 1.0),
+        ("ranh_gioi_huyen", GeometryType::Polygon, single([230, 220, 200]), 0.3),
+        ("duong_giao_thong", GeometryType::LineString, single([200, 80, 40]), 1.0),
+        ("thon_xom", GeometryType::Point, single([120, 90, 60]), 1.0),
+        ("cot_den", GeometryType::Point, single([250, 200, 0]), 1.0),
+        ("cam_bien", GeometryType::Point, single([0, 160, 120]), 1.0),
+        ("camera", GeometryType::Point, single([90, 60, 160]), 1.0),
+    ];
+    for (layer, geometry, symbology, opacity) in styles {
+        gpkg.save_style(
+            layer,
+            &StoredStyle {
+                name: format!("{layer} (tramgis)"),
+                qml: to_qml(geometry, &symbology, opacity),
+                sld: String::new(),
+                use_as_default: true,
+                description: "Kiểu hiển thị mặc định của tramgis".into(),
+            },
+        )?;
+    }
+    Ok(())
+}
+
+fn distinct(gpkg: &GeoPackage, layer: &str, field: &str) -> Result<Vec<String>> {
+    use crate::gpkg::quote;
+    let conn = gpkg.connection();
+    let mut stmt = conn
+        .prepare(&format!("SELECT DISTINCT {} FROM {} ORDER BY 1", quote(field), quote(layer)))
+        .map_err(|e| GpkgError::Sqlite { path: gpkg.path().to_path_buf(), context: "reading values".into(), source: e })?;
+    let values = stmt
+        .query_map([], |r| r.get::<_, Option<String>>(0))
+        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+        .map_err(|e| GpkgError::Sqlite { path: gpkg.path().to_path_buf(), context: "reading values".into(), source: e })?;
+    Ok(values.into_iter().flatten().collect())
+}
+
+/// Generates parcels in memory (for benchmarks that time the writing alone).
+pub fn parcels_in_memory(count: usize) -> Result<Vec<Feature>> {
+    let mut rng = Rng::new(SEED);
+    let province = province::build(&mut rng)?;
+    let mut out = Vec::with_capacity(count);
+    layers::parcels(&province, count, &mut rng, |f| {
+        out.push(f);
+        Ok::<(), GpkgError>(())
+    })?;
+    Ok(out)
+}
