@@ -204,14 +204,14 @@ fn bulk_load_is_all_or_nothing() {
     {
         let mut w = gpkg.bulk_writer("lots", "import").unwrap();
         for i in 0..100 {
-            w.add(&square_feature(i as f64, 100.0, "LUK")).unwrap();
+            w.add(square_feature(i as f64, 100.0, "LUK")).unwrap();
         }
         // Dropped without finish: a cancelled import.
     }
     assert_eq!(gpkg.count_features("lots", None).unwrap(), 2);
     let mut w = gpkg.bulk_writer("lots", "import").unwrap();
     for i in 0..100 {
-        w.add(&square_feature(i as f64, 100.0, "LUK")).unwrap();
+        w.add(square_feature(i as f64, 100.0, "LUK")).unwrap();
     }
     assert_eq!(w.finish().unwrap(), 100);
     assert_eq!(gpkg.count_features("lots", None).unwrap(), 102);

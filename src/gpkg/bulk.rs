@@ -1,27 +1,45 @@
 //! Bulk loading: many features into one layer in one transaction, with the
 //! spatial-index and journal triggers set aside while rows stream in. The
-//! index is then built in one pass in Hilbert order and the triggers are put
-//! back, all before the commit: a failed or cancelled load leaves the file
-//! exactly as it was. Bulk loads are not journaled row by row; they are
-//! imports, recorded as one entry in tramgis_edits.
+//! index is then built in one pass (packed, in Hilbert order) and the
+//! triggers are put back, all before the commit: a failed or cancelled load
+//! leaves the file exactly as it was. Bulk loads are imports: they are
+//! recorded as one entry in tramgis_edits, not row by row in the journal.
+//!
+//! Rows go in 64 to a statement with fids assigned here, which is what
+//! makes the load several times faster than one insert per feature. While
+//! no other connection has the file open, the load runs under SQLite's
+//! rollback journal rather than WAL: just as atomic, but new pages are
+//! written once instead of twice (to the WAL, then to the file).
 
-use rusqlite::{Connection, Statement, ToSql};
+use rusqlite::types::ToSql;
+use rusqlite::{Connection, Statement};
 
 use super::core::quote;
 use super::error::{GpkgError, Result, SqlContext};
 use super::store::{GeoPackage, LayerInfo};
 use super::{geom, journal, rtree};
-use crate::model::Feature;
+use crate::model::{Feature, FieldValue};
+
+const BATCH: usize = 64;
+
+struct PendingRow {
+    fid: i64,
+    blob: Option<Vec<u8>>,
+    values: Vec<FieldValue>,
+}
 
 pub struct BulkWriter<'a> {
     conn: &'a Connection,
     path: &'a std::path::Path,
     info: LayerInfo,
-    insert: Statement<'a>,
-    blob: Vec<u8>,
+    insert_one: Statement<'a>,
+    insert_batch: Statement<'a>,
+    pending: Vec<PendingRow>,
+    next_fid: i64,
     envelopes: Vec<(i64, [f64; 4])>,
     extent: Option<[f64; 4]>,
     journaled: bool,
+    left_wal: bool,
     count: u64,
     done: bool,
 }
@@ -33,36 +51,49 @@ impl GeoPackage {
         let info = self.layer(layer)?;
         let conn = &self.conn;
         let path = self.path.as_path();
-        conn.execute_batch("BEGIN IMMEDIATE").ctx(path, "starting a bulk load")?;
-        let journaled = journal::has_triggers(conn, path, layer)?;
+        let left_wal = leave_wal(conn);
+        if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE").ctx(path, "starting a bulk load") {
+            restore_wal(conn, left_wal);
+            return Err(e);
+        }
         let setup = (|| {
+            let journaled = journal::has_triggers(conn, path, layer)?;
             rtree::drop_triggers(conn, path, layer, &info.schema.geometry_column)?;
             if journaled {
                 journal::drop_triggers(conn, path, layer)?;
             }
             if self.has_tramgis_tables {
-                conn.execute(
-                    "INSERT INTO tramgis_edits (user, description) VALUES (?1, ?2)",
-                    [&self.user, description],
-                )
-                .ctx(path, "recording the bulk load")?;
+                conn.execute("INSERT INTO tramgis_edits (user, description) VALUES (?1, ?2)", [&self.user, description])
+                    .ctx(path, "recording the bulk load")?;
             }
             let schema = &info.schema;
-            let mut cols = vec![quote(&schema.fid_column), quote(&schema.geometry_column)];
+            let (t, fid) = (quote(layer), quote(&schema.fid_column));
+            let next_fid: i64 = conn
+                .query_row(
+                    &format!(
+                        "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = ?1), 0),
+                                    coalesce((SELECT max({fid}) FROM {t}), 0)) + 1"
+                    ),
+                    [layer],
+                    |r| r.get(0),
+                )
+                .ctx(path, "reading the next feature id")?;
+            let mut cols = vec![fid, quote(&schema.geometry_column)];
             cols.extend(schema.fields.iter().map(|f| quote(&f.name)));
-            let placeholders: Vec<String> = (1..=cols.len()).map(|i| format!("?{i}")).collect();
-            conn.prepare(&format!(
-                "INSERT INTO {} ({}) VALUES ({})",
-                quote(layer),
-                cols.join(", "),
-                placeholders.join(", ")
-            ))
-            .ctx(path, &format!("preparing the bulk load of '{layer}'"))
+            let row = |k: usize| format!("({})", (1..=cols.len()).map(|i| format!("?{}", k * cols.len() + i)).collect::<Vec<_>>().join(","));
+            let sql = |rows: usize| {
+                format!("INSERT INTO {t} ({}) VALUES {}", cols.join(", "), (0..rows).map(row).collect::<Vec<_>>().join(","))
+            };
+            let context = format!("preparing the bulk load of '{layer}'");
+            let one = conn.prepare(&sql(1)).ctx(path, &context)?;
+            let batch = conn.prepare(&sql(BATCH)).ctx(path, &context)?;
+            Ok((journaled, next_fid, one, batch))
         })();
-        let insert = match setup {
+        let (journaled, next_fid, insert_one, insert_batch) = match setup {
             Ok(s) => s,
             Err(e) => {
                 let _ = conn.execute_batch("ROLLBACK");
+                restore_wal(conn, left_wal);
                 return Err(e);
             }
         };
@@ -70,68 +101,106 @@ impl GeoPackage {
             conn,
             path,
             info,
-            insert,
-            blob: Vec::with_capacity(512),
+            insert_one,
+            insert_batch,
+            pending: Vec::with_capacity(BATCH),
+            next_fid,
             envelopes: Vec::new(),
             extent: None,
             journaled,
+            left_wal,
             count: 0,
             done: false,
         })
     }
 }
 
+/// Switches a WAL file to the rollback journal if no other connection has
+/// it open; returns whether it did.
+fn leave_wal(conn: &Connection) -> bool {
+    let mode: Option<String> = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).ok();
+    if !mode.is_some_and(|m| m.eq_ignore_ascii_case("wal")) {
+        return false;
+    }
+    conn.query_row("PRAGMA journal_mode = DELETE", [], |r| r.get::<_, String>(0))
+        .is_ok_and(|m| m.eq_ignore_ascii_case("delete"))
+}
+
+fn restore_wal(conn: &Connection, left_wal: bool) {
+    if left_wal {
+        let _ = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0));
+    }
+}
+
 impl BulkWriter<'_> {
-    /// Adds one feature; returns its fid.
-    pub fn add(&mut self, feature: &Feature) -> Result<i64> {
+    fn bad(&self, detail: String) -> GpkgError {
+        GpkgError::BadFeature { path: self.path.to_path_buf(), layer: self.info.name.clone(), detail }
+    }
+
+    /// Adds one feature; returns the fid it will have.
+    pub fn add(&mut self, feature: Feature) -> Result<i64> {
         let schema = &self.info.schema;
+        let number = self.count + 1;
         if feature.values.len() != schema.fields.len() {
-            return Err(GpkgError::BadFeature {
-                path: self.path.to_path_buf(),
-                layer: self.info.name.clone(),
-                detail: format!(
-                    "feature {} has {} values but the layer has {} fields",
-                    self.count + 1,
-                    feature.values.len(),
-                    schema.fields.len()
-                ),
-            });
+            return Err(self.bad(format!(
+                "feature {number} has {} values but the layer has {} fields",
+                feature.values.len(),
+                schema.fields.len()
+            )));
         }
-        self.blob.clear();
-        let mut env = None;
-        if let Some(g) = &feature.geometry {
-            if !schema.geometry_type.accepts(geom::wkb_type_code(g)) {
-                return Err(GpkgError::BadFeature {
-                    path: self.path.to_path_buf(),
-                    layer: self.info.name.clone(),
-                    detail: format!(
-                        "feature {}: geometry type does not fit column type {}",
-                        self.count + 1,
+        let fid = feature.fid.unwrap_or(self.next_fid);
+        self.next_fid = self.next_fid.max(fid + 1);
+        let blob = match &feature.geometry {
+            Some(g) => {
+                if !schema.geometry_type.accepts(geom::wkb_type_code(g)) {
+                    return Err(self.bad(format!(
+                        "feature {number}: geometry type does not fit column type {}",
                         schema.geometry_type.name()
-                    ),
-                });
+                    )));
+                }
+                let mut blob = Vec::with_capacity(160);
+                geom::encode(g, schema.srs_id, &mut blob);
+                if let Some(e) = geom::envelope(&blob).expect("a blob we just wrote parses") {
+                    self.envelopes.push((fid, e));
+                    self.extent = Some(match self.extent {
+                        Some(x) => [x[0].min(e[0]), x[1].max(e[1]), x[2].min(e[2]), x[3].max(e[3])],
+                        None => e,
+                    });
+                }
+                Some(blob)
             }
-            geom::encode(g, schema.srs_id, &mut self.blob);
-            env = geom::envelope(&self.blob).expect("a blob we just wrote parses");
-        }
-        let blob: Option<&[u8]> = feature.geometry.as_ref().map(|_| self.blob.as_slice());
-        let mut params: Vec<&dyn ToSql> = Vec::with_capacity(feature.values.len() + 2);
-        params.push(&feature.fid);
-        params.push(&blob);
-        params.extend(feature.values.iter().map(|v| v as &dyn ToSql));
-        self.insert
-            .execute(params.as_slice())
-            .ctx(self.path, &format!("loading feature {} into '{}'", self.count + 1, self.info.name))?;
-        let fid = self.conn.last_insert_rowid();
-        if let Some(e) = env {
-            self.envelopes.push((fid, e));
-            self.extent = Some(match self.extent {
-                Some(x) => [x[0].min(e[0]), x[1].max(e[1]), x[2].min(e[2]), x[3].max(e[3])],
-                None => e,
-            });
-        }
+            None => None,
+        };
+        self.pending.push(PendingRow { fid, blob, values: feature.values });
         self.count += 1;
+        if self.pending.len() == BATCH {
+            self.flush()?;
+        }
         Ok(fid)
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let mut params: Vec<&dyn ToSql> = Vec::with_capacity(self.pending.len() * (self.info.schema.fields.len() + 2));
+        for row in &self.pending {
+            params.push(&row.fid);
+            params.push(&row.blob);
+            params.extend(row.values.iter().map(|v| v as &dyn ToSql));
+        }
+        let first = self.count - self.pending.len() as u64 + 1;
+        let context = format!("loading features {first}..{} into '{}'", self.count, self.info.name);
+        if self.pending.len() == BATCH {
+            self.insert_batch.execute(params.as_slice()).ctx(self.path, &context)?;
+        } else {
+            let per_row = self.info.schema.fields.len() + 2;
+            for chunk in params.chunks(per_row) {
+                self.insert_one.execute(chunk).ctx(self.path, &context)?;
+            }
+        }
+        self.pending.clear();
+        Ok(())
     }
 
     pub fn count(&self) -> u64 {
@@ -146,10 +215,12 @@ impl BulkWriter<'_> {
         if result.is_err() {
             let _ = self.conn.execute_batch("ROLLBACK");
         }
+        restore_wal(self.conn, self.left_wal);
         result
     }
 
     fn complete(&mut self) -> Result<u64> {
+        self.flush()?;
         let (conn, path, name) = (self.conn, self.path, self.info.name.clone());
         let schema = &self.info.schema;
         if self.info.has_rtree {
@@ -183,6 +254,7 @@ impl Drop for BulkWriter<'_> {
     fn drop(&mut self) {
         if !self.done {
             let _ = self.conn.execute_batch("ROLLBACK");
+            restore_wal(self.conn, self.left_wal);
         }
     }
 }

@@ -14,6 +14,7 @@ mod functions;
 pub mod geom;
 mod journal;
 mod rtree;
+mod rtree_pack;
 
 mod store;
 

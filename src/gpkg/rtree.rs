@@ -146,9 +146,9 @@ pub fn drop_index(conn: &Connection, path: &Path, table: &str, column: &str) -> 
     .ctx(path, &format!("dropping the spatial index of '{table}'"))
 }
 
-/// Inserts many entries in Hilbert order of their centres: neighbouring
-/// boxes land in the same R*Tree nodes, which makes the build several times
-/// faster than insertion in file order and the finished tree tighter.
+/// Inserts many entries in Hilbert order of their centres, so neighbouring
+/// boxes share nodes. An empty index is packed directly (rtree_pack), an
+/// index that has entries gets them one insert at a time.
 pub fn bulk_insert(
     conn: &Connection,
     path: &Path,
@@ -173,8 +173,12 @@ pub fn bulk_insert(
         let cy = ((e[2] + e[3]) * 0.5 - lo[1]) * scale[1];
         hilbert_index(cx as u32, cy as u32)
     });
+    let rt = table_name(table, column);
+    if super::rtree_pack::load_empty(conn, path, &rt, entries)? {
+        return Ok(());
+    }
     let mut stmt = conn
-        .prepare(&format!("INSERT INTO {} VALUES (?1, ?2, ?3, ?4, ?5)", quote(&table_name(table, column))))
+        .prepare(&format!("INSERT INTO {} VALUES (?1, ?2, ?3, ?4, ?5)", quote(&rt)))
         .ctx(path, "filling the spatial index")?;
     for (id, e) in entries.iter() {
         stmt.execute(params![id, e[0], e[1], e[2], e[3]])

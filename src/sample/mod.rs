@@ -63,7 +63,7 @@ fn write_all(path: &Path, parcels: usize, progress: &mut impl FnMut(&str, u64)) 
     let mut summary = Summary::default();
     let mut load = |gpkg: &mut GeoPackage, name: &str, features: Vec<Feature>| -> Result<()> {
         let mut writer = gpkg.bulk_writer(name, "sample data")?;
-        for f in &features {
+        for f in features {
             writer.add(f)?;
         }
         let n = writer.finish()?;
@@ -85,7 +85,7 @@ fn write_all(path: &Path, parcels: usize, progress: &mut impl FnMut(&str, u64)) 
         let mut writer = gpkg.bulk_writer("thua_dat", "sample data")?;
         let step = (parcels as u64 / 100).max(1);
         layers::parcels(&province, parcels, &mut rng, |f| {
-            writer.add(&f)?;
+            writer.add(f)?;
             if writer.count() % step == 0 {
                 progress("thua_dat", writer.count());
             }
