@@ -23,5 +23,7 @@ fn open_window(workspace: Option<std::path::PathBuf>) -> anyhow::Result<()> {
 
 #[cfg(not(feature = "gui"))]
 fn open_window(_workspace: Option<std::path::PathBuf>) -> anyhow::Result<()> {
-    anyhow::bail!("this tramgis was built without the window (feature `gui`); use a subcommand, see --help")
+    anyhow::bail!(
+        "this tramgis was built without the window (feature `gui`); use a subcommand, see --help"
+    )
 }

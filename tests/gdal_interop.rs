@@ -13,7 +13,14 @@ use tramgis::model::FieldValue;
 fn ogrinfo_lists_every_layer_with_count_srs_and_extent() {
     let dir = tempfile::tempdir().unwrap();
     let path = sample(dir.path(), 1500);
-    let gpkg = GeoPackage::open_with(&path, &OpenOptions { read_only: true, ..OpenOptions::default() }).unwrap();
+    let gpkg = GeoPackage::open_with(
+        &path,
+        &OpenOptions {
+            read_only: true,
+            ..OpenOptions::default()
+        },
+    )
+    .unwrap();
     let layers = gpkg.layers().unwrap();
     let p = path.to_str().unwrap();
     let (ok, out, err) = tool("ogrinfo", &["-ro", "-al", "-so", p]);
@@ -25,8 +32,17 @@ fn ogrinfo_lists_every_layer_with_count_srs_and_extent() {
             .find(|s| s.starts_with(&format!("{}\n", layer.name)))
             .unwrap_or_else(|| panic!("ogrinfo does not list {}", layer.name));
         let count = gpkg.count_features(&layer.name, None).unwrap();
-        assert!(section.contains(&format!("Feature Count: {count}\n")), "{}: {section}", layer.name);
-        assert!(section.contains("ID[\"EPSG\",9214]]") || section.contains("AUTHORITY[\"EPSG\",\"9214\"]"), "{}: SRS", layer.name);
+        assert!(
+            section.contains(&format!("Feature Count: {count}\n")),
+            "{}: {section}",
+            layer.name
+        );
+        assert!(
+            section.contains("ID[\"EPSG\",9214]]")
+                || section.contains("AUTHORITY[\"EPSG\",\"9214\"]"),
+            "{}: SRS",
+            layer.name
+        );
         let e = layer.extent.unwrap();
         let extent_line = section.lines().find(|l| l.starts_with("Extent:")).unwrap();
         let numbers: Vec<f64> = extent_line
@@ -35,7 +51,11 @@ fn ogrinfo_lists_every_layer_with_count_srs_and_extent() {
             .collect();
         let expected = [e[0], e[2], e[1], e[3]];
         for (got, want) in numbers.iter().zip(expected) {
-            assert!((got - want).abs() < 1e-3, "{}: {extent_line} vs {expected:?}", layer.name);
+            assert!(
+                (got - want).abs() < 1e-3,
+                "{}: {extent_line} vs {expected:?}",
+                layer.name
+            );
         }
     }
 }
@@ -45,11 +65,21 @@ fn ogr2ogr_copies_without_warnings_and_the_copy_matches() {
     let dir = tempfile::tempdir().unwrap();
     let path = sample(dir.path(), 1500);
     let copy = dir.path().join("copy.gpkg");
-    let (ok, _, err) = tool("ogr2ogr", &["-f", "GPKG", copy.to_str().unwrap(), path.to_str().unwrap()]);
+    let (ok, _, err) = tool(
+        "ogr2ogr",
+        &["-f", "GPKG", copy.to_str().unwrap(), path.to_str().unwrap()],
+    );
     assert!(ok, "{err}");
     assert!(gdal_messages(&err).is_empty(), "GDAL warned: {err}");
     // The copy (GDAL's own writing) opens in our store with the same features.
-    let ours = GeoPackage::open_with(&path, &OpenOptions { read_only: true, ..OpenOptions::default() }).unwrap();
+    let ours = GeoPackage::open_with(
+        &path,
+        &OpenOptions {
+            read_only: true,
+            ..OpenOptions::default()
+        },
+    )
+    .unwrap();
     let theirs = GeoPackage::open(&copy).unwrap();
     for layer in ours.layers().unwrap() {
         let a = ours.all_features(&layer.name).unwrap();
@@ -74,7 +104,9 @@ const GEOJSON: &str = r#"{"type":"FeatureCollection","features":[
 
 fn json_coords(v: &serde_json::Value, out: &mut Vec<(f64, f64)>) {
     match v {
-        serde_json::Value::Array(a) if a.len() >= 2 && a[0].is_number() => out.push((a[0].as_f64().unwrap(), a[1].as_f64().unwrap())),
+        serde_json::Value::Array(a) if a.len() >= 2 && a[0].is_number() => {
+            out.push((a[0].as_f64().unwrap(), a[1].as_f64().unwrap()))
+        }
         serde_json::Value::Array(a) => a.iter().for_each(|x| json_coords(x, out)),
         _ => {}
     }
@@ -86,12 +118,29 @@ fn geopackage_made_by_ogr2ogr_opens_with_equal_geometries_and_attributes() {
     let src = dir.path().join("in.geojson");
     std::fs::write(&src, GEOJSON).unwrap();
     let out = dir.path().join("gdal.gpkg");
-    let (ok, _, err) = tool("ogr2ogr", &["-f", "GPKG", "-nlt", "GEOMETRY", "-nln", "mixed", out.to_str().unwrap(), src.to_str().unwrap()]);
+    let (ok, _, err) = tool(
+        "ogr2ogr",
+        &[
+            "-f",
+            "GPKG",
+            "-nlt",
+            "GEOMETRY",
+            "-nln",
+            "mixed",
+            out.to_str().unwrap(),
+            src.to_str().unwrap(),
+        ],
+    );
     assert!(ok, "{err}");
     let gpkg = GeoPackage::open(&out).unwrap();
     let layer = gpkg.layer("mixed").unwrap();
     assert_eq!(layer.schema.srs_id, 4326);
-    let names: Vec<&str> = layer.schema.fields.iter().map(|f| f.name.as_str()).collect();
+    let names: Vec<&str> = layer
+        .schema
+        .fields
+        .iter()
+        .map(|f| f.name.as_str())
+        .collect();
     assert_eq!(names, ["ten", "chieu_cao", "so", "ngay"]);
     let features = gpkg.all_features("mixed").unwrap();
     let json: serde_json::Value = serde_json::from_str(GEOJSON).unwrap();
@@ -99,12 +148,18 @@ fn geopackage_made_by_ogr2ogr_opens_with_equal_geometries_and_attributes() {
     assert_eq!(features.len(), expected.len());
     for (f, e) in features.iter().zip(expected) {
         let props = &e["properties"];
-        assert_eq!(f.values[0], FieldValue::Text(props["ten"].as_str().unwrap().into()));
+        assert_eq!(
+            f.values[0],
+            FieldValue::Text(props["ten"].as_str().unwrap().into())
+        );
         match props["chieu_cao"].as_f64() {
             Some(h) => assert_eq!(f.values[1].as_f64(), Some(h)),
             None => assert!(f.values[1].is_null()),
         }
-        assert_eq!(f.values[2], FieldValue::Integer(props["so"].as_i64().unwrap()));
+        assert_eq!(
+            f.values[2],
+            FieldValue::Integer(props["so"].as_i64().unwrap())
+        );
         match props["ngay"].as_str() {
             Some(d) => assert_eq!(f.values[3], FieldValue::Date(d.into())),
             None => assert!(f.values[3].is_null()),
@@ -139,28 +194,63 @@ fn geopackage_made_by_ogr2ogr_opens_with_equal_geometries_and_attributes() {
 fn gdal_reads_every_value_we_write() {
     let dir = tempfile::tempdir().unwrap();
     let path = sample(dir.path(), 200);
-    let (ok, out, err) = tool("ogrinfo", &["-ro", "-q", path.to_str().unwrap(), "tram_bts", "-fid", "1"]);
+    let (ok, out, err) = tool(
+        "ogrinfo",
+        &["-ro", "-q", path.to_str().unwrap(), "tram_bts", "-fid", "1"],
+    );
     assert!(ok, "{err}");
-    let gpkg = GeoPackage::open_with(&path, &OpenOptions { read_only: true, ..OpenOptions::default() }).unwrap();
+    let gpkg = GeoPackage::open_with(
+        &path,
+        &OpenOptions {
+            read_only: true,
+            ..OpenOptions::default()
+        },
+    )
+    .unwrap();
     let info = gpkg.layer("tram_bts").unwrap();
     let f = gpkg.get_feature("tram_bts", 1).unwrap().unwrap();
-    let fields: BTreeMap<&str, String> = info.schema.fields.iter().map(|fd| fd.name.as_str()).zip(f.values.iter().map(|v| v.to_string())).collect();
+    let fields: BTreeMap<&str, String> = info
+        .schema
+        .fields
+        .iter()
+        .map(|fd| fd.name.as_str())
+        .zip(f.values.iter().map(|v| v.to_string()))
+        .collect();
     for (name, value) in fields {
         if value.is_empty() {
             continue;
         }
-        let line = out.lines().find(|l| l.trim_start().starts_with(&format!("{name} ("))).unwrap_or_else(|| panic!("{name} missing: {out}"));
+        let line = out
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("{name} (")))
+            .unwrap_or_else(|| panic!("{name} missing: {out}"));
         let gdal_value = line.split(" = ").nth(1).unwrap_or("").trim().to_string();
         // GDAL prints its Date type as YYYY/MM/DD.
-        let gdal_value = if line.contains("(Date)") { gdal_value.replace('/', "-") } else { gdal_value };
+        let gdal_value = if line.contains("(Date)") {
+            gdal_value.replace('/', "-")
+        } else {
+            gdal_value
+        };
         match value.parse::<f64>() {
             Ok(v) => assert_eq!(gdal_value.parse::<f64>().unwrap(), v, "{name}"),
             Err(_) => assert_eq!(gdal_value, value, "{name}"),
         }
     }
     assert!(out.contains("ngay_lap_dat (Date)"), "{out}");
-    let Some(Geometry::Point(p)) = f.geometry else { panic!() };
-    let wkt = out.lines().find_map(|l| l.trim().strip_prefix("POINT (")).expect("a POINT");
-    let xy: Vec<f64> = wkt.trim_end_matches(')').split(' ').map(|v| v.parse().unwrap()).collect();
-    assert!((xy[0] - p.x()).abs() < 1e-6 && (xy[1] - p.y()).abs() < 1e-6, "{wkt} vs {p:?}");
+    let Some(Geometry::Point(p)) = f.geometry else {
+        panic!()
+    };
+    let wkt = out
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("POINT ("))
+        .expect("a POINT");
+    let xy: Vec<f64> = wkt
+        .trim_end_matches(')')
+        .split(' ')
+        .map(|v| v.parse().unwrap())
+        .collect();
+    assert!(
+        (xy[0] - p.x()).abs() < 1e-6 && (xy[1] - p.y()).abs() < 1e-6,
+        "{wkt} vs {p:?}"
+    );
 }

@@ -13,19 +13,34 @@ use tramgis::gpkg::{GeoPackage, GpkgError, LayerMeta, Query, rtree_table_name};
 use tramgis::model::{Feature, Field, FieldType, FieldValue, GeometryType, LayerTheme, Schema};
 
 fn rtree_ids(gpkg: &GeoPackage, layer: &str) -> Vec<i64> {
-    let sql = format!("SELECT id FROM \"{}\" ORDER BY id", rtree_table_name(layer, "geom"));
+    let sql = format!(
+        "SELECT id FROM \"{}\" ORDER BY id",
+        rtree_table_name(layer, "geom")
+    );
     let mut stmt = gpkg.connection().prepare(&sql).unwrap();
-    stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+    stmt.query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
 }
 
 fn fids(gpkg: &GeoPackage, layer: &str) -> Vec<i64> {
-    let mut out: Vec<i64> = gpkg.all_features(layer).unwrap().iter().map(|f| f.fid.unwrap()).collect();
+    let mut out: Vec<i64> = gpkg
+        .all_features(layer)
+        .unwrap()
+        .iter()
+        .map(|f| f.fid.unwrap())
+        .collect();
     out.sort();
     out
 }
 
 fn assert_valid(path: &std::path::Path) {
-    let errors: Vec<_> = validate(path).unwrap().into_iter().filter(|p| p.severity == Severity::Error).collect();
+    let errors: Vec<_> = validate(path)
+        .unwrap()
+        .into_iter()
+        .filter(|p| p.severity == Severity::Error)
+        .collect();
     assert!(errors.is_empty(), "{errors:#?}");
 }
 
@@ -43,7 +58,12 @@ fn typed_columns_round_trip() {
         Field::new("blob", FieldType::Blob),
     ];
     let schema = Schema::new(GeometryType::Point, 4326, fields.clone());
-    let meta = LayerMeta { theme: Some(LayerTheme::Telecom), title_vi: Some("Trạm BTS".into()), title_en: Some("BTS".into()), draw_order: 3 };
+    let meta = LayerMeta {
+        theme: Some(LayerTheme::Telecom),
+        title_vi: Some("Trạm BTS".into()),
+        title_en: Some("BTS".into()),
+        draw_order: 3,
+    };
     let info = gpkg.create_layer("towers", &schema, &meta).unwrap();
     assert_eq!(info.schema.fields, fields);
     assert_eq!(info.meta, meta);
@@ -57,12 +77,19 @@ fn typed_columns_round_trip() {
         FieldValue::DateTime("2025-07-01T08:30:00.000Z".into()),
         FieldValue::Blob(vec![0, 1, 2, 255]),
     ];
-    let fid = gpkg.insert_feature("towers", &Feature::new(Some(point_feature(106.2, 21.3)), values.clone())).unwrap();
+    let fid = gpkg
+        .insert_feature(
+            "towers",
+            &Feature::new(Some(point_feature(106.2, 21.3)), values.clone()),
+        )
+        .unwrap();
     let back = gpkg.get_feature("towers", fid).unwrap().unwrap();
     assert_eq!(back.values, values);
     assert_eq!(back.geometry, Some(point_feature(106.2, 21.3)));
     let nulls = vec![FieldValue::Null; 7];
-    let fid2 = gpkg.insert_feature("towers", &Feature::new(None, nulls.clone())).unwrap();
+    let fid2 = gpkg
+        .insert_feature("towers", &Feature::new(None, nulls.clone()))
+        .unwrap();
     let back = gpkg.get_feature("towers", fid2).unwrap().unwrap();
     assert_eq!((back.geometry, back.values), (None, nulls));
 }
@@ -88,8 +115,15 @@ fn update_delete_and_bbox_reads_follow_the_index() {
     gpkg.update_feature("lots", &moved).unwrap();
     gpkg.delete_feature("lots", 3).unwrap();
     assert_eq!(hit(&gpkg), vec![4]);
-    assert_eq!(gpkg.count_features("lots", Some([499.0, 499.0, 501.0, 501.0])).unwrap(), 1);
-    assert!(matches!(gpkg.delete_feature("lots", 3), Err(GpkgError::NoSuchFeature { fid: 3, .. })));
+    assert_eq!(
+        gpkg.count_features("lots", Some([499.0, 499.0, 501.0, 501.0]))
+            .unwrap(),
+        1
+    );
+    assert!(matches!(
+        gpkg.delete_feature("lots", 3),
+        Err(GpkgError::NoSuchFeature { fid: 3, .. })
+    ));
     assert_eq!(rtree_ids(&gpkg, "lots"), fids(&gpkg, "lots"));
     // The layer extent grew to take in the moved square.
     assert_eq!(gpkg.layer("lots").unwrap().extent.unwrap()[1], 505.0);
@@ -107,11 +141,17 @@ fn a_failed_edit_changes_nothing() {
         e.delete("lots", 1)?;
         e.delete("lots", 99)
     });
-    assert!(matches!(result, Err(GpkgError::NoSuchFeature { fid: 99, .. })));
+    assert!(matches!(
+        result,
+        Err(GpkgError::NoSuchFeature { fid: 99, .. })
+    ));
     assert_eq!(gpkg.all_features("lots").unwrap(), before);
     assert_eq!(gpkg.changes_since(0).unwrap().len(), journal_before);
     // A wrong geometry type is refused with the layer and column named.
-    let line = Feature::new(Some(Geometry::LineString(vec![(0.0, 0.0), (1.0, 1.0)].into())), before[0].values.clone());
+    let line = Feature::new(
+        Some(Geometry::LineString(vec![(0.0, 0.0), (1.0, 1.0)].into())),
+        before[0].values.clone(),
+    );
     let err = gpkg.insert_feature("lots", &line).unwrap_err().to_string();
     assert!(err.contains("lots") && err.contains("POLYGON"), "{err}");
 }
@@ -138,7 +178,10 @@ fn journal_records_our_edits_with_user_and_edit_id() {
     assert_eq!(changes[0].edit_id, changes[1].edit_id);
     assert!(changes[0].edit_id.is_some());
     // The geometry is journaled too, as the hex of its blob.
-    let geom_hex = changes[1].old_values.as_ref().unwrap()["geom"].as_str().unwrap().to_string();
+    let geom_hex = changes[1].old_values.as_ref().unwrap()["geom"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(geom_hex.starts_with("4750"), "{geom_hex}");
 }
 
@@ -168,7 +211,17 @@ fn edits_by_other_programs_keep_index_and_journal_right() {
         {"type":"Feature","properties":{"code":"DGT","area":1.5,"built":"2024-01-02"},"geometry":{"type":"Polygon","coordinates":[[[1000,1000],[1010,1000],[1010,1010],[1000,1000]]]}}]}"#,
     )
     .unwrap();
-    let (ok, _, err) = tool("ogr2ogr", &["-append", "-update", p, geojson.to_str().unwrap(), "-nln", "lots"]);
+    let (ok, _, err) = tool(
+        "ogr2ogr",
+        &[
+            "-append",
+            "-update",
+            p,
+            geojson.to_str().unwrap(),
+            "-nln",
+            "lots",
+        ],
+    );
     assert!(ok && gdal_messages(&err).is_empty(), "{err}");
     // The sqlite3 shell, which has no GeoPackage functions, can still delete.
     let (ok, _, err) = tool("sqlite3", &[p, "DELETE FROM lots WHERE fid = 6"]);
@@ -176,19 +229,34 @@ fn edits_by_other_programs_keep_index_and_journal_right() {
 
     let gpkg = GeoPackage::open(&path).unwrap();
     let with_geometry: Vec<i64> = {
-        let mut v: Vec<i64> = gpkg.all_features("lots").unwrap().into_iter().filter(|f| f.geometry.is_some()).map(|f| f.fid.unwrap()).collect();
+        let mut v: Vec<i64> = gpkg
+            .all_features("lots")
+            .unwrap()
+            .into_iter()
+            .filter(|f| f.geometry.is_some())
+            .map(|f| f.fid.unwrap())
+            .collect();
         v.sort();
         v
     };
     assert_eq!(rtree_ids(&gpkg, "lots"), with_geometry);
-    assert!(with_geometry.contains(&100) && !with_geometry.contains(&2) && !with_geometry.contains(&3));
+    assert!(
+        with_geometry.contains(&100) && !with_geometry.contains(&2) && !with_geometry.contains(&3)
+    );
     let ops: Vec<(String, i64, String)> = gpkg
         .changes_since(start)
         .unwrap()
         .into_iter()
         .map(|c| (c.op, c.fid, c.user))
         .collect();
-    let expected = [("update", 1), ("update", 100), ("update", 3), ("delete", 4), ("insert", 101), ("delete", 6)];
+    let expected = [
+        ("update", 1),
+        ("update", 100),
+        ("update", 3),
+        ("delete", 4),
+        ("insert", 101),
+        ("delete", 6),
+    ];
     assert_eq!(ops.len(), expected.len(), "{ops:?}");
     for ((op, fid, user), (eop, efid)) in ops.iter().zip(expected) {
         assert_eq!((op.as_str(), *fid, user.as_str()), (eop, efid, "external"));
@@ -229,7 +297,11 @@ fn styles_are_stored_where_qgis_looks() {
     let gpkg = GeoPackage::open(&path).unwrap();
     let style = gpkg.default_style("thua_dat").unwrap().unwrap();
     assert!(style.use_as_default);
-    assert!(style.qml.contains(r#"type="categorizedSymbol" attr="ma_loai_dat""#));
+    assert!(
+        style
+            .qml
+            .contains(r#"type="categorizedSymbol" attr="ma_loai_dat""#)
+    );
     assert!(style.qml.contains(r#"value="LUC""#) && style.qml.contains("255,252,140,255"));
     let (geom_col, catalog): (String, String) = gpkg
         .connection()
@@ -242,11 +314,19 @@ fn styles_are_stored_where_qgis_looks() {
 fn sample_is_deterministic_and_valid() {
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let (pa, pb) = (sample(a.path(), 2000), sample(b.path(), 2000));
-    let (ga, gb) = (GeoPackage::open(&pa).unwrap(), GeoPackage::open(&pb).unwrap());
+    let (ga, gb) = (
+        GeoPackage::open(&pa).unwrap(),
+        GeoPackage::open(&pb).unwrap(),
+    );
     let layers = ga.layers().unwrap();
     assert_eq!(layers.len(), 10);
     for layer in &layers {
-        assert_eq!(ga.all_features(&layer.name).unwrap(), gb.all_features(&layer.name).unwrap(), "{}", layer.name);
+        assert_eq!(
+            ga.all_features(&layer.name).unwrap(),
+            gb.all_features(&layer.name).unwrap(),
+            "{}",
+            layer.name
+        );
     }
     assert_eq!(ga.count_features("thua_dat", None).unwrap(), 2000);
     // Everything lies inside the province's extent, in EPSG:9214.
@@ -254,7 +334,11 @@ fn sample_is_deterministic_and_valid() {
     for layer in &layers {
         let e = layer.extent.unwrap();
         assert_eq!(layer.schema.srs_id, 9214);
-        assert!(e[0] >= minx && e[1] <= maxx && e[2] >= miny && e[3] <= maxy, "{}: {e:?}", layer.name);
+        assert!(
+            e[0] >= minx && e[1] <= maxx && e[2] >= miny && e[3] <= maxy,
+            "{}: {e:?}",
+            layer.name
+        );
     }
     // Parcel areas are those of real parcels (tens to thousands of m²).
     let mut areas = vec![];
@@ -264,7 +348,12 @@ fn sample_is_deterministic_and_valid() {
     })
     .unwrap();
     areas.sort_by(f64::total_cmp);
-    assert!(areas[0] > 50.0 && areas[areas.len() - 1] < 5000.0, "{} .. {}", areas[0], areas[areas.len() - 1]);
+    assert!(
+        areas[0] > 50.0 && areas[areas.len() - 1] < 5000.0,
+        "{} .. {}",
+        areas[0],
+        areas[areas.len() - 1]
+    );
     drop(ga);
     assert_valid(&pa);
 }

@@ -46,12 +46,18 @@ pub fn run(args: &BenchArgs) -> Result<()> {
 
     let t = Instant::now();
     let parcels = sample::parcels_in_memory(n)?;
-    println!("generate (in memory)      {}", rate(n as u64, t.elapsed().as_secs_f64()));
+    println!(
+        "generate (in memory)      {}",
+        rate(n as u64, t.elapsed().as_secs_f64())
+    );
 
     let path = dir.join("bench.gpkg");
     remove_gpkg(&path);
     let defs = sample::layer_definitions();
-    let def = defs.iter().find(|d| d.name == "thua_dat").expect("parcel layer is defined");
+    let def = defs
+        .iter()
+        .find(|d| d.name == "thua_dat")
+        .expect("parcel layer is defined");
     let t = Instant::now();
     {
         let mut gpkg = GeoPackage::create(&path)?;
@@ -60,15 +66,19 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         for f in parcels {
             w.add(f)?;
         }
-        eprintln!("TRACE inserts {:?}", t.elapsed());
         w.finish()?;
-        eprintln!("TRACE finish {:?}", t.elapsed());
         gpkg.checkpoint()?;
     }
     let write_s = t.elapsed().as_secs_f64();
     println!("write with R-tree         {}", rate(n as u64, write_s));
 
-    let gpkg = GeoPackage::open_with(&path, &OpenOptions { read_only: true, ..OpenOptions::default() })?;
+    let gpkg = GeoPackage::open_with(
+        &path,
+        &OpenOptions {
+            read_only: true,
+            ..OpenOptions::default()
+        },
+    )?;
     for pass in 1..=3 {
         let t = Instant::now();
         let mut vertices = 0usize;
@@ -81,18 +91,30 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         if count != n as u64 {
             bail!("read {count} features, wrote {n}");
         }
-        println!("read all, pass {pass}         {}  [{vertices} vertices]", rate(count, t.elapsed().as_secs_f64()));
+        println!(
+            "read all, pass {pass}         {}  [{vertices} vertices]",
+            rate(count, t.elapsed().as_secs_f64())
+        );
     }
     let [minx, miny, maxx, maxy] = sample::projected_extent()?;
     let mut rng = Rng::new(42);
     let (windows, mut hits) = (200, 0u64);
     let t = Instant::now();
     for _ in 0..windows {
-        let (x, y) = (rng.range(minx, maxx - 2000.0), rng.range(miny, maxy - 1500.0));
-        hits += gpkg.read_features(def.name, &Query::bbox(x, y, x + 2000.0, y + 1500.0), |_| ControlFlow::Continue(()))?;
+        let (x, y) = (
+            rng.range(minx, maxx - 2000.0),
+            rng.range(miny, maxy - 1500.0),
+        );
+        hits += gpkg.read_features(def.name, &Query::bbox(x, y, x + 2000.0, y + 1500.0), |_| {
+            ControlFlow::Continue(())
+        })?;
     }
     let per = t.elapsed().as_secs_f64() / windows as f64;
-    println!("bbox 2 x 1.5 km           {:>9.2} ms per window, {} features per window", per * 1000.0, hits / windows);
+    println!(
+        "bbox 2 x 1.5 km           {:>9.2} ms per window, {} features per window",
+        per * 1000.0,
+        hits / windows
+    );
     drop(gpkg);
 
     if args.no_gdal {
@@ -100,23 +122,64 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     }
     let seq = dir.join("parcels.geojsons");
     let _ = std::fs::remove_file(&seq);
-    gdal(&["-f", "GeoJSONSeq", seq.to_str().unwrap(), path.to_str().unwrap(), def.name])?;
+    gdal(&[
+        "-f",
+        "GeoJSONSeq",
+        seq.to_str().unwrap(),
+        path.to_str().unwrap(),
+        def.name,
+    ])?;
     let gdal_out = dir.join("gdal.gpkg");
     remove_gpkg(&gdal_out);
     let t = Instant::now();
-    gdal(&["-f", "GPKG", "-a_srs", "EPSG:9214", "-nln", def.name, "-nlt", "POLYGON", gdal_out.to_str().unwrap(), seq.to_str().unwrap()])?;
-    println!("ogr2ogr GeoJSONSeq->GPKG  {}", rate(n as u64, t.elapsed().as_secs_f64()));
+    gdal(&[
+        "-f",
+        "GPKG",
+        "-a_srs",
+        "EPSG:9214",
+        "-nln",
+        def.name,
+        "-nlt",
+        "POLYGON",
+        gdal_out.to_str().unwrap(),
+        seq.to_str().unwrap(),
+    ])?;
+    println!(
+        "ogr2ogr GeoJSONSeq->GPKG  {}",
+        rate(n as u64, t.elapsed().as_secs_f64())
+    );
     let gdal_copy = dir.join("gdal-copy.gpkg");
     remove_gpkg(&gdal_copy);
     let t = Instant::now();
-    gdal(&["-f", "GPKG", gdal_copy.to_str().unwrap(), path.to_str().unwrap(), def.name])?;
-    println!("ogr2ogr GPKG->GPKG        {}", rate(n as u64, t.elapsed().as_secs_f64()));
+    gdal(&[
+        "-f",
+        "GPKG",
+        gdal_copy.to_str().unwrap(),
+        path.to_str().unwrap(),
+        def.name,
+    ])?;
+    println!(
+        "ogr2ogr GPKG->GPKG        {}",
+        rate(n as u64, t.elapsed().as_secs_f64())
+    );
     let t = Instant::now();
     gdal(&["-f", "Memory", "mem", path.to_str().unwrap(), def.name])?;
-    println!("ogr2ogr GPKG->Memory      {}", rate(n as u64, t.elapsed().as_secs_f64()));
+    println!(
+        "ogr2ogr GPKG->Memory      {}",
+        rate(n as u64, t.elapsed().as_secs_f64())
+    );
     let t = Instant::now();
-    gdal(&["-f", "GeoJSONSeq", "/dev/null", path.to_str().unwrap(), def.name])?;
-    println!("ogr2ogr GPKG->/dev/null   {}  (GeoJSONSeq writer)", rate(n as u64, t.elapsed().as_secs_f64()));
+    gdal(&[
+        "-f",
+        "GeoJSONSeq",
+        "/dev/null",
+        path.to_str().unwrap(),
+        def.name,
+    ])?;
+    println!(
+        "ogr2ogr GPKG->/dev/null   {}  (GeoJSONSeq writer)",
+        rate(n as u64, t.elapsed().as_secs_f64())
+    );
     for p in [&seq, &gdal_out, &gdal_copy] {
         remove_gpkg(p);
     }
@@ -124,9 +187,16 @@ pub fn run(args: &BenchArgs) -> Result<()> {
 }
 
 fn gdal(args: &[&str]) -> Result<()> {
-    let out = Command::new("ogr2ogr").args(args).output().context("running ogr2ogr (install gdal-bin)")?;
+    let out = Command::new("ogr2ogr")
+        .args(args)
+        .output()
+        .context("running ogr2ogr (install gdal-bin)")?;
     if !out.status.success() {
-        bail!("ogr2ogr {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr));
+        bail!(
+            "ogr2ogr {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     Ok(())
 }

@@ -8,10 +8,17 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 
-use crate::gpkg::{GeoPackage, OpenOptions, validate::{Severity, validate}};
+use crate::gpkg::{
+    GeoPackage, OpenOptions,
+    validate::{Severity, validate},
+};
 
 #[derive(Parser, Debug)]
-#[command(name = "tramgis", version, about = "Desktop GIS and planning workstation (GeoPackage workspace, VN-2000)")]
+#[command(
+    name = "tramgis",
+    version,
+    about = "Desktop GIS and planning workstation (GeoPackage workspace, VN-2000)"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -59,7 +66,11 @@ fn sample(parcels: usize, out: &Path) -> Result<()> {
     for (layer, n) in &summary.layers {
         println!("{layer:<20} {n:>9}");
     }
-    println!("wrote {} in {:.1} s", out.display(), start.elapsed().as_secs_f64());
+    println!(
+        "wrote {} in {:.1} s",
+        out.display(),
+        start.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 
@@ -68,16 +79,33 @@ fn run_validate(file: &Path) -> Result<()> {
     for p in &problems {
         println!("{p}");
     }
-    let errors = problems.iter().filter(|p| p.severity == Severity::Error).count();
+    let errors = problems
+        .iter()
+        .filter(|p| p.severity == Severity::Error)
+        .count();
     if errors > 0 {
-        bail!("{}: {errors} error(s), {} warning(s)", file.display(), problems.len() - errors);
+        bail!(
+            "{}: {errors} error(s), {} warning(s)",
+            file.display(),
+            problems.len() - errors
+        );
     }
-    println!("{}: valid GeoPackage ({} warning(s))", file.display(), problems.len());
+    println!(
+        "{}: valid GeoPackage ({} warning(s))",
+        file.display(),
+        problems.len()
+    );
     Ok(())
 }
 
 fn info(file: &Path) -> Result<()> {
-    let gpkg = GeoPackage::open_with(file, &OpenOptions { read_only: true, ..OpenOptions::default() })?;
+    let gpkg = GeoPackage::open_with(
+        file,
+        &OpenOptions {
+            read_only: true,
+            ..OpenOptions::default()
+        },
+    )?;
     for layer in gpkg.layers()? {
         let count = gpkg
             .count_features(&layer.name, None)

@@ -76,12 +76,19 @@ mod tests {
     fn vn2000_tm3_107_comes_from_proj() {
         let def = epsg_definition(9214).unwrap();
         assert_eq!(def.name, "VN-2000 / TM-3 107-00");
-        assert!(def.wkt.starts_with("PROJCS[\"VN-2000 / TM-3 107-00\""), "{}", def.wkt);
+        assert!(
+            def.wkt.starts_with("PROJCS[\"VN-2000 / TM-3 107-00\""),
+            "{}",
+            def.wkt
+        );
         assert!(def.wkt.contains("\"central_meridian\",107"), "{}", def.wkt);
     }
 
     #[test]
     fn unknown_code_is_an_error() {
-        assert!(matches!(epsg_definition(999_999), Err(CrsError::Unknown { .. })));
+        assert!(matches!(
+            epsg_definition(999_999),
+            Err(CrsError::Unknown { .. })
+        ));
     }
 }

@@ -25,23 +25,74 @@ pub struct CrsPreset {
 /// The VN-2000 3° zones (EPSG 9205–9218), UTM 48N and WGS 84. The province's
 /// own zone comes first because files without a .prj are most often in it.
 pub const PRESETS: &[CrsPreset] = &[
-    CrsPreset { epsg: 9214, label: "VN-2000 / TM-3 107-00" },
-    CrsPreset { epsg: 3405, label: "VN-2000 / UTM zone 48N" },
-    CrsPreset { epsg: 4326, label: "WGS 84" },
-    CrsPreset { epsg: 4756, label: "VN-2000" },
-    CrsPreset { epsg: 9205, label: "VN-2000 / TM-3 103-00" },
-    CrsPreset { epsg: 9206, label: "VN-2000 / TM-3 104-00" },
-    CrsPreset { epsg: 9207, label: "VN-2000 / TM-3 104-30" },
-    CrsPreset { epsg: 9208, label: "VN-2000 / TM-3 104-45" },
-    CrsPreset { epsg: 9209, label: "VN-2000 / TM-3 105-30" },
-    CrsPreset { epsg: 9210, label: "VN-2000 / TM-3 105-45" },
-    CrsPreset { epsg: 9211, label: "VN-2000 / TM-3 106-00" },
-    CrsPreset { epsg: 9212, label: "VN-2000 / TM-3 106-15" },
-    CrsPreset { epsg: 9213, label: "VN-2000 / TM-3 106-30" },
-    CrsPreset { epsg: 9215, label: "VN-2000 / TM-3 107-45" },
-    CrsPreset { epsg: 9216, label: "VN-2000 / TM-3 108-00" },
-    CrsPreset { epsg: 9217, label: "VN-2000 / TM-3 108-15" },
-    CrsPreset { epsg: 9218, label: "VN-2000 / TM-3 108-30" },
+    CrsPreset {
+        epsg: 9214,
+        label: "VN-2000 / TM-3 107-00",
+    },
+    CrsPreset {
+        epsg: 3405,
+        label: "VN-2000 / UTM zone 48N",
+    },
+    CrsPreset {
+        epsg: 4326,
+        label: "WGS 84",
+    },
+    CrsPreset {
+        epsg: 4756,
+        label: "VN-2000",
+    },
+    CrsPreset {
+        epsg: 9205,
+        label: "VN-2000 / TM-3 103-00",
+    },
+    CrsPreset {
+        epsg: 9206,
+        label: "VN-2000 / TM-3 104-00",
+    },
+    CrsPreset {
+        epsg: 9207,
+        label: "VN-2000 / TM-3 104-30",
+    },
+    CrsPreset {
+        epsg: 9208,
+        label: "VN-2000 / TM-3 104-45",
+    },
+    CrsPreset {
+        epsg: 9209,
+        label: "VN-2000 / TM-3 105-30",
+    },
+    CrsPreset {
+        epsg: 9210,
+        label: "VN-2000 / TM-3 105-45",
+    },
+    CrsPreset {
+        epsg: 9211,
+        label: "VN-2000 / TM-3 106-00",
+    },
+    CrsPreset {
+        epsg: 9212,
+        label: "VN-2000 / TM-3 106-15",
+    },
+    CrsPreset {
+        epsg: 9213,
+        label: "VN-2000 / TM-3 106-30",
+    },
+    CrsPreset {
+        epsg: 9215,
+        label: "VN-2000 / TM-3 107-45",
+    },
+    CrsPreset {
+        epsg: 9216,
+        label: "VN-2000 / TM-3 108-00",
+    },
+    CrsPreset {
+        epsg: 9217,
+        label: "VN-2000 / TM-3 108-15",
+    },
+    CrsPreset {
+        epsg: 9218,
+        label: "VN-2000 / TM-3 108-30",
+    },
 ];
 
 #[derive(Debug, thiserror::Error)]

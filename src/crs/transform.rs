@@ -17,7 +17,11 @@ pub struct Transformer {
 impl Transformer {
     pub fn new(from: i32, to: i32) -> Result<Self, CrsError> {
         if from == to {
-            return Ok(Transformer { from, to, proj: None });
+            return Ok(Transformer {
+                from,
+                to,
+                proj: None,
+            });
         }
         let proj = Proj::new_known_crs(&format!("EPSG:{from}"), &format!("EPSG:{to}"), None)
             .map_err(|e| CrsError::Transformation {
@@ -55,12 +59,15 @@ impl Transformer {
 
     /// Transforms a slice in place, in one call into PROJ.
     pub fn transform_in_place(&self, coords: &mut [Coord<f64>]) -> Result<(), CrsError> {
-        let Some(proj) = &self.proj else { return Ok(()) };
-        proj.convert_array(coords).map_err(|e| CrsError::Transformation {
-            from: self.from,
-            to: self.to,
-            reason: e.to_string(),
-        })?;
+        let Some(proj) = &self.proj else {
+            return Ok(());
+        };
+        proj.convert_array(coords)
+            .map_err(|e| CrsError::Transformation {
+                from: self.from,
+                to: self.to,
+                reason: e.to_string(),
+            })?;
         Ok(())
     }
 
@@ -82,10 +89,10 @@ pub struct TransformerCache {
 
 impl TransformerCache {
     pub fn get(&mut self, from: i32, to: i32) -> Result<&Transformer, CrsError> {
-        if !self.cache.contains_key(&(from, to)) {
-            self.cache.insert((from, to), Transformer::new(from, to)?);
-        }
-        Ok(&self.cache[&(from, to)])
+        Ok(match self.cache.entry((from, to)) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(v) => v.insert(Transformer::new(from, to)?),
+        })
     }
 }
 

@@ -162,7 +162,9 @@ pub fn check_file_header(path: &Path) -> Result<()> {
     // that are not yet in the main file.
     let mut wal = path.as_os_str().to_owned();
     wal.push("-wal");
-    let has_wal = std::fs::metadata(&wal).map(|m| m.len() > 0).unwrap_or(false);
+    let has_wal = std::fs::metadata(&wal)
+        .map(|m| m.len() > 0)
+        .unwrap_or(false);
     if change_counter == version_valid_for && !has_wal && len < page_count * page_size {
         return Err(GpkgError::Corrupt {
             path: path.to_path_buf(),
@@ -195,7 +197,12 @@ pub fn check_is_geopackage(conn: &Connection, path: &Path) -> Result<()> {
     if app_id == APPLICATION_ID && version > USER_VERSION {
         return Err(GpkgError::NewerVersion {
             path: path.to_path_buf(),
-            found: format!("{}.{}.{}", version / 10000, version / 100 % 100, version % 100),
+            found: format!(
+                "{}.{}.{}",
+                version / 10000,
+                version / 100 % 100,
+                version % 100
+            ),
         });
     }
     for table in ["gpkg_spatial_ref_sys", "gpkg_contents"] {

@@ -25,7 +25,9 @@ pub enum GpkgError {
          open it with a newer tramgis, or convert it with ogr2ogr"
     )]
     NewerVersion { path: PathBuf, found: String },
-    #[error("{path}: the file is damaged ({detail}); restore it from a backup or run `tramgis validate`")]
+    #[error(
+        "{path}: the file is damaged ({detail}); restore it from a backup or run `tramgis validate`"
+    )]
     Corrupt { path: PathBuf, detail: String },
     #[error("{path}: the file is locked by another program; close it there and try again")]
     Locked { path: PathBuf },
@@ -89,13 +91,17 @@ pub(crate) fn classify(path: &std::path::Path, context: &str, err: rusqlite::Err
             ErrorCode::DatabaseCorrupt => {
                 return GpkgError::Corrupt {
                     path,
-                    detail: msg.clone().unwrap_or_else(|| "database disk image is malformed".into()),
+                    detail: msg
+                        .clone()
+                        .unwrap_or_else(|| "database disk image is malformed".into()),
                 };
             }
             ErrorCode::NotADatabase => {
                 return GpkgError::NotSqlite {
                     path,
-                    detail: msg.clone().unwrap_or_else(|| "file is not a database".into()),
+                    detail: msg
+                        .clone()
+                        .unwrap_or_else(|| "file is not a database".into()),
                 };
             }
             _ => {}

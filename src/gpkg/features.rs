@@ -72,8 +72,16 @@ impl Query {
 }
 
 fn select_columns(schema: &Schema) -> String {
-    let mut cols = vec![format!("t.{}", quote(&schema.fid_column)), format!("t.{}", quote(&schema.geometry_column))];
-    cols.extend(schema.fields.iter().map(|f| format!("t.{}", quote(&f.name))));
+    let mut cols = vec![
+        format!("t.{}", quote(&schema.fid_column)),
+        format!("t.{}", quote(&schema.geometry_column)),
+    ];
+    cols.extend(
+        schema
+            .fields
+            .iter()
+            .map(|f| format!("t.{}", quote(&f.name))),
+    );
     cols.join(", ")
 }
 
@@ -111,17 +119,19 @@ impl GeoPackage {
                 vec![],
             ),
         };
-        let mut stmt = self.conn.prepare(&sql).ctx(path, &format!("reading layer '{layer}'"))?;
+        // Built once: error contexts must cost nothing per row.
+        let context = format!("reading layer '{layer}'");
+        let mut stmt = self.conn.prepare(&sql).ctx(path, &context)?;
         let mut rows = stmt
             .query(params_from_iter(args.iter()))
-            .ctx(path, &format!("reading layer '{layer}'"))?;
+            .ctx(path, &context)?;
         let mut count = 0u64;
-        while let Some(row) = rows.next().ctx(path, &format!("reading layer '{layer}'"))? {
+        while let Some(row) = rows.next().ctx(path, &context)? {
             if query.limit.is_some_and(|l| count >= l) {
                 break;
             }
-            let fid: i64 = row.get(0).ctx(path, &format!("reading layer '{layer}'"))?;
-            let blob = match row.get_ref(1).ctx(path, "reading a geometry")? {
+            let fid: i64 = row.get(0).ctx(path, &context)?;
+            let blob = match row.get_ref(1).ctx(path, &context)? {
                 ValueRef::Blob(b) => Some(b),
                 _ => None,
             };
@@ -144,11 +154,17 @@ impl GeoPackage {
             };
             let mut values = Vec::with_capacity(schema.fields.len());
             for (i, field) in schema.fields.iter().enumerate() {
-                let v = row.get_ref(i + 2).ctx(path, "reading a value")?;
+                let v = row.get_ref(i + 2).ctx(path, &context)?;
                 values.push(read_value(v, field.field_type));
             }
             count += 1;
-            if visit(Feature { fid: Some(fid), geometry, values }).is_break() {
+            if visit(Feature {
+                fid: Some(fid),
+                geometry,
+                values,
+            })
+            .is_break()
+            {
                 break;
             }
         }
@@ -189,7 +205,9 @@ impl GeoPackage {
             })
             .optional()
             .ctx(path, &format!("reading feature {fid} of '{layer}'"))?;
-        let Some((blob, values)) = row else { return Ok(None) };
+        let Some((blob, values)) = row else {
+            return Ok(None);
+        };
         let geometry = blob
             .map(|b| geom::decode(&b))
             .transpose()
@@ -201,7 +219,11 @@ impl GeoPackage {
                 source,
             })?
             .map(|g| g.geometry);
-        Ok(Some(Feature { fid: Some(fid), geometry, values }))
+        Ok(Some(Feature {
+            fid: Some(fid),
+            geometry,
+            values,
+        }))
     }
 
     /// Number of features, optionally of those meeting a bbox.
@@ -209,17 +231,27 @@ impl GeoPackage {
         if bbox.is_none() {
             return self
                 .conn
-                .query_row(&format!("SELECT count(*) FROM {}", quote(layer)), [], |r| r.get(0))
+                .query_row(&format!("SELECT count(*) FROM {}", quote(layer)), [], |r| {
+                    r.get(0)
+                })
                 .ctx(&self.path, &format!("counting features of '{layer}'"));
         }
-        let query = Query { bbox, skip_geometry: true, limit: None };
+        let query = Query {
+            bbox,
+            skip_geometry: true,
+            limit: None,
+        };
         self.read_features(layer, &query, |_| ControlFlow::Continue(()))
     }
 
     /// Runs one user edit in one transaction: all of it is committed, or
     /// (on error, crash or kill) none of it. The journal rows it causes carry
     /// the user's name and one edit id, which the undo history groups by.
-    pub fn edit<T>(&mut self, description: &str, f: impl FnOnce(&mut Edit<'_>) -> Result<T>) -> Result<T> {
+    pub fn edit<T>(
+        &mut self,
+        description: &str,
+        f: impl FnOnce(&mut Edit<'_>) -> Result<T>,
+    ) -> Result<T> {
         self.ensure_writable()?;
         let path = self.path.clone();
         let user = self.user.clone();
@@ -235,8 +267,11 @@ impl GeoPackage {
             )
             .ctx(&path, "starting an edit")?;
             let id = tx.last_insert_rowid();
-            tx.execute("INSERT INTO tramgis_edit_context VALUES (?1, ?2)", rusqlite::params![id, user])
-                .ctx(&path, "starting an edit")?;
+            tx.execute(
+                "INSERT INTO tramgis_edit_context VALUES (?1, ?2)",
+                rusqlite::params![id, user],
+            )
+            .ctx(&path, "starting an edit")?;
             Some(id)
         } else {
             None
@@ -314,7 +349,9 @@ impl Edit<'_> {
                 return Err(bad(format!("field '{}' may not be empty", field.name)));
             }
         }
-        let Some(g) = &feature.geometry else { return Ok(None) };
+        let Some(g) = &feature.geometry else {
+            return Ok(None);
+        };
         let code = geom::wkb_type_code(g);
         if !schema.geometry_type.accepts(code) {
             return Err(bad(format!(
@@ -330,7 +367,12 @@ impl Edit<'_> {
         let grown = self.grown.entry(info.name.clone()).or_insert(None);
         if let Some(e) = env {
             *grown = Some(match *grown {
-                Some(g) => [g[0].min(e[0]), g[1].max(e[1]), g[2].min(e[2]), g[3].max(e[3])],
+                Some(g) => [
+                    g[0].min(e[0]),
+                    g[1].max(e[1]),
+                    g[2].min(e[2]),
+                    g[3].max(e[3]),
+                ],
                 None => e,
             });
         }
@@ -350,8 +392,15 @@ impl Edit<'_> {
             cols.push(quote(&schema.fid_column));
             values.push(fid);
         }
-        let placeholders = (1..=cols.len()).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ");
-        let sql = format!("INSERT INTO {} ({}) VALUES ({placeholders})", quote(layer), cols.join(", "));
+        let placeholders = (1..=cols.len())
+            .map(|i| format!("?{i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO {} ({}) VALUES ({placeholders})",
+            quote(layer),
+            cols.join(", ")
+        );
         self.tx
             .prepare_cached(&sql)
             .and_then(|mut s| s.execute(values.as_slice()))
@@ -371,7 +420,13 @@ impl Edit<'_> {
         let blob = self.prepare(&info, feature)?;
         let schema = &info.schema;
         let mut sets = vec![format!("{} = ?1", quote(&schema.geometry_column))];
-        sets.extend(schema.fields.iter().enumerate().map(|(i, f)| format!("{} = ?{}", quote(&f.name), i + 2)));
+        sets.extend(
+            schema
+                .fields
+                .iter()
+                .enumerate()
+                .map(|(i, f)| format!("{} = ?{}", quote(&f.name), i + 2)),
+        );
         let sql = format!(
             "UPDATE {} SET {} WHERE {} = ?{}",
             quote(layer),
@@ -391,7 +446,13 @@ impl Edit<'_> {
     }
 
     /// Sets one attribute of one feature.
-    pub fn set_value(&mut self, layer: &str, fid: i64, field: &str, value: &FieldValue) -> Result<()> {
+    pub fn set_value(
+        &mut self,
+        layer: &str,
+        fid: i64,
+        field: &str,
+        value: &FieldValue,
+    ) -> Result<()> {
         let info = self.layer(layer)?;
         let Some(index) = info.schema.field_index(field) else {
             return Err(GpkgError::NoSuchField {
@@ -406,16 +467,20 @@ impl Edit<'_> {
             quote(&info.schema.fields[index].name),
             quote(&info.schema.fid_column)
         );
-        let n = self
-            .tx
-            .execute(&sql, rusqlite::params![value, fid])
-            .ctx(self.path, &format!("updating field '{field}' of feature {fid} in '{layer}'"))?;
+        let n = self.tx.execute(&sql, rusqlite::params![value, fid]).ctx(
+            self.path,
+            &format!("updating field '{field}' of feature {fid} in '{layer}'"),
+        )?;
         self.require_one(n, layer, fid)
     }
 
     pub fn delete(&mut self, layer: &str, fid: i64) -> Result<()> {
         let info = self.layer(layer)?;
-        let sql = format!("DELETE FROM {} WHERE {} = ?1", quote(layer), quote(&info.schema.fid_column));
+        let sql = format!(
+            "DELETE FROM {} WHERE {} = ?1",
+            quote(layer),
+            quote(&info.schema.fid_column)
+        );
         let n = self
             .tx
             .prepare_cached(&sql)

@@ -20,25 +20,38 @@ fn sql_err(e: BlobError) -> rusqlite::Error {
 }
 
 fn envelope_value(ctx: &Context<'_>, index: usize) -> rusqlite::Result<Option<f64>> {
-    let Some(blob) = blob_arg(ctx) else { return Ok(None) };
+    let Some(blob) = blob_arg(ctx) else {
+        return Ok(None);
+    };
     Ok(geom::envelope(blob).map_err(sql_err)?.map(|env| env[index]))
 }
 
 pub fn register(conn: &Connection) -> rusqlite::Result<()> {
     let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
-    for (name, index) in [("ST_MinX", 0), ("ST_MaxX", 1), ("ST_MinY", 2), ("ST_MaxY", 3)] {
+    for (name, index) in [
+        ("ST_MinX", 0),
+        ("ST_MaxX", 1),
+        ("ST_MinY", 2),
+        ("ST_MaxY", 3),
+    ] {
         conn.create_scalar_function(name, 1, flags, move |ctx| envelope_value(ctx, index))?;
     }
     conn.create_scalar_function("ST_IsEmpty", 1, flags, |ctx| {
-        let Some(blob) = blob_arg(ctx) else { return Ok(None) };
+        let Some(blob) = blob_arg(ctx) else {
+            return Ok(None);
+        };
         Ok(Some(geom::read_header(blob).map_err(sql_err)?.empty))
     })?;
     conn.create_scalar_function("ST_SRID", 1, flags, |ctx| {
-        let Some(blob) = blob_arg(ctx) else { return Ok(None) };
+        let Some(blob) = blob_arg(ctx) else {
+            return Ok(None);
+        };
         Ok(Some(geom::read_header(blob).map_err(sql_err)?.srs_id))
     })?;
     conn.create_scalar_function("ST_GeometryType", 1, flags, |ctx| {
-        let Some(blob) = blob_arg(ctx) else { return Ok(None) };
+        let Some(blob) = blob_arg(ctx) else {
+            return Ok(None);
+        };
         let decoded = geom::decode(blob).map_err(sql_err)?;
         let code = geom::wkb_type_code(&decoded.geometry);
         Ok(crate::model::GeometryType::ALL_CONCRETE

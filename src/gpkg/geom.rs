@@ -22,7 +22,9 @@ pub enum BlobError {
     NoMagic,
     #[error("GeoPackage geometry blob version {0} is not supported (only version 1)")]
     Version(u8),
-    #[error("GeoPackage geometry blob uses the extended geometry type flag, which tramgis does not read")]
+    #[error(
+        "GeoPackage geometry blob uses the extended geometry type flag, which tramgis does not read"
+    )]
     Extended,
     #[error("invalid envelope contents indicator {0}")]
     EnvelopeKind(u8),
@@ -162,7 +164,9 @@ pub fn decode(blob: &[u8]) -> Result<GpkgGeometry, BlobError> {
     let mut zm = ZmValues::default();
     let geometry = reader.geometry(&mut zm, 0)?;
     if reader.pos != reader.buf.len() {
-        return Err(BlobError::Trailing(reader.buf.len().saturating_sub(reader.pos)));
+        return Err(BlobError::Trailing(
+            reader.buf.len().saturating_sub(reader.pos),
+        ));
     }
     Ok(GpkgGeometry {
         srs_id: header.srs_id,
@@ -289,12 +293,18 @@ pub fn visit_coords(geometry: &Geometry<f64>, f: &mut impl FnMut(Coord<f64>)) {
     match geometry {
         Geometry::Point(p) => f(p.0),
         Geometry::LineString(l) => l.0.iter().copied().for_each(f),
-        Geometry::Polygon(p) => polygon_rings(p).for_each(|r| r.0.iter().copied().for_each(&mut *f)),
-        Geometry::MultiPoint(m) => m.0.iter().for_each(|p| f(p.0)),
-        Geometry::MultiLineString(m) => m.0.iter().for_each(|l| l.0.iter().copied().for_each(&mut *f)),
-        Geometry::MultiPolygon(m) => m.0.iter().for_each(|p| {
+        Geometry::Polygon(p) => {
             polygon_rings(p).for_each(|r| r.0.iter().copied().for_each(&mut *f))
-        }),
+        }
+        Geometry::MultiPoint(m) => m.0.iter().for_each(|p| f(p.0)),
+        Geometry::MultiLineString(m) => {
+            m.0.iter()
+                .for_each(|l| l.0.iter().copied().for_each(&mut *f))
+        }
+        Geometry::MultiPolygon(m) => {
+            m.0.iter()
+                .for_each(|p| polygon_rings(p).for_each(|r| r.0.iter().copied().for_each(&mut *f)))
+        }
         Geometry::GeometryCollection(c) => c.0.iter().for_each(|g| visit_coords(g, f)),
         Geometry::Line(_) | Geometry::Rect(_) | Geometry::Triangle(_) => {
             visit_coords(&normalise(geometry), f)
@@ -358,12 +368,20 @@ struct WkbWriter<'a> {
 
 impl WkbWriter<'_> {
     fn put_u32(&mut self, v: u32) {
-        let bytes = if self.little { v.to_le_bytes() } else { v.to_be_bytes() };
+        let bytes = if self.little {
+            v.to_le_bytes()
+        } else {
+            v.to_be_bytes()
+        };
         self.out.extend_from_slice(&bytes);
     }
 
     fn put_f64(&mut self, v: f64) {
-        let bytes = if self.little { v.to_le_bytes() } else { v.to_be_bytes() };
+        let bytes = if self.little {
+            v.to_le_bytes()
+        } else {
+            v.to_be_bytes()
+        };
         self.out.extend_from_slice(&bytes);
     }
 
@@ -570,6 +588,28 @@ impl<'a> WkbReader<'a> {
 
     fn ring(&mut self, dims: Dims, zm: &mut ZmValues) -> Result<LineString<f64>, BlobError> {
         let n = self.count(Self::coord_size(dims))?;
+        if !dims.z && !dims.m {
+            // The common case, one pass over the bytes: this loop is most of
+            // the time spent reading a layer.
+            let bytes = self
+                .buf
+                .get(self.pos..self.pos + 16 * n)
+                .ok_or(BlobError::Truncated(self.buf.len()))?;
+            self.pos += 16 * n;
+            let read: fn([u8; 8]) -> f64 = if self.little {
+                f64::from_le_bytes
+            } else {
+                f64::from_be_bytes
+            };
+            let coords = bytes
+                .chunks_exact(16)
+                .map(|c| Coord {
+                    x: read(c[..8].try_into().unwrap()),
+                    y: read(c[8..].try_into().unwrap()),
+                })
+                .collect();
+            return Ok(LineString(coords));
+        }
         let mut coords = Vec::with_capacity(n);
         for _ in 0..n {
             coords.push(self.coord(dims, zm)?);
@@ -686,7 +726,16 @@ impl<'a> WkbReader<'a> {
 
 /// Converts a `[minx, maxx, miny, maxy]` envelope to a rectangle.
 pub fn envelope_rect(env: [f64; 4]) -> Rect<f64> {
-    Rect::new(Coord { x: env[0], y: env[2] }, Coord { x: env[1], y: env[3] })
+    Rect::new(
+        Coord {
+            x: env[0],
+            y: env[2],
+        },
+        Coord {
+            x: env[1],
+            y: env[3],
+        },
+    )
 }
 
 #[cfg(test)]
@@ -738,7 +787,9 @@ mod tests {
         let (mut ca, mut cb) = (vec![], vec![]);
         visit_coords(a, &mut |c| ca.push((c.x.to_bits(), c.y.to_bits())));
         visit_coords(b, &mut |c| cb.push((c.x.to_bits(), c.y.to_bits())));
-        ca == cb && wkb_type_code(a) == wkb_type_code(b) && (is_empty(a) || format!("{a:?}") == format!("{b:?}"))
+        ca == cb
+            && wkb_type_code(a) == wkb_type_code(b)
+            && (is_empty(a) || format!("{a:?}") == format!("{b:?}"))
     }
 
     #[test]
@@ -753,15 +804,28 @@ mod tests {
             ] {
                 let zm = ZmValues {
                     dims,
-                    z: if dims.z { (0..n).map(|i| i as f64 * 1.5 - 3.0).collect() } else { vec![] },
-                    m: if dims.m { (0..n).map(|i| 100.0 + i as f64).collect() } else { vec![] },
+                    z: if dims.z {
+                        (0..n).map(|i| i as f64 * 1.5 - 3.0).collect()
+                    } else {
+                        vec![]
+                    },
+                    m: if dims.m {
+                        (0..n).map(|i| 100.0 + i as f64).collect()
+                    } else {
+                        vec![]
+                    },
                 };
                 for order in [ByteOrder::Little, ByteOrder::Big] {
                     let mut blob = Vec::new();
                     encode_with_order(&g, 9214, &zm, order, &mut blob);
-                    let back = decode(&blob).unwrap_or_else(|e| panic!("{g:?} {dims:?} {order:?}: {e}"));
+                    let back =
+                        decode(&blob).unwrap_or_else(|e| panic!("{g:?} {dims:?} {order:?}: {e}"));
                     assert_eq!(back.srs_id, 9214);
-                    assert!(same(&back.geometry, &g), "{g:?} {dims:?} {order:?} -> {:?}", back.geometry);
+                    assert!(
+                        same(&back.geometry, &g),
+                        "{g:?} {dims:?} {order:?} -> {:?}",
+                        back.geometry
+                    );
                     assert_eq!(back.zm.z, zm.z, "{g:?} {dims:?}");
                     assert_eq!(back.zm.m, zm.m, "{g:?} {dims:?}");
                     let header = read_header(&blob).unwrap();
@@ -781,7 +845,10 @@ mod tests {
         // Points carry no envelope; the bounds come from the WKB.
         let p = encode_to_vec(&samples()[0], 4326);
         assert_eq!(read_header(&p).unwrap().envelope, None);
-        assert_eq!(envelope(&p).unwrap(), Some([416_802.265, 416_802.265, 2_356_377.9, 2_356_377.9]));
+        assert_eq!(
+            envelope(&p).unwrap(),
+            Some([416_802.265, 416_802.265, 2_356_377.9, 2_356_377.9])
+        );
         assert_eq!(envelope(&encode_to_vec(&empties()[2], 0)).unwrap(), None);
     }
 

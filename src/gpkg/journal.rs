@@ -22,8 +22,7 @@ use super::error::{Result, SqlContext};
 use crate::model::{FieldType, Schema};
 
 pub const EXTENSION: &str = "tramgis_edit_journal";
-const DEFINITION: &str =
-    "tramgis edit journal: AFTER INSERT/UPDATE/DELETE triggers on each feature table \
+const DEFINITION: &str = "tramgis edit journal: AFTER INSERT/UPDATE/DELETE triggers on each feature table \
      write one row per change into tramgis_changes; keep them when editing";
 
 const TABLES_SQL: &str = "
@@ -87,14 +86,25 @@ fn row_json(prefix: &str, columns: &[(String, bool)]) -> String {
     for chunk in chunks {
         let pairs: Vec<String> = chunk
             .iter()
-            .map(|c| format!("{}, {}", literal(&format!("$.\"{}\"", c.0.replace('"', "\\\""))), value(c)))
+            .map(|c| {
+                format!(
+                    "{}, {}",
+                    literal(&format!("$.\"{}\"", c.0.replace('"', "\\\""))),
+                    value(c)
+                )
+            })
             .collect();
         sql = format!("json_insert({sql}, {})", pairs.join(", "));
     }
     sql
 }
 
-pub fn install_triggers(conn: &Connection, path: &Path, table: &str, schema: &Schema) -> Result<()> {
+pub fn install_triggers(
+    conn: &Connection,
+    path: &Path,
+    table: &str,
+    schema: &Schema,
+) -> Result<()> {
     let mut columns = vec![
         (schema.fid_column.clone(), false),
         (schema.geometry_column.clone(), true),
@@ -127,17 +137,26 @@ END;",
         record("delete", "OLD", &old, "NULL"),
     ]
     .join("\n");
-    conn.execute_batch(&sql)
-        .ctx(path, &format!("creating the edit journal triggers of '{table}'"))
+    conn.execute_batch(&sql).ctx(
+        path,
+        &format!("creating the edit journal triggers of '{table}'"),
+    )
 }
 
 pub fn drop_triggers(conn: &Connection, path: &Path, table: &str) -> Result<()> {
     let sql: String = ["insert", "update", "delete"]
         .iter()
-        .map(|op| format!("DROP TRIGGER IF EXISTS {};", quote(&trigger_name(table, op))))
+        .map(|op| {
+            format!(
+                "DROP TRIGGER IF EXISTS {};",
+                quote(&trigger_name(table, op))
+            )
+        })
         .collect();
-    conn.execute_batch(&sql)
-        .ctx(path, &format!("dropping the edit journal triggers of '{table}'"))
+    conn.execute_batch(&sql).ctx(
+        path,
+        &format!("dropping the edit journal triggers of '{table}'"),
+    )
 }
 
 pub fn has_triggers(conn: &Connection, path: &Path, table: &str) -> Result<bool> {

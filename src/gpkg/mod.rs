@@ -18,7 +18,6 @@ mod rtree_pack;
 
 mod store;
 
-
 pub mod styles;
 pub mod validate;
 

@@ -22,9 +22,8 @@ fn trigger_sql(table: &str, column: &str, fid: &str) -> String {
     let rt = table_name(table, column);
     let (t, c, i, r) = (quote(table), quote(column), quote(fid), quote(&rt));
     let name = |suffix: &str| quote(&format!("{rt}_{suffix}"));
-    let values = format!(
-        "NEW.{i}, ST_MinX(NEW.{c}), ST_MaxX(NEW.{c}), ST_MinY(NEW.{c}), ST_MaxY(NEW.{c})"
-    );
+    let values =
+        format!("NEW.{i}, ST_MinX(NEW.{c}), ST_MaxX(NEW.{c}), ST_MinY(NEW.{c}), ST_MaxY(NEW.{c})");
     format!(
         "CREATE TRIGGER {insert} AFTER INSERT ON {t}
   WHEN (new.{c} NOT NULL AND NOT ST_IsEmpty(NEW.{c}))
@@ -121,8 +120,15 @@ pub fn create_index(
 }
 
 pub fn create_triggers(conn: &Connection, path: &Path, table: &str, schema: &Schema) -> Result<()> {
-    conn.execute_batch(&trigger_sql(table, &schema.geometry_column, &schema.fid_column))
-        .ctx(path, &format!("creating the spatial index triggers of '{table}'"))
+    conn.execute_batch(&trigger_sql(
+        table,
+        &schema.geometry_column,
+        &schema.fid_column,
+    ))
+    .ctx(
+        path,
+        &format!("creating the spatial index triggers of '{table}'"),
+    )
 }
 
 pub fn drop_triggers(conn: &Connection, path: &Path, table: &str, column: &str) -> Result<()> {
@@ -131,8 +137,10 @@ pub fn drop_triggers(conn: &Connection, path: &Path, table: &str, column: &str) 
         .iter()
         .map(|s| format!("DROP TRIGGER IF EXISTS {};", quote(&format!("{rt}_{s}"))))
         .collect();
-    conn.execute_batch(&sql)
-        .ctx(path, &format!("dropping the spatial index triggers of '{table}'"))
+    conn.execute_batch(&sql).ctx(
+        path,
+        &format!("dropping the spatial index triggers of '{table}'"),
+    )
 }
 
 pub fn drop_index(conn: &Connection, path: &Path, table: &str, column: &str) -> Result<()> {
@@ -178,7 +186,10 @@ pub fn bulk_insert(
         return Ok(());
     }
     let mut stmt = conn
-        .prepare(&format!("INSERT INTO {} VALUES (?1, ?2, ?3, ?4, ?5)", quote(&rt)))
+        .prepare(&format!(
+            "INSERT INTO {} VALUES (?1, ?2, ?3, ?4, ?5)",
+            quote(&rt)
+        ))
         .ctx(path, "filling the spatial index")?;
     for (id, e) in entries.iter() {
         stmt.execute(params![id, e[0], e[1], e[2], e[3]])

@@ -37,9 +37,22 @@ struct Node {
 
 impl Node {
     fn bounds(&self) -> [f32; 4] {
-        self.cells.iter().fold([f32::INFINITY, f32::NEG_INFINITY, f32::INFINITY, f32::NEG_INFINITY], |b, (_, c)| {
-            [b[0].min(c[0]), b[1].max(c[1]), b[2].min(c[2]), b[3].max(c[3])]
-        })
+        self.cells.iter().fold(
+            [
+                f32::INFINITY,
+                f32::NEG_INFINITY,
+                f32::INFINITY,
+                f32::NEG_INFINITY,
+            ],
+            |b, (_, c)| {
+                [
+                    b[0].min(c[0]),
+                    b[1].max(c[1]),
+                    b[2].min(c[2]),
+                    b[3].max(c[3]),
+                ]
+            },
+        )
     }
 
     fn blob(&self, size: usize, depth: Option<u16>) -> Vec<u8> {
@@ -59,7 +72,12 @@ impl Node {
 
 /// Loads `entries` (already in Hilbert order) into the empty R*Tree `rtree`.
 /// Returns false, writing nothing, when the tree is not empty.
-pub fn load_empty(conn: &Connection, path: &Path, rtree: &str, entries: &[(i64, [f64; 4])]) -> Result<bool> {
+pub fn load_empty(
+    conn: &Connection,
+    path: &Path,
+    rtree: &str,
+    entries: &[(i64, [f64; 4])],
+) -> Result<bool> {
     let (node_t, rowid_t, parent_t) = (
         quote(&format!("{rtree}_node")),
         quote(&format!("{rtree}_rowid")),
@@ -67,13 +85,21 @@ pub fn load_empty(conn: &Connection, path: &Path, rtree: &str, entries: &[(i64, 
     );
     let ctx = "loading the spatial index";
     let has_rows: bool = conn
-        .query_row(&format!("SELECT EXISTS(SELECT 1 FROM {rowid_t})"), [], |r| r.get(0))
+        .query_row(
+            &format!("SELECT EXISTS(SELECT 1 FROM {rowid_t})"),
+            [],
+            |r| r.get(0),
+        )
         .ctx(path, ctx)?;
     if has_rows || entries.is_empty() {
         return Ok(entries.is_empty() && !has_rows);
     }
     let node_size: usize = conn
-        .query_row(&format!("SELECT length(data) FROM {node_t} WHERE nodeno = 1"), [], |r| r.get::<_, i64>(0))
+        .query_row(
+            &format!("SELECT length(data) FROM {node_t} WHERE nodeno = 1"),
+            [],
+            |r| r.get::<_, i64>(0),
+        )
         .ctx(path, ctx)? as usize;
     let capacity = (node_size - 4) / CELL_BYTES;
 
@@ -81,7 +107,12 @@ pub fn load_empty(conn: &Connection, path: &Path, rtree: &str, entries: &[(i64, 
     let mut levels: Vec<Vec<Node>> = vec![
         entries
             .chunks(capacity)
-            .map(|chunk| Node { cells: chunk.iter().map(|(id, e)| (*id, [down(e[0]), up(e[1]), down(e[2]), up(e[3])])).collect() })
+            .map(|chunk| Node {
+                cells: chunk
+                    .iter()
+                    .map(|(id, e)| (*id, [down(e[0]), up(e[1]), down(e[2]), up(e[3])]))
+                    .collect(),
+            })
             .collect(),
     ];
     while levels.last().unwrap().len() > 1 {
@@ -89,7 +120,9 @@ pub fn load_empty(conn: &Connection, path: &Path, rtree: &str, entries: &[(i64, 
         // Child ids are filled in once the nodes are numbered.
         let parents = below
             .chunks(capacity)
-            .map(|chunk| Node { cells: chunk.iter().map(|n| (0, n.bounds())).collect() })
+            .map(|chunk| Node {
+                cells: chunk.iter().map(|n| (0, n.bounds())).collect(),
+            })
             .collect();
         levels.push(parents);
     }
@@ -112,20 +145,38 @@ pub fn load_empty(conn: &Connection, path: &Path, rtree: &str, entries: &[(i64, 
         }
     }
 
-    let mut put_node = conn.prepare(&format!("INSERT OR REPLACE INTO {node_t} (nodeno, data) VALUES (?1, ?2)")).ctx(path, ctx)?;
-    let mut put_parent = conn.prepare(&format!("INSERT INTO {parent_t} (nodeno, parentnode) VALUES (?1, ?2)")).ctx(path, ctx)?;
+    let mut put_node = conn
+        .prepare(&format!(
+            "INSERT OR REPLACE INTO {node_t} (nodeno, data) VALUES (?1, ?2)"
+        ))
+        .ctx(path, ctx)?;
+    let mut put_parent = conn
+        .prepare(&format!(
+            "INSERT INTO {parent_t} (nodeno, parentnode) VALUES (?1, ?2)"
+        ))
+        .ctx(path, ctx)?;
     for (level, nodes) in levels.iter().enumerate() {
         for (i, node) in nodes.iter().enumerate() {
             let depth = (level == top).then_some(top as u16);
-            put_node.execute(params![numbers[level][i], node.blob(node_size, depth)]).ctx(path, ctx)?;
+            put_node
+                .execute(params![numbers[level][i], node.blob(node_size, depth)])
+                .ctx(path, ctx)?;
             if level < top {
-                put_parent.execute(params![numbers[level][i], numbers[level + 1][i / capacity]]).ctx(path, ctx)?;
+                put_parent
+                    .execute(params![numbers[level][i], numbers[level + 1][i / capacity]])
+                    .ctx(path, ctx)?;
             }
         }
     }
-    let mut put_rowid = conn.prepare(&format!("INSERT INTO {rowid_t} (rowid, nodeno) VALUES (?1, ?2)")).ctx(path, ctx)?;
+    let mut put_rowid = conn
+        .prepare(&format!(
+            "INSERT INTO {rowid_t} (rowid, nodeno) VALUES (?1, ?2)"
+        ))
+        .ctx(path, ctx)?;
     for (i, (id, _)) in entries.iter().enumerate() {
-        put_rowid.execute(params![id, numbers[0][i / capacity]]).ctx(path, ctx)?;
+        put_rowid
+            .execute(params![id, numbers[0][i / capacity]])
+            .ctx(path, ctx)?;
     }
     Ok(true)
 }
@@ -136,7 +187,15 @@ mod tests {
 
     #[test]
     fn rounding_never_shrinks_a_box() {
-        for v in [0.1f64, -0.1, 416_802.265, 2_356_377.9, -2_356_377.9, 1e-40, 0.0] {
+        for v in [
+            0.1f64,
+            -0.1,
+            416_802.265,
+            2_356_377.9,
+            -2_356_377.9,
+            1e-40,
+            0.0,
+        ] {
             assert!(f64::from(down(v)) <= v && f64::from(up(v)) >= v, "{v}");
         }
     }
@@ -147,7 +206,8 @@ mod tests {
     fn packed_trees_pass_rtreecheck_and_answer_queries() {
         for n in [1usize, 40, 51, 52, 2_700, 140_000] {
             let conn = Connection::open_in_memory().unwrap();
-            conn.execute_batch("CREATE VIRTUAL TABLE rt USING rtree(id, minx, maxx, miny, maxy)").unwrap();
+            conn.execute_batch("CREATE VIRTUAL TABLE rt USING rtree(id, minx, maxx, miny, maxy)")
+                .unwrap();
             let entries: Vec<(i64, [f64; 4])> = (0..n)
                 .map(|i| {
                     let (x, y) = ((i % 400) as f64 * 10.3, (i / 400) as f64 * 7.1);
@@ -155,18 +215,30 @@ mod tests {
                 })
                 .collect();
             assert!(load_empty(&conn, Path::new(":memory:"), "rt", &entries).unwrap());
-            let check: String = conn.query_row("SELECT rtreecheck('rt')", [], |r| r.get(0)).unwrap();
+            let check: String = conn
+                .query_row("SELECT rtreecheck('rt')", [], |r| r.get(0))
+                .unwrap();
             assert_eq!(check, "ok", "n = {n}");
-            let count: i64 = conn.query_row("SELECT count(*) FROM rt", [], |r| r.get(0)).unwrap();
+            let count: i64 = conn
+                .query_row("SELECT count(*) FROM rt", [], |r| r.get(0))
+                .unwrap();
             assert_eq!(count as usize, n);
             let hits: i64 = conn
                 .query_row("SELECT count(*) FROM rt WHERE minx <= 100 AND maxx >= 50 AND miny <= 20 AND maxy >= 10", [], |r| r.get(0))
                 .unwrap();
-            let expected = entries.iter().filter(|(_, e)| e[0] <= 100.0 && e[1] >= 50.0 && e[2] <= 20.0 && e[3] >= 10.0).count();
+            let expected = entries
+                .iter()
+                .filter(|(_, e)| e[0] <= 100.0 && e[1] >= 50.0 && e[2] <= 20.0 && e[3] >= 10.0)
+                .count();
             assert_eq!(hits as usize, expected, "n = {n}");
             // The tree stays a working R*Tree: later edits keep it valid.
-            conn.execute_batch("DELETE FROM rt WHERE id % 2 = 0; INSERT INTO rt VALUES (1000000, 1, 2, 3, 4);").unwrap();
-            let check: String = conn.query_row("SELECT rtreecheck('rt')", [], |r| r.get(0)).unwrap();
+            conn.execute_batch(
+                "DELETE FROM rt WHERE id % 2 = 0; INSERT INTO rt VALUES (1000000, 1, 2, 3, 4);",
+            )
+            .unwrap();
+            let check: String = conn
+                .query_row("SELECT rtreecheck('rt')", [], |r| r.get(0))
+                .unwrap();
             assert_eq!(check, "ok", "after edits, n = {n}");
         }
     }
@@ -175,6 +247,14 @@ mod tests {
     fn a_tree_with_entries_is_left_alone() {
         let conn = Connection::open_in_memory().unwrap();
         conn.execute_batch("CREATE VIRTUAL TABLE rt USING rtree(id, minx, maxx, miny, maxy); INSERT INTO rt VALUES (1, 0, 1, 0, 1);").unwrap();
-        assert!(!load_empty(&conn, Path::new(":memory:"), "rt", &[(2, [0.0, 1.0, 0.0, 1.0])]).unwrap());
+        assert!(
+            !load_empty(
+                &conn,
+                Path::new(":memory:"),
+                "rt",
+                &[(2, [0.0, 1.0, 0.0, 1.0])]
+            )
+            .unwrap()
+        );
     }
 }

@@ -50,7 +50,8 @@ impl GeoPackage {
         let info = self.layer(layer)?;
         let path = self.path.clone();
         let tx = self.conn.transaction().ctx(&path, "saving a style")?;
-        tx.execute_batch(TABLE_SQL).ctx(&path, "creating layer_styles")?;
+        tx.execute_batch(TABLE_SQL)
+            .ctx(&path, "creating layer_styles")?;
         // QGIS registers the table as an attributes table; so do we.
         tx.execute(
             "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description)
@@ -119,8 +120,13 @@ impl GeoPackage {
 /// A symbology that can be written as QGIS QML.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Symbology {
-    Single { color: [u8; 3] },
-    Categorized { field: String, categories: Vec<Category> },
+    Single {
+        color: [u8; 3],
+    },
+    Categorized {
+        field: String,
+        categories: Vec<Category>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -61,7 +61,13 @@ const MAX_ROW_PROBLEMS: usize = 20;
 /// Validates a file without changing it. Returns the problems found; an
 /// `Err` means the file could not be read as a GeoPackage at all.
 pub fn validate(path: &Path) -> Result<Vec<Problem>> {
-    let gpkg = GeoPackage::open_with(path, &OpenOptions { read_only: true, ..OpenOptions::default() })?;
+    let gpkg = GeoPackage::open_with(
+        path,
+        &OpenOptions {
+            read_only: true,
+            ..OpenOptions::default()
+        },
+    )?;
     let conn = gpkg.connection();
     let mut found = Findings(Vec::new());
 
@@ -71,42 +77,69 @@ pub fn validate(path: &Path) -> Result<Vec<Problem>> {
     if check != "ok" {
         found.error("file", format!("SQLite integrity check failed: {check}"));
     }
-    let app_id: i32 = conn.pragma_query_value(None, "application_id", |r| r.get(0)).ctx(path, "reading application_id")?;
-    let version: i32 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).ctx(path, "reading user_version")?;
+    let app_id: i32 = conn
+        .pragma_query_value(None, "application_id", |r| r.get(0))
+        .ctx(path, "reading application_id")?;
+    let version: i32 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .ctx(path, "reading user_version")?;
     if app_id != core::APPLICATION_ID {
-        found.warning("file", format!("application_id 0x{app_id:08X} is from GeoPackage 1.0/1.1; 1.2+ uses 'GPKG'"));
+        found.warning(
+            "file",
+            format!("application_id 0x{app_id:08X} is from GeoPackage 1.0/1.1; 1.2+ uses 'GPKG'"),
+        );
     } else if version < 10200 {
-        found.error("file", format!("user_version {version} is not a GeoPackage 1.2+ version number"));
+        found.error(
+            "file",
+            format!("user_version {version} is not a GeoPackage 1.2+ version number"),
+        );
     }
-    for (sql, what) in [
-        ("SELECT count(*) FROM pragma_foreign_key_check", "foreign key violations"),
-    ] {
-        let n: i64 = conn.query_row(sql, [], |r| r.get(0)).ctx(path, "checking foreign keys")?;
-        if n > 0 {
-            found.error("file", format!("{n} {what}"));
-        }
+    let violations: i64 = conn
+        .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+            r.get(0)
+        })
+        .ctx(path, "checking foreign keys")?;
+    if violations > 0 {
+        found.error("file", format!("{violations} foreign key violations"));
     }
     for table in ["gpkg_geometry_columns", "gpkg_extensions"] {
         if !gpkg.table_exists(table)? {
             found.error(table, "required table is missing");
         }
     }
-    for (srs, name) in [(4326, "WGS 84"), (0, "undefined geographic"), (-1, "undefined cartesian")] {
+    for (srs, name) in [
+        (4326, "WGS 84"),
+        (0, "undefined geographic"),
+        (-1, "undefined cartesian"),
+    ] {
         let n: i64 = conn
-            .query_row("SELECT count(*) FROM gpkg_spatial_ref_sys WHERE srs_id = ?1", [srs], |r| r.get(0))
+            .query_row(
+                "SELECT count(*) FROM gpkg_spatial_ref_sys WHERE srs_id = ?1",
+                [srs],
+                |r| r.get(0),
+            )
             .ctx(path, "reading gpkg_spatial_ref_sys")?;
         if n == 0 {
-            found.error("gpkg_spatial_ref_sys", format!("the required {name} row (srs_id {srs}) is missing"));
+            found.error(
+                "gpkg_spatial_ref_sys",
+                format!("the required {name} row (srs_id {srs}) is missing"),
+            );
         }
     }
     let missing_tables: Vec<String> = {
         let mut stmt = conn
             .prepare("SELECT table_name FROM gpkg_contents WHERE table_name NOT IN (SELECT name FROM sqlite_master)")
             .ctx(path, "reading gpkg_contents")?;
-        stmt.query_map([], |r| r.get(0)).ctx(path, "reading gpkg_contents")?.collect::<rusqlite::Result<_>>().ctx(path, "reading gpkg_contents")?
+        stmt.query_map([], |r| r.get(0))
+            .ctx(path, "reading gpkg_contents")?
+            .collect::<rusqlite::Result<_>>()
+            .ctx(path, "reading gpkg_contents")?
     };
     for t in missing_tables {
-        found.error(format!("gpkg_contents row '{t}'"), "names a table that does not exist");
+        found.error(
+            format!("gpkg_contents row '{t}'"),
+            "names a table that does not exist",
+        );
     }
     if gpkg.table_exists("gpkg_geometry_columns")? {
         for layer in gpkg.layers()? {
@@ -122,24 +155,51 @@ fn check_layer(gpkg: &GeoPackage, layer: &super::LayerInfo, found: &mut Findings
     let schema = &layer.schema;
     let name = &layer.name;
     let srs_known: i64 = conn
-        .query_row("SELECT count(*) FROM gpkg_spatial_ref_sys WHERE srs_id = ?1", [schema.srs_id], |r| r.get(0))
+        .query_row(
+            "SELECT count(*) FROM gpkg_spatial_ref_sys WHERE srs_id = ?1",
+            [schema.srs_id],
+            |r| r.get(0),
+        )
         .ctx(path, "reading gpkg_spatial_ref_sys")?;
     if srs_known == 0 {
-        found.error(format!("layer '{name}'"), format!("srs_id {} is not in gpkg_spatial_ref_sys", schema.srs_id));
+        found.error(
+            format!("layer '{name}'"),
+            format!("srs_id {} is not in gpkg_spatial_ref_sys", schema.srs_id),
+        );
     }
     let rt = rtree::table_name(name, &schema.geometry_column);
     if layer.has_rtree {
+        // SQLite's own structural check of the R*Tree's nodes.
+        let check: String = conn
+            .query_row("SELECT rtreecheck(?1)", [&rt], |r| r.get(0))
+            .ctx(path, "checking the spatial index")?;
+        if check != "ok" {
+            found.error(
+                format!("layer '{name}'"),
+                format!("spatial index {rt} is damaged: {check}"),
+            );
+        }
         for suffix in rtree::TRIGGER_SUFFIXES {
             let trigger = format!("{rt}_{suffix}");
             let n: i64 = conn
-                .query_row("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name = ?1", [&trigger], |r| r.get(0))
+                .query_row(
+                    "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name = ?1",
+                    [&trigger],
+                    |r| r.get(0),
+                )
                 .ctx(path, "reading the schema")?;
             if n == 0 {
-                found.error(format!("layer '{name}'"), format!("spatial index trigger {trigger} is missing"));
+                found.error(
+                    format!("layer '{name}'"),
+                    format!("spatial index trigger {trigger} is missing"),
+                );
             }
         }
     } else {
-        found.warning(format!("layer '{name}'"), "has no spatial index (gpkg_rtree_index)");
+        found.warning(
+            format!("layer '{name}'"),
+            "has no spatial index (gpkg_rtree_index)",
+        );
     }
 
     // Every geometry: parses, has the column's SRS and an allowed type,
@@ -149,17 +209,39 @@ fn check_layer(gpkg: &GeoPackage, layer: &super::LayerInfo, found: &mut Findings
         fid = quote(&schema.fid_column),
         g = quote(&schema.geometry_column),
         t = quote(name),
-        rcols = if layer.has_rtree { ", r.minx, r.maxx, r.miny, r.maxy" } else { "" },
-        join = if layer.has_rtree { format!(" LEFT JOIN {} r ON r.id = t.{}", quote(&rt), quote(&schema.fid_column)) } else { String::new() },
+        rcols = if layer.has_rtree {
+            ", r.minx, r.maxx, r.miny, r.maxy"
+        } else {
+            ""
+        },
+        join = if layer.has_rtree {
+            format!(
+                " LEFT JOIN {} r ON r.id = t.{}",
+                quote(&rt),
+                quote(&schema.fid_column)
+            )
+        } else {
+            String::new()
+        },
     );
-    let mut stmt = conn.prepare(&sql).ctx(path, &format!("reading layer '{name}'"))?;
-    let mut rows = stmt.query([]).ctx(path, &format!("reading layer '{name}'"))?;
+    let mut stmt = conn
+        .prepare(&sql)
+        .ctx(path, &format!("reading layer '{name}'"))?;
+    let mut rows = stmt
+        .query([])
+        .ctx(path, &format!("reading layer '{name}'"))?;
     let mut row_problems = 0usize;
     let mut indexed_rows = 0i64;
     let mut report = |found: &mut Findings, fid: i64, message: String| {
         row_problems += 1;
         if row_problems <= MAX_ROW_PROBLEMS {
-            found.error(format!("layer '{name}', fid {fid}, column '{}'", schema.geometry_column), message);
+            found.error(
+                format!(
+                    "layer '{name}', fid {fid}, column '{}'",
+                    schema.geometry_column
+                ),
+                message,
+            );
         }
     };
     while let Some(row) = rows.next().ctx(path, &format!("reading layer '{name}'"))? {
@@ -168,7 +250,11 @@ fn check_layer(gpkg: &GeoPackage, layer: &super::LayerInfo, found: &mut Findings
             ValueRef::Blob(b) => b,
             ValueRef::Null => continue,
             other => {
-                report(found, fid, format!("geometry is a {:?}, not a blob", other.data_type()));
+                report(
+                    found,
+                    fid,
+                    format!("geometry is a {:?}, not a blob", other.data_type()),
+                );
                 continue;
             }
         };
@@ -180,32 +266,69 @@ fn check_layer(gpkg: &GeoPackage, layer: &super::LayerInfo, found: &mut Findings
             }
         };
         if decoded.srs_id != schema.srs_id {
-            report(found, fid, format!("blob SRS id {} differs from the column's {}", decoded.srs_id, schema.srs_id));
+            report(
+                found,
+                fid,
+                format!(
+                    "blob SRS id {} differs from the column's {}",
+                    decoded.srs_id, schema.srs_id
+                ),
+            );
         }
         let code = geom::wkb_type_code(&decoded.geometry);
         if !schema.geometry_type.accepts(code) {
-            report(found, fid, format!("geometry of WKB type {code} in a {} column", schema.geometry_type.name()));
+            report(
+                found,
+                fid,
+                format!(
+                    "geometry of WKB type {code} in a {} column",
+                    schema.geometry_type.name()
+                ),
+            );
         }
         let header = geom::read_header(blob).expect("decoded above");
         if let (Some(env), Some(actual)) = (header.envelope, geom::bounds(&decoded.geometry))
             && (0..4).any(|i| (env[i] - actual[i]).abs() > 1e-9 * env[i].abs().max(1.0))
         {
-            report(found, fid, format!("header envelope {env:?} does not match the geometry's {actual:?}"));
+            report(
+                found,
+                fid,
+                format!("header envelope {env:?} does not match the geometry's {actual:?}"),
+            );
         }
         if !layer.has_rtree {
             continue;
         }
-        let boxed: Option<[f64; 4]> = (|| Some([row.get(2).ok()?, row.get(3).ok()?, row.get(4).ok()?, row.get(5).ok()?]))();
+        let boxed: Option<[f64; 4]> = (|| {
+            Some([
+                row.get(2).ok()?,
+                row.get(3).ok()?,
+                row.get(4).ok()?,
+                row.get(5).ok()?,
+            ])
+        })();
         let env = geom::envelope(blob).ok().flatten();
         match (env, boxed) {
-            (None, Some(_)) => report(found, fid, "empty geometry has an entry in the spatial index".into()),
-            (Some(_), None) => report(found, fid, "geometry is missing from the spatial index".into()),
+            (None, Some(_)) => report(
+                found,
+                fid,
+                "empty geometry has an entry in the spatial index".into(),
+            ),
+            (Some(_), None) => report(
+                found,
+                fid,
+                "geometry is missing from the spatial index".into(),
+            ),
             (Some(e), Some(b)) => {
                 indexed_rows += 1;
                 // The R*Tree stores 32-bit floats rounded outwards.
                 let close = |a: f64, b: f64| (a - b).abs() <= a.abs().max(b.abs()) * 1e-6 + 1e-6;
                 if !(0..4).all(|i| close(b[i], e[i])) {
-                    report(found, fid, format!("spatial index box {b:?} does not match the geometry's {e:?}"));
+                    report(
+                        found,
+                        fid,
+                        format!("spatial index box {b:?} does not match the geometry's {e:?}"),
+                    );
                 }
             }
             (None, None) => {}
@@ -213,7 +336,9 @@ fn check_layer(gpkg: &GeoPackage, layer: &super::LayerInfo, found: &mut Findings
     }
     if layer.has_rtree {
         let entries: i64 = conn
-            .query_row(&format!("SELECT count(*) FROM {}", quote(&rt)), [], |r| r.get(0))
+            .query_row(&format!("SELECT count(*) FROM {}", quote(&rt)), [], |r| {
+                r.get(0)
+            })
             .ctx(path, "reading the spatial index")?;
         if entries != indexed_rows {
             found.error(
@@ -223,7 +348,13 @@ fn check_layer(gpkg: &GeoPackage, layer: &super::LayerInfo, found: &mut Findings
         }
     }
     if row_problems > MAX_ROW_PROBLEMS {
-        found.error(format!("layer '{name}'"), format!("{} more row problems not listed", row_problems - MAX_ROW_PROBLEMS));
+        found.error(
+            format!("layer '{name}'"),
+            format!(
+                "{} more row problems not listed",
+                row_problems - MAX_ROW_PROBLEMS
+            ),
+        );
     }
     Ok(())
 }

@@ -47,12 +47,19 @@ pub fn parse_table(text: &str) -> Result<Vec<LandUseCode>, String> {
         }
         let f = split_csv_line(line);
         let channel = |k: usize| -> Result<u8, String> {
-            f.get(k)
-                .and_then(|v| v.trim().parse().ok())
-                .ok_or_else(|| format!("landuse_colours.csv line {}: column {} is not a 0-255 value", i + 1, k + 1))
+            f.get(k).and_then(|v| v.trim().parse().ok()).ok_or_else(|| {
+                format!(
+                    "landuse_colours.csv line {}: column {} is not a 0-255 value",
+                    i + 1,
+                    k + 1
+                )
+            })
         };
         if f.len() < 5 {
-            return Err(format!("landuse_colours.csv line {}: expected at least 5 columns", i + 1));
+            return Err(format!(
+                "landuse_colours.csv line {}: expected at least 5 columns",
+                i + 1
+            ));
         }
         out.push(LandUseCode {
             code: f[0].trim().to_string(),
@@ -96,12 +103,18 @@ mod tests {
         assert!(landuse_codes().len() >= 93);
         assert_eq!(landuse_code("LUC").unwrap().rgb, [255, 252, 140]);
         assert_eq!(landuse_code("ODT").unwrap().name_vi, "Đất ở tại đô thị");
-        assert_eq!(landuse_code("TMD").unwrap().name_vi, "Đất thương mại, dịch vụ");
+        assert_eq!(
+            landuse_code("TMD").unwrap().name_vi,
+            "Đất thương mại, dịch vụ"
+        );
     }
 
     #[test]
     fn quoted_fields_keep_their_commas_and_quotes() {
-        assert_eq!(split_csv_line(r#"A,"b, c","say ""hi""",d"#), ["A", "b, c", "say \"hi\"", "d"]);
+        assert_eq!(
+            split_csv_line(r#"A,"b, c","say ""hi""",d"#),
+            ["A", "b, c", "say \"hi\"", "d"]
+        );
     }
 
     #[test]

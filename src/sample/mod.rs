@@ -19,7 +19,7 @@ pub use rng::Rng;
 
 /// Parcels in the sample bundled with the app.
 pub const BUNDLED_PARCELS: usize = 10_000;
-const SEED: u64 = 0x7472_616D_6769_73; // "tramgis"
+const SEED: u64 = 0x0074_7261_6D67_6973; // "tramgis"
 
 /// Feature counts per layer of a generated workspace.
 #[derive(Debug, Clone, Default)]
@@ -30,9 +30,15 @@ pub struct Summary {
 /// Writes a new sample workspace to `out` (which must not exist). The file
 /// is built under a temporary name and renamed when complete, so an
 /// interrupted run never leaves a half-written workspace at `out`.
-pub fn generate(out: &Path, parcels: usize, mut progress: impl FnMut(&str, u64)) -> Result<Summary> {
+pub fn generate(
+    out: &Path,
+    parcels: usize,
+    mut progress: impl FnMut(&str, u64),
+) -> Result<Summary> {
     if out.exists() {
-        return Err(GpkgError::AlreadyExists { path: out.to_path_buf() });
+        return Err(GpkgError::AlreadyExists {
+            path: out.to_path_buf(),
+        });
     }
     let partial = partial_path(out);
     for suffix in ["", "-wal", "-shm", "-journal"] {
@@ -41,7 +47,10 @@ pub fn generate(out: &Path, parcels: usize, mut progress: impl FnMut(&str, u64))
         let _ = std::fs::remove_file(PathBuf::from(p));
     }
     let summary = write_all(&partial, parcels, &mut progress)?;
-    std::fs::rename(&partial, out).map_err(|source| GpkgError::Io { path: out.to_path_buf(), source })?;
+    std::fs::rename(&partial, out).map_err(|source| GpkgError::Io {
+        path: out.to_path_buf(),
+        source,
+    })?;
     Ok(summary)
 }
 
@@ -77,8 +86,16 @@ fn write_all(path: &Path, parcels: usize, progress: &mut impl FnMut(&str, u64)) 
     load(&mut gpkg, "duong_giao_thong", roads)?;
     load(&mut gpkg, "cot_den", poles)?;
     load(&mut gpkg, "thon_xom", layers::villages(&province, &mut rng))?;
-    load(&mut gpkg, "o_quy_hoach", layers::planning_lots(&province, &mut rng))?;
-    load(&mut gpkg, "tram_bts", layers::bts_towers(&province, (parcels / 40).max(300), &mut rng))?;
+    load(
+        &mut gpkg,
+        "o_quy_hoach",
+        layers::planning_lots(&province, &mut rng),
+    )?;
+    load(
+        &mut gpkg,
+        "tram_bts",
+        layers::bts_towers(&province, (parcels / 40).max(300), &mut rng),
+    )?;
     load(&mut gpkg, "camera", layers::cameras(&province, &mut rng))?;
     load(&mut gpkg, "cam_bien", layers::sensors(&province, &mut rng))?;
     {
@@ -108,7 +125,11 @@ fn save_default_styles(gpkg: &mut GeoPackage) -> Result<()> {
         categories: landuse_values
             .iter()
             .filter_map(|code| {
-                landuse_code(code).map(|c| Category { value: c.code.clone(), label: format!("{} - {}", c.code, c.name_vi), color: c.rgb })
+                landuse_code(code).map(|c| Category {
+                    value: c.code.clone(),
+                    label: format!("{} - {}", c.code, c.name_vi),
+                    color: c.rgb,
+                })
             })
             .collect(),
     };
@@ -126,23 +147,54 @@ fn save_default_styles(gpkg: &mut GeoPackage) -> Result<()> {
     ];
     let planning = Symbology::Categorized {
         field: "chuc_nang".into(),
-        categories: planning_colours.iter().map(|(v, c)| Category { value: v.to_string(), label: v.to_string(), color: *c }).collect(),
+        categories: planning_colours
+            .iter()
+            .map(|(v, c)| Category {
+                value: v.to_string(),
+                label: v.to_string(),
+                color: *c,
+            })
+            .collect(),
     };
     let operators = Symbology::Categorized {
         field: "nha_mang".into(),
-        categories: [("Viettel", [238, 0, 51]), ("VNPT/VinaPhone", [0, 114, 188]), ("MobiFone", [0, 83, 159]), ("Vietnamobile", [255, 140, 0])]
-            .iter()
-            .map(|(v, c)| Category { value: v.to_string(), label: v.to_string(), color: *c })
-            .collect(),
+        categories: [
+            ("Viettel", [238, 0, 51]),
+            ("VNPT/VinaPhone", [0, 114, 188]),
+            ("MobiFone", [0, 83, 159]),
+            ("Vietnamobile", [255, 140, 0]),
+        ]
+        .iter()
+        .map(|(v, c)| Category {
+            value: v.to_string(),
+            label: v.to_string(),
+            color: *c,
+        })
+        .collect(),
     };
     let single = |rgb: [u8; 3]| Symbology::Single { color: rgb };
     let styles: [(&str, GeometryType, Symbology, f32); 10] = [
         ("thua_dat", GeometryType::Polygon, landuse, 1.0),
         ("o_quy_hoach", GeometryType::Polygon, planning, 0.8),
         ("tram_bts", GeometryType::Point, operators, 1.0),
-        ("ranh_gioi_xa", GeometryType::Polygon, single([245, 242, 232]), 1.0),
-        ("ranh_gioi_huyen", GeometryType::Polygon, single([230, 220, 200]), 0.3),
-        ("duong_giao_thong", GeometryType::LineString, single([200, 80, 40]), 1.0),
+        (
+            "ranh_gioi_xa",
+            GeometryType::Polygon,
+            single([245, 242, 232]),
+            1.0,
+        ),
+        (
+            "ranh_gioi_huyen",
+            GeometryType::Polygon,
+            single([230, 220, 200]),
+            0.3,
+        ),
+        (
+            "duong_giao_thong",
+            GeometryType::LineString,
+            single([200, 80, 40]),
+            1.0,
+        ),
         ("thon_xom", GeometryType::Point, single([120, 90, 60]), 1.0),
         ("cot_den", GeometryType::Point, single([250, 200, 0]), 1.0),
         ("cam_bien", GeometryType::Point, single([0, 160, 120]), 1.0),
@@ -167,12 +219,24 @@ fn distinct(gpkg: &GeoPackage, layer: &str, field: &str) -> Result<Vec<String>> 
     use crate::gpkg::quote;
     let conn = gpkg.connection();
     let mut stmt = conn
-        .prepare(&format!("SELECT DISTINCT {} FROM {} ORDER BY 1", quote(field), quote(layer)))
-        .map_err(|e| GpkgError::Sqlite { path: gpkg.path().to_path_buf(), context: "reading values".into(), source: e })?;
+        .prepare(&format!(
+            "SELECT DISTINCT {} FROM {} ORDER BY 1",
+            quote(field),
+            quote(layer)
+        ))
+        .map_err(|e| GpkgError::Sqlite {
+            path: gpkg.path().to_path_buf(),
+            context: "reading values".into(),
+            source: e,
+        })?;
     let values = stmt
         .query_map([], |r| r.get::<_, Option<String>>(0))
         .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-        .map_err(|e| GpkgError::Sqlite { path: gpkg.path().to_path_buf(), context: "reading values".into(), source: e })?;
+        .map_err(|e| GpkgError::Sqlite {
+            path: gpkg.path().to_path_buf(),
+            context: "reading values".into(),
+            source: e,
+        })?;
     Ok(values.into_iter().flatten().collect())
 }
 

@@ -33,12 +33,30 @@ const DISTRICTS: [(&str, &str, &str); 10] = [
 ];
 
 const NAME_FIRST: [&str; 20] = [
-    "Tân", "Hương", "Đông", "Nghĩa", "Quang", "Phúc", "Hòa", "Bình", "An", "Xuân", "Hồng",
-    "Trung", "Mỹ", "Thanh", "Lam", "Cẩm", "Đồng", "Ngọc", "Vân", "Hợp",
+    "Tân", "Hương", "Đông", "Nghĩa", "Quang", "Phúc", "Hòa", "Bình", "An", "Xuân", "Hồng", "Trung",
+    "Mỹ", "Thanh", "Lam", "Cẩm", "Đồng", "Ngọc", "Vân", "Hợp",
 ];
 const NAME_SECOND: [&str; 20] = [
-    "Sơn", "Lộc", "Hưng", "Thịnh", "Phú", "Minh", "Tiến", "Thắng", "Lý", "Đức", "Yên",
-    "Lạc", "Xương", "Mai", "Hà", "Khê", "Vượng", "Trường", "Quý", "Dũng",
+    "Sơn",
+    "Lộc",
+    "Hưng",
+    "Thịnh",
+    "Phú",
+    "Minh",
+    "Tiến",
+    "Thắng",
+    "Lý",
+    "Đức",
+    "Yên",
+    "Lạc",
+    "Xương",
+    "Mai",
+    "Hà",
+    "Khê",
+    "Vượng",
+    "Trường",
+    "Quý",
+    "Dũng",
 ];
 
 #[derive(Debug, Clone)]
@@ -92,14 +110,21 @@ impl Grid {
     /// not, bent the same way whichever direction it is walked.
     fn edge(&self, a: (usize, usize), b: (usize, usize), out: &mut Vec<Coord<f64>>) {
         let (ida, idb) = (Self::node_id(a.0, a.1), Self::node_id(b.0, b.1));
-        let (lo, hi, reversed) = if ida < idb { (a, b, false) } else { (b, a, true) };
+        let (lo, hi, reversed) = if ida < idb {
+            (a, b, false)
+        } else {
+            (b, a, true)
+        };
         let (p, q) = (self.node(lo.0, lo.1), self.node(hi.0, hi.1));
         let (dx, dy) = (q.x - p.x, q.y - p.y);
         let mut inner: Vec<Coord<f64>> = (1..6)
             .map(|k| {
                 let t = k as f64 / 6.0;
                 let bend = hash_unit(ida.min(idb) * 7919 + ida.max(idb), k) * 0.05;
-                Coord { x: p.x + dx * t - dy * bend, y: p.y + dy * t + dx * bend }
+                Coord {
+                    x: p.x + dx * t - dy * bend,
+                    y: p.y + dy * t + dx * bend,
+                }
             })
             .collect();
         if reversed {
@@ -129,7 +154,12 @@ impl Grid {
     }
 
     fn centre(&self, c0: usize, c1: usize, r0: usize, r1: usize) -> Coord<f64> {
-        let corners = [self.node(c0, r0), self.node(c1, r0), self.node(c1, r1), self.node(c0, r1)];
+        let corners = [
+            self.node(c0, r0),
+            self.node(c1, r0),
+            self.node(c1, r1),
+            self.node(c0, r1),
+        ];
         Coord {
             x: corners.iter().map(|c| c.x).sum::<f64>() / 4.0,
             y: corners.iter().map(|c| c.y).sum::<f64>() / 4.0,
@@ -141,12 +171,27 @@ impl Grid {
 pub fn projected_extent() -> Result<[f64; 4], CrsError> {
     let t = Transformer::new(WGS84, VN2000_TM3_107)?;
     let [w, s, e, n] = EXTENT_LONLAT;
-    let mut bbox = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
+    let mut bbox = [
+        f64::INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NEG_INFINITY,
+    ];
     for k in 0..=10 {
         let f = k as f64 / 10.0;
-        for (x, y) in [(w + (e - w) * f, s), (w + (e - w) * f, n), (w, s + (n - s) * f), (e, s + (n - s) * f)] {
+        for (x, y) in [
+            (w + (e - w) * f, s),
+            (w + (e - w) * f, n),
+            (w, s + (n - s) * f),
+            (e, s + (n - s) * f),
+        ] {
             let c = t.transform(Coord { x, y })?;
-            bbox = [bbox[0].min(c.x), bbox[1].min(c.y), bbox[2].max(c.x), bbox[3].max(c.y)];
+            bbox = [
+                bbox[0].min(c.x),
+                bbox[1].min(c.y),
+                bbox[2].max(c.x),
+                bbox[3].max(c.y),
+            ];
         }
     }
     Ok(bbox)
@@ -160,7 +205,10 @@ pub fn build(rng: &mut Rng) -> Result<Province, CrsError> {
         y: (bbox[3] - bbox[1]) / (ROWS as f64 + 0.6),
     };
     let grid = Grid {
-        origin: Coord { x: bbox[0] + 0.3 * cell.x, y: bbox[1] + 0.3 * cell.y },
+        origin: Coord {
+            x: bbox[0] + 0.3 * cell.x,
+            y: bbox[1] + 0.3 * cell.y,
+        },
         cell,
     };
     let mut districts = Vec::new();
@@ -182,14 +230,25 @@ pub fn build(rng: &mut Rng) -> Result<Province, CrsError> {
     let mut communes = Vec::new();
     for j in 0..ROWS {
         for i in 0..COLS {
-            let district = DISTRICT_ROWS.iter().position(|&(a, b)| (a..b).contains(&j)).unwrap() * 5
-                + DISTRICT_COLUMNS.iter().position(|&(a, b)| (a..b).contains(&i)).unwrap();
+            let district = DISTRICT_ROWS
+                .iter()
+                .position(|&(a, b)| (a..b).contains(&j))
+                .unwrap()
+                * 5
+                + DISTRICT_COLUMNS
+                    .iter()
+                    .position(|&(a, b)| (a..b).contains(&i))
+                    .unwrap();
             let (c0, c1) = DISTRICT_COLUMNS[district % 5];
             let (r0, r1) = DISTRICT_ROWS[district / 5];
             let seat = (i == (c0 + c1) / 2) && (j == (r0 + r1) / 2);
             let city = DISTRICTS[district].2 != "Huyện";
             let n = name_order[communes.len()];
-            let name = format!("{} {}", NAME_FIRST[n / NAME_SECOND.len()], NAME_SECOND[n % NAME_SECOND.len()]);
+            let name = format!(
+                "{} {}",
+                NAME_FIRST[n / NAME_SECOND.len()],
+                NAME_SECOND[n % NAME_SECOND.len()]
+            );
             let kind = match (seat, city) {
                 (_, true) => "Phường",
                 (true, false) => "Thị trấn",
@@ -206,9 +265,16 @@ pub fn build(rng: &mut Rng) -> Result<Province, CrsError> {
                 centre: grid.centre(i, i + 1, j, j + 1),
                 urban,
                 mountainous: i >= 12 || j >= 8,
-                population: if urban { 18_000 + rng.below(22_000) as i64 } else { 5_000 + rng.below(9_000) as i64 },
+                population: if urban {
+                    18_000 + rng.below(22_000) as i64
+                } else {
+                    5_000 + rng.below(9_000) as i64
+                },
             });
         }
     }
-    Ok(Province { districts, communes })
+    Ok(Province {
+        districts,
+        communes,
+    })
 }

@@ -51,6 +51,6 @@ impl Rng {
 /// A stable hash of two integers to [-1, 1): the same edge of two
 /// neighbouring communes must bend the same way from both sides.
 pub fn hash_unit(a: u64, b: u64) -> f64 {
-    let mut r = Rng::new(a.wrapping_mul(0x1000_0001_B3).wrapping_add(b));
+    let mut r = Rng::new(a.wrapping_mul(0x0010_0000_01B3).wrapping_add(b));
     r.unit() * 2.0 - 1.0
 }

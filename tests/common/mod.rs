@@ -21,23 +21,42 @@ pub fn lots(dir: &Path, n: usize) -> (GeoPackage, PathBuf) {
     let schema = Schema::new(
         GeometryType::Polygon,
         9214,
-        vec![Field::new("code", FieldType::Text), Field::new("area", FieldType::Real), Field::new("built", FieldType::Date)],
+        vec![
+            Field::new("code", FieldType::Text),
+            Field::new("area", FieldType::Real),
+            Field::new("built", FieldType::Date),
+        ],
     );
-    gpkg.create_layer("lots", &schema, &LayerMeta::default()).unwrap();
+    gpkg.create_layer("lots", &schema, &LayerMeta::default())
+        .unwrap();
     for i in 0..n {
-        gpkg.insert_feature("lots", &square_feature(i as f64 * 10.0, 0.0, "ODT")).unwrap();
+        gpkg.insert_feature("lots", &square_feature(i as f64 * 10.0, 0.0, "ODT"))
+            .unwrap();
     }
     (gpkg, path)
 }
 
 pub fn square(x: f64, y: f64) -> Polygon<f64> {
-    Polygon::new(LineString::from(vec![(x, y), (x + 5.0, y), (x + 5.0, y + 5.0), (x, y + 5.0), (x, y)]), vec![])
+    Polygon::new(
+        LineString::from(vec![
+            (x, y),
+            (x + 5.0, y),
+            (x + 5.0, y + 5.0),
+            (x, y + 5.0),
+            (x, y),
+        ]),
+        vec![],
+    )
 }
 
 pub fn square_feature(x: f64, y: f64, code: &str) -> Feature {
     Feature::new(
         Some(Geometry::Polygon(square(x, y))),
-        vec![FieldValue::Text(code.into()), FieldValue::Real(25.0), FieldValue::Date("2024-05-01".into())],
+        vec![
+            FieldValue::Text(code.into()),
+            FieldValue::Real(25.0),
+            FieldValue::Date("2024-05-01".into()),
+        ],
     )
 }
 
@@ -66,14 +85,22 @@ pub fn gdal_messages(stderr: &str) -> Vec<String> {
     stderr
         .lines()
         .filter(|l| !l.trim().is_empty())
-        .filter(|l| !(old_gdal && l.contains("user_version=0x000028A0 (10400, v1.4.0)") && l.contains("may only be partially supported")))
+        .filter(|l| {
+            !(old_gdal
+                && l.contains("user_version=0x000028A0 (10400, v1.4.0)")
+                && l.contains("may only be partially supported"))
+        })
         .map(str::to_string)
         .collect()
 }
 
 pub fn gdal_version() -> (u32, u32) {
     let (_, out, _) = tool("gdalinfo", &["--version"]);
-    let v = out.split_whitespace().nth(1).unwrap_or("0.0").trim_end_matches(',');
+    let v = out
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or("0.0")
+        .trim_end_matches(',');
     let mut parts = v.split('.').map(|p| p.parse().unwrap_or(0));
     (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
 }
