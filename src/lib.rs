@@ -7,5 +7,8 @@
 pub mod cli;
 pub mod crs;
 pub mod gpkg;
+pub mod jobs;
 pub mod model;
 pub mod sample;
+#[cfg(feature = "gui")]
+pub mod ui;

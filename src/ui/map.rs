@@ -1,0 +1,354 @@
+//! The map panel of the window: layers prepared off the UI thread into
+//! triangles, outlines and points in map coordinates, drawn each frame with
+//! egui's painter after culling to the view.
+
+use std::ops::ControlFlow;
+
+use egui::epaint::{Mesh, Vertex, WHITE_UV};
+use egui::{Color32, Pos2, Rect, Shape, Stroke};
+use geo::TriangulateEarcut;
+use geo_types::{Geometry, LineString, Polygon};
+
+use crate::gpkg::{GeoPackage, LayerInfo, OpenOptions, Query};
+use crate::jobs::{Cancelled, Progress};
+use crate::model::landuse::landuse_code;
+use crate::model::{Feature, LayerTheme};
+
+/// One feature ready to draw.
+struct Item {
+    bbox: [f64; 4],
+    color: Color32,
+    /// Triangles of the fill: vertices (x, y) and index triples.
+    fill: Option<(Vec<[f64; 2]>, Vec<u32>)>,
+    /// Outlines and lines.
+    lines: Vec<Vec<[f64; 2]>>,
+    points: Vec<[f64; 2]>,
+}
+
+pub struct MapLayer {
+    pub info: LayerInfo,
+    pub count: u64,
+    pub visible: bool,
+    /// Boundary layers drawn above others show their outlines only.
+    pub outline_only: bool,
+    items: Vec<Item>,
+}
+
+pub struct Scene {
+    pub layers: Vec<MapLayer>,
+    /// `[minx, miny, maxx, maxy]` of all layers.
+    pub extent: Option<[f64; 4]>,
+}
+
+fn hex(rgb: [u8; 3]) -> Color32 {
+    Color32::from_rgb(rgb[0], rgb[1], rgb[2])
+}
+
+/// The colour of a feature: land-use parcels by their code, towers by
+/// operator, the rest by theme.
+fn feature_color(info: &LayerInfo, f: &Feature) -> Color32 {
+    let field = |name: &str| {
+        info.schema
+            .field_index(name)
+            .and_then(|i| f.values[i].as_str())
+    };
+    if let Some(code) = field("ma_loai_dat") {
+        return landuse_code(code).map_or(Color32::from_gray(200), |c| hex(c.rgb));
+    }
+    if let Some(op) = field("nha_mang") {
+        return match op {
+            "Viettel" => hex([238, 0, 51]),
+            "VNPT/VinaPhone" => hex([0, 114, 188]),
+            "MobiFone" => hex([0, 83, 159]),
+            _ => hex([255, 140, 0]),
+        };
+    }
+    match info.meta.theme {
+        Some(LayerTheme::Planning) => hex([255, 190, 120]),
+        Some(LayerTheme::SmartCity) => hex([90, 60, 160]),
+        Some(LayerTheme::Infrastructure) => hex([200, 80, 40]),
+        Some(LayerTheme::Base) => hex([245, 242, 232]),
+        _ => hex([150, 150, 150]),
+    }
+}
+
+fn ring(l: &LineString<f64>) -> Vec<[f64; 2]> {
+    l.0.iter().map(|c| [c.x, c.y]).collect()
+}
+
+fn add_polygon(item: &mut Item, p: &Polygon<f64>) {
+    let tri = p.earcut_triangles_raw();
+    let fill = item.fill.get_or_insert_with(|| (Vec::new(), Vec::new()));
+    let base = fill.0.len() as u32;
+    fill.0.extend(tri.vertices.iter().copied());
+    fill.1
+        .extend(tri.triangle_indices.iter().map(|i| base + *i as u32));
+    item.lines.push(ring(p.exterior()));
+    item.lines.extend(p.interiors().iter().map(ring));
+}
+
+fn prepare_geometry(item: &mut Item, g: &Geometry<f64>) {
+    match g {
+        Geometry::Point(p) => item.points.push([p.x(), p.y()]),
+        Geometry::MultiPoint(m) => item.points.extend(m.0.iter().map(|p| [p.x(), p.y()])),
+        Geometry::LineString(l) => item.lines.push(ring(l)),
+        Geometry::MultiLineString(m) => item.lines.extend(m.0.iter().map(ring)),
+        Geometry::Polygon(p) => add_polygon(item, p),
+        Geometry::MultiPolygon(m) => m.0.iter().for_each(|p| add_polygon(item, p)),
+        Geometry::GeometryCollection(c) => c.0.iter().for_each(|g| prepare_geometry(item, g)),
+        other => prepare_geometry(
+            item,
+            &Geometry::Polygon(geo::BoundingRect::bounding_rect(other).map_or_else(
+                || Polygon::new(LineString(vec![]), vec![]),
+                |r| r.to_polygon(),
+            )),
+        ),
+    }
+}
+
+/// Reads and triangulates every layer of a workspace (run in a job).
+pub fn load_scene(
+    path: &std::path::Path,
+    progress: &Progress,
+) -> Result<Result<Scene, Cancelled>, String> {
+    let gpkg = GeoPackage::open_with(
+        path,
+        &OpenOptions {
+            read_only: true,
+            ..OpenOptions::default()
+        },
+    )
+    .map_err(|e| e.to_string())?;
+    let infos = gpkg.layers().map_err(|e| e.to_string())?;
+    let mut total = 0;
+    for info in &infos {
+        total += gpkg
+            .count_features(&info.name, None)
+            .map_err(|e| e.to_string())?;
+    }
+    progress.set_total(total);
+    let mut layers = Vec::new();
+    let mut extent: Option<[f64; 4]> = None;
+    for info in infos {
+        let mut items = Vec::new();
+        let mut cancelled = false;
+        gpkg.read_features(&info.name, &Query::default(), |f| {
+            if progress.is_cancelled() {
+                cancelled = true;
+                return ControlFlow::Break(());
+            }
+            progress.advance(1);
+            let Some(g) = &f.geometry else {
+                return ControlFlow::Continue(());
+            };
+            let Some(b) = crate::gpkg::geom::bounds(g) else {
+                return ControlFlow::Continue(());
+            };
+            let mut item = Item {
+                bbox: [b[0], b[2], b[1], b[3]],
+                color: feature_color(&info, &f),
+                fill: None,
+                lines: vec![],
+                points: vec![],
+            };
+            prepare_geometry(&mut item, g);
+            extent = Some(match extent {
+                Some(e) => [
+                    e[0].min(item.bbox[0]),
+                    e[1].min(item.bbox[1]),
+                    e[2].max(item.bbox[2]),
+                    e[3].max(item.bbox[3]),
+                ],
+                None => item.bbox,
+            });
+            items.push(item);
+            ControlFlow::Continue(())
+        })
+        .map_err(|e| e.to_string())?;
+        if cancelled {
+            return Ok(Err(Cancelled));
+        }
+        let count = items.len() as u64;
+        // Administrative boundaries over other layers must not hide them.
+        let outline_only = info.meta.theme == Some(LayerTheme::Base) && !layers.is_empty();
+        layers.push(MapLayer {
+            info,
+            count,
+            visible: true,
+            outline_only,
+            items,
+        });
+    }
+    Ok(Ok(Scene { layers, extent }))
+}
+
+/// What part of the map the panel shows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct View {
+    /// Map coordinates at the panel's centre.
+    pub centre: [f64; 2],
+    /// Map units (metres) per screen point.
+    pub resolution: f64,
+}
+
+impl View {
+    pub fn fit(extent: [f64; 4], rect: Rect) -> View {
+        let (w, h) = (extent[2] - extent[0], extent[3] - extent[1]);
+        let resolution = (w / rect.width() as f64)
+            .max(h / rect.height() as f64)
+            .max(1e-9)
+            * 1.05;
+        View {
+            centre: [(extent[0] + extent[2]) / 2.0, (extent[1] + extent[3]) / 2.0],
+            resolution,
+        }
+    }
+
+    pub fn to_screen(&self, rect: Rect, p: [f64; 2]) -> Pos2 {
+        let c = rect.center();
+        Pos2::new(
+            c.x + ((p[0] - self.centre[0]) / self.resolution) as f32,
+            c.y - ((p[1] - self.centre[1]) / self.resolution) as f32,
+        )
+    }
+
+    pub fn to_map(&self, rect: Rect, p: Pos2) -> [f64; 2] {
+        let c = rect.center();
+        [
+            self.centre[0] + f64::from(p.x - c.x) * self.resolution,
+            self.centre[1] - f64::from(p.y - c.y) * self.resolution,
+        ]
+    }
+
+    /// The map rectangle `[minx, miny, maxx, maxy]` the panel shows.
+    pub fn bounds(&self, rect: Rect) -> [f64; 4] {
+        let (a, b) = (
+            self.to_map(rect, rect.left_bottom()),
+            self.to_map(rect, rect.right_top()),
+        );
+        [a[0], a[1], b[0], b[1]]
+    }
+
+    /// Zooms by `factor` keeping the map point under `anchor` in place.
+    pub fn zoom_at(&mut self, rect: Rect, anchor: Pos2, factor: f64) {
+        let before = self.to_map(rect, anchor);
+        self.resolution = (self.resolution / factor).clamp(0.001, 100_000.0);
+        let after = self.to_map(rect, anchor);
+        self.centre[0] += before[0] - after[0];
+        self.centre[1] += before[1] - after[1];
+    }
+}
+
+/// Draws the visible layers, in draw order, culled to the view. Features
+/// smaller than a point are drawn as a dot of their colour.
+pub fn paint(painter: &egui::Painter, rect: Rect, view: &View, scene: &Scene) {
+    let b = view.bounds(rect);
+    let outline = Stroke::new(0.6, Color32::from_gray(110));
+    for layer in scene.layers.iter().filter(|l| l.visible) {
+        let mut mesh = Mesh::default();
+        let mut shapes = Vec::new();
+        let is_line_layer = layer
+            .items
+            .iter()
+            .all(|i| i.fill.is_none() && i.points.is_empty());
+        for item in &layer.items {
+            let ib = item.bbox;
+            if ib[0] > b[2] || ib[2] < b[0] || ib[1] > b[3] || ib[3] < b[1] {
+                continue;
+            }
+            let size = ((ib[2] - ib[0]).max(ib[3] - ib[1]) / view.resolution) as f32;
+            if layer.outline_only && item.fill.is_some() {
+                for line in &item.lines {
+                    shapes.push(Shape::line(
+                        line.iter().map(|p| view.to_screen(rect, *p)).collect(),
+                        Stroke::new(1.6, Color32::from_rgb(120, 60, 120)),
+                    ));
+                }
+            } else if let Some((verts, idx)) = &item.fill {
+                if size < 1.5 {
+                    shapes.push(Shape::circle_filled(
+                        view.to_screen(rect, [(ib[0] + ib[2]) / 2.0, (ib[1] + ib[3]) / 2.0]),
+                        0.8,
+                        item.color,
+                    ));
+                    continue;
+                }
+                let base = mesh.vertices.len() as u32;
+                mesh.vertices.extend(verts.iter().map(|v| Vertex {
+                    pos: view.to_screen(rect, *v),
+                    uv: WHITE_UV,
+                    color: item.color,
+                }));
+                mesh.indices.extend(idx.iter().map(|i| base + i));
+                if size > 8.0 {
+                    for line in &item.lines {
+                        shapes.push(Shape::line(
+                            line.iter().map(|p| view.to_screen(rect, *p)).collect(),
+                            outline,
+                        ));
+                    }
+                }
+            } else if is_line_layer {
+                for line in &item.lines {
+                    shapes.push(Shape::line(
+                        line.iter().map(|p| view.to_screen(rect, *p)).collect(),
+                        Stroke::new(1.5, item.color),
+                    ));
+                }
+            }
+            for p in &item.points {
+                shapes.push(Shape::circle_filled(
+                    view.to_screen(rect, *p),
+                    3.0,
+                    item.color,
+                ));
+                shapes.push(Shape::circle_stroke(
+                    view.to_screen(rect, *p),
+                    3.0,
+                    Stroke::new(0.5, Color32::from_gray(40)),
+                ));
+            }
+        }
+        painter.add(Shape::mesh(mesh));
+        painter.extend(shapes);
+    }
+}
+
+/// A scale bar length of 1, 2 or 5 × 10ⁿ metres close to `target_px` points.
+pub fn scale_bar(resolution: f64, target_px: f64) -> (f64, f32) {
+    let raw = resolution * target_px;
+    let magnitude = 10f64.powf(raw.log10().floor());
+    let nice = [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * magnitude)
+        .filter(|v| *v <= raw)
+        .last()
+        .unwrap_or(magnitude);
+    (nice, (nice / resolution) as f32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zoom_keeps_the_point_under_the_cursor() {
+        let rect = Rect::from_min_size(Pos2::ZERO, egui::vec2(800.0, 600.0));
+        let mut view = View {
+            centre: [400_000.0, 2_350_000.0],
+            resolution: 10.0,
+        };
+        let anchor = Pos2::new(100.0, 500.0);
+        let before = view.to_map(rect, anchor);
+        view.zoom_at(rect, anchor, 2.0);
+        let after = view.to_map(rect, anchor);
+        assert!((before[0] - after[0]).abs() < 1e-6 && (before[1] - after[1]).abs() < 1e-6);
+        assert_eq!(view.resolution, 5.0);
+    }
+
+    #[test]
+    fn scale_bar_uses_round_lengths() {
+        assert_eq!(scale_bar(10.0, 120.0).0, 1000.0);
+        assert_eq!(scale_bar(3.0, 120.0).0, 200.0);
+    }
+}

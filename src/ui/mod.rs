@@ -1,0 +1,82 @@
+//! The window: an eframe (wgpu) app around the map, the layer tree and the
+//! status bar. Everything below `ui` is usable without a window.
+
+mod app;
+pub mod i18n;
+pub mod map;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+pub use app::TramgisApp;
+
+/// The bundled sample workspace, written to the user's data directory on
+/// first start so that edits never touch the copy inside the program.
+const SAMPLE: &[u8] = include_bytes!("../../sample-data/bac-giang-sample.gpkg");
+const SAMPLE_NAME: &str = "bac-giang-sample.gpkg";
+
+fn data_dir() -> PathBuf {
+    std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".local/share")))
+        .unwrap_or_else(std::env::temp_dir)
+        .join("tramgis")
+}
+
+/// The path of the user's copy of the sample workspace, created if missing.
+pub fn sample_workspace() -> Result<PathBuf> {
+    let dir = data_dir();
+    let path = dir.join(SAMPLE_NAME);
+    if !path.exists() {
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        let partial = dir.join(format!("{SAMPLE_NAME}.partial"));
+        std::fs::write(&partial, SAMPLE)
+            .with_context(|| format!("writing {}", partial.display()))?;
+        std::fs::rename(&partial, &path).with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(path)
+}
+
+/// Egui's default fonts lack most Vietnamese letters (ạ, ử, ấ …); Noto Sans
+/// (OFL, assets/) covers them all and goes first.
+pub fn install_fonts(ctx: &egui::Context) {
+    let mut fonts = egui::FontDefinitions::default();
+    fonts.font_data.insert(
+        "noto-sans".into(),
+        std::sync::Arc::new(egui::FontData::from_static(include_bytes!(
+            "../../assets/NotoSans-Regular.ttf"
+        ))),
+    );
+    for family in [egui::FontFamily::Proportional, egui::FontFamily::Monospace] {
+        fonts
+            .families
+            .entry(family)
+            .or_default()
+            .insert(0, "noto-sans".into());
+    }
+    ctx.set_fonts(fonts);
+}
+
+pub fn run(workspace: Option<PathBuf>) -> Result<()> {
+    let path = match workspace {
+        Some(p) => p,
+        None => sample_workspace()?,
+    };
+    let options = eframe::NativeOptions {
+        renderer: eframe::Renderer::Wgpu,
+        viewport: egui::ViewportBuilder::default()
+            .with_title("tramgis")
+            .with_inner_size([1280.0, 800.0]),
+        ..Default::default()
+    };
+    eframe::run_native(
+        "tramgis",
+        options,
+        Box::new(move |cc| {
+            install_fonts(&cc.egui_ctx);
+            Ok(Box::new(TramgisApp::new(path)))
+        }),
+    )
+    .map_err(|e| anyhow::anyhow!("cannot start the window: {e}"))
+}
