@@ -318,11 +318,10 @@ pub fn paint(painter: &egui::Painter, rect: Rect, view: &View, scene: &Scene) {
 pub fn scale_bar(resolution: f64, target_px: f64) -> (f64, f32) {
     let raw = resolution * target_px;
     let magnitude = 10f64.powf(raw.log10().floor());
-    let nice = [1.0, 2.0, 5.0, 10.0]
+    let nice = [10.0, 5.0, 2.0, 1.0]
         .into_iter()
         .map(|m| m * magnitude)
-        .filter(|v| *v <= raw)
-        .last()
+        .find(|v| *v <= raw)
         .unwrap_or(magnitude);
     (nice, (nice / resolution) as f32)
 }

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages tramgis needs to build, run and test.
+set -euo pipefail
+packages=(
+  # build: GDAL and PROJ headers (bindgen needs clang), pkg-config
+  libgdal-dev libproj-dev pkg-config clang libclang-dev
+  # the window: GTK for the file dialogs, xkbcommon for winit
+  libgtk-3-dev libxkbcommon-dev
+  # tests: GDAL's and SQLite's command-line tools, PROJ's data and cs2cs
+  gdal-bin proj-bin sqlite3
+  # tests and CI: a virtual X display and Vulkan on the CPU (lavapipe)
+  xvfb mesa-vulkan-drivers x11-apps imagemagick
+)
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${packages[@]}"
