@@ -2,6 +2,7 @@
 //! store's messages, which name the file, layer and row.
 
 pub mod bench;
+pub mod transfer;
 
 use std::path::{Path, PathBuf};
 
@@ -41,6 +42,10 @@ pub enum Command {
     Validate { file: PathBuf },
     /// List the layers of a GeoPackage with their feature counts and extents.
     Info { file: PathBuf },
+    /// Import a layer of any GDAL vector format into a workspace.
+    Import(transfer::ImportArgs),
+    /// Export a workspace layer (or some of its features) to another format.
+    Export(transfer::ExportArgs),
     /// Measure store throughput (and GDAL's for the same work) on N parcels.
     Bench(bench::BenchArgs),
 }
@@ -51,6 +56,8 @@ pub fn run(command: Command) -> Result<()> {
         Command::Validate { file } => run_validate(&file),
         Command::Info { file } => info(&file),
         Command::Bench(args) => bench::run(&args),
+        Command::Import(args) => transfer::import(&args),
+        Command::Export(args) => transfer::export(&args),
     }
 }
 

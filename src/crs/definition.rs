@@ -68,6 +68,52 @@ pub fn epsg_definition(code: i32) -> Result<SrsDefinition, CrsError> {
     }
 }
 
+/// The EPSG code of the CRS a WKT (OGC or ESRI flavour, as in a .prj file)
+/// describes, when PROJ's database identifies it with confidence ≥ 70 %
+/// and one candidate stands above the others.
+pub fn identify_epsg(wkt: &str) -> Option<i32> {
+    let text = CString::new(wkt).ok()?;
+    let auth = CString::new("EPSG").unwrap();
+    // SAFETY: private context; the candidate list and every object are
+    // freed before returning; strings are copied out first.
+    unsafe {
+        let ctx = proj_sys::proj_context_create();
+        let pj = proj_sys::proj_create(ctx, text.as_ptr());
+        if pj.is_null() {
+            proj_sys::proj_context_destroy(ctx);
+            return None;
+        }
+        let mut confidence: *mut i32 = std::ptr::null_mut();
+        let list =
+            proj_sys::proj_identify(ctx, pj, auth.as_ptr(), std::ptr::null(), &mut confidence);
+        let mut best: Vec<(i32, i32)> = Vec::new();
+        if !list.is_null() {
+            let n = proj_sys::proj_list_get_count(list);
+            for i in 0..n {
+                let candidate = proj_sys::proj_list_get(ctx, list, i);
+                let code = proj_sys::proj_get_id_code(candidate, 0);
+                if !code.is_null() {
+                    if let Ok(c) = CStr::from_ptr(code).to_string_lossy().parse::<i32>() {
+                        best.push((*confidence.add(i as usize), c));
+                    }
+                }
+                proj_sys::proj_destroy(candidate);
+            }
+            proj_sys::proj_list_destroy(list);
+            proj_sys::proj_int_list_destroy(confidence);
+        }
+        proj_sys::proj_destroy(pj);
+        proj_sys::proj_context_destroy(ctx);
+        best.sort_by(|a, b| b.0.cmp(&a.0));
+        match best.as_slice() {
+            [(c, code), rest @ ..] if *c >= 70 && rest.first().is_none_or(|(c2, _)| c2 < c) => {
+                Some(*code)
+            }
+            _ => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,6 +128,17 @@ mod tests {
             def.wkt
         );
         assert!(def.wkt.contains("\"central_meridian\",107"), "{}", def.wkt);
+    }
+
+    #[test]
+    fn esri_prj_of_the_province_zone_is_identified() {
+        // What ArcGIS writes for VN-2000 / TM-3 107-00 has no EPSG code.
+        let wkt = epsg_definition(9214)
+            .unwrap()
+            .wkt
+            .replace("AUTHORITY[\"EPSG\",\"9214\"]", "");
+        assert_eq!(identify_epsg(&wkt), Some(9214));
+        assert_eq!(identify_epsg("not a crs"), None);
     }
 
     #[test]

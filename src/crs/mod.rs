@@ -5,7 +5,7 @@
 mod definition;
 mod transform;
 
-pub use definition::{SrsDefinition, epsg_definition};
+pub use definition::{SrsDefinition, epsg_definition, identify_epsg};
 pub use transform::{Transformer, TransformerCache};
 
 /// The province's local zone, the default map CRS.

@@ -57,6 +57,23 @@ impl Transformer {
         Ok(Coord { x, y })
     }
 
+    /// Transforms every coordinate of a geometry in place.
+    pub fn transform_geometry(&self, g: &mut geo_types::Geometry<f64>) -> Result<(), CrsError> {
+        if self.proj.is_none() {
+            return Ok(());
+        }
+        let mut error = None;
+        crate::gpkg::geom::visit_coords_mut(g, &mut |c| {
+            if error.is_none() {
+                match self.transform(*c) {
+                    Ok(out) => *c = out,
+                    Err(e) => error = Some(e),
+                }
+            }
+        });
+        error.map_or(Ok(()), Err)
+    }
+
     /// Transforms a slice in place, in one call into PROJ.
     pub fn transform_in_place(&self, coords: &mut [Coord<f64>]) -> Result<(), CrsError> {
         let Some(proj) = &self.proj else {

@@ -16,9 +16,9 @@ use rusqlite::{Connection, Statement};
 
 use super::core::quote;
 use super::error::{GpkgError, Result, SqlContext};
-use super::store::{GeoPackage, LayerInfo};
+use super::store::{self, GeoPackage, LayerInfo, LayerMeta};
 use super::{geom, journal, rtree};
-use crate::model::{Feature, FieldValue};
+use crate::model::{Feature, FieldValue, Schema};
 
 const BATCH: usize = 64;
 
@@ -28,9 +28,8 @@ struct PendingRow {
     values: Vec<FieldValue>,
 }
 
-pub struct BulkWriter<'a> {
-    conn: &'a Connection,
-    path: &'a std::path::Path,
+/// One layer being loaded.
+struct LayerLoad<'a> {
     info: LayerInfo,
     insert_one: Statement<'a>,
     insert_batch: Statement<'a>,
@@ -39,16 +38,23 @@ pub struct BulkWriter<'a> {
     envelopes: Vec<(i64, [f64; 4])>,
     extent: Option<[f64; 4]>,
     journaled: bool,
-    left_wal: bool,
     count: u64,
+}
+
+/// A bulk load in progress: one transaction, one or more layers.
+pub struct BulkWriter<'a> {
+    conn: &'a Connection,
+    path: &'a std::path::Path,
+    layers: Vec<LayerLoad<'a>>,
+    left_wal: bool,
     done: bool,
 }
 
 impl GeoPackage {
-    /// Starts a bulk load into an existing layer.
-    pub fn bulk_writer(&mut self, layer: &str, description: &str) -> Result<BulkWriter<'_>> {
+    /// Starts a bulk load (one transaction) to which layers are added with
+    /// [`BulkWriter::open_layer`] or [`BulkWriter::create_layer`].
+    pub fn bulk_load(&mut self, description: &str) -> Result<BulkWriter<'_>> {
         self.ensure_writable()?;
-        let info = self.layer(layer)?;
         let conn = &self.conn;
         let path = self.path.as_path();
         let left_wal = leave_wal(conn);
@@ -59,77 +65,28 @@ impl GeoPackage {
             restore_wal(conn, left_wal);
             return Err(e);
         }
-        let setup = (|| {
-            let journaled = journal::has_triggers(conn, path, layer)?;
-            rtree::drop_triggers(conn, path, layer, &info.schema.geometry_column)?;
-            if journaled {
-                journal::drop_triggers(conn, path, layer)?;
-            }
-            if self.has_tramgis_tables {
-                conn.execute(
-                    "INSERT INTO tramgis_edits (user, description) VALUES (?1, ?2)",
-                    [&self.user, description],
-                )
-                .ctx(path, "recording the bulk load")?;
-            }
-            let schema = &info.schema;
-            let (t, fid) = (quote(layer), quote(&schema.fid_column));
-            let next_fid: i64 = conn
-                .query_row(
-                    &format!(
-                        "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = ?1), 0),
-                                    coalesce((SELECT max({fid}) FROM {t}), 0)) + 1"
-                    ),
-                    [layer],
-                    |r| r.get(0),
-                )
-                .ctx(path, "reading the next feature id")?;
-            let mut cols = vec![fid, quote(&schema.geometry_column)];
-            cols.extend(schema.fields.iter().map(|f| quote(&f.name)));
-            let row = |k: usize| {
-                format!(
-                    "({})",
-                    (1..=cols.len())
-                        .map(|i| format!("?{}", k * cols.len() + i))
-                        .collect::<Vec<_>>()
-                        .join(",")
-                )
-            };
-            let sql = |rows: usize| {
-                format!(
-                    "INSERT INTO {t} ({}) VALUES {}",
-                    cols.join(", "),
-                    (0..rows).map(row).collect::<Vec<_>>().join(",")
-                )
-            };
-            let context = format!("preparing the bulk load of '{layer}'");
-            let one = conn.prepare(&sql(1)).ctx(path, &context)?;
-            let batch = conn.prepare(&sql(BATCH)).ctx(path, &context)?;
-            Ok((journaled, next_fid, one, batch))
-        })();
-        let (journaled, next_fid, insert_one, insert_batch) = match setup {
-            Ok(s) => s,
-            Err(e) => {
-                let _ = conn.execute_batch("ROLLBACK");
-                restore_wal(conn, left_wal);
-                return Err(e);
-            }
-        };
-        Ok(BulkWriter {
+        let writer = BulkWriter {
             conn,
             path,
-            info,
-            insert_one,
-            insert_batch,
-            pending: Vec::with_capacity(BATCH),
-            next_fid,
-            envelopes: Vec::new(),
-            extent: None,
-            journaled,
+            layers: Vec::new(),
             left_wal,
-            count: 0,
             done: false,
-        })
+        };
+        if self.has_tramgis_tables {
+            conn.execute(
+                "INSERT INTO tramgis_edits (user, description) VALUES (?1, ?2)",
+                [&self.user, description],
+            )
+            .ctx(path, "recording the bulk load")?;
+        }
+        Ok(writer)
+    }
+
+    /// Starts a bulk load into one existing layer.
+    pub fn bulk_writer(&mut self, layer: &str, description: &str) -> Result<BulkWriter<'_>> {
+        let mut writer = self.bulk_load(description)?;
+        writer.open_layer(layer)?;
+        Ok(writer)
     }
 }
 
@@ -156,101 +113,151 @@ fn restore_wal(conn: &Connection, left_wal: bool) {
     }
 }
 
-impl BulkWriter<'_> {
-    fn bad(&self, detail: String) -> GpkgError {
-        GpkgError::BadFeature {
-            path: self.path.to_path_buf(),
-            layer: self.info.name.clone(),
-            detail,
-        }
+impl<'a> BulkWriter<'a> {
+    /// Creates a new layer inside the load's transaction; returns its slot.
+    pub fn create_layer(&mut self, name: &str, schema: &Schema, meta: &LayerMeta) -> Result<usize> {
+        store::create_layer_in(self.conn, self.path, name, schema, meta)?;
+        self.open_layer(name)
     }
 
-    /// Adds one feature; returns the fid it will have.
+    /// Adds an existing layer to the load; returns its slot.
+    pub fn open_layer(&mut self, name: &str) -> Result<usize> {
+        let (conn, path) = (self.conn, self.path);
+        let info = store::read_layer(conn, path, name)?;
+        let journaled = journal::has_triggers(conn, path, name)?;
+        rtree::drop_triggers(conn, path, name, &info.schema.geometry_column)?;
+        if journaled {
+            journal::drop_triggers(conn, path, name)?;
+        }
+        let schema = &info.schema;
+        let (t, fid) = (quote(name), quote(&schema.fid_column));
+        let next_fid: i64 = conn
+            .query_row(
+                &format!(
+                    "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = ?1), 0),
+                                coalesce((SELECT max({fid}) FROM {t}), 0)) + 1"
+                ),
+                [name],
+                |r| r.get(0),
+            )
+            .ctx(path, "reading the next feature id")?;
+        let mut cols = vec![fid, quote(&schema.geometry_column)];
+        cols.extend(schema.fields.iter().map(|f| quote(&f.name)));
+        let row = |k: usize| {
+            format!(
+                "({})",
+                (1..=cols.len())
+                    .map(|i| format!("?{}", k * cols.len() + i))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            )
+        };
+        let sql = |rows: usize| {
+            format!(
+                "INSERT INTO {t} ({}) VALUES {}",
+                cols.join(", "),
+                (0..rows).map(row).collect::<Vec<_>>().join(",")
+            )
+        };
+        let context = format!("preparing the bulk load of '{name}'");
+        let insert_one = conn.prepare(&sql(1)).ctx(path, &context)?;
+        let insert_batch = conn.prepare(&sql(BATCH)).ctx(path, &context)?;
+        self.layers.push(LayerLoad {
+            info,
+            insert_one,
+            insert_batch,
+            pending: Vec::with_capacity(BATCH),
+            next_fid,
+            envelopes: Vec::new(),
+            extent: None,
+            journaled,
+            count: 0,
+        });
+        Ok(self.layers.len() - 1)
+    }
+
+    /// The layer loaded in a slot.
+    pub fn layer_info(&self, slot: usize) -> &LayerInfo {
+        &self.layers[slot].info
+    }
+
+    /// Adds one feature to the first layer; returns the fid it will have.
     pub fn add(&mut self, feature: Feature) -> Result<i64> {
-        let schema = &self.info.schema;
-        let number = self.count + 1;
+        self.add_to(0, feature)
+    }
+
+    /// Adds one feature to the layer in `slot`.
+    pub fn add_to(&mut self, slot: usize, feature: Feature) -> Result<i64> {
+        let path = self.path;
+        let load = &mut self.layers[slot];
+        let schema = &load.info.schema;
+        let number = load.count + 1;
+        let bad = |detail: String| GpkgError::BadFeature {
+            path: path.to_path_buf(),
+            layer: load.info.name.clone(),
+            detail,
+        };
         if feature.values.len() != schema.fields.len() {
-            return Err(self.bad(format!(
+            return Err(bad(format!(
                 "feature {number} has {} values but the layer has {} fields",
                 feature.values.len(),
                 schema.fields.len()
             )));
         }
-        let fid = feature.fid.unwrap_or(self.next_fid);
-        self.next_fid = self.next_fid.max(fid + 1);
         let blob = match &feature.geometry {
             Some(g) => {
                 if !schema.geometry_type.accepts(geom::wkb_type_code(g)) {
-                    return Err(self.bad(format!(
+                    return Err(bad(format!(
                         "feature {number}: geometry type does not fit column type {}",
                         schema.geometry_type.name()
                     )));
                 }
                 let mut blob = Vec::with_capacity(160);
                 geom::encode(g, schema.srs_id, &mut blob);
-                if let Some(e) = geom::envelope(&blob).expect("a blob we just wrote parses") {
-                    self.envelopes.push((fid, e));
-                    self.extent = Some(match self.extent {
-                        Some(x) => [
-                            x[0].min(e[0]),
-                            x[1].max(e[1]),
-                            x[2].min(e[2]),
-                            x[3].max(e[3]),
-                        ],
-                        None => e,
-                    });
-                }
                 Some(blob)
             }
             None => None,
         };
-        self.pending.push(PendingRow {
+        let fid = feature.fid.unwrap_or(load.next_fid);
+        load.next_fid = load.next_fid.max(fid + 1);
+        if let Some(e) = blob
+            .as_deref()
+            .and_then(|b| geom::envelope(b).expect("a blob we just wrote parses"))
+        {
+            load.envelopes.push((fid, e));
+            load.extent = Some(match load.extent {
+                Some(x) => [
+                    x[0].min(e[0]),
+                    x[1].max(e[1]),
+                    x[2].min(e[2]),
+                    x[3].max(e[3]),
+                ],
+                None => e,
+            });
+        }
+        load.pending.push(PendingRow {
             fid,
             blob,
             values: feature.values,
         });
-        self.count += 1;
-        if self.pending.len() == BATCH {
-            self.flush()?;
+        load.count += 1;
+        if load.pending.len() == BATCH {
+            flush(load, path)?;
         }
         Ok(fid)
     }
 
-    fn flush(&mut self) -> Result<()> {
-        if self.pending.is_empty() {
-            return Ok(());
-        }
-        let mut params: Vec<&dyn ToSql> =
-            Vec::with_capacity(self.pending.len() * (self.info.schema.fields.len() + 2));
-        for row in &self.pending {
-            params.push(&row.fid);
-            params.push(&row.blob);
-            params.extend(row.values.iter().map(|v| v as &dyn ToSql));
-        }
-        let first = self.count - self.pending.len() as u64 + 1;
-        let context = format!(
-            "loading features {first}..{} into '{}'",
-            self.count, self.info.name
-        );
-        if self.pending.len() == BATCH {
-            self.insert_batch
-                .execute(params.as_slice())
-                .ctx(self.path, &context)?;
-        } else {
-            let per_row = self.info.schema.fields.len() + 2;
-            for chunk in params.chunks(per_row) {
-                self.insert_one.execute(chunk).ctx(self.path, &context)?;
-            }
-        }
-        self.pending.clear();
-        Ok(())
-    }
-
+    /// Features added so far, all layers.
     pub fn count(&self) -> u64 {
-        self.count
+        self.layers.iter().map(|l| l.count).sum()
     }
 
-    /// Builds the index, restores the triggers, updates the extent and
+    /// Features added to one layer so far.
+    pub fn count_in(&self, slot: usize) -> u64 {
+        self.layers[slot].count
+    }
+
+    /// Builds the indexes, restores the triggers, updates the extents and
     /// commits. Returns the number of features loaded.
     pub fn finish(mut self) -> Result<u64> {
         let result = self.complete();
@@ -263,46 +270,79 @@ impl BulkWriter<'_> {
     }
 
     fn complete(&mut self) -> Result<u64> {
-        self.flush()?;
-        let (conn, path, name) = (self.conn, self.path, self.info.name.clone());
-        let schema = &self.info.schema;
-        if self.info.has_rtree {
-            rtree::bulk_insert(
-                conn,
-                path,
-                &name,
-                &schema.geometry_column,
-                &mut self.envelopes,
-            )?;
-            rtree::create_triggers(conn, path, &name, schema)?;
-        } else {
-            rtree::create_index(conn, path, &name, schema, true)?;
+        let (conn, path) = (self.conn, self.path);
+        for load in &mut self.layers {
+            flush(load, path)?;
+            let name = load.info.name.clone();
+            let schema = &load.info.schema;
+            if load.info.has_rtree {
+                rtree::bulk_insert(
+                    conn,
+                    path,
+                    &name,
+                    &schema.geometry_column,
+                    &mut load.envelopes,
+                )?;
+                rtree::create_triggers(conn, path, &name, schema)?;
+            } else {
+                rtree::create_index(conn, path, &name, schema, true)?;
+            }
+            if load.journaled {
+                journal::install_triggers(conn, path, &name, schema)?;
+            }
+            let e: [Option<f64>; 4] = load.extent.map_or([None; 4], |e| e.map(Some));
+            conn.execute(
+                "UPDATE gpkg_contents SET
+                   last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now'),
+                   min_x = min(coalesce(min_x, ?2), coalesce(?2, min_x)),
+                   max_x = max(coalesce(max_x, ?3), coalesce(?3, max_x)),
+                   min_y = min(coalesce(min_y, ?4), coalesce(?4, min_y)),
+                   max_y = max(coalesce(max_y, ?5), coalesce(?5, max_y))
+                 WHERE table_name = ?1",
+                rusqlite::params![name, e[0], e[1], e[2], e[3]],
+            )
+            .ctx(path, "updating gpkg_contents")?;
         }
-        if self.journaled {
-            journal::install_triggers(conn, path, &name, schema)?;
-        }
-        let e: [Option<f64>; 4] = self.extent.map_or([None; 4], |e| e.map(Some));
-        conn.execute(
-            "UPDATE gpkg_contents SET
-               last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now'),
-               min_x = min(coalesce(min_x, ?2), coalesce(?2, min_x)),
-               max_x = max(coalesce(max_x, ?3), coalesce(?3, max_x)),
-               min_y = min(coalesce(min_y, ?4), coalesce(?4, min_y)),
-               max_y = max(coalesce(max_y, ?5), coalesce(?5, max_y))
-             WHERE table_name = ?1",
-            rusqlite::params![name, e[0], e[1], e[2], e[3]],
-        )
-        .ctx(path, "updating gpkg_contents")?;
         conn.execute_batch("COMMIT")
             .ctx(path, "committing the bulk load")?;
-        Ok(self.count)
+        Ok(self.count())
     }
+}
+
+fn flush(load: &mut LayerLoad<'_>, path: &std::path::Path) -> Result<()> {
+    if load.pending.is_empty() {
+        return Ok(());
+    }
+    let per_row = load.info.schema.fields.len() + 2;
+    let mut params: Vec<&dyn ToSql> = Vec::with_capacity(load.pending.len() * per_row);
+    for row in &load.pending {
+        params.push(&row.fid);
+        params.push(&row.blob);
+        params.extend(row.values.iter().map(|v| v as &dyn ToSql));
+    }
+    let first = load.count - load.pending.len() as u64 + 1;
+    let context = format!(
+        "loading features {first}..{} into '{}'",
+        load.count, load.info.name
+    );
+    if load.pending.len() == BATCH {
+        load.insert_batch
+            .execute(params.as_slice())
+            .ctx(path, &context)?;
+    } else {
+        for chunk in params.chunks(per_row) {
+            load.insert_one.execute(chunk).ctx(path, &context)?;
+        }
+    }
+    load.pending.clear();
+    Ok(())
 }
 
 impl Drop for BulkWriter<'_> {
     /// A writer dropped without `finish` (an error, a cancel) rolls back.
     fn drop(&mut self) {
         if !self.done {
+            self.layers.clear();
             let _ = self.conn.execute_batch("ROLLBACK");
             restore_wal(self.conn, self.left_wal);
         }

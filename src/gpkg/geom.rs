@@ -175,6 +175,19 @@ pub fn decode(blob: &[u8]) -> Result<GpkgGeometry, BlobError> {
     })
 }
 
+/// Decodes plain ISO WKB (as GDAL exports it), both byte orders, Z and M.
+pub fn decode_wkb(wkb: &[u8]) -> Result<(Geometry<f64>, ZmValues), BlobError> {
+    let mut reader = WkbReader::new(wkb);
+    let mut zm = ZmValues::default();
+    let geometry = reader.geometry(&mut zm, 0)?;
+    if reader.pos != reader.buf.len() {
+        return Err(BlobError::Trailing(
+            reader.buf.len().saturating_sub(reader.pos),
+        ));
+    }
+    Ok((geometry, zm))
+}
+
 /// Encodes a 2D geometry as a little-endian blob with an XY envelope
 /// (points and empty geometries get none, as the spec recommends).
 pub fn encode(geometry: &Geometry<f64>, srs_id: i32, out: &mut Vec<u8>) {
@@ -308,6 +321,33 @@ pub fn visit_coords(geometry: &Geometry<f64>, f: &mut impl FnMut(Coord<f64>)) {
         Geometry::GeometryCollection(c) => c.0.iter().for_each(|g| visit_coords(g, f)),
         Geometry::Line(_) | Geometry::Rect(_) | Geometry::Triangle(_) => {
             visit_coords(&normalise(geometry), f)
+        }
+    }
+}
+
+/// Calls `f` on every coordinate, mutably, in WKB order.
+pub fn visit_coords_mut(geometry: &mut Geometry<f64>, f: &mut impl FnMut(&mut Coord<f64>)) {
+    let ring =
+        |l: &mut LineString<f64>, f: &mut dyn FnMut(&mut Coord<f64>)| l.0.iter_mut().for_each(f);
+    let polygon = |p: &mut Polygon<f64>, f: &mut dyn FnMut(&mut Coord<f64>)| {
+        p.exterior_mut(|r| ring(r, f));
+        p.interiors_mut(|holes| holes.iter_mut().for_each(|h| ring(h, f)));
+    };
+    match geometry {
+        Geometry::Point(p) => f(&mut p.0),
+        Geometry::LineString(l) => ring(l, f),
+        Geometry::Polygon(p) => polygon(p, f),
+        Geometry::MultiPoint(m) => m.0.iter_mut().for_each(|p| f(&mut p.0)),
+        Geometry::MultiLineString(m) => m.0.iter_mut().for_each(|l| ring(l, f)),
+        Geometry::MultiPolygon(m) => m.0.iter_mut().for_each(|p| polygon(p, f)),
+        Geometry::GeometryCollection(c) => c.0.iter_mut().for_each(|g| visit_coords_mut(g, f)),
+        Geometry::Line(l) => {
+            f(&mut l.start);
+            f(&mut l.end);
+        }
+        Geometry::Rect(_) | Geometry::Triangle(_) => {
+            *geometry = normalise(geometry);
+            visit_coords_mut(geometry, f);
         }
     }
 }

@@ -270,100 +270,13 @@ impl GeoPackage {
     ) -> Result<LayerInfo> {
         self.ensure_writable()?;
         let path = self.path.clone();
-        if self.table_exists(name)? {
-            return Err(GpkgError::LayerExists {
-                path,
-                layer: name.to_string(),
-            });
-        }
-        self.check_field_names(name, schema)?;
         let tx = self
             .conn
             .transaction()
             .ctx(&path, "starting a transaction")?;
-        core::ensure_srs(&tx, &path, schema.srs_id)?;
-        let mut columns = vec![
-            format!(
-                "{} INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL",
-                quote(&schema.fid_column)
-            ),
-            format!(
-                "{} {}",
-                quote(&schema.geometry_column),
-                schema.geometry_type.name()
-            ),
-        ];
-        for field in &schema.fields {
-            let not_null = if field.not_null { " NOT NULL" } else { "" };
-            columns.push(format!(
-                "{} {}{not_null}",
-                quote(&field.name),
-                field.field_type.sql_name()
-            ));
-        }
-        tx.execute_batch(&format!(
-            "CREATE TABLE {} ({})",
-            quote(name),
-            columns.join(", ")
-        ))
-        .ctx(&path, &format!("creating layer '{name}'"))?;
-        tx.execute(
-            "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id)
-             VALUES (?1, 'features', ?2, ?3, ?4)",
-            params![
-                name,
-                meta.title_vi.as_deref().unwrap_or(name),
-                meta.title_en.as_deref().unwrap_or(""),
-                schema.srs_id
-            ],
-        )
-        .ctx(&path, "registering the layer in gpkg_contents")?;
-        tx.execute(
-            "INSERT INTO gpkg_geometry_columns VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
-                name,
-                schema.geometry_column,
-                schema.geometry_type.name(),
-                schema.srs_id,
-                i64::from(schema.has_z),
-                i64::from(schema.has_m)
-            ],
-        )
-        .ctx(&path, "registering the layer in gpkg_geometry_columns")?;
-        tx.execute(
-            "INSERT INTO tramgis_layer_meta VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![
-                name,
-                meta.theme.map(|t| t.key()),
-                meta.title_vi,
-                meta.title_en,
-                meta.draw_order
-            ],
-        )
-        .ctx(&path, "writing tramgis_layer_meta")?;
-        rtree::create_index(&tx, &path, name, schema, false)?;
-        journal::install_triggers(&tx, &path, name, schema)?;
+        create_layer_in(&tx, &path, name, schema, meta)?;
         tx.commit().ctx(&path, "committing")?;
         self.layer(name)
-    }
-
-    fn check_field_names(&self, layer: &str, schema: &Schema) -> Result<()> {
-        let mut seen = std::collections::HashSet::new();
-        let reserved = [
-            schema.fid_column.to_lowercase(),
-            schema.geometry_column.to_lowercase(),
-        ];
-        for field in &schema.fields {
-            let lower = field.name.to_lowercase();
-            if field.name.is_empty() || reserved.contains(&lower) || !seen.insert(lower) {
-                return Err(GpkgError::BadFeature {
-                    path: self.path.clone(),
-                    layer: layer.to_string(),
-                    detail: format!("field name '{}' is empty, repeated or reserved", field.name),
-                });
-            }
-        }
-        Ok(())
     }
 
     /// Deletes a layer with its index, triggers, styles and metadata.
@@ -606,4 +519,103 @@ pub(super) fn table_exists(conn: &Connection, path: &Path, name: &str) -> Result
         |r| r.get(0),
     )
     .ctx(path, "reading the schema")
+}
+
+fn check_field_names(path: &Path, layer: &str, schema: &Schema) -> Result<()> {
+    let mut seen = std::collections::HashSet::new();
+    let reserved = [
+        schema.fid_column.to_lowercase(),
+        schema.geometry_column.to_lowercase(),
+    ];
+    for field in &schema.fields {
+        let lower = field.name.to_lowercase();
+        if field.name.is_empty() || reserved.contains(&lower) || !seen.insert(lower) {
+            return Err(GpkgError::BadFeature {
+                path: path.to_path_buf(),
+                layer: layer.to_string(),
+                detail: format!("field name '{}' is empty, repeated or reserved", field.name),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Creates a feature layer (table, registration, spatial index, journal
+/// triggers) inside the caller's transaction.
+pub(super) fn create_layer_in(
+    conn: &Connection,
+    path: &Path,
+    name: &str,
+    schema: &Schema,
+    meta: &LayerMeta,
+) -> Result<()> {
+    if table_exists(conn, path, name)? {
+        return Err(GpkgError::LayerExists {
+            path: path.to_path_buf(),
+            layer: name.to_string(),
+        });
+    }
+    check_field_names(path, name, schema)?;
+    core::ensure_srs(conn, path, schema.srs_id)?;
+    let mut columns = vec![
+        format!(
+            "{} INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL",
+            quote(&schema.fid_column)
+        ),
+        format!(
+            "{} {}",
+            quote(&schema.geometry_column),
+            schema.geometry_type.name()
+        ),
+    ];
+    for field in &schema.fields {
+        let not_null = if field.not_null { " NOT NULL" } else { "" };
+        columns.push(format!(
+            "{} {}{not_null}",
+            quote(&field.name),
+            field.field_type.sql_name()
+        ));
+    }
+    conn.execute_batch(&format!(
+        "CREATE TABLE {} ({})",
+        quote(name),
+        columns.join(", ")
+    ))
+    .ctx(path, &format!("creating layer '{name}'"))?;
+    conn.execute(
+        "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id)
+         VALUES (?1, 'features', ?2, ?3, ?4)",
+        params![
+            name,
+            meta.title_vi.as_deref().unwrap_or(name),
+            meta.title_en.as_deref().unwrap_or(""),
+            schema.srs_id
+        ],
+    )
+    .ctx(path, "registering the layer in gpkg_contents")?;
+    conn.execute(
+        "INSERT INTO gpkg_geometry_columns VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            name,
+            schema.geometry_column,
+            schema.geometry_type.name(),
+            schema.srs_id,
+            i64::from(schema.has_z),
+            i64::from(schema.has_m)
+        ],
+    )
+    .ctx(path, "registering the layer in gpkg_geometry_columns")?;
+    conn.execute(
+        "INSERT INTO tramgis_layer_meta VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            name,
+            meta.theme.map(|t| t.key()),
+            meta.title_vi,
+            meta.title_en,
+            meta.draw_order
+        ],
+    )
+    .ctx(path, "writing tramgis_layer_meta")?;
+    rtree::create_index(conn, path, name, schema, false)?;
+    journal::install_triggers(conn, path, name, schema)
 }
