@@ -183,6 +183,64 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     for p in [&seq, &gdal_out, &gdal_copy] {
         remove_gpkg(p);
     }
+    bench_shapefile_import(&dir, &path, def.name, n as u64)
+}
+
+/// Importing a province-scale Shapefile (what consultants deliver) into a
+/// workspace, next to ogr2ogr writing a GeoPackage from the same file.
+fn bench_shapefile_import(dir: &Path, gpkg: &Path, layer: &str, n: u64) -> Result<()> {
+    let shp_dir = dir.join("shp");
+    let _ = std::fs::remove_dir_all(&shp_dir);
+    std::fs::create_dir_all(&shp_dir)?;
+    let shp = shp_dir.join("thua_dat.shp");
+    gdal(&[
+        "-lco",
+        "ENCODING=UTF-8",
+        shp.to_str().unwrap(),
+        gpkg.to_str().unwrap(),
+        layer,
+    ])?;
+    let target = dir.join("import.gpkg");
+    remove_gpkg(&target);
+    let t = Instant::now();
+    {
+        let mut ws = GeoPackage::create(&target)?;
+        let options = crate::io::ImportOptions::new(
+            &shp,
+            crate::io::Target::New {
+                name: layer.to_string(),
+                meta: Default::default(),
+            },
+        );
+        let report = crate::io::import(&mut ws, &options, &crate::jobs::Progress::default())?;
+        if report.imported() != n || !report.rejected.is_empty() {
+            bail!(
+                "imported {} of {n}, {} rejected",
+                report.imported(),
+                report.rejected.len()
+            );
+        }
+    }
+    println!(
+        "import Shapefile->GPKG    {}",
+        rate(n, t.elapsed().as_secs_f64())
+    );
+    let gdal_out = dir.join("gdal-shp.gpkg");
+    remove_gpkg(&gdal_out);
+    let t = Instant::now();
+    gdal(&[
+        "-f",
+        "GPKG",
+        gdal_out.to_str().unwrap(),
+        shp.to_str().unwrap(),
+    ])?;
+    println!(
+        "ogr2ogr Shapefile->GPKG   {}",
+        rate(n, t.elapsed().as_secs_f64())
+    );
+    remove_gpkg(&target);
+    remove_gpkg(&gdal_out);
+    let _ = std::fs::remove_dir_all(&shp_dir);
     Ok(())
 }
 

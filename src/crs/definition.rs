@@ -92,10 +92,10 @@ pub fn identify_epsg(wkt: &str) -> Option<i32> {
             for i in 0..n {
                 let candidate = proj_sys::proj_list_get(ctx, list, i);
                 let code = proj_sys::proj_get_id_code(candidate, 0);
-                if !code.is_null() {
-                    if let Ok(c) = CStr::from_ptr(code).to_string_lossy().parse::<i32>() {
-                        best.push((*confidence.add(i as usize), c));
-                    }
+                if !code.is_null()
+                    && let Ok(c) = CStr::from_ptr(code).to_string_lossy().parse::<i32>()
+                {
+                    best.push((*confidence.add(i as usize), c));
                 }
                 proj_sys::proj_destroy(candidate);
             }
@@ -104,7 +104,7 @@ pub fn identify_epsg(wkt: &str) -> Option<i32> {
         }
         proj_sys::proj_destroy(pj);
         proj_sys::proj_context_destroy(ctx);
-        best.sort_by(|a, b| b.0.cmp(&a.0));
+        best.sort_by_key(|b| std::cmp::Reverse(b.0));
         match best.as_slice() {
             [(c, code), rest @ ..] if *c >= 70 && rest.first().is_none_or(|(c2, _)| c2 < c) => {
                 Some(*code)

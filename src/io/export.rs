@@ -328,7 +328,6 @@ fn write(
         }
         out.create(&layer).map_err(|e| write_error(staged, e))
     })?;
-    drop(layer);
     ds.close().map_err(|e| write_error(staged, e))?;
     Ok(count)
 }

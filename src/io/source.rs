@@ -195,13 +195,12 @@ fn layer_crs(layer: &gdal::vector::Layer<'_>) -> SourceCrs {
     let Some(srs) = layer.spatial_ref() else {
         return SourceCrs::Unknown;
     };
-    if let Ok(code) = srs.auth_code() {
-        if srs
+    if let Ok(code) = srs.auth_code()
+        && srs
             .auth_name()
             .is_some_and(|a| a.eq_ignore_ascii_case("EPSG"))
-        {
-            return SourceCrs::Epsg(code);
-        }
+    {
+        return SourceCrs::Epsg(code);
     }
     // A .prj written by ArcGIS or MapInfo rarely carries its EPSG code: let
     // PROJ's database find the CRS it describes.

@@ -4,10 +4,17 @@ use egui::{Color32, Pos2, Rect, Sense, Stroke};
 
 use super::i18n::{Key, Lang, tr};
 use super::map::{self, Scene, View};
+use super::transfer::{ExportDialog, ImportDialog, ReportWindow, Request};
 use crate::crs::{Transformer, VN2000_TM3_107, WGS84};
 use crate::jobs::{Cancelled, Job, Poll};
 
 type LoadResult = Result<Result<Scene, Cancelled>, String>;
+
+/// What a finished import or export job returns.
+enum TransferResult {
+    Import(Result<crate::io::ImportReport, String>),
+    Export(Result<(u64, PathBuf), String>),
+}
 
 pub struct TramgisApp {
     pub lang: Lang,
@@ -18,6 +25,10 @@ pub struct TramgisApp {
     message: Option<String>,
     to_wgs84: Option<Transformer>,
     cursor: Option<[f64; 2]>,
+    import_dialog: Option<ImportDialog>,
+    export_dialog: Option<ExportDialog>,
+    report: Option<ReportWindow>,
+    transfer: Option<Job<TransferResult>>,
 }
 
 impl TramgisApp {
@@ -31,6 +42,10 @@ impl TramgisApp {
             message: None,
             to_wgs84: Transformer::new(VN2000_TM3_107, WGS84).ok(),
             cursor: None,
+            import_dialog: None,
+            export_dialog: None,
+            report: None,
+            transfer: None,
         };
         app.open(workspace);
         app
@@ -109,6 +124,25 @@ impl TramgisApp {
                         self.open(path);
                     }
                 }
+                if ui.button(tr(lang, Key::Import)).clicked() {
+                    ui.close();
+                    if let Some(path) = rfd::FileDialog::new()
+                        .add_filter(
+                            "GIS",
+                            &[
+                                "shp", "tab", "mif", "dxf", "dgn", "geojson", "json", "kml", "kmz",
+                                "csv", "xlsx", "gpkg",
+                            ],
+                        )
+                        .pick_file()
+                    {
+                        self.import_dialog = Some(ImportDialog::new(path, &self.layer_infos()));
+                    }
+                }
+                if ui.button(tr(lang, Key::Export)).clicked() {
+                    ui.close();
+                    self.export_dialog = Some(ExportDialog::new(&self.layer_infos()));
+                }
                 if ui.button(tr(lang, Key::Quit)).clicked() {
                     ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
                 }
@@ -124,6 +158,105 @@ impl TramgisApp {
                 ui.radio_value(&mut self.lang, Lang::En, "English");
             });
         });
+    }
+
+    fn layer_infos(&self) -> Vec<crate::gpkg::LayerInfo> {
+        self.scene
+            .as_ref()
+            .map(|s| s.layers.iter().map(|l| l.info.clone()).collect())
+            .unwrap_or_default()
+    }
+
+    /// Starts an import or export as a background job.
+    fn start_transfer(&mut self, request: Request) {
+        let workspace = self.workspace.clone();
+        self.transfer = Some(match request {
+            Request::Import(options) => {
+                Job::spawn(options.source.display().to_string(), move |p| {
+                    let result = crate::gpkg::GeoPackage::open(&workspace)
+                        .map_err(|e| e.to_string())
+                        .and_then(|mut gpkg| {
+                            crate::io::import(&mut gpkg, &options, p).map_err(|e| e.to_string())
+                        });
+                    TransferResult::Import(result)
+                })
+            }
+            Request::Export(options) => Job::spawn(options.out.display().to_string(), move |p| {
+                let result = crate::gpkg::GeoPackage::open_with(
+                    &workspace,
+                    &crate::gpkg::OpenOptions {
+                        read_only: true,
+                        ..Default::default()
+                    },
+                )
+                .map_err(|e| e.to_string())
+                .and_then(|gpkg| {
+                    crate::io::export_layer(&gpkg, &options, p).map_err(|e| e.to_string())
+                })
+                .map(|n| (n, options.out.clone()));
+                TransferResult::Export(result)
+            }),
+        });
+    }
+
+    fn poll_transfer(&mut self, ctx: &egui::Context) {
+        let Some(job) = &mut self.transfer else {
+            return;
+        };
+        let result = match job.poll() {
+            Poll::Running => {
+                ctx.request_repaint_after(std::time::Duration::from_millis(100));
+                return;
+            }
+            Poll::Done(r) => r,
+            Poll::Failed => TransferResult::Import(Err(tr(self.lang, Key::Failed).to_string())),
+        };
+        self.transfer = None;
+        match result {
+            TransferResult::Import(report) => {
+                if report.is_ok() {
+                    self.open(self.workspace.clone());
+                }
+                self.report = Some(ReportWindow { open: true, report });
+            }
+            TransferResult::Export(Ok((n, path))) => {
+                self.message = Some(format!(
+                    "{}: {n} → {}",
+                    tr(self.lang, Key::Exported),
+                    path.display()
+                ))
+            }
+            TransferResult::Export(Err(e)) => {
+                self.message = Some(format!("{}: {e}", tr(self.lang, Key::Failed)))
+            }
+        }
+    }
+
+    fn dialogs(&mut self, ctx: &egui::Context) {
+        let layers = self.layer_infos();
+        let workspace = self.workspace.clone();
+        let mut request = None;
+        if let Some(d) = &mut self.import_dialog {
+            request = d.show(ctx, self.lang, &workspace, &layers);
+            if !d.open {
+                self.import_dialog = None;
+            }
+        }
+        if let Some(d) = &mut self.export_dialog {
+            request = request.or(d.show(ctx, self.lang, &layers));
+            if !d.open {
+                self.export_dialog = None;
+            }
+        }
+        if let Some(r) = request {
+            self.start_transfer(r);
+        }
+        if let Some(w) = &mut self.report {
+            w.show(ctx, self.lang);
+            if !w.open {
+                self.report = None;
+            }
+        }
     }
 
     fn layer_tree(&mut self, ui: &mut egui::Ui) {
@@ -170,7 +303,20 @@ impl TramgisApp {
     fn status_bar(&mut self, ui: &mut egui::Ui, cursor: Option<[f64; 2]>) {
         let lang = self.lang;
         ui.horizontal(|ui| {
-            if let Some(job) = &self.loading {
+            if let Some(job) = &self.transfer {
+                ui.spinner();
+                ui.label(&job.label);
+                if let Some(f) = job.progress.fraction() {
+                    ui.add(
+                        egui::ProgressBar::new(f)
+                            .desired_width(160.0)
+                            .show_percentage(),
+                    );
+                }
+                if ui.button(tr(lang, Key::Cancel)).clicked() {
+                    job.progress.cancel();
+                }
+            } else if let Some(job) = &self.loading {
                 ui.spinner();
                 ui.label(format!("{} {}", tr(lang, Key::Loading), job.label));
                 if let Some(f) = job.progress.fraction() {
@@ -283,6 +429,8 @@ fn north_arrow(painter: &egui::Painter, rect: Rect) {
 impl eframe::App for TramgisApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.poll_loading(ui.ctx());
+        self.poll_transfer(ui.ctx());
+        self.dialogs(ui.ctx());
         egui::Panel::top("menu").show(ui, |ui| self.menu(ui));
         // The status bar is laid out before the map, so it shows the cursor
         // position of the previous frame.

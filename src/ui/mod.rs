@@ -4,6 +4,7 @@
 mod app;
 pub mod i18n;
 pub mod map;
+mod transfer;
 
 use std::path::{Path, PathBuf};
 
