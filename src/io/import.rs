@@ -719,9 +719,12 @@ fn load_row(
     Ok(())
 }
 
+/// Preview rows: the cells a row would store, or why it would be rejected.
+pub type PreviewRows = Vec<Result<Vec<String>, String>>;
+
 /// The first `rows` rows as the import would store them, or the reason a
 /// row would be rejected (the dialog's preview).
-pub fn preview(plan: &Plan, rows: u64) -> Result<Vec<Result<Vec<String>, String>>, IoError> {
+pub fn preview(plan: &Plan, rows: u64) -> Result<PreviewRows, IoError> {
     let transformer = match plan.src_crs {
         Some(src) if src != plan.target_crs => Some(Transformer::new(src, plan.target_crs)?),
         _ => None,

@@ -51,7 +51,7 @@ pub struct ImportDialog {
     existing: String,
     mapping: Vec<MappingRow>,
     plan: Option<Result<Plan, String>>,
-    preview: Option<Result<Vec<Result<Vec<String>, String>>, String>>,
+    preview: Option<Result<import::PreviewRows, String>>,
 }
 
 impl ImportDialog {
