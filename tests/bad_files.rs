@@ -93,13 +93,7 @@ fn corrupt_pages_give_errors_not_panics() {
     // Opening may or may not notice; reading every layer must then fail
     // with an error, not a panic, and validation must report it.
     let outcome = std::panic::catch_unwind(|| -> Result<(), GpkgError> {
-        let gpkg = GeoPackage::open_with(
-            &path,
-            &OpenOptions {
-                read_only: true,
-                ..OpenOptions::default()
-            },
-        )?;
+        let gpkg = GeoPackage::open_read_only(&path)?;
         for layer in gpkg.layers()? {
             gpkg.all_features(&layer.name)?;
         }
@@ -171,14 +165,7 @@ fn read_only_open_refuses_edits_and_changes_nothing() {
     let (gpkg, path) = lots(dir.path(), 2);
     drop(gpkg);
     let before = bytes(&path);
-    let mut ro = GeoPackage::open_with(
-        &path,
-        &OpenOptions {
-            read_only: true,
-            ..OpenOptions::default()
-        },
-    )
-    .unwrap();
+    let mut ro = GeoPackage::open_read_only(&path).unwrap();
     assert_eq!(ro.count_features("lots", None).unwrap(), 2);
     let err = ro.delete_feature("lots", 1).unwrap_err();
     assert!(matches!(err, GpkgError::ReadOnly { .. }), "{err}");

@@ -6,21 +6,14 @@ use std::collections::BTreeMap;
 
 use common::*;
 use geo_types::Geometry;
-use tramgis::gpkg::{GeoPackage, OpenOptions};
+use tramgis::gpkg::GeoPackage;
 use tramgis::model::FieldValue;
 
 #[test]
 fn ogrinfo_lists_every_layer_with_count_srs_and_extent() {
     let dir = tempfile::tempdir().unwrap();
     let path = sample(dir.path(), 1500);
-    let gpkg = GeoPackage::open_with(
-        &path,
-        &OpenOptions {
-            read_only: true,
-            ..OpenOptions::default()
-        },
-    )
-    .unwrap();
+    let gpkg = GeoPackage::open_read_only(&path).unwrap();
     let layers = gpkg.layers().unwrap();
     let p = path.to_str().unwrap();
     let (ok, out, err) = tool("ogrinfo", &["-ro", "-al", "-so", p]);
@@ -72,14 +65,7 @@ fn ogr2ogr_copies_without_warnings_and_the_copy_matches() {
     assert!(ok, "{err}");
     assert!(gdal_messages(&err).is_empty(), "GDAL warned: {err}");
     // The copy (GDAL's own writing) opens in our store with the same features.
-    let ours = GeoPackage::open_with(
-        &path,
-        &OpenOptions {
-            read_only: true,
-            ..OpenOptions::default()
-        },
-    )
-    .unwrap();
+    let ours = GeoPackage::open_read_only(&path).unwrap();
     let theirs = GeoPackage::open(&copy).unwrap();
     for layer in ours.layers().unwrap() {
         let a = ours.all_features(&layer.name).unwrap();
@@ -199,14 +185,7 @@ fn gdal_reads_every_value_we_write() {
         &["-ro", "-q", path.to_str().unwrap(), "tram_bts", "-fid", "1"],
     );
     assert!(ok, "{err}");
-    let gpkg = GeoPackage::open_with(
-        &path,
-        &OpenOptions {
-            read_only: true,
-            ..OpenOptions::default()
-        },
-    )
-    .unwrap();
+    let gpkg = GeoPackage::open_read_only(&path).unwrap();
     let info = gpkg.layer("tram_bts").unwrap();
     let f = gpkg.get_feature("tram_bts", 1).unwrap().unwrap();
     let fields: BTreeMap<&str, String> = info

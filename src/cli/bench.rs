@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 
-use crate::gpkg::{GeoPackage, OpenOptions, Query};
+use crate::gpkg::{GeoPackage, Query};
 use crate::sample::{self, Rng};
 
 #[derive(clap::Args, Debug)]
@@ -72,13 +72,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     let write_s = t.elapsed().as_secs_f64();
     println!("write with R-tree         {}", rate(n as u64, write_s));
 
-    let gpkg = GeoPackage::open_with(
-        &path,
-        &OpenOptions {
-            read_only: true,
-            ..OpenOptions::default()
-        },
-    )?;
+    let gpkg = GeoPackage::open_read_only(&path)?;
     for pass in 1..=3 {
         let t = Instant::now();
         let mut vertices = 0usize;

@@ -10,7 +10,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 
 use crate::gpkg::{
-    GeoPackage, OpenOptions,
+    GeoPackage,
     validate::{Severity, validate},
 };
 
@@ -106,13 +106,7 @@ fn run_validate(file: &Path) -> Result<()> {
 }
 
 fn info(file: &Path) -> Result<()> {
-    let gpkg = GeoPackage::open_with(
-        file,
-        &OpenOptions {
-            read_only: true,
-            ..OpenOptions::default()
-        },
-    )?;
+    let gpkg = GeoPackage::open_read_only(file)?;
     for layer in gpkg.layers()? {
         let count = gpkg
             .count_features(&layer.name, None)

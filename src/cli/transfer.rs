@@ -164,13 +164,7 @@ fn report_path(file: &Path) -> PathBuf {
 }
 
 pub fn export(args: &ExportArgs) -> Result<()> {
-    let gpkg = GeoPackage::open_with(
-        &args.workspace,
-        &crate::gpkg::OpenOptions {
-            read_only: true,
-            ..Default::default()
-        },
-    )?;
+    let gpkg = GeoPackage::open_read_only(&args.workspace)?;
     let mut options = ExportOptions::new(&args.layer, &args.out)?;
     options.target_crs = args.crs.as_deref().map(parse_epsg).transpose()?;
     options.fids = match &args.fids {

@@ -290,18 +290,7 @@ impl<'a> BulkWriter<'a> {
             if load.journaled {
                 journal::install_triggers(conn, path, &name, schema)?;
             }
-            let e: [Option<f64>; 4] = load.extent.map_or([None; 4], |e| e.map(Some));
-            conn.execute(
-                "UPDATE gpkg_contents SET
-                   last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now'),
-                   min_x = min(coalesce(min_x, ?2), coalesce(?2, min_x)),
-                   max_x = max(coalesce(max_x, ?3), coalesce(?3, max_x)),
-                   min_y = min(coalesce(min_y, ?4), coalesce(?4, min_y)),
-                   max_y = max(coalesce(max_y, ?5), coalesce(?5, max_y))
-                 WHERE table_name = ?1",
-                rusqlite::params![name, e[0], e[1], e[2], e[3]],
-            )
-            .ctx(path, "updating gpkg_contents")?;
+            store::grow_extent(conn, path, &name, load.extent)?;
         }
         conn.execute_batch("COMMIT")
             .ctx(path, "committing the bulk load")?;

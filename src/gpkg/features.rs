@@ -506,20 +506,12 @@ impl Edit<'_> {
     /// edit context and commits.
     fn finish(self) -> Result<()> {
         for layer in &self.touched {
-            let env = self.grown.get(layer).copied().flatten();
-            let e: [Option<f64>; 4] = env.map_or([None; 4], |e| e.map(Some));
-            self.tx
-                .execute(
-                    "UPDATE gpkg_contents SET
-                       last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now'),
-                       min_x = min(coalesce(min_x, ?2), coalesce(?2, min_x)),
-                       max_x = max(coalesce(max_x, ?3), coalesce(?3, max_x)),
-                       min_y = min(coalesce(min_y, ?4), coalesce(?4, min_y)),
-                       max_y = max(coalesce(max_y, ?5), coalesce(?5, max_y))
-                     WHERE table_name = ?1",
-                    rusqlite::params![layer, e[0], e[1], e[2], e[3]],
-                )
-                .ctx(self.path, "updating gpkg_contents")?;
+            store::grow_extent(
+                &self.tx,
+                self.path,
+                layer,
+                self.grown.get(layer).copied().flatten(),
+            )?;
         }
         if self.edit_id.is_some() {
             self.tx

@@ -764,6 +764,19 @@ impl<'a> WkbReader<'a> {
     }
 }
 
+/// The union of two `[minx, maxx, miny, maxy]` envelopes.
+pub fn union(a: Option<[f64; 4]>, b: [f64; 4]) -> [f64; 4] {
+    match a {
+        Some(a) => [
+            a[0].min(b[0]),
+            a[1].max(b[1]),
+            a[2].min(b[2]),
+            a[3].max(b[3]),
+        ],
+        None => b,
+    }
+}
+
 /// Converts a `[minx, maxx, miny, maxy]` envelope to a rectangle.
 pub fn envelope_rect(env: [f64; 4]) -> Rect<f64> {
     Rect::new(

@@ -123,6 +123,17 @@ impl GeoPackage {
         Self::open_with(path, &OpenOptions::default())
     }
 
+    /// Opens without write access (see [`OpenOptions::read_only`]).
+    pub fn open_read_only(path: impl AsRef<Path>) -> Result<Self> {
+        Self::open_with(
+            path,
+            &OpenOptions {
+                read_only: true,
+                ..OpenOptions::default()
+            },
+        )
+    }
+
     /// Opens an existing GeoPackage. A writable open adopts a file made by
     /// another program: it adds the tramgis tables, the edit-journal
     /// triggers and a spatial index where a feature table lacks one, all in
@@ -618,4 +629,27 @@ pub(super) fn create_layer_in(
     .ctx(path, "writing tramgis_layer_meta")?;
     rtree::create_index(conn, path, name, schema, false)?;
     journal::install_triggers(conn, path, name, schema)
+}
+
+/// Stamps a layer's last_change and grows its gpkg_contents extent to take
+/// in `added` (the extent is informative: deletes do not shrink it).
+pub(super) fn grow_extent(
+    conn: &Connection,
+    path: &Path,
+    layer: &str,
+    added: Option<[f64; 4]>,
+) -> Result<()> {
+    let e: [Option<f64>; 4] = added.map_or([None; 4], |e| e.map(Some));
+    conn.execute(
+        "UPDATE gpkg_contents SET
+           last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now'),
+           min_x = min(coalesce(min_x, ?2), coalesce(?2, min_x)),
+           max_x = max(coalesce(max_x, ?3), coalesce(?3, max_x)),
+           min_y = min(coalesce(min_y, ?4), coalesce(?4, min_y)),
+           max_y = max(coalesce(max_y, ?5), coalesce(?5, max_y))
+         WHERE table_name = ?1",
+        params![layer, e[0], e[1], e[2], e[3]],
+    )
+    .ctx(path, "updating gpkg_contents")?;
+    Ok(())
 }

@@ -7,7 +7,7 @@ use rusqlite::types::ValueRef;
 
 use super::core::{self, quote};
 use super::error::{Result, SqlContext};
-use super::store::{GeoPackage, OpenOptions};
+use super::store::GeoPackage;
 use super::{geom, rtree};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -61,13 +61,7 @@ const MAX_ROW_PROBLEMS: usize = 20;
 /// Validates a file without changing it. Returns the problems found; an
 /// `Err` means the file could not be read as a GeoPackage at all.
 pub fn validate(path: &Path) -> Result<Vec<Problem>> {
-    let gpkg = GeoPackage::open_with(
-        path,
-        &OpenOptions {
-            read_only: true,
-            ..OpenOptions::default()
-        },
-    )?;
+    let gpkg = GeoPackage::open_read_only(path)?;
     let conn = gpkg.connection();
     let mut found = Findings(Vec::new());
 

@@ -182,18 +182,12 @@ impl TramgisApp {
                 })
             }
             Request::Export(options) => Job::spawn(options.out.display().to_string(), move |p| {
-                let result = crate::gpkg::GeoPackage::open_with(
-                    &workspace,
-                    &crate::gpkg::OpenOptions {
-                        read_only: true,
-                        ..Default::default()
-                    },
-                )
-                .map_err(|e| e.to_string())
-                .and_then(|gpkg| {
-                    crate::io::export_layer(&gpkg, &options, p).map_err(|e| e.to_string())
-                })
-                .map(|n| (n, options.out.clone()));
+                let result = crate::gpkg::GeoPackage::open_read_only(&workspace)
+                    .map_err(|e| e.to_string())
+                    .and_then(|gpkg| {
+                        crate::io::export_layer(&gpkg, &options, p).map_err(|e| e.to_string())
+                    })
+                    .map(|n| (n, options.out.clone()));
                 TransferResult::Export(result)
             }),
         });

@@ -9,7 +9,7 @@ use egui::{Color32, Pos2, Rect, Shape, Stroke};
 use geo::TriangulateEarcut;
 use geo_types::{Geometry, LineString, Polygon};
 
-use crate::gpkg::{GeoPackage, LayerInfo, OpenOptions, Query};
+use crate::gpkg::{GeoPackage, LayerInfo, Query};
 use crate::jobs::{Cancelled, Progress};
 use crate::model::landuse::landuse_code;
 use crate::model::{Feature, LayerTheme};
@@ -111,14 +111,7 @@ pub fn load_scene(
     path: &std::path::Path,
     progress: &Progress,
 ) -> Result<Result<Scene, Cancelled>, String> {
-    let gpkg = GeoPackage::open_with(
-        path,
-        &OpenOptions {
-            read_only: true,
-            ..OpenOptions::default()
-        },
-    )
-    .map_err(|e| e.to_string())?;
+    let gpkg = GeoPackage::open_read_only(path).map_err(|e| e.to_string())?;
     let infos = gpkg.layers().map_err(|e| e.to_string())?;
     let mut total = 0;
     for info in &infos {

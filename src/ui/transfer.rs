@@ -8,7 +8,7 @@ use egui::{Color32, ComboBox, Grid, RichText, ScrollArea};
 
 use super::i18n::{Key, Lang, tr};
 use crate::crs::PRESETS;
-use crate::gpkg::{GeoPackage, LayerInfo, LayerMeta, OpenOptions};
+use crate::gpkg::{GeoPackage, LayerInfo, LayerMeta};
 use crate::io::encoding::LegacyEncoding;
 use crate::io::import::{self, EncodingChoice, Plan};
 use crate::io::{
@@ -138,15 +138,9 @@ impl ImportDialog {
         let Some(options) = self.options(workspace) else {
             return;
         };
-        let plan = GeoPackage::open_with(
-            workspace,
-            &OpenOptions {
-                read_only: true,
-                ..Default::default()
-            },
-        )
-        .map_err(|e| e.to_string())
-        .and_then(|gpkg| import::plan(&gpkg, &options).map_err(|e| e.to_string()));
+        let plan = GeoPackage::open_read_only(workspace)
+            .map_err(|e| e.to_string())
+            .and_then(|gpkg| import::plan(&gpkg, &options).map_err(|e| e.to_string()));
         self.preview = Some(
             plan.as_ref()
                 .map_err(Clone::clone)
