@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod crs;
 pub mod gpkg;
+pub mod index;
 pub mod io;
 pub mod jobs;
 pub mod model;

@@ -521,3 +521,91 @@ impl Edit<'_> {
         self.tx.commit().ctx(self.path, "committing the edit")
     }
 }
+
+impl GeoPackage {
+    /// Fids of the features matching a filter, in a sort order: what the
+    /// attribute table shows and "select by expression" selects. The filter
+    /// is an SQL expression over the layer's fields (`ma_loai_dat = 'LUC'
+    /// AND dien_tich > 500`), as in QGIS; it is prepared as one SELECT, so
+    /// it cannot change the file.
+    pub fn fids_where(
+        &self,
+        layer: &str,
+        filter: Option<&str>,
+        order: Option<(&str, bool)>,
+    ) -> Result<Vec<i64>> {
+        let info = self.layer(layer)?;
+        let fid = quote(&info.schema.fid_column);
+        let mut sql = format!("SELECT {fid} FROM {}", quote(layer));
+        if let Some(f) = filter.map(str::trim).filter(|f| !f.is_empty()) {
+            sql.push_str(&format!(" WHERE ({f})"));
+        }
+        match order {
+            Some((field, ascending)) => {
+                if info.schema.field_index(field).is_none() && field != info.schema.fid_column {
+                    return Err(GpkgError::NoSuchField {
+                        path: self.path.clone(),
+                        layer: layer.into(),
+                        field: field.into(),
+                    });
+                }
+                let dir = if ascending { "ASC" } else { "DESC" };
+                sql.push_str(&format!(" ORDER BY {} {dir}, {fid}", quote(field)));
+            }
+            None => sql.push_str(&format!(" ORDER BY {fid}")),
+        }
+        let context = format!("filtering layer '{layer}'");
+        let mut stmt = self.conn.prepare(&sql).map_err(|e| GpkgError::BadFeature {
+            path: self.path.clone(),
+            layer: layer.into(),
+            detail: format!("the expression cannot be used: {e}"),
+        })?;
+        let rows = stmt.query_map([], |r| r.get(0)).ctx(&self.path, &context)?;
+        rows.collect::<rusqlite::Result<Vec<i64>>>()
+            .ctx(&self.path, &context)
+    }
+
+    /// The attribute values of the given features, in the given order,
+    /// without their geometries.
+    pub fn attributes_of(&self, layer: &str, fids: &[i64]) -> Result<Vec<Feature>> {
+        let info = self.layer(layer)?;
+        let schema = &info.schema;
+        let mut out = Vec::with_capacity(fids.len());
+        for chunk in fids.chunks(500) {
+            let placeholders = vec!["?"; chunk.len()].join(",");
+            let sql = format!(
+                "SELECT {} FROM {} t WHERE t.{} IN ({placeholders})",
+                select_columns(schema),
+                quote(layer),
+                quote(&schema.fid_column)
+            );
+            let mut stmt = self
+                .conn
+                .prepare_cached(&sql)
+                .ctx(&self.path, "reading attributes")?;
+            let mut by_fid = std::collections::HashMap::with_capacity(chunk.len());
+            let mut rows = stmt
+                .query(params_from_iter(chunk.iter()))
+                .ctx(&self.path, "reading attributes")?;
+            while let Some(row) = rows.next().ctx(&self.path, "reading attributes")? {
+                let fid: i64 = row.get(0).ctx(&self.path, "reading attributes")?;
+                let values = (0..schema.fields.len())
+                    .map(|i| {
+                        row.get_ref(i + 2)
+                            .map(|v| read_value(v, schema.fields[i].field_type))
+                    })
+                    .collect::<rusqlite::Result<Vec<_>>>()
+                    .ctx(&self.path, "reading attributes")?;
+                by_fid.insert(fid, values);
+            }
+            out.extend(chunk.iter().filter_map(|fid| {
+                by_fid.remove(fid).map(|values| Feature {
+                    fid: Some(*fid),
+                    geometry: None,
+                    values,
+                })
+            }));
+        }
+        Ok(out)
+    }
+}

@@ -1,12 +1,16 @@
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use egui::{Color32, Pos2, Rect, Sense, Stroke};
 
 use super::i18n::{Key, Lang, tr};
-use super::map::{self, Scene, View};
+use super::map::{self, Scene, Selection, View};
+use super::table::{AttributeTable, TableAction};
 use super::transfer::{ExportDialog, ImportDialog, ReportWindow, Request};
-use crate::crs::{Transformer, VN2000_TM3_107, WGS84};
+use crate::crs::{PRESETS, Transformer, TransformerCache, VN2000_TM3_107, WGS84};
+use crate::gpkg::GeoPackage;
 use crate::jobs::{Cancelled, Job, Poll};
+use crate::model::FieldValue;
 
 type LoadResult = Result<Result<Scene, Cancelled>, String>;
 
@@ -16,15 +20,44 @@ enum TransferResult {
     Export(Result<(u64, PathBuf), String>),
 }
 
+/// What a click or drag on the map does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tool {
+    Pan,
+    ZoomBox,
+    Identify,
+    Select,
+}
+
+/// One feature found under the cursor.
+pub struct Identified {
+    pub layer: String,
+    pub fid: i64,
+    pub values: Vec<(String, FieldValue)>,
+}
+
+/// Screen points around a click that still count as a hit.
+const HIT_TOLERANCE_PX: f64 = 4.0;
+
 pub struct TramgisApp {
     pub lang: Lang,
+    pub tool: Tool,
+    pub selection: Selection,
+    pub identified: Vec<Identified>,
+    pub tables: Vec<AttributeTable>,
     workspace: PathBuf,
+    map_crs: i32,
     scene: Option<Scene>,
+    /// A read-only connection for identify and the attribute tables.
+    reader: Option<GeoPackage>,
     view: Option<View>,
+    map_rect: Option<Rect>,
     loading: Option<Job<LoadResult>>,
     message: Option<String>,
     to_wgs84: Option<Transformer>,
+    transformers: TransformerCache,
     cursor: Option<[f64; 2]>,
+    drag_start: Option<Pos2>,
     import_dialog: Option<ImportDialog>,
     export_dialog: Option<ExportDialog>,
     report: Option<ReportWindow>,
@@ -35,13 +68,22 @@ impl TramgisApp {
     pub fn new(workspace: PathBuf) -> Self {
         let mut app = TramgisApp {
             lang: Lang::Vi,
+            tool: Tool::Pan,
+            selection: Selection::new(),
+            identified: vec![],
+            tables: vec![],
             workspace: workspace.clone(),
+            map_crs: VN2000_TM3_107,
             scene: None,
+            reader: None,
             view: None,
+            map_rect: None,
             loading: None,
             message: None,
             to_wgs84: Transformer::new(VN2000_TM3_107, WGS84).ok(),
+            transformers: TransformerCache::default(),
             cursor: None,
+            drag_start: None,
             import_dialog: None,
             export_dialog: None,
             report: None,
@@ -51,15 +93,40 @@ impl TramgisApp {
         app
     }
 
+    /// Loads a workspace (in the background).
     pub fn open(&mut self, path: PathBuf) {
         if let Some(job) = &self.loading {
             job.progress.cancel();
         }
+        if path != self.workspace {
+            self.selection.clear();
+            self.tables.clear();
+            self.identified.clear();
+            self.view = None;
+        }
         self.workspace = path.clone();
         self.message = None;
+        let crs = self.map_crs;
         self.loading = Some(Job::spawn(path.display().to_string(), move |p| {
-            map::load_scene(&path, p)
+            map::load_scene(&path, crs, p)
         }));
+    }
+
+    /// Shows the map in another CRS: the layers are reprojected on load.
+    pub fn set_map_crs(&mut self, epsg: i32) {
+        if epsg == self.map_crs {
+            return;
+        }
+        let centre = self.view.map(|v| v.centre);
+        self.map_crs = epsg;
+        self.to_wgs84 = Transformer::new(epsg, WGS84).ok();
+        self.view = None;
+        let _ = centre;
+        self.open(self.workspace.clone());
+    }
+
+    pub fn map_crs(&self) -> i32 {
+        self.map_crs
     }
 
     pub fn is_loading(&self) -> bool {
@@ -68,6 +135,19 @@ impl TramgisApp {
 
     pub fn scene(&self) -> Option<&Scene> {
         self.scene.as_ref()
+    }
+
+    pub fn scene_mut(&mut self) -> Option<&mut Scene> {
+        self.scene.as_mut()
+    }
+
+    pub fn view(&self) -> Option<View> {
+        self.view
+    }
+
+    /// Where the map was drawn in the last frame.
+    pub fn map_rect(&self) -> Option<Rect> {
+        self.map_rect
     }
 
     /// Waits for the load in progress (tests).
@@ -81,8 +161,21 @@ impl TramgisApp {
     fn accept(&mut self, result: Option<LoadResult>) {
         match result {
             Some(Ok(Ok(scene))) => {
-                self.scene = Some(scene);
-                self.view = None;
+                self.reader = GeoPackage::open_read_only(&self.workspace).ok();
+                // Keep the user's layer choices across a reload.
+                if let Some(old) = &self.scene {
+                    let mut scene = scene;
+                    for layer in &mut scene.layers {
+                        if let Some(o) = old.layers.iter().find(|o| o.info.name == layer.info.name)
+                        {
+                            layer.visible = o.visible;
+                            layer.opacity = o.opacity;
+                        }
+                    }
+                    self.scene = Some(scene);
+                } else {
+                    self.scene = Some(scene);
+                }
             }
             Some(Ok(Err(Cancelled))) => {}
             Some(Err(e)) => self.message = Some(format!("{}: {e}", tr(self.lang, Key::OpenFailed))),
@@ -108,6 +201,123 @@ impl TramgisApp {
                 self.loading = None;
                 self.accept(None);
             }
+        }
+    }
+
+    /// Features under a map point, top layer first, with their attributes.
+    pub fn identify_at(&mut self, x: f64, y: f64, tolerance: f64) -> Vec<Identified> {
+        let (Some(scene), Some(reader)) = (&self.scene, &self.reader) else {
+            return vec![];
+        };
+        let mut found = Vec::new();
+        for layer in scene.layers.iter().rev().filter(|l| l.visible) {
+            for fid in layer.index.near(x, y, tolerance) {
+                let Ok(Some(mut f)) = reader.get_feature(&layer.info.name, fid) else {
+                    continue;
+                };
+                let Some(g) = f.geometry.as_mut() else {
+                    continue;
+                };
+                let in_map_crs = self
+                    .transformers
+                    .get(layer.info.schema.srs_id, scene.map_crs)
+                    .is_ok_and(|t| t.transform_geometry(g).is_ok());
+                if in_map_crs && crate::index::hits(g, x, y, tolerance) {
+                    let values = layer
+                        .info
+                        .schema
+                        .fields
+                        .iter()
+                        .map(|fd| fd.name.clone())
+                        .zip(f.values)
+                        .collect();
+                    found.push(Identified {
+                        layer: layer.info.name.clone(),
+                        fid,
+                        values,
+                    });
+                }
+            }
+        }
+        found
+    }
+
+    /// Selects the features whose geometry meets a map rectangle.
+    pub fn select_box(&mut self, b: [f64; 4], add: bool) {
+        let (Some(scene), Some(reader)) = (&self.scene, &self.reader) else {
+            return;
+        };
+        if !add {
+            self.selection.clear();
+        }
+        let rect = geo_types::Geometry::Rect(geo_types::Rect::new((b[0], b[1]), (b[2], b[3])));
+        for layer in scene.layers.iter().filter(|l| l.visible) {
+            let Ok(t) = self
+                .transformers
+                .get(layer.info.schema.srs_id, scene.map_crs)
+            else {
+                continue;
+            };
+            for fid in layer.index.within(b) {
+                let Ok(Some(mut f)) = reader.get_feature(&layer.info.name, fid) else {
+                    continue;
+                };
+                let Some(g) = f.geometry.as_mut() else {
+                    continue;
+                };
+                if t.transform_geometry(g).is_ok() && geo::Intersects::intersects(g, &rect) {
+                    self.selection
+                        .entry(layer.info.name.clone())
+                        .or_default()
+                        .insert(fid);
+                }
+            }
+        }
+    }
+
+    pub fn open_table(&mut self, layer: &str) {
+        if self.tables.iter().any(|t| t.layer.name == layer) {
+            return;
+        }
+        if let Some(l) = self
+            .scene
+            .as_ref()
+            .and_then(|s| s.layers.iter().find(|l| l.info.name == layer))
+        {
+            self.tables
+                .push(AttributeTable::new(self.workspace.clone(), l.info.clone()));
+        }
+    }
+
+    fn zoom_to(&mut self, b: [f64; 4]) {
+        let Some(rect) = self.map_rect else { return };
+        // A point or a tiny feature: show 200 m around it.
+        let pad = ((b[2] - b[0]).max(b[3] - b[1]) * 0.1).max(100.0);
+        self.view = Some(View::fit(
+            [b[0] - pad, b[1] - pad, b[2] + pad, b[3] + pad],
+            rect,
+        ));
+    }
+
+    fn zoom_to_layer(&mut self, layer: &str) {
+        if let Some(e) = self
+            .scene
+            .as_ref()
+            .and_then(|s| s.layers.iter().find(|l| l.info.name == layer))
+            .and_then(|l| l.extent())
+        {
+            self.zoom_to(e);
+        }
+    }
+
+    pub fn zoom_to_feature(&mut self, layer: &str, fid: i64) {
+        if let Some(b) = self
+            .scene
+            .as_ref()
+            .and_then(|s| s.layers.iter().find(|l| l.info.name == layer))
+            .and_then(|l| l.bbox_of(fid))
+        {
+            self.zoom_to(b);
         }
     }
 
@@ -152,6 +362,10 @@ impl TramgisApp {
                     self.view = None;
                     ui.close();
                 }
+                if ui.button(tr(lang, Key::ClearSelection)).clicked() {
+                    self.selection.clear();
+                    ui.close();
+                }
             });
             ui.menu_button(tr(lang, Key::Language), |ui| {
                 ui.radio_value(&mut self.lang, Lang::Vi, "Tiếng Việt");
@@ -173,7 +387,7 @@ impl TramgisApp {
         self.transfer = Some(match request {
             Request::Import(options) => {
                 Job::spawn(options.source.display().to_string(), move |p| {
-                    let result = crate::gpkg::GeoPackage::open(&workspace)
+                    let result = GeoPackage::open(&workspace)
                         .map_err(|e| e.to_string())
                         .and_then(|mut gpkg| {
                             crate::io::import(&mut gpkg, &options, p).map_err(|e| e.to_string())
@@ -182,7 +396,7 @@ impl TramgisApp {
                 })
             }
             Request::Export(options) => Job::spawn(options.out.display().to_string(), move |p| {
-                let result = crate::gpkg::GeoPackage::open_read_only(&workspace)
+                let result = GeoPackage::open_read_only(&workspace)
                     .map_err(|e| e.to_string())
                     .and_then(|gpkg| {
                         crate::io::export_layer(&gpkg, &options, p).map_err(|e| e.to_string())
@@ -226,7 +440,7 @@ impl TramgisApp {
         }
     }
 
-    fn dialogs(&mut self, ctx: &egui::Context) {
+    fn windows(&mut self, ctx: &egui::Context) {
         let layers = self.layer_infos();
         let workspace = self.workspace.clone();
         let mut request = None;
@@ -251,22 +465,51 @@ impl TramgisApp {
                 self.report = None;
             }
         }
+        let mut actions = Vec::new();
+        if let Some(reader) = &self.reader {
+            for table in &mut self.tables {
+                let selected = self
+                    .selection
+                    .get(&table.layer.name)
+                    .cloned()
+                    .unwrap_or_default();
+                if let Some(a) = table.show(ctx, self.lang, reader, &selected) {
+                    actions.push((table.layer.name.clone(), a));
+                }
+            }
+        }
+        self.tables.retain(|t| t.open);
+        for (layer, action) in actions {
+            match action {
+                TableAction::ZoomTo(fid) => {
+                    self.selection.insert(layer.clone(), BTreeSet::from([fid]));
+                    self.zoom_to_feature(&layer, fid);
+                }
+                TableAction::Select(fids) => {
+                    self.selection.insert(layer, fids.into_iter().collect());
+                }
+            }
+        }
     }
 
     fn layer_tree(&mut self, ui: &mut egui::Ui) {
         let lang = self.lang;
         ui.heading(tr(lang, Key::Layers));
-        let Some(scene) = &mut self.scene else { return };
         let mut themes: Vec<Option<crate::model::LayerTheme>> = crate::model::LayerTheme::ALL
             .iter()
             .copied()
             .map(Some)
             .collect();
         themes.push(None);
+        let mut zoom_layer = None;
+        let mut table = None;
+        let mut swap: Option<(usize, usize)> = None;
+        let Some(scene) = &mut self.scene else { return };
+        let n = scene.layers.len();
         egui::ScrollArea::vertical().show(ui, |ui| {
             for theme in themes {
                 // Top of the tree is drawn last: show in reverse draw order.
-                let members: Vec<usize> = (0..scene.layers.len())
+                let members: Vec<usize> = (0..n)
                     .rev()
                     .filter(|&i| scene.layers[i].info.meta.theme == theme)
                     .collect();
@@ -284,14 +527,79 @@ impl TramgisApp {
                                 Lang::En => layer.info.meta.title_en.clone(),
                             }
                             .unwrap_or_else(|| layer.info.name.clone());
-                            ui.checkbox(
-                                &mut layer.visible,
-                                format!("{title} ({} {})", layer.count, tr(lang, Key::Features)),
-                            );
+                            let selected =
+                                self.selection.get(&layer.info.name).map_or(0, |s| s.len());
+                            let mut text =
+                                format!("{title} ({} {})", layer.count, tr(lang, Key::Features));
+                            if selected > 0 {
+                                text.push_str(&format!(", {selected} {}", tr(lang, Key::Selected)));
+                            }
+                            let response = ui.checkbox(&mut layer.visible, text);
+                            response.context_menu(|ui| {
+                                if ui.button(tr(lang, Key::ZoomToLayer)).clicked() {
+                                    zoom_layer = Some(layer.info.name.clone());
+                                    ui.close();
+                                }
+                                if ui.button(tr(lang, Key::AttributeTable)).clicked() {
+                                    table = Some(layer.info.name.clone());
+                                    ui.close();
+                                }
+                                if ui.button(tr(lang, Key::MoveUp)).clicked() && i + 1 < n {
+                                    swap = Some((i, i + 1));
+                                    ui.close();
+                                }
+                                if ui.button(tr(lang, Key::MoveDown)).clicked() && i > 0 {
+                                    swap = Some((i, i - 1));
+                                    ui.close();
+                                }
+                                ui.add(
+                                    egui::Slider::new(&mut layer.opacity, 0.0..=1.0)
+                                        .text(tr(lang, Key::Opacity)),
+                                );
+                            });
                         }
                     });
             }
         });
+        if let Some((a, b)) = swap {
+            scene.layers.swap(a, b);
+        }
+        if let Some(l) = zoom_layer {
+            self.zoom_to_layer(&l);
+        }
+        if let Some(l) = table {
+            self.open_table(&l);
+        }
+    }
+
+    fn identify_panel(&mut self, ui: &mut egui::Ui) {
+        let lang = self.lang;
+        ui.heading(tr(lang, Key::IdentifyResults));
+        let mut zoom = None;
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            for (k, item) in self.identified.iter().enumerate() {
+                egui::CollapsingHeader::new(format!("{} · fid {}", item.layer, item.fid))
+                    .id_salt(("identify", k))
+                    .default_open(true)
+                    .show(ui, |ui| {
+                        egui::Grid::new(("identify-grid", k))
+                            .striped(true)
+                            .show(ui, |ui| {
+                                for (name, value) in &item.values {
+                                    ui.label(name);
+                                    ui.label(value.to_string());
+                                    ui.end_row();
+                                }
+                            });
+                        if ui.button(tr(lang, Key::ZoomTo)).clicked() {
+                            zoom = Some((item.layer.clone(), item.fid));
+                        }
+                    });
+            }
+        });
+        if let Some((layer, fid)) = zoom {
+            self.zoom_to_feature(&layer, fid);
+        }
     }
 
     fn status_bar(&mut self, ui: &mut egui::Ui, cursor: Option<[f64; 2]>) {
@@ -329,6 +637,28 @@ impl TramgisApp {
                 ui.label(tr(lang, Key::Ready));
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                let mut crs = self.map_crs;
+                let current = PRESETS
+                    .iter()
+                    .find(|p| p.epsg == crs)
+                    .map_or(format!("EPSG:{crs}"), |p| p.label.to_string());
+                egui::ComboBox::from_label(tr(lang, Key::MapCrs))
+                    .selected_text(current)
+                    .show_ui(ui, |ui| {
+                        for p in PRESETS
+                            .iter()
+                            .filter(|p| p.epsg != crate::crs::VN2000_GEOGRAPHIC)
+                        {
+                            ui.selectable_value(
+                                &mut crs,
+                                p.epsg,
+                                format!("{} (EPSG:{})", p.label, p.epsg),
+                            );
+                        }
+                    });
+                if crs != self.map_crs {
+                    self.set_map_crs(crs);
+                }
                 if let Some(c) = cursor {
                     let wgs = self
                         .to_wgs84
@@ -337,18 +667,52 @@ impl TramgisApp {
                     if let Some(w) = wgs {
                         ui.label(format!("WGS 84: {:.6}° E {:.6}° N", w.x, w.y));
                     }
-                    ui.label(format!("VN-2000 / TM-3 107-00: {:.2} {:.2}", c[0], c[1]));
+                    ui.label(format!("{:.2} {:.2}", c[0], c[1]));
                 }
             });
         });
     }
 
+    fn toolbar(&mut self, ui: &mut egui::Ui) {
+        let lang = self.lang;
+        ui.horizontal(|ui| {
+            for (tool, key) in [
+                (Tool::Pan, Key::ToolPan),
+                (Tool::ZoomBox, Key::ToolZoomBox),
+                (Tool::Identify, Key::ToolIdentify),
+                (Tool::Select, Key::ToolSelect),
+            ] {
+                ui.selectable_value(&mut self.tool, tool, tr(lang, key));
+            }
+            ui.separator();
+            let zoom = |app: &mut Self, factor: f64| {
+                if let (Some(v), Some(r)) = (&mut app.view, app.map_rect) {
+                    v.zoom_at(r, r.center(), factor);
+                }
+            };
+            if ui.button("+").on_hover_text("Zoom in").clicked() {
+                zoom(self, 2.0);
+            }
+            if ui.button("−").on_hover_text("Zoom out").clicked() {
+                zoom(self, 0.5);
+            }
+            if ui.button(tr(lang, Key::ZoomFull)).clicked() {
+                self.view = None;
+            }
+            if ui.button(tr(lang, Key::ClearSelection)).clicked() {
+                self.selection.clear();
+            }
+        });
+    }
+
     fn map_panel(&mut self, ui: &mut egui::Ui) -> Option<[f64; 2]> {
+        self.toolbar(ui);
         let (response, painter) = ui.allocate_painter(ui.available_size(), Sense::click_and_drag());
         let rect = response.rect;
+        self.map_rect = Some(rect);
         painter.rect_filled(rect, 0.0, Color32::from_rgb(232, 238, 242));
         let scene = self.scene.as_ref()?;
-        let view = self.view.get_or_insert_with(|| {
+        let mut view = *self.view.get_or_insert_with(|| {
             scene.extent.map_or(
                 View {
                     centre: [450_000.0, 2_360_000.0],
@@ -357,7 +721,11 @@ impl TramgisApp {
                 |e| View::fit(e, rect),
             )
         });
-        if response.dragged() {
+        let box_tool = matches!(self.tool, Tool::ZoomBox | Tool::Select);
+        if response.drag_started() {
+            self.drag_start = response.interact_pointer_pos();
+        }
+        if response.dragged() && !box_tool {
             let d = response.drag_delta();
             view.centre[0] -= f64::from(d.x) * view.resolution;
             view.centre[1] += f64::from(d.y) * view.resolution;
@@ -369,9 +737,72 @@ impl TramgisApp {
                 view.zoom_at(rect, pos, (f64::from(scroll) / 200.0).exp());
             }
         }
-        map::paint(&painter.with_clip_rect(rect), rect, view, scene);
+        let mut box_done = None;
+        if box_tool
+            && let (Some(start), Some(now)) = (self.drag_start, response.interact_pointer_pos())
+        {
+            let r = Rect::from_two_pos(start, now);
+            if response.drag_stopped() {
+                box_done = Some(r);
+                self.drag_start = None;
+            }
+        }
+        map::paint(
+            &painter.with_clip_rect(rect),
+            rect,
+            &view,
+            scene,
+            &self.selection,
+        );
+        if box_tool
+            && response.dragged()
+            && let (Some(start), Some(now)) = (self.drag_start, response.interact_pointer_pos())
+        {
+            painter.rect_stroke(
+                Rect::from_two_pos(start, now),
+                0.0,
+                Stroke::new(1.5, Color32::from_rgb(30, 90, 200)),
+                egui::StrokeKind::Middle,
+            );
+        }
         scale_bar(&painter, rect, view.resolution, tr(self.lang, Key::Scale));
         north_arrow(&painter, rect);
+        self.view = Some(view);
+        if let Some(r) = box_done.filter(|r| r.width() > 3.0 && r.height() > 3.0) {
+            let (a, b) = (
+                view.to_map(rect, r.left_bottom()),
+                view.to_map(rect, r.right_top()),
+            );
+            match self.tool {
+                Tool::ZoomBox => self.view = Some(View::fit([a[0], a[1], b[0], b[1]], rect)),
+                _ => {
+                    let add = ui.input(|i| i.modifiers.shift);
+                    self.select_box([a[0], a[1], b[0], b[1]], add);
+                }
+            }
+        }
+        if response.clicked()
+            && let Some(pos) = response.interact_pointer_pos()
+        {
+            let p = view.to_map(rect, pos);
+            let tolerance = HIT_TOLERANCE_PX * view.resolution;
+            match self.tool {
+                Tool::Identify => self.identified = self.identify_at(p[0], p[1], tolerance),
+                Tool::Select => {
+                    let hits = self.identify_at(p[0], p[1], tolerance);
+                    if !ui.input(|i| i.modifiers.shift) {
+                        self.selection.clear();
+                    }
+                    if let Some(top) = hits.first() {
+                        self.selection
+                            .entry(top.layer.clone())
+                            .or_default()
+                            .insert(top.fid);
+                    }
+                }
+                _ => {}
+            }
+        }
         hover.map(|p| view.to_map(rect, p))
     }
 }
@@ -422,9 +853,16 @@ fn north_arrow(painter: &egui::Painter, rect: Rect) {
 
 impl eframe::App for TramgisApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.show(ui);
+    }
+}
+
+impl TramgisApp {
+    /// One frame of the whole window (also what the UI tests drive).
+    pub fn show(&mut self, ui: &mut egui::Ui) {
         self.poll_loading(ui.ctx());
         self.poll_transfer(ui.ctx());
-        self.dialogs(ui.ctx());
+        self.windows(ui.ctx());
         egui::Panel::top("menu").show(ui, |ui| self.menu(ui));
         // The status bar is laid out before the map, so it shows the cursor
         // position of the previous frame.
@@ -433,6 +871,12 @@ impl eframe::App for TramgisApp {
             .default_size(280.0)
             .resizable(true)
             .show(ui, |ui| self.layer_tree(ui));
+        if !self.identified.is_empty() {
+            egui::Panel::right("identify")
+                .default_size(260.0)
+                .resizable(true)
+                .show(ui, |ui| self.identify_panel(ui));
+        }
         egui::CentralPanel::default().show(ui, |ui| self.cursor = self.map_panel(ui));
     }
 }

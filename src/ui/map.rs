@@ -14,8 +14,9 @@ use crate::jobs::{Cancelled, Progress};
 use crate::model::landuse::landuse_code;
 use crate::model::{Feature, LayerTheme};
 
-/// One feature ready to draw.
+/// One feature ready to draw, in map coordinates.
 struct Item {
+    fid: i64,
     bbox: [f64; 4],
     color: Color32,
     /// Triangles of the fill: vertices (x, y) and index triples.
@@ -31,13 +32,39 @@ pub struct MapLayer {
     pub visible: bool,
     /// Boundary layers drawn above others show their outlines only.
     pub outline_only: bool,
+    /// 0 (invisible) to 1 (opaque).
+    pub opacity: f32,
+    /// Feature envelopes in map coordinates, for identify and selection.
+    pub index: crate::index::LayerIndex,
     items: Vec<Item>,
 }
 
 pub struct Scene {
+    /// In draw order: the first is drawn first (at the bottom).
     pub layers: Vec<MapLayer>,
-    /// `[minx, miny, maxx, maxy]` of all layers.
+    /// `[minx, miny, maxx, maxy]` of all layers, in map coordinates.
     pub extent: Option<[f64; 4]>,
+    /// The map CRS every layer was reprojected to.
+    pub map_crs: i32,
+}
+
+impl MapLayer {
+    /// `[minx, miny, maxx, maxy]` of the layer in map coordinates.
+    pub fn extent(&self) -> Option<[f64; 4]> {
+        self.items.iter().map(|i| i.bbox).reduce(|a, b| {
+            [
+                a[0].min(b[0]),
+                a[1].min(b[1]),
+                a[2].max(b[2]),
+                a[3].max(b[3]),
+            ]
+        })
+    }
+
+    /// The map envelope of one feature.
+    pub fn bbox_of(&self, fid: i64) -> Option<[f64; 4]> {
+        self.items.iter().find(|i| i.fid == fid).map(|i| i.bbox)
+    }
 }
 
 fn hex(rgb: [u8; 3]) -> Color32 {
@@ -109,6 +136,7 @@ fn prepare_geometry(item: &mut Item, g: &Geometry<f64>) {
 /// Reads and triangulates every layer of a workspace (run in a job).
 pub fn load_scene(
     path: &std::path::Path,
+    map_crs: i32,
     progress: &Progress,
 ) -> Result<Result<Scene, Cancelled>, String> {
     let gpkg = GeoPackage::open_read_only(path).map_err(|e| e.to_string())?;
@@ -125,21 +153,31 @@ pub fn load_scene(
     for info in infos {
         let mut items = Vec::new();
         let mut cancelled = false;
-        gpkg.read_features(&info.name, &Query::default(), |f| {
+        let mut bad = None;
+        let transformer = crate::crs::Transformer::new(info.schema.srs_id, map_crs)
+            .map_err(|e| format!("{}: {e}", info.name))?;
+        gpkg.read_features(&info.name, &Query::default(), |mut f| {
             if progress.is_cancelled() {
                 cancelled = true;
                 return ControlFlow::Break(());
             }
             progress.advance(1);
-            let Some(g) = &f.geometry else {
+            let color = feature_color(&info, &f);
+            let fid = f.fid.unwrap_or(0);
+            let Some(g) = &mut f.geometry else {
                 return ControlFlow::Continue(());
             };
+            if let Err(e) = transformer.transform_geometry(g) {
+                bad = Some(format!("{}, feature {fid}: {e}", info.name));
+                return ControlFlow::Break(());
+            }
             let Some(b) = crate::gpkg::geom::bounds(g) else {
                 return ControlFlow::Continue(());
             };
             let mut item = Item {
+                fid,
                 bbox: [b[0], b[2], b[1], b[3]],
-                color: feature_color(&info, &f),
+                color,
                 fill: None,
                 lines: vec![],
                 points: vec![],
@@ -161,18 +199,28 @@ pub fn load_scene(
         if cancelled {
             return Ok(Err(Cancelled));
         }
+        if let Some(e) = bad {
+            return Err(e);
+        }
         let count = items.len() as u64;
         // Administrative boundaries over other layers must not hide them.
         let outline_only = info.meta.theme == Some(LayerTheme::Base) && !layers.is_empty();
+        let index = crate::index::LayerIndex::build(items.iter().map(|i| (i.fid, i.bbox)));
         layers.push(MapLayer {
             info,
             count,
             visible: true,
             outline_only,
+            opacity: 1.0,
+            index,
             items,
         });
     }
-    Ok(Ok(Scene { layers, extent }))
+    Ok(Ok(Scene {
+        layers,
+        extent,
+        map_crs,
+    }))
 }
 
 /// What part of the map the panel shows.
@@ -232,12 +280,25 @@ impl View {
     }
 }
 
-/// Draws the visible layers, in draw order, culled to the view. Features
-/// smaller than a point are drawn as a dot of their colour.
-pub fn paint(painter: &egui::Painter, rect: Rect, view: &View, scene: &Scene) {
+/// Selected fids per layer name.
+pub type Selection = std::collections::HashMap<String, std::collections::BTreeSet<i64>>;
+
+/// Draws the visible layers, in draw order, culled to the view, then the
+/// selected features on top. Features smaller than a point are drawn as a
+/// dot of their colour.
+pub fn paint(
+    painter: &egui::Painter,
+    rect: Rect,
+    view: &View,
+    scene: &Scene,
+    selection: &Selection,
+) {
     let b = view.bounds(rect);
     let outline = Stroke::new(0.6, Color32::from_gray(110));
-    for layer in scene.layers.iter().filter(|l| l.visible) {
+    for layer in scene.layers.iter().filter(|l| l.visible && l.opacity > 0.0) {
+        let mut faded = painter.clone();
+        faded.multiply_opacity(layer.opacity);
+        let painter = &faded;
         let mut mesh = Mesh::default();
         let mut shapes = Vec::new();
         let is_line_layer = layer
@@ -304,6 +365,27 @@ pub fn paint(painter: &egui::Painter, rect: Rect, view: &View, scene: &Scene) {
         }
         painter.add(Shape::mesh(mesh));
         painter.extend(shapes);
+    }
+    let highlight = Stroke::new(2.5, Color32::from_rgb(255, 230, 0));
+    for layer in scene.layers.iter().filter(|l| l.visible) {
+        let Some(selected) = selection.get(&layer.info.name).filter(|s| !s.is_empty()) else {
+            continue;
+        };
+        for item in layer.items.iter().filter(|i| selected.contains(&i.fid)) {
+            for line in &item.lines {
+                painter.add(Shape::line(
+                    line.iter().map(|p| view.to_screen(rect, *p)).collect(),
+                    highlight,
+                ));
+            }
+            for p in &item.points {
+                painter.add(Shape::circle_stroke(
+                    view.to_screen(rect, *p),
+                    5.0,
+                    highlight,
+                ));
+            }
+        }
     }
 }
 

@@ -4,13 +4,14 @@
 mod app;
 pub mod i18n;
 pub mod map;
+mod table;
 mod transfer;
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-pub use app::TramgisApp;
+pub use app::{Identified, Tool, TramgisApp};
 
 /// The bundled sample workspace, written to the user's data directory on
 /// first start so that edits never touch the copy inside the program.

@@ -1,0 +1,103 @@
+//! R-trees of feature envelopes per layer, for hit testing (identify,
+//! selection, snapping) and culling. Built in one bulk load after a layer is
+//! read; the exact geometry test happens on the few candidates.
+
+use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::{AABB, RTree};
+
+type Entry = GeomWithData<Rectangle<[f64; 2]>, i64>;
+
+/// Feature envelopes of one layer, keyed by fid.
+#[derive(Default)]
+pub struct LayerIndex {
+    tree: RTree<Entry>,
+}
+
+impl LayerIndex {
+    /// Builds the tree from `(fid, [minx, miny, maxx, maxy])`.
+    pub fn build(entries: impl IntoIterator<Item = (i64, [f64; 4])>) -> Self {
+        let items = entries
+            .into_iter()
+            .map(|(fid, b)| {
+                GeomWithData::new(Rectangle::from_corners([b[0], b[1]], [b[2], b[3]]), fid)
+            })
+            .collect();
+        LayerIndex {
+            tree: RTree::bulk_load(items),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.tree.size()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.tree.size() == 0
+    }
+
+    /// Fids whose envelope comes within `tolerance` of (x, y).
+    pub fn near(&self, x: f64, y: f64, tolerance: f64) -> Vec<i64> {
+        self.within([x - tolerance, y - tolerance, x + tolerance, y + tolerance])
+    }
+
+    /// Fids whose envelope meets `[minx, miny, maxx, maxy]`.
+    pub fn within(&self, b: [f64; 4]) -> Vec<i64> {
+        let envelope = AABB::from_corners([b[0], b[1]], [b[2], b[3]]);
+        self.tree
+            .locate_in_envelope_intersecting(&envelope)
+            .map(|e| e.data)
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_envelopes_near_a_point_and_in_a_box() {
+        let index = LayerIndex::build(
+            (0..100).map(|i| (i, [i as f64 * 10.0, 0.0, i as f64 * 10.0 + 5.0, 5.0])),
+        );
+        assert_eq!(index.len(), 100);
+        assert_eq!(index.near(12.0, 2.0, 0.5), vec![1]);
+        assert!(index.near(7.0, 2.0, 1.0).is_empty());
+        let mut hits = index.within([15.0, 1.0, 31.0, 2.0]);
+        hits.sort();
+        assert_eq!(hits, vec![1, 2, 3]);
+    }
+}
+
+/// Whether a geometry is under a click at (x, y): inside a polygon, or
+/// within `tolerance` of a line or point.
+pub fn hits(geometry: &geo_types::Geometry<f64>, x: f64, y: f64, tolerance: f64) -> bool {
+    use geo::{Contains, Distance, Euclidean};
+    let p = geo_types::Point::new(x, y);
+    geometry.contains(&p)
+        || Euclidean.distance(geometry, &geo_types::Geometry::Point(p)) <= tolerance
+}
+
+#[cfg(test)]
+mod hit_tests {
+    use super::hits;
+    use geo_types::{Geometry, LineString, Polygon};
+
+    #[test]
+    fn inside_polygons_but_not_in_their_holes() {
+        let donut = Geometry::Polygon(Polygon::new(
+            LineString::from(vec![(0., 0.), (10., 0.), (10., 10.), (0., 10.), (0., 0.)]),
+            vec![LineString::from(vec![
+                (4., 4.),
+                (6., 4.),
+                (6., 6.),
+                (4., 6.),
+                (4., 4.),
+            ])],
+        ));
+        assert!(hits(&donut, 2.0, 2.0, 0.0));
+        assert!(!hits(&donut, 5.0, 5.0, 0.1));
+        assert!(hits(&donut, 5.0, 5.0, 1.5), "near the hole's edge");
+        let road = Geometry::LineString(LineString::from(vec![(0., 0.), (10., 0.)]));
+        assert!(hits(&road, 5.0, 0.4, 0.5) && !hits(&road, 5.0, 0.6, 0.5));
+    }
+}

@@ -1,0 +1,169 @@
+//! The window, driven headlessly with egui_kittest and rendered through
+//! wgpu (lavapipe on machines without a GPU).
+#![cfg(feature = "gui")]
+
+mod common;
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use geo::InteriorPoint;
+use tramgis::gpkg::GeoPackage;
+use tramgis::model::landuse::landuse_code;
+use tramgis::ui::{Tool, TramgisApp, install_fonts};
+
+type State = (TramgisApp, bool);
+
+fn harness(path: std::path::PathBuf) -> Harness<'static, State> {
+    let mut app = TramgisApp::new(path);
+    app.finish_loading();
+    let mut h = Harness::builder()
+        .with_size([1200.0, 800.0])
+        .wgpu()
+        .build_ui_state(
+            |ui, (app, fonts): &mut State| {
+                // Fonts apply from the next frame; egui refuses to lay out a
+                // glyph it has no font for, so the first frame only installs them.
+                if !*fonts {
+                    install_fonts(ui.ctx());
+                    *fonts = true;
+                    return;
+                }
+                app.show(ui);
+            },
+            (TramgisApp::new(std::path::PathBuf::new()), false),
+        );
+    h.state_mut().0 = app;
+    h.run_steps(3);
+    h
+}
+
+/// A parcel, its land-use code, and a point inside it.
+fn a_parcel(path: &std::path::Path) -> (i64, String, [f64; 2]) {
+    let gpkg = GeoPackage::open_read_only(path).unwrap();
+    let f = gpkg
+        .all_features("thua_dat")
+        .unwrap()
+        .into_iter()
+        .find(|f| f.values[0].to_string() == "LUC")
+        .unwrap();
+    let p = f.geometry.as_ref().unwrap().interior_point().unwrap();
+    (f.fid.unwrap(), f.values[0].to_string(), [p.x(), p.y()])
+}
+
+fn screen_of(h: &Harness<'static, State>, p: [f64; 2]) -> egui::Pos2 {
+    let app = &h.state().0;
+    app.view().unwrap().to_screen(app.map_rect().unwrap(), p)
+}
+
+fn pixel(image: &image::RgbaImage, at: egui::Pos2) -> [u8; 3] {
+    let p = image.get_pixel(at.x as u32, at.y as u32);
+    [p[0], p[1], p[2]]
+}
+
+fn close(a: [u8; 3], b: [u8; 3]) -> bool {
+    a.iter()
+        .zip(b)
+        .all(|(x, y)| (i16::from(*x) - i16::from(y)).abs() <= 3)
+}
+
+#[test]
+fn starts_on_the_workspace_and_lists_its_layers_by_theme() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = harness(common::sample(dir.path(), 800));
+    h.get_by_label_contains("Thửa đất hiện trạng (800 đối tượng)");
+    h.get_by_label("Sử dụng đất");
+    h.get_by_label("BTS & viễn thông");
+    assert_eq!(h.state().0.scene().unwrap().layers.len(), 10);
+}
+
+#[test]
+fn toggling_a_layer_off_removes_it_from_the_map() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = common::sample(dir.path(), 800);
+    let (fid, code, inside) = a_parcel(&path);
+    let mut h = harness(path);
+    h.state_mut().0.zoom_to_feature("thua_dat", fid);
+    h.run_steps(2);
+    let at = screen_of(&h, inside);
+    let colour = landuse_code(&code).unwrap().rgb;
+    let before = pixel(&h.render().unwrap(), at);
+    assert!(
+        close(before, colour),
+        "parcel pixel {before:?}, land-use colour {colour:?}"
+    );
+    h.get_by_label_contains("Thửa đất hiện trạng").click();
+    h.run_steps(2);
+    let after = pixel(&h.render().unwrap(), at);
+    assert!(
+        !close(after, colour),
+        "the hidden layer still shows: {after:?}"
+    );
+}
+
+#[test]
+fn identify_shows_the_clicked_parcels_attributes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = common::sample(dir.path(), 800);
+    let (fid, _, inside) = a_parcel(&path);
+    let mut h = harness(path.clone());
+    h.state_mut().0.zoom_to_feature("thua_dat", fid);
+    h.state_mut().0.tool = Tool::Identify;
+    h.run_steps(2);
+    let at = screen_of(&h, inside);
+    h.hover_at(at);
+    h.drag_at(at);
+    h.drop_at(at);
+    h.run_steps(3);
+    let found = &h.state().0.identified;
+    let parcel = found
+        .iter()
+        .find(|i| i.layer == "thua_dat")
+        .expect("the parcel is identified");
+    assert_eq!(parcel.fid, fid);
+    h.get_by_label(&format!("thua_dat · fid {fid}"));
+    let area = GeoPackage::open_read_only(&path)
+        .unwrap()
+        .get_feature("thua_dat", fid)
+        .unwrap()
+        .unwrap()
+        .values[1]
+        .to_string();
+    h.get_by_label(&area);
+}
+
+#[test]
+fn attribute_table_sorts_by_a_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = common::sample(dir.path(), 300);
+    let mut h = harness(path.clone());
+    h.state_mut().0.open_table("thua_dat");
+    h.run_steps(2);
+    h.get_by_label("dien_tich").click();
+    h.run_steps(1);
+    h.state_mut().0.tables[0].finish_query();
+    h.run_steps(2);
+    let gpkg = GeoPackage::open_read_only(&path).unwrap();
+    let areas: Vec<f64> = gpkg
+        .attributes_of("thua_dat", h.state().0.tables[0].row_fids())
+        .unwrap()
+        .iter()
+        .map(|f| f.values[1].as_f64().unwrap())
+        .collect();
+    assert_eq!(areas.len(), 300);
+    assert!(areas.windows(2).all(|w| w[0] <= w[1]), "not sorted by area");
+    h.get_by_label("dien_tich (tăng dần)");
+}
+
+#[test]
+fn switching_to_english_changes_the_labels() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(common::sample(dir.path(), 200));
+    h.get_by_label("Tệp");
+    h.get_by_label("Ngôn ngữ").click();
+    h.run_steps(2);
+    h.get_by_label("English").click();
+    h.run_steps(2);
+    h.get_by_label("File");
+    h.get_by_label("Land use");
+    assert!(h.query_by_label("Tệp").is_none());
+}
