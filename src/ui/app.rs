@@ -47,6 +47,7 @@ pub struct TramgisApp {
     pub tables: Vec<AttributeTable>,
     workspace: PathBuf,
     map_crs: i32,
+    labels: map::LabelChoices,
     scene: Option<Scene>,
     /// A read-only connection for identify and the attribute tables.
     reader: Option<GeoPackage>,
@@ -74,6 +75,7 @@ impl TramgisApp {
             tables: vec![],
             workspace: workspace.clone(),
             map_crs: VN2000_TM3_107,
+            labels: map::LabelChoices::new(),
             scene: None,
             reader: None,
             view: None,
@@ -106,9 +108,9 @@ impl TramgisApp {
         }
         self.workspace = path.clone();
         self.message = None;
-        let crs = self.map_crs;
+        let (crs, labels) = (self.map_crs, self.labels.clone());
         self.loading = Some(Job::spawn(path.display().to_string(), move |p| {
-            map::load_scene(&path, crs, p)
+            map::load_scene(&path, crs, &labels, p)
         }));
     }
 
@@ -504,6 +506,7 @@ impl TramgisApp {
         let mut zoom_layer = None;
         let mut table = None;
         let mut swap: Option<(usize, usize)> = None;
+        let mut relabel: Option<(String, Option<String>)> = None;
         let Some(scene) = &mut self.scene else { return };
         let n = scene.layers.len();
         egui::ScrollArea::vertical().show(ui, |ui| {
@@ -556,6 +559,22 @@ impl TramgisApp {
                                     egui::Slider::new(&mut layer.opacity, 0.0..=1.0)
                                         .text(tr(lang, Key::Opacity)),
                                 );
+                                let mut field = layer.label_field.clone();
+                                egui::ComboBox::from_label(tr(lang, Key::LabelField))
+                                    .selected_text(field.clone().unwrap_or_else(|| "—".into()))
+                                    .show_ui(ui, |ui| {
+                                        ui.selectable_value(&mut field, None, "—");
+                                        for f in &layer.info.schema.fields {
+                                            ui.selectable_value(
+                                                &mut field,
+                                                Some(f.name.clone()),
+                                                f.name.as_str(),
+                                            );
+                                        }
+                                    });
+                                if field != layer.label_field {
+                                    relabel = Some((layer.info.name.clone(), field));
+                                }
                             });
                         }
                     });
@@ -563,6 +582,10 @@ impl TramgisApp {
         });
         if let Some((a, b)) = swap {
             scene.layers.swap(a, b);
+        }
+        if let Some((layer, field)) = relabel {
+            self.labels.insert(layer, field);
+            self.open(self.workspace.clone());
         }
         if let Some(l) = zoom_layer {
             self.zoom_to_layer(&l);

@@ -75,6 +75,7 @@ pub enum Key {
     Rows,
     Ascending,
     Descending,
+    LabelField,
 }
 
 pub fn tr(lang: Lang, key: Key) -> &'static str {
@@ -150,6 +151,7 @@ pub fn tr(lang: Lang, key: Key) -> &'static str {
         Rows => ("dòng", "rows"),
         Ascending => ("tăng dần", "ascending"),
         Descending => ("giảm dần", "descending"),
+        LabelField => ("Nhãn", "Label"),
     };
     match lang {
         Lang::Vi => vi,

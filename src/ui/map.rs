@@ -18,6 +18,8 @@ use crate::model::{Feature, LayerTheme};
 struct Item {
     fid: i64,
     bbox: [f64; 4],
+    /// The label text and where it goes (inside the polygon, on the line).
+    label: Option<(String, [f64; 2])>,
     color: Color32,
     /// Triangles of the fill: vertices (x, y) and index triples.
     fill: Option<(Vec<[f64; 2]>, Vec<u32>)>,
@@ -36,7 +38,30 @@ pub struct MapLayer {
     pub opacity: f32,
     /// Feature envelopes in map coordinates, for identify and selection.
     pub index: crate::index::LayerIndex,
+    /// The field whose values label the features.
+    pub label_field: Option<String>,
     items: Vec<Item>,
+}
+
+/// Fields that label a layer unless the user picks another: lot codes,
+/// place names, parcel numbers.
+const LABEL_FIELDS: [&str; 5] = ["ky_hieu_o", "ten_thon", "ten_xa", "ten_huyen", "so_thua"];
+
+pub fn default_label_field(info: &LayerInfo) -> Option<String> {
+    LABEL_FIELDS
+        .iter()
+        .find(|f| info.schema.field_index(f).is_some())
+        .map(|f| f.to_string())
+}
+
+fn label_point(g: &Geometry<f64>) -> Option<[f64; 2]> {
+    use geo::{Euclidean, InteriorPoint, InterpolatableLine};
+    match g {
+        Geometry::LineString(l) => l
+            .point_at_ratio_from_start(&Euclidean, 0.5)
+            .map(|p| [p.x(), p.y()]),
+        other => other.interior_point().map(|p| [p.x(), p.y()]),
+    }
 }
 
 pub struct Scene {
@@ -133,10 +158,15 @@ fn prepare_geometry(item: &mut Item, g: &Geometry<f64>) {
     }
 }
 
-/// Reads and triangulates every layer of a workspace (run in a job).
+/// Label fields chosen by the user, by layer name (None: no labels).
+pub type LabelChoices = std::collections::HashMap<String, Option<String>>;
+
+/// Reads every layer of a workspace, reprojects it to the map CRS,
+/// triangulates it and places its labels (run in a job).
 pub fn load_scene(
     path: &std::path::Path,
     map_crs: i32,
+    labels: &LabelChoices,
     progress: &Progress,
 ) -> Result<Result<Scene, Cancelled>, String> {
     let gpkg = GeoPackage::open_read_only(path).map_err(|e| e.to_string())?;
@@ -156,6 +186,13 @@ pub fn load_scene(
         let mut bad = None;
         let transformer = crate::crs::Transformer::new(info.schema.srs_id, map_crs)
             .map_err(|e| format!("{}: {e}", info.name))?;
+        let label_field = labels
+            .get(&info.name)
+            .cloned()
+            .unwrap_or_else(|| default_label_field(&info));
+        let label_index = label_field
+            .as_deref()
+            .and_then(|f| info.schema.field_index(f));
         gpkg.read_features(&info.name, &Query::default(), |mut f| {
             if progress.is_cancelled() {
                 cancelled = true;
@@ -174,9 +211,14 @@ pub fn load_scene(
             let Some(b) = crate::gpkg::geom::bounds(g) else {
                 return ControlFlow::Continue(());
             };
+            let label = label_index
+                .map(|i| f.values[i].to_string())
+                .filter(|t| !t.is_empty())
+                .and_then(|t| label_point(g).map(|p| (t, p)));
             let mut item = Item {
                 fid,
                 bbox: [b[0], b[2], b[1], b[3]],
+                label,
                 color,
                 fill: None,
                 lines: vec![],
@@ -213,6 +255,7 @@ pub fn load_scene(
             outline_only,
             opacity: 1.0,
             index,
+            label_field,
             items,
         });
     }
@@ -222,6 +265,79 @@ pub fn load_scene(
         map_crs,
     }))
 }
+
+/// Labels, top layer first, each only where it fits: a polygon must be wide
+/// enough on screen for its text, and a label that would overlap one
+/// already placed is left out (greedy placement in screen space).
+fn paint_labels(painter: &egui::Painter, rect: Rect, view: &View, scene: &Scene) {
+    let b = view.bounds(rect);
+    let font = egui::FontId::proportional(12.0);
+    let mut placed: Vec<Rect> = Vec::new();
+    let mut budget = 2000;
+    // Areas first (districts before communes before lots), then points,
+    // and point labels only once the map is at village scale.
+    for areas in [true, false] {
+        if !areas && view.resolution > POINT_LABEL_MAX_RESOLUTION {
+            continue;
+        }
+        for layer in scene
+            .layers
+            .iter()
+            .rev()
+            .filter(|l| l.visible && l.label_field.is_some())
+        {
+            for item in layer.items.iter().filter(|i| i.fill.is_some() == areas) {
+                let Some((text, at)) = &item.label else {
+                    continue;
+                };
+                if at[0] < b[0] || at[0] > b[2] || at[1] < b[1] || at[1] > b[3] {
+                    continue;
+                }
+                let width_px = ((item.bbox[2] - item.bbox[0]) / view.resolution) as f32;
+                let galley =
+                    painter.layout_no_wrap(text.clone(), font.clone(), Color32::from_gray(20));
+                let size = galley.size();
+                if areas && width_px < size.x * 0.8 {
+                    continue;
+                }
+                let pos = view.to_screen(rect, *at);
+                let anchor = if areas {
+                    pos - size / 2.0
+                } else {
+                    pos + egui::vec2(5.0, -size.y / 2.0)
+                };
+                let area = Rect::from_min_size(anchor, size).expand(2.0);
+                if !rect.contains_rect(area) || placed.iter().any(|r| r.intersects(area)) {
+                    continue;
+                }
+                placed.push(area);
+                // A white halo keeps labels readable over any fill.
+                for d in [
+                    egui::vec2(-1.0, 0.0),
+                    egui::vec2(1.0, 0.0),
+                    egui::vec2(0.0, -1.0),
+                    egui::vec2(0.0, 1.0),
+                ] {
+                    painter.text(
+                        anchor + d,
+                        egui::Align2::LEFT_TOP,
+                        text,
+                        font.clone(),
+                        Color32::WHITE,
+                    );
+                }
+                painter.galley(anchor, galley, Color32::from_gray(20));
+                budget -= 1;
+                if budget == 0 {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Point features are labelled from this scale on (metres per point).
+const POINT_LABEL_MAX_RESOLUTION: f64 = 15.0;
 
 /// What part of the map the panel shows.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -366,6 +482,7 @@ pub fn paint(
         painter.add(Shape::mesh(mesh));
         painter.extend(shapes);
     }
+    paint_labels(painter, rect, view, scene);
     let highlight = Stroke::new(2.5, Color32::from_rgb(255, 230, 0));
     for layer in scene.layers.iter().filter(|l| l.visible) {
         let Some(selected) = selection.get(&layer.info.name).filter(|s| !s.is_empty()) else {
