@@ -127,6 +127,12 @@ impl TramgisApp {
         self.open(self.workspace.clone());
     }
 
+    /// Labels a layer with a field (None: no labels) and reloads.
+    pub fn set_label_field(&mut self, layer: &str, field: Option<String>) {
+        self.labels.insert(layer.to_string(), field);
+        self.open(self.workspace.clone());
+    }
+
     pub fn map_crs(&self) -> i32 {
         self.map_crs
     }
@@ -584,8 +590,7 @@ impl TramgisApp {
             scene.layers.swap(a, b);
         }
         if let Some((layer, field)) = relabel {
-            self.labels.insert(layer, field);
-            self.open(self.workspace.clone());
+            self.set_label_field(&layer, field);
         }
         if let Some(l) = zoom_layer {
             self.zoom_to_layer(&l);
