@@ -77,6 +77,12 @@ pub fn run(workspace: Option<PathBuf>) -> Result<()> {
         options,
         Box::new(move |cc| {
             install_fonts(&cc.egui_ctx);
+            // For checks of the real window: a letter no font can draw stops
+            // the program instead of showing a box.
+            if std::env::var_os("TRAMGIS_STRICT_GLYPHS").is_some() {
+                cc.egui_ctx
+                    .set_missing_glyph_policy(egui::MissingGlyphPolicy::Panic);
+            }
             Ok(Box::new(TramgisApp::new(path)))
         }),
     )
