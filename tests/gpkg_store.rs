@@ -357,3 +357,27 @@ fn sample_is_deterministic_and_valid() {
     drop(ga);
     assert_valid(&pa);
 }
+
+#[test]
+fn save_as_writes_a_complete_copy_that_validates() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut gpkg, _) = lots(dir.path(), 5);
+    gpkg.delete_feature("lots", 2).unwrap();
+    let copy = dir.path().join("copy.gpkg");
+    gpkg.save_as(&copy).unwrap();
+    assert!(matches!(
+        gpkg.save_as(&copy),
+        Err(GpkgError::AlreadyExists { .. })
+    ));
+    let back = GeoPackage::open(&copy).unwrap();
+    assert_eq!(
+        back.all_features("lots").unwrap(),
+        gpkg.all_features("lots").unwrap()
+    );
+    assert_eq!(
+        back.changes_since(0).unwrap().len(),
+        gpkg.changes_since(0).unwrap().len()
+    );
+    drop(back);
+    assert_valid(&copy);
+}

@@ -653,3 +653,24 @@ pub(super) fn grow_extent(
     .ctx(path, "updating gpkg_contents")?;
     Ok(())
 }
+
+impl GeoPackage {
+    /// Writes a consistent, compacted copy of the whole workspace to `path`
+    /// (SQLite's VACUUM INTO: one read transaction, so edits made meanwhile
+    /// by other programs are either all in the copy or not at all).
+    pub fn save_as(&self, path: &Path) -> Result<()> {
+        if path.exists() {
+            return Err(GpkgError::AlreadyExists {
+                path: path.to_path_buf(),
+            });
+        }
+        let target = path.to_str().ok_or_else(|| GpkgError::Invalid {
+            path: path.to_path_buf(),
+            detail: "the file name is not valid Unicode".into(),
+        })?;
+        self.conn
+            .execute("VACUUM INTO ?1", [target])
+            .ctx(&self.path, &format!("saving a copy as {}", path.display()))?;
+        Ok(())
+    }
+}

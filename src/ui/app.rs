@@ -108,6 +108,7 @@ impl TramgisApp {
         }
         self.workspace = path.clone();
         self.message = None;
+        super::remember_recent(&path);
         let (crs, labels) = (self.map_crs, self.labels.clone());
         self.loading = Some(Job::spawn(path.display().to_string(), move |p| {
             map::load_scene(&path, crs, &labels, p)
@@ -340,6 +341,30 @@ impl TramgisApp {
                         .pick_file()
                     {
                         self.open(path);
+                    }
+                }
+                ui.menu_button(tr(lang, Key::Recent), |ui| {
+                    for path in super::recent_files() {
+                        if ui.button(path.display().to_string()).clicked() {
+                            ui.close();
+                            self.open(path);
+                        }
+                    }
+                });
+                if ui.button(tr(lang, Key::SaveAs)).clicked() {
+                    ui.close();
+                    if let Some(path) = rfd::FileDialog::new()
+                        .add_filter("GeoPackage", &["gpkg"])
+                        .save_file()
+                    {
+                        match GeoPackage::open_read_only(&self.workspace)
+                            .and_then(|g| g.save_as(&path))
+                        {
+                            Ok(()) => self.open(path),
+                            Err(e) => {
+                                self.message = Some(format!("{}: {e}", tr(lang, Key::Failed)))
+                            }
+                        }
                     }
                 }
                 if ui.button(tr(lang, Key::Import)).clicked() {

@@ -76,6 +76,8 @@ pub enum Key {
     Ascending,
     Descending,
     LabelField,
+    SaveAs,
+    Recent,
 }
 
 pub fn tr(lang: Lang, key: Key) -> &'static str {
@@ -152,6 +154,8 @@ pub fn tr(lang: Lang, key: Key) -> &'static str {
         Ascending => ("tăng dần", "ascending"),
         Descending => ("giảm dần", "descending"),
         LabelField => ("Nhãn", "Label"),
+        SaveAs => ("Lưu thành…", "Save as…"),
+        Recent => ("Mở gần đây", "Recent"),
     };
     match lang {
         Lang::Vi => vi,

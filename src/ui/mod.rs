@@ -40,6 +40,27 @@ pub fn sample_workspace() -> Result<PathBuf> {
     Ok(path)
 }
 
+/// The workspaces opened last, newest first (kept in the data directory).
+pub fn recent_files() -> Vec<PathBuf> {
+    std::fs::read_to_string(data_dir().join("recent.txt"))
+        .unwrap_or_default()
+        .lines()
+        .map(PathBuf::from)
+        .filter(|p| p.exists())
+        .collect()
+}
+
+/// Puts a workspace at the top of the recent files.
+pub fn remember_recent(path: &Path) {
+    let mut list = recent_files();
+    list.retain(|p| p != path);
+    list.insert(0, path.to_path_buf());
+    list.truncate(10);
+    let text: String = list.iter().map(|p| format!("{}\n", p.display())).collect();
+    let _ = std::fs::create_dir_all(data_dir());
+    let _ = std::fs::write(data_dir().join("recent.txt"), text);
+}
+
 /// Egui's default fonts lack most Vietnamese letters (ạ, ử, ấ …); Noto Sans
 /// (OFL, assets/) covers them all and goes first.
 pub fn install_fonts(ctx: &egui::Context) {
