@@ -9,6 +9,7 @@ pub mod crs;
 pub mod gpkg;
 pub mod jobs;
 pub mod model;
+pub mod render;
 pub mod sample;
 #[cfg(feature = "gui")]
 pub mod ui;

@@ -2,6 +2,7 @@
 //! store's messages, which name the file, layer and row.
 
 pub mod bench;
+pub mod render;
 
 use std::path::{Path, PathBuf};
 
@@ -43,6 +44,10 @@ pub enum Command {
     Info { file: PathBuf },
     /// Measure store throughput (and GDAL's for the same work) on N parcels.
     Bench(bench::BenchArgs),
+    /// Draw a workspace's layers to a PNG (offscreen, no window needed).
+    Render(render::RenderArgs),
+    /// Measure the map renderer: tessellation, upload and frame times.
+    BenchRender(render::BenchRenderArgs),
 }
 
 pub fn run(command: Command) -> Result<()> {
@@ -51,6 +56,8 @@ pub fn run(command: Command) -> Result<()> {
         Command::Validate { file } => run_validate(&file),
         Command::Info { file } => info(&file),
         Command::Bench(args) => bench::run(&args),
+        Command::Render(args) => render::run(&args),
+        Command::BenchRender(args) => render::bench(&args),
     }
 }
 
