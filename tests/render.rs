@@ -271,6 +271,41 @@ fn the_hole_of_a_polygon_is_not_filled() {
     assert_eq!(at(150.0, 50.0), BACKGROUND, "between the parts");
 }
 
+#[test]
+fn an_srgb_target_gets_the_same_colours() {
+    let dir = tempfile::tempdir().unwrap();
+    let square = Geometry::Polygon(polygon![
+        (x: X0, y: Y0), (x: X0 + 50.0, y: Y0), (x: X0 + 50.0, y: Y0 + 50.0), (x: X0, y: Y0 + 50.0), (x: X0, y: Y0),
+    ]);
+    let gpkg = workspace(dir.path(), "o", GeometryType::Polygon, 9214, &[square]);
+    let colour = rgb(255, 190, 120);
+    let mesh = load(&gpkg, "o", Some(single(colour)));
+    let gpu = gpu();
+    let format = wgpu::TextureFormat::Rgba8UnormSrgb;
+    let mut renderer = Renderer::new(&gpu.device, &gpu.queue, format, RendererOptions::default());
+    let layer = GpuLayer::upload(&gpu.device, &mesh);
+    let view = View::fit([X0 - 50.0, Y0 - 50.0, X0 + 100.0, Y0 + 100.0], 150, 150);
+    let target = gpu.target_with_format(150, 150, format).unwrap();
+    renderer.render(&target, &view, &[&layer]);
+    let image = gpu.read_back(&target).unwrap();
+    let at = |x: f64, y: f64| {
+        pixel_at(
+            &image,
+            &view,
+            Coord {
+                x: X0 + x,
+                y: Y0 + y,
+            },
+        )
+    };
+    assert!(close(at(25.0, 25.0), colour, 1), "{:?}", at(25.0, 25.0));
+    assert!(
+        close(at(-25.0, 25.0), BACKGROUND, 1),
+        "{:?}",
+        at(-25.0, 25.0)
+    );
+}
+
 /// Pixels of `image` that are not background: count and centroid.
 fn coverage(image: &Image) -> (u32, [f64; 2]) {
     let (mut n, mut sx, mut sy) = (0u32, 0.0, 0.0);

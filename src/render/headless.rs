@@ -44,7 +44,13 @@ impl Gpu {
             backends,
             ..wgpu::InstanceDescriptor::new_without_display_handle()
         });
-        let mut adapters = pollster::block_on(instance.enumerate_adapters(backends));
+        // The native APIs first: probing OpenGL opens EGL, which is slow and
+        // noisy without a display, and is only needed when nothing else works.
+        let mut adapters =
+            pollster::block_on(instance.enumerate_adapters(backends & wgpu::Backends::PRIMARY));
+        if adapters.is_empty() {
+            adapters = pollster::block_on(instance.enumerate_adapters(backends));
+        }
         adapters.sort_by_key(|a| preference(&a.get_info()));
         let adapter = match adapters.into_iter().next() {
             Some(a) => a,
@@ -85,8 +91,19 @@ impl Gpu {
             .map_err(|e| RenderError::Readback(e.to_string()))
     }
 
-    /// An image-sized target that can be drawn into and read back.
+    /// An image-sized RGBA8 target that can be drawn into and read back.
     pub fn target(&self, width: u32, height: u32) -> Result<wgpu::Texture, RenderError> {
+        self.target_with_format(width, height, FORMAT)
+    }
+
+    /// A target of another 4-byte format (e.g. the sRGB one a window uses);
+    /// [`Gpu::read_back`] returns its bytes as stored.
+    pub fn target_with_format(
+        &self,
+        width: u32,
+        height: u32,
+        format: wgpu::TextureFormat,
+    ) -> Result<wgpu::Texture, RenderError> {
         let max = self.device.limits().max_texture_dimension_2d;
         if width == 0 || height == 0 || width > max || height > max {
             return Err(RenderError::BadSize { width, height, max });
@@ -101,13 +118,13 @@ impl Gpu {
             mip_level_count: 1,
             sample_count: 1,
             dimension: wgpu::TextureDimension::D2,
-            format: FORMAT,
+            format,
             usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
             view_formats: &[],
         }))
     }
 
-    /// Copies an RGBA8 texture into memory. Rows in the staging buffer are
+    /// Copies a texture of 4 bytes per pixel into memory. Rows in the staging buffer are
     /// padded to 256 bytes (wgpu's copy alignment) and unpadded here.
     pub fn read_back(&self, texture: &wgpu::Texture) -> Result<Image, RenderError> {
         let (width, height) = (texture.width(), texture.height());

@@ -30,5 +30,5 @@ pub use camera::View;
 pub use error::RenderError;
 pub use gpu_scene::{GpuChunk, GpuLayer};
 pub use load::{DrawParams, LayerMesh};
-pub use renderer::{FrameStats, Renderer, RendererOptions};
+pub use renderer::{Frame, FrameStats, Renderer, RendererOptions};
 pub use style::{LayerStyle, Rgba, Shape, Symbology};

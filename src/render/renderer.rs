@@ -3,7 +3,7 @@
 //! uniform per drawn chunk and records one render pass.
 
 use super::camera::View;
-use super::gpu_scene::{GpuChunk, GpuLayer};
+use super::gpu_scene::GpuLayer;
 use super::pipelines::{DrawUniform, Pipelines};
 use super::style::Rgba;
 
@@ -58,9 +58,19 @@ pub struct Renderer {
     msaa: Option<Msaa>,
 }
 
+/// A frame planned by [`Renderer::prepare`], to be drawn by
+/// [`Renderer::paint`].
+/// It holds indices, not references, so it can be kept between the two
+/// (an egui callback stores it in its resources).
+pub struct Frame {
+    /// Per drawn layer: its index in the slice given, and its chunks.
+    plans: Vec<(usize, Vec<Planned>)>,
+    stats: FrameStats,
+}
+
 /// What to draw of one chunk this frame.
-struct Planned<'a> {
-    chunk: &'a GpuChunk,
+struct Planned {
+    chunk: usize,
     uniform_offset: u32,
     fills: bool,
     segments: bool,
@@ -150,10 +160,11 @@ impl Renderer {
         stats
     }
 
-    /// Records the frame into `encoder`. The draw uniforms are written
-    /// through the queue now, so submit this encoder before encoding the
-    /// next frame. `target` must have the renderer's format and the view's
-    /// size, and allow RENDER_ATTACHMENT.
+    /// Records the frame into `encoder` in a pass of its own that clears
+    /// the target (and resolves multisampling). The draw uniforms are
+    /// written through the queue now, so submit this encoder before
+    /// encoding the next frame. `target` must have the renderer's format
+    /// and the view's size, and allow RENDER_ATTACHMENT.
     pub fn encode(
         &mut self,
         encoder: &mut wgpu::CommandEncoder,
@@ -163,10 +174,7 @@ impl Renderer {
     ) -> FrameStats {
         assert_eq!(target.format(), self.format, "target format");
         debug_assert_eq!((target.width(), target.height()), (view.width, view.height));
-        let mut stats = FrameStats::default();
-        let (plans, uniforms) = self.plan(view, layers, &mut stats);
-        self.write_uniforms(&uniforms);
-
+        let frame = self.prepare(view, layers);
         let target_view = target.create_view(&wgpu::TextureViewDescriptor::default());
         self.ensure_msaa(target.width(), target.height());
         let (attachment, resolve_target) = match self.msaa.as_ref().map(|m| &m.view) {
@@ -193,19 +201,48 @@ impl Renderer {
             occlusion_query_set: None,
             multiview_mask: None,
         });
+        self.paint(&mut pass, &frame, layers)
+    }
+
+    /// The first half of a frame drawn in someone else's render pass (an
+    /// egui_wgpu paint callback's): culls, plans and writes the uniforms.
+    /// The pass must target the renderer's format and sample count, with
+    /// a viewport of the view's size.
+    pub fn prepare(&mut self, view: &View, layers: &[&GpuLayer]) -> Frame {
+        let mut stats = FrameStats::default();
+        let (plans, uniforms) = self.plan(view, layers, &mut stats);
+        self.write_uniforms(&uniforms);
+        Frame { plans, stats }
+    }
+
+    /// The second half: records the draws of a prepared frame. `layers`
+    /// must be the slice given to `prepare`.
+    pub fn paint(
+        &self,
+        pass: &mut wgpu::RenderPass<'_>,
+        frame: &Frame,
+        layers: &[&GpuLayer],
+    ) -> FrameStats {
+        let mut stats = frame.stats;
         let p = &self.pipelines;
         // Per layer: all fills, then all outlines, then dots, then
         // symbols, so a chunk's fill never covers its neighbour's outline.
-        for layer_plans in &plans {
-            let with = |f: fn(&Planned) -> bool| layer_plans.iter().filter(move |c| f(c));
+        for (layer, plans) in &frame.plans {
+            let chunks = &layers[*layer].chunks;
+            let with = |f: fn(&Planned) -> bool| {
+                plans
+                    .iter()
+                    .filter(move |c| f(c))
+                    .map(|c| (&chunks[c.chunk], c.uniform_offset))
+            };
             if with(|c| c.fills).next().is_some() {
                 pass.set_pipeline(&p.fill);
             }
-            for c in with(|c| c.fills) {
-                let (Some(v), Some(i)) = (&c.chunk.fill_vertices, &c.chunk.fill_indices) else {
+            for (c, offset) in with(|c| c.fills) {
+                let (Some(v), Some(i)) = (&c.fill_vertices, &c.fill_indices) else {
                     continue;
                 };
-                pass.set_bind_group(0, &self.bind_group, &[c.uniform_offset]);
+                pass.set_bind_group(0, &self.bind_group, &[offset]);
                 pass.set_vertex_buffer(0, v.buffer.slice(..));
                 pass.set_index_buffer(i.buffer.slice(..), wgpu::IndexFormat::Uint32);
                 pass.draw_indexed(0..i.count, 0, 0..1);
@@ -215,9 +252,9 @@ impl Renderer {
             if with(|c| c.segments).next().is_some() {
                 pass.set_pipeline(&p.line);
             }
-            for c in with(|c| c.segments) {
-                let Some(s) = &c.chunk.segments else { continue };
-                pass.set_bind_group(0, &self.bind_group, &[c.uniform_offset]);
+            for (c, offset) in with(|c| c.segments) {
+                let Some(s) = &c.segments else { continue };
+                pass.set_bind_group(0, &self.bind_group, &[offset]);
                 pass.set_vertex_buffer(0, s.buffer.slice(..));
                 pass.draw(0..6, 0..s.count);
                 stats.draw_calls += 1;
@@ -226,20 +263,20 @@ impl Renderer {
             if with(|c| c.dots).next().is_some() {
                 pass.set_pipeline(&p.dot);
             }
-            for c in with(|c| c.dots) {
-                let Some(d) = &c.chunk.dots else { continue };
-                pass.set_bind_group(0, &self.bind_group, &[c.uniform_offset]);
+            for (c, offset) in with(|c| c.dots) {
+                let Some(d) = &c.dots else { continue };
+                pass.set_bind_group(0, &self.bind_group, &[offset]);
                 pass.set_vertex_buffer(0, d.buffer.slice(..));
                 pass.draw(0..d.count, 0..1);
                 stats.draw_calls += 1;
                 stats.dots += u64::from(d.count);
             }
-            if layer_plans.iter().any(|c| c.chunk.symbols.is_some()) {
+            if with(|_| true).any(|(c, _)| c.symbols.is_some()) {
                 pass.set_pipeline(&p.symbol);
             }
-            for c in layer_plans {
-                let Some(s) = &c.chunk.symbols else { continue };
-                pass.set_bind_group(0, &self.bind_group, &[c.uniform_offset]);
+            for (c, offset) in with(|_| true) {
+                let Some(s) = &c.symbols else { continue };
+                pass.set_bind_group(0, &self.bind_group, &[offset]);
                 pass.set_vertex_buffer(0, s.buffer.slice(..));
                 pass.draw(0..6, 0..s.count);
                 stats.draw_calls += 1;
@@ -251,20 +288,20 @@ impl Renderer {
 
     /// Culls and decides per chunk; returns the plans per layer and the
     /// uniform bytes they point into.
-    fn plan<'a>(
+    fn plan(
         &self,
         view: &View,
-        layers: &[&'a GpuLayer],
+        layers: &[&GpuLayer],
         stats: &mut FrameStats,
-    ) -> (Vec<Vec<Planned<'a>>>, Vec<u8>) {
+    ) -> (Vec<(usize, Vec<Planned>)>, Vec<u8>) {
         let ppu = 1.0 / view.resolution;
         let mut uniforms = Vec::new();
         let mut plans = Vec::new();
-        for layer in layers.iter().filter(|l| l.visible) {
+        for (index, layer) in layers.iter().enumerate().filter(|(_, l)| l.visible) {
             let params = &layer.params;
             let margin = f64::from(params.segment_width_px.max(params.point_size_px)) / 2.0 + 2.0;
             let mut planned = Vec::new();
-            for chunk in &layer.chunks {
+            for (chunk_index, chunk) in layer.chunks.iter().enumerate() {
                 if !view.meets(chunk.bbox, margin) {
                     stats.chunks_culled += 1;
                     continue;
@@ -294,7 +331,7 @@ impl Renderer {
                     0,
                 );
                 planned.push(Planned {
-                    chunk,
+                    chunk: chunk_index,
                     uniform_offset,
                     // A chunk whose features are all below a pixel is dots only.
                     fills: largest_px >= DOT_MAX_PX,
@@ -302,7 +339,7 @@ impl Renderer {
                     dots: chunk.dots.is_some() && smallest_px < DOT_MAX_PX,
                 });
             }
-            plans.push(planned);
+            plans.push((index, planned));
         }
         (plans, uniforms)
     }

@@ -148,9 +148,14 @@ impl ChunkBuilder {
                 x: (bbox[0] + bbox[2]) / 2.0,
                 y: (bbox[1] + bbox[3]) / 2.0,
             };
+            // An unfilled polygon shows as its outline, so its dot does too.
+            let color = match (paint.fill, paint.outline) {
+                (false, Some(o)) => o,
+                _ => paint.color,
+            };
             let dot = Dot {
                 pos: self.local(centre),
-                color: paint.color,
+                color,
                 feature_size: size as f32,
             };
             let c = &mut self.chunk;
