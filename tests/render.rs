@@ -468,9 +468,11 @@ fn features_smaller_than_a_pixel_are_dots_and_culling_skips_chunks() {
     let full = View::fit(extent, 800, 600);
     let (image, stats) = draw(&[&mesh], &full, 1);
     assert_eq!(stats.triangles, 0, "{stats:?}");
-    assert_eq!(stats.dots, 2000);
+    // One dot per occupied cell of a pixel or so (here 256 m cells at
+    // 143 m/px): fewer dots than parcels, and the parcels still show.
+    assert!(stats.dots > 200 && stats.dots < 2000, "{stats:?}");
     let (n, _) = coverage(&image);
-    assert!(n > 500, "{n} parcel pixels");
+    assert!(n > 200, "{n} parcel pixels, {stats:?}");
     // A window well outside the layer's extent draws nothing.
     let corner = around(
         Coord {

@@ -21,6 +21,8 @@ pub struct GpuChunk {
     pub fill_indices: Option<Counted>,
     pub segments: Option<Counted>,
     pub dots: Option<Counted>,
+    /// Dots to draw per level of detail (see `Chunk::dot_levels`).
+    pub dot_levels: Vec<u32>,
     pub symbols: Option<Counted>,
 }
 
@@ -68,6 +70,7 @@ impl GpuChunk {
             ),
             segments: buffer(device, "segments", &c.segments, v),
             dots: buffer(device, "dots", &c.dots, v),
+            dot_levels: c.dot_levels.clone(),
             symbols: buffer(device, "symbols", &c.symbols, v),
         })
     }

@@ -15,6 +15,7 @@
 
 mod camera;
 pub mod classify;
+mod dot_levels;
 mod error;
 mod gpu_scene;
 pub mod headless;

@@ -65,6 +65,8 @@ pub struct Renderer {
 pub struct Frame {
     /// Per drawn layer: its index in the slice given, and its chunks.
     plans: Vec<(usize, Vec<Planned>)>,
+    /// The level of detail of dots at this frame's resolution.
+    dot_level: usize,
     stats: FrameStats,
 }
 
@@ -212,7 +214,11 @@ impl Renderer {
         let mut stats = FrameStats::default();
         let (plans, uniforms) = self.plan(view, layers, &mut stats);
         self.write_uniforms(&uniforms);
-        Frame { plans, stats }
+        Frame {
+            plans,
+            dot_level: super::dot_levels::level_for(view.resolution),
+            stats,
+        }
     }
 
     /// The second half: records the draws of a prepared frame. `layers`
@@ -265,11 +271,16 @@ impl Renderer {
             }
             for (c, offset) in with(|c| c.dots) {
                 let Some(d) = &c.dots else { continue };
+                // One dot per occupied cell of about a pixel is enough.
+                let count = c
+                    .dot_levels
+                    .get(frame.dot_level)
+                    .map_or(d.count, |n| (*n).min(d.count));
                 pass.set_bind_group(0, &self.bind_group, &[offset]);
                 pass.set_vertex_buffer(0, d.buffer.slice(..));
-                pass.draw(0..d.count, 0..1);
+                pass.draw(0..count, 0..1);
                 stats.draw_calls += 1;
-                stats.dots += u64::from(d.count);
+                stats.dots += u64::from(count);
             }
             if with(|_| true).any(|(c, _)| c.symbols.is_some()) {
                 pass.set_pipeline(&p.symbol);

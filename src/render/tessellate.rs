@@ -77,6 +77,9 @@ pub struct Chunk {
     pub segments: Vec<Segment>,
     pub symbols: Vec<Symbol>,
     pub dots: Vec<Dot>,
+    /// How many leading dots to draw at each level of detail (see
+    /// `dot_levels`): one per occupied cell of that level.
+    pub dot_levels: Vec<u32>,
 }
 
 impl Chunk {
@@ -241,6 +244,7 @@ impl ChunkBuilder {
         if c.dots.is_empty() {
             c.min_size = 0.0;
         }
+        c.dot_levels = super::dot_levels::order(&mut c.dots);
         c
     }
 }
