@@ -39,27 +39,42 @@ impl Gpu {
     /// Opens the best adapter there is; a software one (lavapipe) is
     /// enough. `WGPU_BACKEND` (e.g. `vulkan`, `gl`) narrows the choice.
     pub fn new() -> Result<Gpu, RenderError> {
-        let backends = wgpu::Backends::from_env().unwrap_or(wgpu::Backends::all());
-        let instance = wgpu::Instance::new(wgpu::InstanceDescriptor {
-            backends,
-            ..wgpu::InstanceDescriptor::new_without_display_handle()
-        });
-        // The native APIs first: probing OpenGL opens EGL, which is slow and
-        // noisy without a display, and is only needed when nothing else works.
-        let mut adapters =
-            pollster::block_on(instance.enumerate_adapters(backends & wgpu::Backends::PRIMARY));
-        if adapters.is_empty() {
-            adapters = pollster::block_on(instance.enumerate_adapters(backends));
+        let wanted = wgpu::Backends::from_env().unwrap_or(wgpu::Backends::all());
+        // The native APIs first: starting OpenGL opens EGL, which is slow
+        // and noisy without a display, and is only needed when nothing else
+        // works.
+        let mut adapters = Vec::new();
+        let mut instance = None;
+        for backends in [wanted & wgpu::Backends::PRIMARY, wanted] {
+            if backends.is_empty() {
+                continue;
+            }
+            let i = wgpu::Instance::new(wgpu::InstanceDescriptor {
+                backends,
+                ..wgpu::InstanceDescriptor::new_without_display_handle()
+            });
+            adapters = pollster::block_on(i.enumerate_adapters(backends));
+            instance = Some(i);
+            if !adapters.is_empty() {
+                break;
+            }
         }
         adapters.sort_by_key(|a| preference(&a.get_info()));
-        let adapter = match adapters.into_iter().next() {
-            Some(a) => a,
+        let adapter = match (adapters.into_iter().next(), instance) {
+            (Some(a), _) => a,
             // Some platforms list nothing but still hand out a fallback.
-            None => pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions {
-                force_fallback_adapter: true,
-                ..wgpu::RequestAdapterOptions::default()
-            }))
-            .map_err(|e| RenderError::NoAdapter(e.to_string()))?,
+            (None, Some(i)) => {
+                pollster::block_on(i.request_adapter(&wgpu::RequestAdapterOptions {
+                    force_fallback_adapter: true,
+                    ..wgpu::RequestAdapterOptions::default()
+                }))
+                .map_err(|e| RenderError::NoAdapter(e.to_string()))?
+            }
+            (None, None) => {
+                return Err(RenderError::NoAdapter(format!(
+                    "no backend enabled in WGPU_BACKEND ({wanted:?})"
+                )));
+            }
         };
         let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
             label: Some("tramgis offscreen"),
