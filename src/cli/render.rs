@@ -306,7 +306,10 @@ pub fn bench(args: &BenchRenderArgs) -> Result<()> {
         s.size.1,
     );
     let target = gpu.target(s.size.0, s.size.1)?;
-    let street_label = format!("street, {:.0} m wide", args.street_window);
+    let street_label = format!(
+        "street, {:.0} m wide at {:.0},{:.0}",
+        args.street_window, at[0], at[1]
+    );
     for (name, file, view) in [
         ("full extent", "full.png", full),
         (street_label.as_str(), "street.png", street),
@@ -321,9 +324,9 @@ pub fn bench(args: &BenchRenderArgs) -> Result<()> {
             gpu.wait()?;
         }
         let per_frame = ms(t) / f64::from(args.frames);
-        let label = format!("frame, {name}");
+        println!("frame, {name}");
         println!(
-            "{label:<32} {per_frame:>9.1} ms  ({:.2} m/px; {} chunks drawn, {} culled, {} draws: {} triangles, {} segments, {} dots, {} symbols)",
+            "  per frame                      {per_frame:>9.1} ms  ({:.2} m/px; {} chunks drawn, {} culled, {} draws: {} triangles, {} segments, {} dots, {} symbols)",
             view.resolution,
             stats.chunks_drawn,
             stats.chunks_culled,
