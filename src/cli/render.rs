@@ -209,26 +209,24 @@ fn densest(meshes: &[LayerMesh]) -> Option<[f64; 2]> {
     let chunk = meshes
         .iter()
         .flat_map(|m| &m.chunks)
-        .filter(|c| !c.dots.is_empty())
         .max_by_key(|c| c.features)?;
-    let n = chunk.dots.len() as f64;
-    let mean = chunk.dots.iter().fold([0.0, 0.0], |m, d| {
-        [
-            m[0] + f64::from(d.pos[0]) / n,
-            m[1] + f64::from(d.pos[1]) / n,
-        ]
-    });
-    let distance = |d: &&crate::render::tessellate::Dot| {
-        (f64::from(d.pos[0]) - mean[0]).hypot(f64::from(d.pos[1]) - mean[1])
-    };
-    let nearest = chunk
+    // Polygons and lines have a dot each, points a symbol.
+    let positions: Vec<[f64; 2]> = chunk
         .dots
         .iter()
+        .map(|d| d.pos)
+        .chain(chunk.symbols.iter().map(|s| s.pos))
+        .map(|p| p.map(f64::from))
+        .collect();
+    let n = positions.len() as f64;
+    let mean = positions
+        .iter()
+        .fold([0.0, 0.0], |m, p| [m[0] + p[0] / n, m[1] + p[1] / n]);
+    let distance = |p: &&[f64; 2]| (p[0] - mean[0]).hypot(p[1] - mean[1]);
+    let nearest = positions
+        .iter()
         .min_by(|a, b| distance(a).total_cmp(&distance(b)))?;
-    Some([
-        chunk.origin[0] + f64::from(nearest.pos[0]),
-        chunk.origin[1] + f64::from(nearest.pos[1]),
-    ])
+    Some([chunk.origin[0] + nearest[0], chunk.origin[1] + nearest[1]])
 }
 
 pub fn bench(args: &BenchRenderArgs) -> Result<()> {
