@@ -134,11 +134,9 @@ pub fn load_selection(
 ) -> Result<LayerMesh, RenderError> {
     let style = LayerStyle::highlight();
     let transformer = transformer(info, map_srs)?;
+    // The highlight is one colour whatever the feature's values.
     let paint = FeaturePaint {
-        color: match style.symbology {
-            super::Symbology::Single(c) => c,
-            _ => unreachable!("the highlight style is a single symbol"),
-        },
+        color: style.classifier(&info.name, &info.schema)?.color(&[]),
         fill: style.fill,
         outline: style.outline,
     };
