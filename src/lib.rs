@@ -11,6 +11,7 @@ pub mod index;
 pub mod io;
 pub mod jobs;
 pub mod model;
+pub mod render;
 pub mod sample;
 #[cfg(feature = "gui")]
 pub mod ui;

@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod transfer;
+pub mod render;
 
 use std::path::{Path, PathBuf};
 
@@ -48,6 +49,10 @@ pub enum Command {
     Export(transfer::ExportArgs),
     /// Measure store throughput (and GDAL's for the same work) on N parcels.
     Bench(bench::BenchArgs),
+    /// Draw a workspace's layers to a PNG (offscreen, no window needed).
+    Render(render::RenderArgs),
+    /// Measure the map renderer: tessellation, upload and frame times.
+    BenchRender(render::BenchRenderArgs),
 }
 
 pub fn run(command: Command) -> Result<()> {
@@ -58,6 +63,8 @@ pub fn run(command: Command) -> Result<()> {
         Command::Bench(args) => bench::run(&args),
         Command::Import(args) => transfer::import(&args),
         Command::Export(args) => transfer::export(&args),
+        Command::Render(args) => render::run(&args),
+        Command::BenchRender(args) => render::bench(&args),
     }
 }
 

@@ -1,0 +1,93 @@
+//! Tessellated layers copied into GPU buffers, one set per chunk.
+
+use wgpu::util::DeviceExt;
+
+use super::load::{DrawParams, LayerMesh};
+use super::tessellate::Chunk;
+
+/// A GPU buffer and the number of elements (vertices, indices or
+/// instances) in it.
+pub struct Counted {
+    pub buffer: wgpu::Buffer,
+    pub count: u32,
+}
+
+pub struct GpuChunk {
+    pub origin: [f64; 2],
+    pub bbox: [f64; 4],
+    pub min_size: f64,
+    pub max_size: f64,
+    pub fill_vertices: Option<Counted>,
+    pub fill_indices: Option<Counted>,
+    pub segments: Option<Counted>,
+    pub dots: Option<Counted>,
+    /// Dots to draw per level of detail (see `Chunk::dot_levels`).
+    pub dot_levels: Vec<u32>,
+    pub symbols: Option<Counted>,
+}
+
+/// A layer on the GPU. Draw order is the order of the slice given to the
+/// renderer; `visible` and `params` may be changed between frames.
+pub struct GpuLayer {
+    pub name: String,
+    pub params: DrawParams,
+    pub visible: bool,
+    pub chunks: Vec<GpuChunk>,
+    pub bytes: usize,
+}
+
+fn buffer<T: bytemuck::Pod>(
+    device: &wgpu::Device,
+    label: &str,
+    data: &[T],
+    usage: wgpu::BufferUsages,
+) -> Option<Counted> {
+    (!data.is_empty()).then(|| Counted {
+        buffer: device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some(label),
+            contents: bytemuck::cast_slice(data),
+            usage,
+        }),
+        count: data.len() as u32,
+    })
+}
+
+impl GpuChunk {
+    pub fn upload(device: &wgpu::Device, c: &Chunk) -> Option<Self> {
+        let bbox = c.bbox?;
+        let v = wgpu::BufferUsages::VERTEX;
+        Some(GpuChunk {
+            origin: c.origin,
+            bbox,
+            min_size: c.min_size,
+            max_size: c.max_size,
+            fill_vertices: buffer(device, "fill vertices", &c.fill_vertices, v),
+            fill_indices: buffer(
+                device,
+                "fill indices",
+                &c.fill_indices,
+                wgpu::BufferUsages::INDEX,
+            ),
+            segments: buffer(device, "segments", &c.segments, v),
+            dots: buffer(device, "dots", &c.dots, v),
+            dot_levels: c.dot_levels.clone(),
+            symbols: buffer(device, "symbols", &c.symbols, v),
+        })
+    }
+}
+
+impl GpuLayer {
+    pub fn upload(device: &wgpu::Device, mesh: &LayerMesh) -> Self {
+        GpuLayer {
+            name: mesh.name.clone(),
+            params: mesh.params,
+            visible: true,
+            chunks: mesh
+                .chunks
+                .iter()
+                .filter_map(|c| GpuChunk::upload(device, c))
+                .collect(),
+            bytes: mesh.gpu_bytes(),
+        }
+    }
+}

@@ -1,0 +1,66 @@
+//! A workspace's layers made ready to draw: which layers, in what order,
+//! with what style, tessellated in the map CRS.
+
+use crate::gpkg::{GeoPackage, LayerInfo};
+use crate::jobs::Progress;
+
+use super::RenderError;
+use super::load::{LayerMesh, load_layer};
+use super::style::LayerStyle;
+
+/// The named layers in the order given (first = bottom), or every layer
+/// in the workspace's draw order when `names` is None.
+pub fn pick_layers(
+    gpkg: &GeoPackage,
+    names: Option<&[String]>,
+) -> Result<Vec<LayerInfo>, RenderError> {
+    Ok(match names {
+        None => gpkg.layers()?,
+        Some(names) => names
+            .iter()
+            .map(|n| gpkg.layer(n))
+            .collect::<Result<_, _>>()?,
+    })
+}
+
+/// Each layer's default style; the first layer is the bottom one.
+pub fn default_styles(layers: &[LayerInfo]) -> Vec<LayerStyle> {
+    layers
+        .iter()
+        .enumerate()
+        .map(|(i, info)| LayerStyle::default_for(info, i == 0))
+        .collect()
+}
+
+/// Tessellates every layer in turn (each one on two threads, see
+/// `load`). `progress` counts features over all layers.
+pub fn load_layers(
+    gpkg: &GeoPackage,
+    layers: &[LayerInfo],
+    styles: &[LayerStyle],
+    map_srs: i32,
+    progress: &Progress,
+) -> Result<Vec<LayerMesh>, RenderError> {
+    let mut total = 0;
+    for info in layers {
+        total += gpkg.count_features(&info.name, None)?;
+    }
+    progress.set_total(total);
+    layers
+        .iter()
+        .zip(styles)
+        .map(|(info, style)| load_layer(gpkg, info, style, map_srs, progress))
+        .collect()
+}
+
+/// `[minx, miny, maxx, maxy]` of all meshes, in the map CRS.
+pub fn extent(meshes: &[LayerMesh]) -> Option<[f64; 4]> {
+    meshes.iter().filter_map(|m| m.extent).reduce(|a, b| {
+        [
+            a[0].min(b[0]),
+            a[1].min(b[1]),
+            a[2].max(b[2]),
+            a[3].max(b[3]),
+        ]
+    })
+}
