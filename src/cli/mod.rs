@@ -2,8 +2,8 @@
 //! store's messages, which name the file, layer and row.
 
 pub mod bench;
-pub mod transfer;
 pub mod render;
+pub mod transfer;
 
 use std::path::{Path, PathBuf};
 

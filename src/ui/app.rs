@@ -63,10 +63,17 @@ pub struct TramgisApp {
     export_dialog: Option<ExportDialog>,
     report: Option<ReportWindow>,
     transfer: Option<Job<TransferResult>>,
+    /// The window's GPU; None in headless tests, which draw with the painter.
+    gpu: Option<super::gpu::Gpu>,
 }
 
 impl TramgisApp {
     pub fn new(workspace: PathBuf) -> Self {
+        Self::with_gpu(workspace, None)
+    }
+
+    /// An app whose map layers are drawn by the wgpu renderer.
+    pub(super) fn with_gpu(workspace: PathBuf, gpu: Option<super::gpu::Gpu>) -> Self {
         let mut app = TramgisApp {
             lang: Lang::Vi,
             tool: Tool::Pan,
@@ -90,6 +97,7 @@ impl TramgisApp {
             export_dialog: None,
             report: None,
             transfer: None,
+            gpu,
         };
         app.open(workspace);
         app
@@ -110,8 +118,9 @@ impl TramgisApp {
         self.message = None;
         super::remember_recent(&path);
         let (crs, labels) = (self.map_crs, self.labels.clone());
+        let device = self.gpu.as_ref().map(|g| g.device.clone());
         self.loading = Some(Job::spawn(path.display().to_string(), move |p| {
-            map::load_scene(&path, crs, &labels, p)
+            map::load_scene(&path, crs, &labels, device.as_ref(), p)
         }));
     }
 
@@ -169,8 +178,11 @@ impl TramgisApp {
 
     fn accept(&mut self, result: Option<LoadResult>) {
         match result {
-            Some(Ok(Ok(scene))) => {
+            Some(Ok(Ok(mut scene))) => {
                 self.reader = GeoPackage::open_read_only(&self.workspace).ok();
+                if let (Some(gpu), Some(layers)) = (&self.gpu, scene.gpu_layers.take()) {
+                    gpu.set_layers(layers);
+                }
                 // Keep the user's layer choices across a reload.
                 if let Some(old) = &self.scene {
                     let mut scene = scene;
@@ -800,12 +812,34 @@ impl TramgisApp {
                 self.drag_start = None;
             }
         }
+        if self.gpu.is_some() {
+            // The layers go through the wgpu renderer in egui's render pass;
+            // the painter adds labels, the selection and the overlays.
+            let ppp = f64::from(ui.ctx().pixels_per_point());
+            let callback = super::gpu::MapCallback {
+                view: crate::render::View {
+                    centre: view.centre,
+                    resolution: view.resolution / ppp,
+                    width: (f64::from(rect.width()) * ppp).round() as u32,
+                    height: (f64::from(rect.height()) * ppp).round() as u32,
+                },
+                layers: scene
+                    .layers
+                    .iter()
+                    .map(|l| (l.info.name.clone(), l.visible, l.opacity))
+                    .collect(),
+            };
+            painter.add(eframe::egui_wgpu::Callback::new_paint_callback(
+                rect, callback,
+            ));
+        }
         map::paint(
             &painter.with_clip_rect(rect),
             rect,
             &view,
             scene,
             &self.selection,
+            self.gpu.is_some(),
         );
         if box_tool
             && response.dragged()

@@ -23,6 +23,8 @@ struct Item {
     color: Color32,
     /// Triangles of the fill: vertices (x, y) and index triples.
     fill: Option<(Vec<[f64; 2]>, Vec<u32>)>,
+    /// Whether it is an area (for label placement), filled or not.
+    area: bool,
     /// Outlines and lines.
     lines: Vec<Vec<[f64; 2]>>,
     points: Vec<[f64; 2]>,
@@ -71,6 +73,8 @@ pub struct Scene {
     pub extent: Option<[f64; 4]>,
     /// The map CRS every layer was reprojected to.
     pub map_crs: i32,
+    /// The layers tessellated for the GPU, until handed to the renderer.
+    pub gpu_layers: Option<Vec<crate::render::GpuLayer>>,
 }
 
 impl MapLayer {
@@ -128,32 +132,42 @@ fn ring(l: &LineString<f64>) -> Vec<[f64; 2]> {
     l.0.iter().map(|c| [c.x, c.y]).collect()
 }
 
-fn add_polygon(item: &mut Item, p: &Polygon<f64>) {
+fn add_polygon(item: &mut Item, p: &Polygon<f64>, triangulate: bool) {
+    item.area = true;
+    item.lines.push(ring(p.exterior()));
+    item.lines.extend(p.interiors().iter().map(ring));
+    if !triangulate {
+        return;
+    }
     let tri = p.earcut_triangles_raw();
     let fill = item.fill.get_or_insert_with(|| (Vec::new(), Vec::new()));
     let base = fill.0.len() as u32;
     fill.0.extend(tri.vertices.iter().copied());
     fill.1
         .extend(tri.triangle_indices.iter().map(|i| base + *i as u32));
-    item.lines.push(ring(p.exterior()));
-    item.lines.extend(p.interiors().iter().map(ring));
 }
 
-fn prepare_geometry(item: &mut Item, g: &Geometry<f64>) {
+/// Outlines, points and (unless the GPU renderer fills the layers)
+/// triangles of a geometry.
+fn prepare_geometry(item: &mut Item, g: &Geometry<f64>, triangulate: bool) {
     match g {
         Geometry::Point(p) => item.points.push([p.x(), p.y()]),
         Geometry::MultiPoint(m) => item.points.extend(m.0.iter().map(|p| [p.x(), p.y()])),
         Geometry::LineString(l) => item.lines.push(ring(l)),
         Geometry::MultiLineString(m) => item.lines.extend(m.0.iter().map(ring)),
-        Geometry::Polygon(p) => add_polygon(item, p),
-        Geometry::MultiPolygon(m) => m.0.iter().for_each(|p| add_polygon(item, p)),
-        Geometry::GeometryCollection(c) => c.0.iter().for_each(|g| prepare_geometry(item, g)),
+        Geometry::Polygon(p) => add_polygon(item, p, triangulate),
+        Geometry::MultiPolygon(m) => m.0.iter().for_each(|p| add_polygon(item, p, triangulate)),
+        Geometry::GeometryCollection(c) => {
+            c.0.iter()
+                .for_each(|g| prepare_geometry(item, g, triangulate))
+        }
         other => prepare_geometry(
             item,
             &Geometry::Polygon(geo::BoundingRect::bounding_rect(other).map_or_else(
                 || Polygon::new(LineString(vec![]), vec![]),
                 |r| r.to_polygon(),
             )),
+            triangulate,
         ),
     }
 }
@@ -162,11 +176,14 @@ fn prepare_geometry(item: &mut Item, g: &Geometry<f64>) {
 pub type LabelChoices = std::collections::HashMap<String, Option<String>>;
 
 /// Reads every layer of a workspace, reprojects it to the map CRS,
-/// triangulates it and places its labels (run in a job).
+/// triangulates it and places its labels (run in a job). With a GPU device
+/// the layers are also tessellated for the wgpu renderer and uploaded here,
+/// off the UI thread, and the painter's own triangles are skipped.
 pub fn load_scene(
     path: &std::path::Path,
     map_crs: i32,
     labels: &LabelChoices,
+    gpu: Option<&eframe::wgpu::Device>,
     progress: &Progress,
 ) -> Result<Result<Scene, Cancelled>, String> {
     let gpkg = GeoPackage::open_read_only(path).map_err(|e| e.to_string())?;
@@ -177,7 +194,9 @@ pub fn load_scene(
             .count_features(&info.name, None)
             .map_err(|e| e.to_string())?;
     }
-    progress.set_total(total);
+    // With a GPU every feature is read twice: once here, once to tessellate.
+    progress.set_total(if gpu.is_some() { 2 * total } else { total });
+    let mut gpu_layers = Vec::new();
     let mut layers = Vec::new();
     let mut extent: Option<[f64; 4]> = None;
     for info in infos {
@@ -221,10 +240,11 @@ pub fn load_scene(
                 label,
                 color,
                 fill: None,
+                area: false,
                 lines: vec![],
                 points: vec![],
             };
-            prepare_geometry(&mut item, g);
+            prepare_geometry(&mut item, g, gpu.is_none());
             extent = Some(match extent {
                 Some(e) => [
                     e[0].min(item.bbox[0]),
@@ -248,6 +268,14 @@ pub fn load_scene(
         // Administrative boundaries over other layers must not hide them.
         let outline_only = info.meta.theme == Some(LayerTheme::Base) && !layers.is_empty();
         let index = crate::index::LayerIndex::build(items.iter().map(|i| (i.fid, i.bbox)));
+        if let Some(device) = gpu {
+            let style = crate::render::LayerStyle::default_for(&info, layers.is_empty());
+            match crate::render::load::load_layer(&gpkg, &info, &style, map_crs, progress) {
+                Ok(mesh) => gpu_layers.push(crate::render::GpuLayer::upload(device, &mesh)),
+                Err(crate::render::RenderError::Cancelled) => return Ok(Err(Cancelled)),
+                Err(e) => return Err(format!("{}: {e}", info.name)),
+            }
+        }
         layers.push(MapLayer {
             info,
             count,
@@ -263,6 +291,7 @@ pub fn load_scene(
         layers,
         extent,
         map_crs,
+        gpu_layers: gpu.map(|_| gpu_layers),
     }))
 }
 
@@ -286,7 +315,7 @@ fn paint_labels(painter: &egui::Painter, rect: Rect, view: &View, scene: &Scene)
             .rev()
             .filter(|l| l.visible && l.label_field.is_some())
         {
-            for item in layer.items.iter().filter(|i| i.fill.is_some() == areas) {
+            for item in layer.items.iter().filter(|i| i.area == areas) {
                 let Some((text, at)) = &item.label else {
                     continue;
                 };
@@ -408,10 +437,15 @@ pub fn paint(
     view: &View,
     scene: &Scene,
     selection: &Selection,
+    layers_on_gpu: bool,
 ) {
     let b = view.bounds(rect);
     let outline = Stroke::new(0.6, Color32::from_gray(110));
-    for layer in scene.layers.iter().filter(|l| l.visible && l.opacity > 0.0) {
+    let painted = scene
+        .layers
+        .iter()
+        .filter(|l| !layers_on_gpu && l.visible && l.opacity > 0.0);
+    for layer in painted {
         let mut faded = painter.clone();
         faded.multiply_opacity(layer.opacity);
         let painter = &faded;

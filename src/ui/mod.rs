@@ -2,6 +2,7 @@
 //! status bar. Everything below `ui` is usable without a window.
 
 mod app;
+mod gpu;
 pub mod i18n;
 pub mod map;
 mod table;
@@ -91,6 +92,7 @@ pub fn run(workspace: Option<PathBuf>) -> Result<()> {
         viewport: egui::ViewportBuilder::default()
             .with_title("tramgis")
             .with_inner_size([1280.0, 800.0]),
+        multisampling: gpu::MSAA,
         ..Default::default()
     };
     eframe::run_native(
@@ -104,7 +106,8 @@ pub fn run(workspace: Option<PathBuf>) -> Result<()> {
                 cc.egui_ctx
                     .set_missing_glyph_policy(egui::MissingGlyphPolicy::Panic);
             }
-            Ok(Box::new(TramgisApp::new(path)))
+            let gpu = cc.wgpu_render_state.as_ref().map(gpu::Gpu::new);
+            Ok(Box::new(TramgisApp::with_gpu(path, gpu)))
         }),
     )
     .map_err(|e| anyhow::anyhow!("cannot start the window: {e}"))

@@ -1,0 +1,124 @@
+//! The map drawn by the wgpu renderer (render::) inside egui's own render
+//! pass, through an egui_wgpu paint callback. Layers are tessellated and
+//! uploaded by the scene-loading job, off the UI thread; each frame only
+//! culls, plans and records draw calls.
+
+use eframe::egui_wgpu::{self, CallbackResources, CallbackTrait, ScreenDescriptor};
+use eframe::wgpu;
+
+use crate::render::{self, Frame, GpuLayer, Renderer, RendererOptions};
+
+/// Samples per pixel of the window (and so of the renderer's pipelines).
+pub const MSAA: u16 = 4;
+
+/// The window's GPU, as eframe made it.
+#[derive(Clone)]
+pub struct Gpu {
+    pub device: wgpu::Device,
+    pub render_state: egui_wgpu::RenderState,
+}
+
+impl Gpu {
+    pub fn new(render_state: &egui_wgpu::RenderState) -> Self {
+        let renderer = Renderer::new(
+            &render_state.device,
+            &render_state.queue,
+            render_state.target_format,
+            RendererOptions {
+                sample_count: u32::from(MSAA),
+                ..RendererOptions::default()
+            },
+        );
+        render_state
+            .renderer
+            .write()
+            .callback_resources
+            .insert(MapResources {
+                renderer,
+                layers: Vec::new(),
+                frame: None,
+                drawn: Vec::new(),
+            });
+        Gpu {
+            device: render_state.device.clone(),
+            render_state: render_state.clone(),
+        }
+    }
+
+    /// Replaces the layers on the GPU (after a scene load).
+    pub fn set_layers(&self, layers: Vec<GpuLayer>) {
+        if let Some(res) = self
+            .render_state
+            .renderer
+            .write()
+            .callback_resources
+            .get_mut::<MapResources>()
+        {
+            res.layers = layers;
+            res.frame = None;
+        }
+    }
+}
+
+/// Lives in egui_wgpu's callback resources between frames.
+struct MapResources {
+    renderer: Renderer,
+    layers: Vec<GpuLayer>,
+    frame: Option<Frame>,
+    /// Indexes into `layers` of this frame's layers, bottom first.
+    drawn: Vec<usize>,
+}
+
+/// One frame's request: the view and each layer's state, bottom first.
+pub struct MapCallback {
+    pub view: render::View,
+    pub layers: Vec<(String, bool, f32)>,
+}
+
+impl CallbackTrait for MapCallback {
+    fn prepare(
+        &self,
+        _device: &wgpu::Device,
+        _queue: &wgpu::Queue,
+        _screen: &ScreenDescriptor,
+        _encoder: &mut wgpu::CommandEncoder,
+        resources: &mut CallbackResources,
+    ) -> Vec<wgpu::CommandBuffer> {
+        let Some(res) = resources.get_mut::<MapResources>() else {
+            return Vec::new();
+        };
+        let MapResources {
+            renderer,
+            layers,
+            frame,
+            drawn,
+        } = res;
+        drawn.clear();
+        for (name, visible, opacity) in &self.layers {
+            if let Some(i) = layers.iter().position(|l| &l.name == name) {
+                layers[i].visible = *visible;
+                layers[i].params.opacity = *opacity;
+                if *visible && *opacity > 0.0 {
+                    drawn.push(i);
+                }
+            }
+        }
+        let refs: Vec<&GpuLayer> = drawn.iter().map(|i| &layers[*i]).collect();
+        *frame = Some(renderer.prepare(&self.view, &refs));
+        Vec::new()
+    }
+
+    fn paint(
+        &self,
+        _info: egui::PaintCallbackInfo,
+        pass: &mut wgpu::RenderPass<'static>,
+        resources: &CallbackResources,
+    ) {
+        let Some(res) = resources.get::<MapResources>() else {
+            return;
+        };
+        let Some(frame) = &res.frame else { return };
+        let refs: Vec<&GpuLayer> = res.drawn.iter().map(|i| &res.layers[*i]).collect();
+        res.renderer.paint(pass, frame, &refs);
+    }
+}
