@@ -65,6 +65,8 @@ pub struct TramgisApp {
     transfer: Option<Job<TransferResult>>,
     /// The window's GPU; None in headless tests, which draw with the painter.
     gpu: Option<super::gpu::Gpu>,
+    /// With TRAMGIS_TIMING set: when the app started, for start-up figures.
+    timing: Option<(std::time::Instant, bool, bool)>,
 }
 
 impl TramgisApp {
@@ -98,6 +100,7 @@ impl TramgisApp {
             report: None,
             transfer: None,
             gpu,
+            timing: std::env::var_os("TRAMGIS_TIMING").map(|_| (std::time::Instant::now(), false, false)),
         };
         app.open(workspace);
         app
@@ -135,6 +138,13 @@ impl TramgisApp {
         self.view = None;
         let _ = centre;
         self.open(self.workspace.clone());
+    }
+
+    /// Start-up figures count from `start` (the program's start).
+    pub(super) fn started_at(&mut self, start: std::time::Instant) {
+        if let Some(t) = &mut self.timing {
+            t.0 = start;
+        }
     }
 
     /// Labels a layer with a field (None: no labels) and reloads.
@@ -947,6 +957,16 @@ impl eframe::App for TramgisApp {
 impl TramgisApp {
     /// One frame of the whole window (also what the UI tests drive).
     pub fn show(&mut self, ui: &mut egui::Ui) {
+        if let Some((start, first, map)) = &mut self.timing {
+            if !*first {
+                *first = true;
+                eprintln!("tramgis timing: first frame {:.0} ms", start.elapsed().as_secs_f64() * 1000.0);
+            }
+            if !*map && self.scene.is_some() {
+                *map = true;
+                eprintln!("tramgis timing: map drawn {:.0} ms", start.elapsed().as_secs_f64() * 1000.0);
+            }
+        }
         self.poll_loading(ui.ctx());
         self.poll_transfer(ui.ctx());
         self.windows(ui.ctx());

@@ -83,6 +83,7 @@ pub fn install_fonts(ctx: &egui::Context) {
 }
 
 pub fn run(workspace: Option<PathBuf>) -> Result<()> {
+    let started = std::time::Instant::now();
     let path = match workspace {
         Some(p) => p,
         None => sample_workspace()?,
@@ -107,7 +108,9 @@ pub fn run(workspace: Option<PathBuf>) -> Result<()> {
                     .set_missing_glyph_policy(egui::MissingGlyphPolicy::Panic);
             }
             let gpu = cc.wgpu_render_state.as_ref().map(gpu::Gpu::new);
-            Ok(Box::new(TramgisApp::with_gpu(path, gpu)))
+            let mut app = TramgisApp::with_gpu(path, gpu);
+            app.started_at(started);
+            Ok(Box::new(app))
         }),
     )
     .map_err(|e| anyhow::anyhow!("cannot start the window: {e}"))
