@@ -133,45 +133,21 @@ fn save_default_styles(gpkg: &mut GeoPackage) -> Result<()> {
             })
             .collect(),
     };
-    let planning_colours: [(&str, [u8; 3]); 10] = [
-        ("Đất ở mới", [255, 160, 255]),
-        ("Đất ở hiện trạng cải tạo", [255, 208, 255]),
-        ("Đất cây xanh, công viên", [100, 200, 100]),
-        ("Đất công cộng", [255, 170, 160]),
-        ("Đất giáo dục", [255, 150, 150]),
-        ("Đất y tế", [255, 120, 120]),
-        ("Đất hỗn hợp", [240, 130, 60]),
-        ("Đất thương mại, dịch vụ", [250, 170, 160]),
-        ("Đất công nghiệp, kho tàng", [200, 160, 220]),
-        ("Đất hạ tầng kỹ thuật", [180, 180, 180]),
-    ];
-    let planning = Symbology::Categorized {
-        field: "chuc_nang".into(),
-        categories: planning_colours
-            .iter()
-            .map(|(v, c)| Category {
-                value: v.to_string(),
-                label: v.to_string(),
-                color: *c,
-            })
-            .collect(),
-    };
-    let operators = Symbology::Categorized {
-        field: "nha_mang".into(),
-        categories: [
-            ("Viettel", [238, 0, 51]),
-            ("VNPT/VinaPhone", [0, 114, 188]),
-            ("MobiFone", [0, 83, 159]),
-            ("Vietnamobile", [255, 140, 0]),
-        ]
-        .iter()
-        .map(|(v, c)| Category {
-            value: v.to_string(),
-            label: v.to_string(),
-            color: *c,
-        })
-        .collect(),
-    };
+    // The same colours the map renderer draws with.
+    let categories_of =
+        |field: &str, table: &[(&str, crate::render::Rgba)]| Symbology::Categorized {
+            field: field.into(),
+            categories: table
+                .iter()
+                .map(|(v, c)| Category {
+                    value: v.to_string(),
+                    label: v.to_string(),
+                    color: [c[0], c[1], c[2]],
+                })
+                .collect(),
+        };
+    let planning = categories_of("chuc_nang", &crate::render::style::PLANNING_FUNCTIONS);
+    let operators = categories_of("nha_mang", &crate::render::style::OPERATORS);
     let single = |rgb: [u8; 3]| Symbology::Single { color: rgb };
     let styles: [(&str, GeometryType, Symbology, f32); 10] = [
         ("thua_dat", GeometryType::Polygon, landuse, 1.0),

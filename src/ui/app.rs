@@ -100,7 +100,8 @@ impl TramgisApp {
             report: None,
             transfer: None,
             gpu,
-            timing: std::env::var_os("TRAMGIS_TIMING").map(|_| (std::time::Instant::now(), false, false)),
+            timing: std::env::var_os("TRAMGIS_TIMING")
+                .map(|_| (std::time::Instant::now(), false, false)),
         };
         app.open(workspace);
         app
@@ -960,11 +961,17 @@ impl TramgisApp {
         if let Some((start, first, map)) = &mut self.timing {
             if !*first {
                 *first = true;
-                eprintln!("tramgis timing: first frame {:.0} ms", start.elapsed().as_secs_f64() * 1000.0);
+                eprintln!(
+                    "tramgis timing: first frame {:.0} ms",
+                    start.elapsed().as_secs_f64() * 1000.0
+                );
             }
             if !*map && self.scene.is_some() {
                 *map = true;
-                eprintln!("tramgis timing: map drawn {:.0} ms", start.elapsed().as_secs_f64() * 1000.0);
+                eprintln!(
+                    "tramgis timing: map drawn {:.0} ms",
+                    start.elapsed().as_secs_f64() * 1000.0
+                );
             }
         }
         self.poll_loading(ui.ctx());

@@ -11,8 +11,7 @@ use geo_types::{Geometry, LineString, Polygon};
 
 use crate::gpkg::{GeoPackage, LayerInfo, Query};
 use crate::jobs::{Cancelled, Progress};
-use crate::model::landuse::landuse_code;
-use crate::model::{Feature, LayerTheme};
+use crate::model::LayerTheme;
 
 /// One feature ready to draw, in map coordinates.
 struct Item {
@@ -96,38 +95,6 @@ impl MapLayer {
     }
 }
 
-fn hex(rgb: [u8; 3]) -> Color32 {
-    Color32::from_rgb(rgb[0], rgb[1], rgb[2])
-}
-
-/// The colour of a feature: land-use parcels by their code, towers by
-/// operator, the rest by theme.
-fn feature_color(info: &LayerInfo, f: &Feature) -> Color32 {
-    let field = |name: &str| {
-        info.schema
-            .field_index(name)
-            .and_then(|i| f.values[i].as_str())
-    };
-    if let Some(code) = field("ma_loai_dat") {
-        return landuse_code(code).map_or(Color32::from_gray(200), |c| hex(c.rgb));
-    }
-    if let Some(op) = field("nha_mang") {
-        return match op {
-            "Viettel" => hex([238, 0, 51]),
-            "VNPT/VinaPhone" => hex([0, 114, 188]),
-            "MobiFone" => hex([0, 83, 159]),
-            _ => hex([255, 140, 0]),
-        };
-    }
-    match info.meta.theme {
-        Some(LayerTheme::Planning) => hex([255, 190, 120]),
-        Some(LayerTheme::SmartCity) => hex([90, 60, 160]),
-        Some(LayerTheme::Infrastructure) => hex([200, 80, 40]),
-        Some(LayerTheme::Base) => hex([245, 242, 232]),
-        _ => hex([150, 150, 150]),
-    }
-}
-
 fn ring(l: &LineString<f64>) -> Vec<[f64; 2]> {
     l.0.iter().map(|c| [c.x, c.y]).collect()
 }
@@ -205,6 +172,11 @@ pub fn load_scene(
         let mut bad = None;
         let transformer = crate::crs::Transformer::new(info.schema.srs_id, map_crs)
             .map_err(|e| format!("{}: {e}", info.name))?;
+        // The renderer's default style: one set of colours for both paths.
+        let style = crate::render::LayerStyle::default_for(&info, layers.is_empty());
+        let classifier = style
+            .classifier(&info.name, &info.schema)
+            .map_err(|e| format!("{}: {e}", info.name))?;
         let label_field = labels
             .get(&info.name)
             .cloned()
@@ -218,7 +190,8 @@ pub fn load_scene(
                 return ControlFlow::Break(());
             }
             progress.advance(1);
-            let color = feature_color(&info, &f);
+            let c = classifier.color(&f.values);
+            let color = Color32::from_rgba_unmultiplied(c[0], c[1], c[2], c[3]);
             let fid = f.fid.unwrap_or(0);
             let Some(g) = &mut f.geometry else {
                 return ControlFlow::Continue(());
@@ -269,7 +242,6 @@ pub fn load_scene(
         let outline_only = info.meta.theme == Some(LayerTheme::Base) && !layers.is_empty();
         let index = crate::index::LayerIndex::build(items.iter().map(|i| (i.fid, i.bbox)));
         if let Some(device) = gpu {
-            let style = crate::render::LayerStyle::default_for(&info, layers.is_empty());
             match crate::render::load::load_layer(&gpkg, &info, &style, map_crs, progress) {
                 Ok(mesh) => gpu_layers.push(crate::render::GpuLayer::upload(device, &mesh)),
                 Err(crate::render::RenderError::Cancelled) => return Ok(Err(Cancelled)),
