@@ -170,3 +170,32 @@ fn switching_to_english_changes_the_labels() {
     h.get_by_label("Land use");
     assert!(h.query_by_label("Tệp").is_none());
 }
+
+#[test]
+fn a_new_style_recolours_the_layer_and_zoom_to_selection_finds_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = common::sample(dir.path(), 800);
+    let (fid, _, inside) = a_parcel(&path);
+    let mut h = harness(path);
+    let red = [200, 30, 30];
+    {
+        let app = &mut h.state_mut().0;
+        app.set_label_field("thua_dat", None);
+        app.finish_loading();
+        app.set_style(
+            "thua_dat",
+            tramgis::render::LayerStyle::single([red[0], red[1], red[2], 255]),
+        );
+        app.finish_loading();
+        app.selection
+            .insert("thua_dat".into(), std::collections::BTreeSet::from([fid]));
+    }
+    h.run_steps(2);
+    h.state_mut().0.zoom_to_selection();
+    h.run_steps(2);
+    let at = screen_of(&h, inside);
+    let rect = h.state().0.map_rect().unwrap();
+    assert!(rect.contains(at), "the selected parcel is in view");
+    let got = pixel(&h.render().unwrap(), at);
+    assert!(close(got, red), "restyled parcel is {got:?}, not {red:?}");
+}

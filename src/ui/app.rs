@@ -48,6 +48,8 @@ pub struct TramgisApp {
     workspace: PathBuf,
     map_crs: i32,
     labels: map::LabelChoices,
+    styles: map::StyleChoices,
+    style_editor: Option<super::style_editor::StyleEditor>,
     scene: Option<Scene>,
     /// A read-only connection for identify and the attribute tables.
     reader: Option<GeoPackage>,
@@ -85,6 +87,8 @@ impl TramgisApp {
             workspace: workspace.clone(),
             map_crs: VN2000_TM3_107,
             labels: map::LabelChoices::new(),
+            styles: map::StyleChoices::new(),
+            style_editor: None,
             scene: None,
             reader: None,
             view: None,
@@ -121,10 +125,10 @@ impl TramgisApp {
         self.workspace = path.clone();
         self.message = None;
         super::remember_recent(&path);
-        let (crs, labels) = (self.map_crs, self.labels.clone());
+        let (crs, labels, styles) = (self.map_crs, self.labels.clone(), self.styles.clone());
         let device = self.gpu.as_ref().map(|g| g.device.clone());
         self.loading = Some(Job::spawn(path.display().to_string(), move |p| {
-            map::load_scene(&path, crs, &labels, device.as_ref(), p)
+            map::load_scene(&path, crs, &labels, &styles, device.as_ref(), p)
         }));
     }
 
@@ -331,6 +335,36 @@ impl TramgisApp {
         ));
     }
 
+    /// Zooms to the envelope of every selected feature.
+    pub fn zoom_to_selection(&mut self) {
+        let Some(scene) = &self.scene else { return };
+        let mut b: Option<[f64; 4]> = None;
+        for layer in &scene.layers {
+            for fid in self.selection.get(&layer.info.name).into_iter().flatten() {
+                if let Some(e) = layer.bbox_of(*fid) {
+                    b = Some(match b {
+                        Some(a) => [
+                            a[0].min(e[0]),
+                            a[1].min(e[1]),
+                            a[2].max(e[2]),
+                            a[3].max(e[3]),
+                        ],
+                        None => e,
+                    });
+                }
+            }
+        }
+        if let Some(b) = b {
+            self.zoom_to(b);
+        }
+    }
+
+    /// Restyles a layer and redraws it.
+    pub fn set_style(&mut self, layer: &str, style: crate::render::LayerStyle) {
+        self.styles.insert(layer.to_string(), style);
+        self.open(self.workspace.clone());
+    }
+
     fn zoom_to_layer(&mut self, layer: &str) {
         if let Some(e) = self
             .scene
@@ -416,6 +450,10 @@ impl TramgisApp {
             ui.menu_button(tr(lang, Key::View), |ui| {
                 if ui.button(tr(lang, Key::ZoomFull)).clicked() {
                     self.view = None;
+                    ui.close();
+                }
+                if ui.button(tr(lang, Key::ZoomToSelection)).clicked() {
+                    self.zoom_to_selection();
                     ui.close();
                 }
                 if ui.button(tr(lang, Key::ClearSelection)).clicked() {
@@ -535,6 +573,18 @@ impl TramgisApp {
             }
         }
         self.tables.retain(|t| t.open);
+        let mut restyle = None;
+        if let (Some(editor), Some(reader)) = (&mut self.style_editor, &self.reader) {
+            if let Some(style) = editor.show(ctx, self.lang, reader) {
+                restyle = Some((editor.layer.name.clone(), style));
+            }
+            if !editor.open {
+                self.style_editor = None;
+            }
+        }
+        if let Some((layer, style)) = restyle {
+            self.set_style(&layer, style);
+        }
         for (layer, action) in actions {
             match action {
                 TableAction::ZoomTo(fid) => {
@@ -559,6 +609,7 @@ impl TramgisApp {
         themes.push(None);
         let mut zoom_layer = None;
         let mut table = None;
+        let mut edit_style = None;
         let mut swap: Option<(usize, usize)> = None;
         let mut relabel: Option<(String, Option<String>)> = None;
         let Some(scene) = &mut self.scene else { return };
@@ -599,6 +650,10 @@ impl TramgisApp {
                                 }
                                 if ui.button(tr(lang, Key::AttributeTable)).clicked() {
                                     table = Some(layer.info.name.clone());
+                                    ui.close();
+                                }
+                                if ui.button(format!("{}…", tr(lang, Key::Style))).clicked() {
+                                    edit_style = Some((layer.info.clone(), layer.style.clone()));
                                     ui.close();
                                 }
                                 if ui.button(tr(lang, Key::MoveUp)).clicked() && i + 1 < n {
@@ -645,6 +700,9 @@ impl TramgisApp {
         }
         if let Some(l) = table {
             self.open_table(&l);
+        }
+        if let Some((info, style)) = edit_style {
+            self.style_editor = Some(super::style_editor::StyleEditor::new(info, style));
         }
     }
 

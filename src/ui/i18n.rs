@@ -78,6 +78,12 @@ pub enum Key {
     LabelField,
     SaveAs,
     Recent,
+    Style,
+    SingleSymbol,
+    ByField,
+    Colour,
+    Classes,
+    ZoomToSelection,
 }
 
 pub fn tr(lang: Lang, key: Key) -> &'static str {
@@ -156,6 +162,15 @@ pub fn tr(lang: Lang, key: Key) -> &'static str {
         LabelField => ("Nhãn", "Label"),
         SaveAs => ("Lưu thành…", "Save as…"),
         Recent => ("Mở gần đây", "Recent"),
+        Style => ("Kiểu hiển thị", "Style"),
+        SingleSymbol => ("Một màu", "Single symbol"),
+        ByField => (
+            "Theo trường (phân loại, phân cấp)",
+            "By field (categories, classes)",
+        ),
+        Colour => ("Màu", "Colour"),
+        Classes => ("Số cấp", "Classes"),
+        ZoomToSelection => ("Phóng tới vùng chọn", "Zoom to selection"),
     };
     match lang {
         Lang::Vi => vi,

@@ -41,6 +41,8 @@ pub struct MapLayer {
     pub index: crate::index::LayerIndex,
     /// The field whose values label the features.
     pub label_field: Option<String>,
+    /// How the layer is drawn.
+    pub style: crate::render::LayerStyle,
     items: Vec<Item>,
 }
 
@@ -89,9 +91,13 @@ impl MapLayer {
         })
     }
 
-    /// The map envelope of one feature.
+    /// The map envelope of one feature. Items are in fid order (as the
+    /// table is read), so this is a binary search.
     pub fn bbox_of(&self, fid: i64) -> Option<[f64; 4]> {
-        self.items.iter().find(|i| i.fid == fid).map(|i| i.bbox)
+        match self.items.binary_search_by_key(&fid, |i| i.fid) {
+            Ok(k) => Some(self.items[k].bbox),
+            Err(_) => self.items.iter().find(|i| i.fid == fid).map(|i| i.bbox),
+        }
     }
 }
 
@@ -139,6 +145,9 @@ fn prepare_geometry(item: &mut Item, g: &Geometry<f64>, triangulate: bool) {
     }
 }
 
+/// Styles chosen by the user in the style editor, by layer name.
+pub type StyleChoices = std::collections::HashMap<String, crate::render::LayerStyle>;
+
 /// Label fields chosen by the user, by layer name (None: no labels).
 pub type LabelChoices = std::collections::HashMap<String, Option<String>>;
 
@@ -150,6 +159,7 @@ pub fn load_scene(
     path: &std::path::Path,
     map_crs: i32,
     labels: &LabelChoices,
+    styles: &StyleChoices,
     gpu: Option<&eframe::wgpu::Device>,
     progress: &Progress,
 ) -> Result<Result<Scene, Cancelled>, String> {
@@ -173,7 +183,10 @@ pub fn load_scene(
         let transformer = crate::crs::Transformer::new(info.schema.srs_id, map_crs)
             .map_err(|e| format!("{}: {e}", info.name))?;
         // The renderer's default style: one set of colours for both paths.
-        let style = crate::render::LayerStyle::default_for(&info, layers.is_empty());
+        let style = styles
+            .get(&info.name)
+            .cloned()
+            .unwrap_or_else(|| crate::render::LayerStyle::default_for(&info, layers.is_empty()));
         let classifier = style
             .classifier(&info.name, &info.schema)
             .map_err(|e| format!("{}: {e}", info.name))?;
@@ -256,6 +269,7 @@ pub fn load_scene(
             opacity: 1.0,
             index,
             label_field,
+            style,
             items,
         });
     }

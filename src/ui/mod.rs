@@ -5,6 +5,7 @@ mod app;
 mod gpu;
 pub mod i18n;
 pub mod map;
+mod style_editor;
 mod table;
 mod transfer;
 
