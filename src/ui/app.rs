@@ -36,6 +36,11 @@ pub struct Identified {
     pub values: Vec<(String, FieldValue)>,
 }
 
+/// How often a running job's progress is redrawn. No spinner: an animated
+/// widget repaints every frame, which on a software rasteriser takes the
+/// CPU from the very job being waited for.
+const PROGRESS_REFRESH: std::time::Duration = std::time::Duration::from_millis(250);
+
 /// Screen points around a click that still count as a hit.
 const HIT_TOLERANCE_PX: f64 = 4.0;
 
@@ -228,7 +233,7 @@ impl TramgisApp {
     fn poll_loading(&mut self, ctx: &egui::Context) {
         let Some(job) = &mut self.loading else { return };
         match job.poll() {
-            Poll::Running => ctx.request_repaint_after(std::time::Duration::from_millis(50)),
+            Poll::Running => ctx.request_repaint_after(PROGRESS_REFRESH),
             Poll::Done(result) => {
                 self.loading = None;
                 self.accept(Some(result));
@@ -507,7 +512,7 @@ impl TramgisApp {
         };
         let result = match job.poll() {
             Poll::Running => {
-                ctx.request_repaint_after(std::time::Duration::from_millis(100));
+                ctx.request_repaint_after(PROGRESS_REFRESH);
                 return;
             }
             Poll::Done(r) => r,
@@ -740,7 +745,6 @@ impl TramgisApp {
         let lang = self.lang;
         ui.horizontal(|ui| {
             if let Some(job) = &self.transfer {
-                ui.spinner();
                 ui.label(&job.label);
                 if let Some(f) = job.progress.fraction() {
                     ui.add(
@@ -753,7 +757,6 @@ impl TramgisApp {
                     job.progress.cancel();
                 }
             } else if let Some(job) = &self.loading {
-                ui.spinner();
                 ui.label(format!("{} {}", tr(lang, Key::Loading), job.label));
                 if let Some(f) = job.progress.fraction() {
                     ui.add(

@@ -58,11 +58,22 @@ pub fn default_label_field(info: &LayerInfo) -> Option<String> {
 }
 
 fn label_point(g: &Geometry<f64>) -> Option<[f64; 2]> {
-    use geo::{Euclidean, InteriorPoint, InterpolatableLine};
+    use geo::{Contains, Euclidean, InteriorPoint, InterpolatableLine};
     match g {
         Geometry::LineString(l) => l
             .point_at_ratio_from_start(&Euclidean, 0.5)
             .map(|p| [p.x(), p.y()]),
+        // The envelope's centre when it is inside (most parcels and lots):
+        // a containment test is far cheaper than the general interior point.
+        Geometry::Polygon(_) | Geometry::MultiPolygon(_) => {
+            let b = crate::gpkg::geom::bounds(g)?;
+            let centre = geo_types::Point::new((b[0] + b[1]) / 2.0, (b[2] + b[3]) / 2.0);
+            if g.contains(&centre) {
+                Some([centre.x(), centre.y()])
+            } else {
+                g.interior_point().map(|p| [p.x(), p.y()])
+            }
+        }
         other => other.interior_point().map(|p| [p.x(), p.y()]),
     }
 }
