@@ -12,7 +12,7 @@ use crate::gpkg::GeoPackage;
 use crate::jobs::{Cancelled, Job, Poll};
 use crate::model::FieldValue;
 
-type LoadResult = Result<Result<Scene, Cancelled>, String>;
+type LoadResult = Result<Result<(), Cancelled>, String>;
 
 /// What a finished import or export job returns.
 enum TransferResult {
@@ -39,7 +39,7 @@ pub struct Identified {
 /// How often a running job's progress is redrawn. No spinner: an animated
 /// widget repaints every frame, which on a software rasteriser takes the
 /// CPU from the very job being waited for.
-const PROGRESS_REFRESH: std::time::Duration = std::time::Duration::from_millis(250);
+const PROGRESS_REFRESH: std::time::Duration = std::time::Duration::from_millis(1000);
 
 /// Screen points around a click that still count as a hit.
 const HIT_TOLERANCE_PX: f64 = 4.0;
@@ -61,6 +61,13 @@ pub struct TramgisApp {
     view: Option<View>,
     map_rect: Option<Rect>,
     loading: Option<Job<LoadResult>>,
+    /// Layers arriving from the loading job, smallest first.
+    incoming: Option<std::sync::mpsc::Receiver<map::Loaded>>,
+    /// Whether the next layer to arrive starts a new scene (the old one
+    /// stays on screen until then).
+    fresh_scene: bool,
+    /// The view was fitted to the data, not chosen by the user.
+    view_follows_data: bool,
     message: Option<String>,
     to_wgs84: Option<Transformer>,
     transformers: TransformerCache,
@@ -73,7 +80,7 @@ pub struct TramgisApp {
     /// The window's GPU; None in headless tests, which draw with the painter.
     gpu: Option<super::gpu::Gpu>,
     /// With TRAMGIS_TIMING set: when the app started, for start-up figures.
-    timing: Option<(std::time::Instant, bool, bool)>,
+    timing: Option<(std::time::Instant, bool, bool, bool)>,
 }
 
 impl TramgisApp {
@@ -99,6 +106,9 @@ impl TramgisApp {
             view: None,
             map_rect: None,
             loading: None,
+            incoming: None,
+            fresh_scene: false,
+            view_follows_data: false,
             message: None,
             to_wgs84: Transformer::new(VN2000_TM3_107, WGS84).ok(),
             transformers: TransformerCache::default(),
@@ -110,7 +120,7 @@ impl TramgisApp {
             transfer: None,
             gpu,
             timing: std::env::var_os("TRAMGIS_TIMING")
-                .map(|_| (std::time::Instant::now(), false, false)),
+                .map(|_| (std::time::Instant::now(), false, false, false)),
         };
         app.open(workspace);
         app
@@ -130,10 +140,16 @@ impl TramgisApp {
         self.workspace = path.clone();
         self.message = None;
         super::remember_recent(&path);
+        self.reader = GeoPackage::open_read_only(&path).ok();
         let (crs, labels, styles) = (self.map_crs, self.labels.clone(), self.styles.clone());
         let device = self.gpu.as_ref().map(|g| g.device.clone());
+        let (tx, rx) = std::sync::mpsc::channel();
+        self.incoming = Some(rx);
+        self.fresh_scene = true;
         self.loading = Some(Job::spawn(path.display().to_string(), move |p| {
-            map::load_scene(&path, crs, &labels, &styles, device.as_ref(), p)
+            map::load_scene(&path, crs, &labels, &styles, device.as_ref(), p, &|l| {
+                let _ = tx.send(l);
+            })
         }));
     }
 
@@ -192,32 +208,56 @@ impl TramgisApp {
     pub fn finish_loading(&mut self) {
         if let Some(job) = self.loading.take() {
             let result = job.wait();
+            self.receive_layers();
             self.accept(result);
         }
     }
 
-    fn accept(&mut self, result: Option<LoadResult>) {
-        match result {
-            Some(Ok(Ok(mut scene))) => {
-                self.reader = GeoPackage::open_read_only(&self.workspace).ok();
-                if let (Some(gpu), Some(layers)) = (&self.gpu, scene.gpu_layers.take()) {
-                    gpu.set_layers(layers);
-                }
+    /// Takes in the layers the loading job has finished; returns whether
+    /// any arrived.
+    fn receive_layers(&mut self) -> bool {
+        let Some(rx) = &self.incoming else {
+            return false;
+        };
+        let arrived: Vec<map::Loaded> = rx.try_iter().collect();
+        let any = !arrived.is_empty();
+        for loaded in arrived {
+            let mut layer = loaded.layer;
+            if self.fresh_scene || self.scene.is_none() {
                 // Keep the user's layer choices across a reload.
-                if let Some(old) = &self.scene {
-                    let mut scene = scene;
-                    for layer in &mut scene.layers {
-                        if let Some(o) = old.layers.iter().find(|o| o.info.name == layer.info.name)
-                        {
-                            layer.visible = o.visible;
-                            layer.opacity = o.opacity;
-                        }
-                    }
-                    self.scene = Some(scene);
-                } else {
-                    self.scene = Some(scene);
+                let previous = self.scene.take();
+                let mut scene = Scene::new(self.map_crs);
+                scene.previous = previous
+                    .map(|old| {
+                        old.layers
+                            .into_iter()
+                            .map(|l| (l.info.name, (l.visible, l.opacity)))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                self.scene = Some(scene);
+                self.fresh_scene = false;
+                if let Some(gpu) = &self.gpu {
+                    gpu.set_layers(Vec::new());
                 }
             }
+            let scene = self.scene.as_mut().expect("made above");
+            if let Some((visible, opacity)) = scene.previous.get(&layer.info.name) {
+                layer.visible = *visible;
+                layer.opacity = *opacity;
+            }
+            if let (Some(gpu), Some(g)) = (&self.gpu, loaded.gpu) {
+                gpu.add_layer(g);
+            }
+            scene.insert(layer);
+        }
+        any
+    }
+
+    fn accept(&mut self, result: Option<LoadResult>) {
+        self.incoming = None;
+        match result {
+            Some(Ok(Ok(()))) => {}
             Some(Ok(Err(Cancelled))) => {}
             Some(Err(e)) => self.message = Some(format!("{}: {e}", tr(self.lang, Key::OpenFailed))),
             None => {
@@ -231,11 +271,15 @@ impl TramgisApp {
     }
 
     fn poll_loading(&mut self, ctx: &egui::Context) {
+        if self.receive_layers() {
+            ctx.request_repaint();
+        }
         let Some(job) = &mut self.loading else { return };
         match job.poll() {
             Poll::Running => ctx.request_repaint_after(PROGRESS_REFRESH),
             Poll::Done(result) => {
                 self.loading = None;
+                self.receive_layers();
                 self.accept(Some(result));
             }
             Poll::Failed => {
@@ -332,6 +376,7 @@ impl TramgisApp {
 
     fn zoom_to(&mut self, b: [f64; 4]) {
         let Some(rect) = self.map_rect else { return };
+        self.view_follows_data = false;
         // A point or a tiny feature: show 200 m around it.
         let pad = ((b[2] - b[0]).max(b[3] - b[1]) * 0.1).max(100.0);
         self.view = Some(View::fit(
@@ -696,6 +741,9 @@ impl TramgisApp {
         });
         if let Some((a, b)) = swap {
             scene.layers.swap(a, b);
+            let (pa, pb) = (scene.layers[a].position, scene.layers[b].position);
+            scene.layers[a].position = pb;
+            scene.layers[b].position = pa;
         }
         if let Some((layer, field)) = relabel {
             self.set_label_field(&layer, field);
@@ -823,6 +871,7 @@ impl TramgisApp {
             }
             ui.separator();
             let zoom = |app: &mut Self, factor: f64| {
+                app.view_follows_data = false;
                 if let (Some(v), Some(r)) = (&mut app.view, app.map_rect) {
                     v.zoom_at(r, r.center(), factor);
                 }
@@ -849,15 +898,19 @@ impl TramgisApp {
         self.map_rect = Some(rect);
         painter.rect_filled(rect, 0.0, Color32::from_rgb(232, 238, 242));
         let scene = self.scene.as_ref()?;
-        let mut view = *self.view.get_or_insert_with(|| {
-            scene.extent.map_or(
-                View {
-                    centre: [450_000.0, 2_360_000.0],
-                    resolution: 100.0,
-                },
-                |e| View::fit(e, rect),
-            )
+        // Until the user moves the map, it follows the extent of the layers
+        // as they arrive.
+        if (self.view.is_none() || (self.view_follows_data && self.loading.is_some()))
+            && let Some(e) = scene.extent
+        {
+            self.view = Some(View::fit(e, rect));
+            self.view_follows_data = true;
+        }
+        let mut view = self.view.unwrap_or(View {
+            centre: [450_000.0, 2_360_000.0],
+            resolution: 100.0,
         });
+        let before = view;
         let box_tool = matches!(self.tool, Tool::ZoomBox | Tool::Select);
         if response.drag_started() {
             self.drag_start = response.interact_pointer_pos();
@@ -926,6 +979,9 @@ impl TramgisApp {
         }
         scale_bar(&painter, rect, view.resolution, tr(self.lang, Key::Scale));
         north_arrow(&painter, rect);
+        if view != before {
+            self.view_follows_data = false;
+        }
         self.view = Some(view);
         if let Some(r) = box_done.filter(|r| r.width() > 3.0 && r.height() > 3.0) {
             let (a, b) = (
@@ -933,7 +989,10 @@ impl TramgisApp {
                 view.to_map(rect, r.right_top()),
             );
             match self.tool {
-                Tool::ZoomBox => self.view = Some(View::fit([a[0], a[1], b[0], b[1]], rect)),
+                Tool::ZoomBox => {
+                    self.view = Some(View::fit([a[0], a[1], b[0], b[1]], rect));
+                    self.view_follows_data = false;
+                }
                 _ => {
                     let add = ui.input(|i| i.modifiers.shift);
                     self.select_box([a[0], a[1], b[0], b[1]], add);
@@ -1019,20 +1078,22 @@ impl eframe::App for TramgisApp {
 impl TramgisApp {
     /// One frame of the whole window (also what the UI tests drive).
     pub fn show(&mut self, ui: &mut egui::Ui) {
-        if let Some((start, first, map)) = &mut self.timing {
-            if !*first {
-                *first = true;
-                eprintln!(
-                    "tramgis timing: first frame {:.0} ms",
-                    start.elapsed().as_secs_f64() * 1000.0
-                );
-            }
-            if !*map && self.scene.is_some() {
-                *map = true;
-                eprintln!(
-                    "tramgis timing: map drawn {:.0} ms",
-                    start.elapsed().as_secs_f64() * 1000.0
-                );
+        if let Some((start, first, map, all)) = &mut self.timing {
+            let ms = start.elapsed().as_secs_f64() * 1000.0;
+            let has_layers = self.scene.as_ref().is_some_and(|s| !s.layers.is_empty());
+            for (done, now, what) in [
+                (first, true, "first frame"),
+                (map, has_layers, "map drawn"),
+                (
+                    all,
+                    has_layers && self.loading.is_none(),
+                    "all layers drawn",
+                ),
+            ] {
+                if !*done && now {
+                    *done = true;
+                    eprintln!("tramgis timing: {what} {ms:.0} ms");
+                }
             }
         }
         self.poll_loading(ui.ctx());

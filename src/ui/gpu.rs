@@ -45,6 +45,20 @@ impl Gpu {
         }
     }
 
+    /// Adds one layer on the GPU (as the loading job delivers them).
+    pub fn add_layer(&self, layer: GpuLayer) {
+        if let Some(res) = self
+            .render_state
+            .renderer
+            .write()
+            .callback_resources
+            .get_mut::<MapResources>()
+        {
+            res.layers.push(layer);
+            res.frame = None;
+        }
+    }
+
     /// Replaces the layers on the GPU (after a scene load).
     pub fn set_layers(&self, layers: Vec<GpuLayer>) {
         if let Some(res) = self

@@ -30,6 +30,8 @@ struct Item {
 }
 
 pub struct MapLayer {
+    /// Place in the workspace's draw order (0 is drawn first).
+    pub position: usize,
     pub info: LayerInfo,
     pub count: u64,
     pub visible: bool,
@@ -85,8 +87,36 @@ pub struct Scene {
     pub extent: Option<[f64; 4]>,
     /// The map CRS every layer was reprojected to.
     pub map_crs: i32,
-    /// The layers tessellated for the GPU, until handed to the renderer.
-    pub gpu_layers: Option<Vec<crate::render::GpuLayer>>,
+    /// Visibility and opacity the user gave each layer before a reload.
+    pub previous: std::collections::HashMap<String, (bool, f32)>,
+}
+
+impl Scene {
+    pub fn new(map_crs: i32) -> Self {
+        Scene {
+            layers: Vec::new(),
+            extent: None,
+            map_crs,
+            previous: Default::default(),
+        }
+    }
+
+    /// Puts a newly loaded layer in its place in the draw order.
+    pub fn insert(&mut self, layer: MapLayer) {
+        if let Some(e) = layer.extent() {
+            self.extent = Some(match self.extent {
+                Some(a) => [
+                    a[0].min(e[0]),
+                    a[1].min(e[1]),
+                    a[2].max(e[2]),
+                    a[3].max(e[3]),
+                ],
+                None => e,
+            });
+        }
+        let at = self.layers.partition_point(|l| l.position < layer.position);
+        self.layers.insert(at, layer);
+    }
 }
 
 impl MapLayer {
@@ -162,10 +192,20 @@ pub type StyleChoices = std::collections::HashMap<String, crate::render::LayerSt
 /// Label fields chosen by the user, by layer name (None: no labels).
 pub type LabelChoices = std::collections::HashMap<String, Option<String>>;
 
+/// One layer ready to show, sent by [`load_scene`] as soon as it is.
+pub struct Loaded {
+    pub layer: MapLayer,
+    pub gpu: Option<crate::render::GpuLayer>,
+}
+
 /// Reads every layer of a workspace, reprojects it to the map CRS,
 /// triangulates it and places its labels (run in a job). With a GPU device
 /// the layers are also tessellated for the wgpu renderer and uploaded here,
 /// off the UI thread, and the painter's own triangles are skipped.
+///
+/// Layers go to `send` one by one, smallest first, so the map shows its
+/// boundaries, roads and points within a second while a million parcels
+/// are still being tessellated.
 pub fn load_scene(
     path: &std::path::Path,
     map_crs: i32,
@@ -173,21 +213,25 @@ pub fn load_scene(
     styles: &StyleChoices,
     gpu: Option<&eframe::wgpu::Device>,
     progress: &Progress,
-) -> Result<Result<Scene, Cancelled>, String> {
+    send: &dyn Fn(Loaded),
+) -> Result<Result<(), Cancelled>, String> {
     let gpkg = GeoPackage::open_read_only(path).map_err(|e| e.to_string())?;
     let infos = gpkg.layers().map_err(|e| e.to_string())?;
-    let mut total = 0;
+    let mut counts = Vec::with_capacity(infos.len());
     for info in &infos {
-        total += gpkg
-            .count_features(&info.name, None)
-            .map_err(|e| e.to_string())?;
+        counts.push(
+            gpkg.count_features(&info.name, None)
+                .map_err(|e| e.to_string())?,
+        );
     }
+    let total: u64 = counts.iter().sum();
+    let mut order: Vec<usize> = (0..infos.len()).collect();
+    order.sort_by_key(|&i| counts[i]);
     // With a GPU every feature is read twice: once here, once to tessellate.
     progress.set_total(if gpu.is_some() { 2 * total } else { total });
-    let mut gpu_layers = Vec::new();
-    let mut layers = Vec::new();
-    let mut extent: Option<[f64; 4]> = None;
-    for info in infos {
+    for position in order {
+        let info = infos[position].clone();
+        let bottom = position == 0;
         let mut items = Vec::new();
         let mut cancelled = false;
         let mut bad = None;
@@ -197,7 +241,7 @@ pub fn load_scene(
         let style = styles
             .get(&info.name)
             .cloned()
-            .unwrap_or_else(|| crate::render::LayerStyle::default_for(&info, layers.is_empty()));
+            .unwrap_or_else(|| crate::render::LayerStyle::default_for(&info, bottom));
         let classifier = style
             .classifier(&info.name, &info.schema)
             .map_err(|e| format!("{}: {e}", info.name))?;
@@ -242,15 +286,6 @@ pub fn load_scene(
                 points: vec![],
             };
             prepare_geometry(&mut item, g, gpu.is_none());
-            extent = Some(match extent {
-                Some(e) => [
-                    e[0].min(item.bbox[0]),
-                    e[1].min(item.bbox[1]),
-                    e[2].max(item.bbox[2]),
-                    e[3].max(item.bbox[3]),
-                ],
-                None => item.bbox,
-            });
             items.push(item);
             ControlFlow::Continue(())
         })
@@ -263,16 +298,20 @@ pub fn load_scene(
         }
         let count = items.len() as u64;
         // Administrative boundaries over other layers must not hide them.
-        let outline_only = info.meta.theme == Some(LayerTheme::Base) && !layers.is_empty();
+        let outline_only = info.meta.theme == Some(LayerTheme::Base) && !bottom;
         let index = crate::index::LayerIndex::build(items.iter().map(|i| (i.fid, i.bbox)));
-        if let Some(device) = gpu {
-            match crate::render::load::load_layer(&gpkg, &info, &style, map_crs, progress) {
-                Ok(mesh) => gpu_layers.push(crate::render::GpuLayer::upload(device, &mesh)),
-                Err(crate::render::RenderError::Cancelled) => return Ok(Err(Cancelled)),
-                Err(e) => return Err(format!("{}: {e}", info.name)),
+        let gpu_layer = match gpu {
+            Some(device) => {
+                match crate::render::load::load_layer(&gpkg, &info, &style, map_crs, progress) {
+                    Ok(mesh) => Some(crate::render::GpuLayer::upload(device, &mesh)),
+                    Err(crate::render::RenderError::Cancelled) => return Ok(Err(Cancelled)),
+                    Err(e) => return Err(format!("{}: {e}", info.name)),
+                }
             }
-        }
-        layers.push(MapLayer {
+            None => None,
+        };
+        let layer = MapLayer {
+            position,
             info,
             count,
             visible: true,
@@ -282,14 +321,13 @@ pub fn load_scene(
             label_field,
             style,
             items,
+        };
+        send(Loaded {
+            layer,
+            gpu: gpu_layer,
         });
     }
-    Ok(Ok(Scene {
-        layers,
-        extent,
-        map_crs,
-        gpu_layers: gpu.map(|_| gpu_layers),
-    }))
+    Ok(Ok(()))
 }
 
 /// Labels, top layer first, each only where it fits: a polygon must be wide
