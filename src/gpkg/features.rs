@@ -609,3 +609,26 @@ impl GeoPackage {
         Ok(out)
     }
 }
+
+impl GeoPackage {
+    /// The distinct non-null values of a field as text, sorted, at most
+    /// `limit` of them when given (legends, categorised styles).
+    pub fn distinct_values(
+        &self,
+        layer: &str,
+        field: &str,
+        limit: Option<usize>,
+    ) -> Result<Vec<String>> {
+        let limit = limit.map_or(String::new(), |n| format!(" LIMIT {n}"));
+        let sql = format!(
+            "SELECT DISTINCT CAST({f} AS TEXT) FROM {t} WHERE {f} IS NOT NULL ORDER BY 1{limit}",
+            f = quote(field),
+            t = quote(layer)
+        );
+        let context = format!("reading the values of '{field}' in '{layer}'");
+        let mut stmt = self.conn.prepare(&sql).ctx(&self.path, &context)?;
+        let rows = stmt.query_map([], |r| r.get(0)).ctx(&self.path, &context)?;
+        rows.collect::<rusqlite::Result<Vec<String>>>()
+            .ctx(&self.path, &context)
+    }
+}

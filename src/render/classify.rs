@@ -39,7 +39,7 @@ pub fn by_field(
             ))
         }
         _ => {
-            let values = distinct_text(gpkg, info, &f.name, 64)?;
+            let values = gpkg.distinct_values(&info.name, &f.name, Some(64))?;
             let n = values.len();
             Ok(Symbology::Categorized {
                 field: f.name.clone(),
@@ -106,26 +106,6 @@ fn column_values<T: rusqlite::types::FromSql>(
         .map_err(|e| sql_err(gpkg, e))?;
     stmt.query_map([], |r| r.get(0))
         .and_then(|rows| rows.collect::<rusqlite::Result<Vec<T>>>())
-        .map_err(|e| sql_err(gpkg, e))
-}
-
-fn distinct_text(
-    gpkg: &GeoPackage,
-    info: &LayerInfo,
-    field: &str,
-    limit: usize,
-) -> Result<Vec<String>, RenderError> {
-    let sql = format!(
-        "SELECT DISTINCT CAST({f} AS TEXT) FROM {t} WHERE {f} IS NOT NULL ORDER BY 1 LIMIT {limit}",
-        f = quote(field),
-        t = quote(&info.name)
-    );
-    let mut stmt = gpkg
-        .connection()
-        .prepare(&sql)
-        .map_err(|e| sql_err(gpkg, e))?;
-    stmt.query_map([], |r| r.get(0))
-        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<String>>>())
         .map_err(|e| sql_err(gpkg, e))
 }
 

@@ -119,7 +119,7 @@ fn write_all(path: &Path, parcels: usize, progress: &mut impl FnMut(&str, u64)) 
 /// QGIS styles for the sample layers: land use in the standard colours,
 /// planning lots by function, BTS towers by operator.
 fn save_default_styles(gpkg: &mut GeoPackage) -> Result<()> {
-    let landuse_values: Vec<String> = distinct(gpkg, "thua_dat", "ma_loai_dat")?;
+    let landuse_values = gpkg.distinct_values("thua_dat", "ma_loai_dat", None)?;
     let landuse = Symbology::Categorized {
         field: "ma_loai_dat".into(),
         categories: landuse_values
@@ -189,31 +189,6 @@ fn save_default_styles(gpkg: &mut GeoPackage) -> Result<()> {
         )?;
     }
     Ok(())
-}
-
-fn distinct(gpkg: &GeoPackage, layer: &str, field: &str) -> Result<Vec<String>> {
-    use crate::gpkg::quote;
-    let conn = gpkg.connection();
-    let mut stmt = conn
-        .prepare(&format!(
-            "SELECT DISTINCT {} FROM {} ORDER BY 1",
-            quote(field),
-            quote(layer)
-        ))
-        .map_err(|e| GpkgError::Sqlite {
-            path: gpkg.path().to_path_buf(),
-            context: "reading values".into(),
-            source: e,
-        })?;
-    let values = stmt
-        .query_map([], |r| r.get::<_, Option<String>>(0))
-        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-        .map_err(|e| GpkgError::Sqlite {
-            path: gpkg.path().to_path_buf(),
-            context: "reading values".into(),
-            source: e,
-        })?;
-    Ok(values.into_iter().flatten().collect())
 }
 
 /// Generates parcels in memory (for benchmarks that time the writing alone).

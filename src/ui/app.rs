@@ -793,29 +793,14 @@ impl TramgisApp {
         let lang = self.lang;
         ui.horizontal(|ui| {
             if let Some(job) = &self.transfer {
-                ui.label(&job.label);
-                if let Some(f) = job.progress.fraction() {
-                    ui.add(
-                        egui::ProgressBar::new(f)
-                            .desired_width(160.0)
-                            .show_percentage(),
-                    );
-                }
-                if ui.button(tr(lang, Key::Cancel)).clicked() {
-                    job.progress.cancel();
-                }
+                job_status(ui, lang, job.label.clone(), &job.progress);
             } else if let Some(job) = &self.loading {
-                ui.label(format!("{} {}", tr(lang, Key::Loading), job.label));
-                if let Some(f) = job.progress.fraction() {
-                    ui.add(
-                        egui::ProgressBar::new(f)
-                            .desired_width(160.0)
-                            .show_percentage(),
-                    );
-                }
-                if ui.button(tr(lang, Key::Cancel)).clicked() {
-                    job.progress.cancel();
-                }
+                job_status(
+                    ui,
+                    lang,
+                    format!("{} {}", tr(lang, Key::Loading), job.label),
+                    &job.progress,
+                );
             } else if let Some(m) = &self.message {
                 ui.colored_label(Color32::from_rgb(200, 40, 40), m);
             } else {
@@ -1022,6 +1007,21 @@ impl TramgisApp {
             }
         }
         hover.map(|p| view.to_map(rect, p))
+    }
+}
+
+/// A running job in the status bar: what, how far, and a cancel button.
+fn job_status(ui: &mut egui::Ui, lang: Lang, label: String, progress: &crate::jobs::Progress) {
+    ui.label(label);
+    if let Some(f) = progress.fraction() {
+        ui.add(
+            egui::ProgressBar::new(f)
+                .desired_width(160.0)
+                .show_percentage(),
+        );
+    }
+    if ui.button(tr(lang, Key::Cancel)).clicked() {
+        progress.cancel();
     }
 }
 
