@@ -83,14 +83,7 @@ pub fn create_core_tables(conn: &Connection, path: &Path) -> Result<()> {
 /// Adds an EPSG CRS to `gpkg_spatial_ref_sys` (definition from PROJ) unless
 /// it is there already.
 pub fn ensure_srs(conn: &Connection, path: &Path, srs_id: i32) -> Result<()> {
-    let exists: bool = conn
-        .query_row(
-            "SELECT EXISTS(SELECT 1 FROM gpkg_spatial_ref_sys WHERE srs_id = ?1)",
-            [srs_id],
-            |r| r.get(0),
-        )
-        .ctx(path, "reading gpkg_spatial_ref_sys")?;
-    if exists {
+    if srs_exists(conn, path, srs_id)? {
         return Ok(());
     }
     let def = crs::epsg_definition(srs_id)?;
@@ -112,6 +105,16 @@ pub fn ensure_srs(conn: &Connection, path: &Path, srs_id: i32) -> Result<()> {
     )
     .ctx(path, "adding a CRS to gpkg_spatial_ref_sys")?;
     Ok(())
+}
+
+/// Whether `gpkg_spatial_ref_sys` has a row for `srs_id`.
+pub fn srs_exists(conn: &Connection, path: &Path, srs_id: i32) -> Result<bool> {
+    conn.query_row(
+        "SELECT EXISTS(SELECT 1 FROM gpkg_spatial_ref_sys WHERE srs_id = ?1)",
+        [srs_id],
+        |r| r.get(0),
+    )
+    .ctx(path, "reading gpkg_spatial_ref_sys")
 }
 
 /// Reads the first 100 bytes (the SQLite header) and rejects files that are

@@ -106,14 +106,7 @@ pub fn validate(path: &Path) -> Result<Vec<Problem>> {
         (0, "undefined geographic"),
         (-1, "undefined cartesian"),
     ] {
-        let n: i64 = conn
-            .query_row(
-                "SELECT count(*) FROM gpkg_spatial_ref_sys WHERE srs_id = ?1",
-                [srs],
-                |r| r.get(0),
-            )
-            .ctx(path, "reading gpkg_spatial_ref_sys")?;
-        if n == 0 {
+        if !core::srs_exists(conn, path, srs)? {
             found.error(
                 "gpkg_spatial_ref_sys",
                 format!("the required {name} row (srs_id {srs}) is missing"),
@@ -148,14 +141,7 @@ fn check_layer(gpkg: &GeoPackage, layer: &super::LayerInfo, found: &mut Findings
     let path = gpkg.path();
     let schema = &layer.schema;
     let name = &layer.name;
-    let srs_known: i64 = conn
-        .query_row(
-            "SELECT count(*) FROM gpkg_spatial_ref_sys WHERE srs_id = ?1",
-            [schema.srs_id],
-            |r| r.get(0),
-        )
-        .ctx(path, "reading gpkg_spatial_ref_sys")?;
-    if srs_known == 0 {
+    if !core::srs_exists(conn, path, schema.srs_id)? {
         found.error(
             format!("layer '{name}'"),
             format!("srs_id {} is not in gpkg_spatial_ref_sys", schema.srs_id),

@@ -392,15 +392,7 @@ impl TramgisApp {
         for layer in &scene.layers {
             for fid in self.selection.get(&layer.info.name).into_iter().flatten() {
                 if let Some(e) = layer.bbox_of(*fid) {
-                    b = Some(match b {
-                        Some(a) => [
-                            a[0].min(e[0]),
-                            a[1].min(e[1]),
-                            a[2].max(e[2]),
-                            a[3].max(e[3]),
-                        ],
-                        None => e,
-                    });
+                    b = Some(map::union_box(b, e));
                 }
             }
         }

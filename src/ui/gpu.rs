@@ -47,28 +47,19 @@ impl Gpu {
 
     /// Adds one layer on the GPU (as the loading job delivers them).
     pub fn add_layer(&self, layer: GpuLayer) {
-        if let Some(res) = self
-            .render_state
-            .renderer
-            .write()
-            .callback_resources
-            .get_mut::<MapResources>()
-        {
-            res.layers.push(layer);
-            res.frame = None;
-        }
+        self.with_resources(|res| res.layers.push(layer));
     }
 
     /// Replaces the layers on the GPU (after a scene load).
     pub fn set_layers(&self, layers: Vec<GpuLayer>) {
-        if let Some(res) = self
-            .render_state
-            .renderer
-            .write()
-            .callback_resources
-            .get_mut::<MapResources>()
-        {
-            res.layers = layers;
+        self.with_resources(|res| res.layers = layers);
+    }
+
+    /// Changes the layers; the planned frame no longer matches them.
+    fn with_resources(&self, change: impl FnOnce(&mut MapResources)) {
+        let mut renderer = self.render_state.renderer.write();
+        if let Some(res) = renderer.callback_resources.get_mut::<MapResources>() {
+            change(res);
             res.frame = None;
         }
     }

@@ -104,15 +104,7 @@ impl Scene {
     /// Puts a newly loaded layer in its place in the draw order.
     pub fn insert(&mut self, layer: MapLayer) {
         if let Some(e) = layer.extent() {
-            self.extent = Some(match self.extent {
-                Some(a) => [
-                    a[0].min(e[0]),
-                    a[1].min(e[1]),
-                    a[2].max(e[2]),
-                    a[3].max(e[3]),
-                ],
-                None => e,
-            });
+            self.extent = Some(union_box(self.extent, e));
         }
         let at = self.layers.partition_point(|l| l.position < layer.position);
         self.layers.insert(at, layer);
@@ -122,14 +114,9 @@ impl Scene {
 impl MapLayer {
     /// `[minx, miny, maxx, maxy]` of the layer in map coordinates.
     pub fn extent(&self) -> Option<[f64; 4]> {
-        self.items.iter().map(|i| i.bbox).reduce(|a, b| {
-            [
-                a[0].min(b[0]),
-                a[1].min(b[1]),
-                a[2].max(b[2]),
-                a[3].max(b[3]),
-            ]
-        })
+        self.items
+            .iter()
+            .fold(None, |a, i| Some(union_box(a, i.bbox)))
     }
 
     /// The map envelope of one feature. Items are in fid order (as the
@@ -188,6 +175,19 @@ fn prepare_geometry(item: &mut Item, g: &Geometry<f64>, triangulate: bool) {
 
 /// Styles chosen by the user in the style editor, by layer name.
 pub type StyleChoices = std::collections::HashMap<String, crate::render::LayerStyle>;
+
+/// The union of two `[minx, miny, maxx, maxy]` boxes (map coordinates).
+pub fn union_box(a: Option<[f64; 4]>, b: [f64; 4]) -> [f64; 4] {
+    match a {
+        Some(a) => [
+            a[0].min(b[0]),
+            a[1].min(b[1]),
+            a[2].max(b[2]),
+            a[3].max(b[3]),
+        ],
+        None => b,
+    }
+}
 
 /// Label fields chosen by the user, by layer name (None: no labels).
 pub type LabelChoices = std::collections::HashMap<String, Option<String>>;
