@@ -68,7 +68,7 @@ pub fn run(command: Command) -> Result<()> {
     }
 }
 
-fn sample(parcels: usize, out: &Path) -> Result<()> {
+pub fn sample(parcels: usize, out: &Path) -> Result<()> {
     let start = std::time::Instant::now();
     let mut last = std::time::Instant::now();
     let summary = crate::sample::generate(out, parcels, |layer, n| {

@@ -62,6 +62,9 @@ pub struct BenchRenderArgs {
     /// Centre X,Y of the street-scale window (default: the densest chunk).
     #[arg(long, value_parser = parse_point, allow_hyphen_values = true)]
     pub at: Option<[f64; 2]>,
+    /// Frames drawn while panning at street scale (0: skip).
+    #[arg(long, default_value_t = 120)]
+    pub pan_frames: u32,
     /// Also write the full-extent and street-scale images to DIR.
     #[arg(long)]
     pub png_dir: Option<PathBuf>,
@@ -344,5 +347,49 @@ pub fn bench(args: &BenchRenderArgs) -> Result<()> {
             println!("  wrote {}", path.display());
         }
     }
+    pan(
+        &gpu,
+        &target,
+        &mut renderer,
+        &layers,
+        street,
+        args.pan_frames,
+    )
+}
+
+/// Frames drawn while the street-scale view is dragged sideways by 16 px
+/// per frame (a brisk drag at 60 Hz): chunks enter and leave the view, so
+/// culling and the per-frame uniforms are part of every figure.
+fn pan(
+    gpu: &Gpu,
+    target: &wgpu::Texture,
+    renderer: &mut Renderer,
+    layers: &[&GpuLayer],
+    start: View,
+    frames: u32,
+) -> Result<()> {
+    if frames == 0 {
+        return Ok(());
+    }
+    let step = 16.0 * start.resolution;
+    let mut times = Vec::with_capacity(frames as usize);
+    let mut view = start;
+    for i in 0..frames {
+        view.centre = [start.centre[0] + step * f64::from(i), start.centre[1]];
+        let t = Instant::now();
+        renderer.render(target, &view, layers);
+        gpu.wait()?;
+        times.push(ms(t));
+    }
+    times.sort_by(f64::total_cmp);
+    let mean = times.iter().sum::<f64>() / times.len() as f64;
+    let p95 = times[(times.len() * 95 / 100).min(times.len() - 1)];
+    println!("frame, panning at street scale ({frames} frames, 16 px each)");
+    println!(
+        "  per frame                      {mean:>9.1} ms  (median {:.1}, 95th percentile {p95:.1}, worst {:.1}; {:.0} frames/s)",
+        times[times.len() / 2],
+        times[times.len() - 1],
+        1000.0 / mean
+    );
     Ok(())
 }
