@@ -94,7 +94,7 @@ fn toggling_a_layer_off_removes_it_from_the_map() {
         close(before, colour),
         "parcel pixel {before:?}, land-use colour {colour:?}"
     );
-    h.get_by_label_contains("Thửa đất hiện trạng").click();
+    h.get_by_label("Hiển thị: Thửa đất hiện trạng").click();
     h.run_steps(2);
     let after = pixel(&h.render().unwrap(), at);
     assert!(
@@ -198,4 +198,102 @@ fn a_new_style_recolours_the_layer_and_zoom_to_selection_finds_it() {
     assert!(rect.contains(at), "the selected parcel is in view");
     let got = pixel(&h.render().unwrap(), at);
     assert!(close(got, red), "restyled parcel is {got:?}, not {red:?}");
+}
+
+#[test]
+fn a_polygon_drawn_by_clicks_selects_the_parcels_it_meets_in_the_active_layer() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = common::sample(dir.path(), 800);
+    let (fid, _, inside) = a_parcel(&path);
+    let mut h = harness(path);
+    h.state_mut().0.set_label_field("thua_dat", None);
+    h.state_mut().0.finish_loading();
+    h.state_mut().0.zoom_to_feature("thua_dat", fid);
+    h.run_steps(2);
+    // Clicking the layer's title makes it the one the tools act on.
+    h.get_by_label_contains("Thửa đất hiện trạng (").click();
+    h.run_steps(2);
+    assert_eq!(h.state().0.active_layer.as_deref(), Some("thua_dat"));
+    h.get_by_label("Chọn theo vùng").click();
+    h.run_steps(2);
+    // A small triangle around a point inside the parcel, then Enter.
+    let at = screen_of(&h, inside);
+    for d in [
+        egui::vec2(-4.0, -4.0),
+        egui::vec2(4.0, -4.0),
+        egui::vec2(0.0, 4.0),
+    ] {
+        h.hover_at(at + d);
+        h.drag_at(at + d);
+        h.drop_at(at + d);
+        h.run_steps(2);
+    }
+    h.key_press(egui::Key::Enter);
+    h.run_steps(2);
+    let selection = &h.state().0.selection;
+    assert_eq!(
+        selection
+            .get("thua_dat")
+            .map(|s| s.iter().copied().collect::<Vec<_>>()),
+        Some(vec![fid]),
+        "only the parcel under the triangle"
+    );
+    assert_eq!(
+        selection.values().map(|s| s.len()).sum::<usize>(),
+        1,
+        "nothing in other layers: {selection:?}"
+    );
+}
+
+#[test]
+fn dragging_a_layer_onto_another_moves_it_and_the_order_is_saved() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = common::sample(dir.path(), 300);
+    let mut h = harness(path.clone());
+    let order = |h: &Harness<'static, State>| -> Vec<String> {
+        h.state()
+            .0
+            .scene()
+            .unwrap()
+            .layers
+            .iter()
+            .map(|l| l.info.name.clone())
+            .collect()
+    };
+    let before = order(&h);
+    let parcels = before.iter().position(|n| n == "thua_dat").unwrap();
+    // Drag the parcels' handle onto the BTS towers' row (higher in the tree).
+    let from = h.get_by_label_contains("Thửa đất hiện trạng (").rect();
+    let to = h.get_by_label_contains("Trạm BTS (").rect();
+    let handle = h
+        .get_all_by_label("Kéo để đổi thứ tự lớp")
+        .map(|n| n.rect().center())
+        .find(|c| (c.y - from.center().y).abs() < from.height() / 2.0)
+        .expect("the parcels' drag handle");
+    h.hover_at(handle);
+    h.drag_at(handle);
+    h.run_steps(2);
+    for k in 1..=5 {
+        let t = k as f32 / 5.0;
+        h.hover_at(handle + (egui::pos2(to.center().x, to.center().y) - handle) * t);
+        h.run_steps(1);
+    }
+    h.drop_at(to.center());
+    h.run_steps(3);
+    let after = order(&h);
+    let towers = before.iter().position(|n| n == "tram_bts").unwrap();
+    assert_eq!(
+        after.iter().position(|n| n == "thua_dat"),
+        Some(towers),
+        "{after:?}"
+    );
+    assert_ne!(parcels, towers);
+    let saved: Vec<String> = GeoPackage::open_read_only(&path)
+        .unwrap()
+        .layers()
+        .unwrap()
+        .into_iter()
+        .map(|l| l.name)
+        .collect();
+    assert_eq!(saved, after, "the workspace keeps the new order");
 }

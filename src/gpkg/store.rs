@@ -320,6 +320,28 @@ impl GeoPackage {
     }
 
     /// Recomputes a layer's extent in gpkg_contents from its features.
+    /// Records the draw order of the layers named, bottom first, in one
+    /// transaction (layers without a `tramgis_layer_meta` row get one).
+    pub fn set_draw_order(&mut self, bottom_first: &[&str]) -> Result<()> {
+        self.ensure_writable()?;
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction()
+            .ctx(&path, "saving the draw order")?;
+        tx.execute_batch(META_SQL)
+            .ctx(&path, "creating tramgis_layer_meta")?;
+        for (order, name) in bottom_first.iter().enumerate() {
+            tx.execute(
+                "INSERT INTO tramgis_layer_meta (table_name, draw_order) VALUES (?1, ?2)
+                 ON CONFLICT (table_name) DO UPDATE SET draw_order = excluded.draw_order",
+                params![name, order as i64],
+            )
+            .ctx(&path, &format!("saving the draw order of '{name}'"))?;
+        }
+        tx.commit().ctx(&path, "saving the draw order")
+    }
+
     pub fn update_extent(&self, name: &str) -> Result<Option<[f64; 4]>> {
         self.ensure_writable()?;
         let layer = self.layer(name)?;

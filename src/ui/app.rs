@@ -12,6 +12,8 @@ use crate::gpkg::GeoPackage;
 use crate::jobs::{Cancelled, Job, Poll};
 use crate::model::FieldValue;
 
+mod layer_tree;
+
 type LoadResult = Result<Result<(), Cancelled>, String>;
 
 /// What a finished import or export job returns.
@@ -27,6 +29,8 @@ pub enum Tool {
     ZoomBox,
     Identify,
     Select,
+    /// Select by a polygon: clicked corners or a freehand outline.
+    SelectPolygon,
 }
 
 /// One feature found under the cursor.
@@ -73,6 +77,9 @@ pub struct TramgisApp {
     transformers: TransformerCache,
     cursor: Option<[f64; 2]>,
     drag_start: Option<Pos2>,
+    lasso: super::lasso::Lasso,
+    /// The layer the selection tools act on; None: every visible layer.
+    pub active_layer: Option<String>,
     import_dialog: Option<ImportDialog>,
     export_dialog: Option<ExportDialog>,
     report: Option<ReportWindow>,
@@ -114,6 +121,8 @@ impl TramgisApp {
             transformers: TransformerCache::default(),
             cursor: None,
             drag_start: None,
+            lasso: Default::default(),
+            active_layer: None,
             import_dialog: None,
             export_dialog: None,
             report: None,
@@ -329,14 +338,40 @@ impl TramgisApp {
 
     /// Selects the features whose geometry meets a map rectangle.
     pub fn select_box(&mut self, b: [f64; 4], add: bool) {
+        let rect = geo_types::Geometry::Rect(geo_types::Rect::new((b[0], b[1]), (b[2], b[3])));
+        self.select_meeting(&rect, add);
+    }
+
+    /// Selects the features whose geometry meets a polygon (a ring of map
+    /// points, closed or not), as QGIS's "select by polygon" does.
+    pub fn select_polygon(&mut self, ring: &[[f64; 2]], add: bool) {
+        let ring: Vec<geo_types::Coord<f64>> = ring
+            .iter()
+            .map(|p| geo_types::coord! { x: p[0], y: p[1] })
+            .collect();
+        let polygon = geo_types::Geometry::Polygon(geo_types::Polygon::new(ring.into(), vec![]));
+        self.select_meeting(&polygon, add);
+    }
+
+    /// Selects, in every visible layer, the features that intersect `area`
+    /// (map coordinates): the R-tree finds candidates by envelope, the
+    /// exact test runs on each candidate's geometry in the map CRS.
+    fn select_meeting(&mut self, area: &geo_types::Geometry<f64>, add: bool) {
         let (Some(scene), Some(reader)) = (&self.scene, &self.reader) else {
             return;
         };
         if !add {
             self.selection.clear();
         }
-        let rect = geo_types::Geometry::Rect(geo_types::Rect::new((b[0], b[1]), (b[2], b[3])));
-        for layer in scene.layers.iter().filter(|l| l.visible) {
+        let Some(b) = crate::gpkg::geom::bounds(area) else {
+            return;
+        };
+        let b = [b[0], b[2], b[1], b[3]];
+        let targets = scene
+            .layers
+            .iter()
+            .filter(|l| l.visible && self.active_layer.as_ref().is_none_or(|a| *a == l.info.name));
+        for layer in targets {
             let Ok(t) = self
                 .transformers
                 .get(layer.info.schema.srs_id, scene.map_crs)
@@ -350,7 +385,7 @@ impl TramgisApp {
                 let Some(g) = f.geometry.as_mut() else {
                     continue;
                 };
-                if t.transform_geometry(g).is_ok() && geo::Intersects::intersects(g, &rect) {
+                if t.transform_geometry(g).is_ok() && geo::Intersects::intersects(g, area) {
                     self.selection
                         .entry(layer.info.name.clone())
                         .or_default()
@@ -640,117 +675,6 @@ impl TramgisApp {
         }
     }
 
-    fn layer_tree(&mut self, ui: &mut egui::Ui) {
-        let lang = self.lang;
-        ui.heading(tr(lang, Key::Layers));
-        let mut themes: Vec<Option<crate::model::LayerTheme>> = crate::model::LayerTheme::ALL
-            .iter()
-            .copied()
-            .map(Some)
-            .collect();
-        themes.push(None);
-        let mut zoom_layer = None;
-        let mut table = None;
-        let mut edit_style = None;
-        let mut swap: Option<(usize, usize)> = None;
-        let mut relabel: Option<(String, Option<String>)> = None;
-        let Some(scene) = &mut self.scene else { return };
-        let n = scene.layers.len();
-        egui::ScrollArea::vertical().show(ui, |ui| {
-            for theme in themes {
-                // Top of the tree is drawn last: show in reverse draw order.
-                let members: Vec<usize> = (0..n)
-                    .rev()
-                    .filter(|&i| scene.layers[i].info.meta.theme == theme)
-                    .collect();
-                if members.is_empty() {
-                    continue;
-                }
-                let title = theme.map_or(tr(lang, Key::NoTheme), |t| tr(lang, Key::Theme(t)));
-                egui::CollapsingHeader::new(title)
-                    .default_open(true)
-                    .show(ui, |ui| {
-                        for i in members {
-                            let layer = &mut scene.layers[i];
-                            let title = match lang {
-                                Lang::Vi => layer.info.meta.title_vi.clone(),
-                                Lang::En => layer.info.meta.title_en.clone(),
-                            }
-                            .unwrap_or_else(|| layer.info.name.clone());
-                            let selected =
-                                self.selection.get(&layer.info.name).map_or(0, |s| s.len());
-                            let mut text =
-                                format!("{title} ({} {})", layer.count, tr(lang, Key::Features));
-                            if selected > 0 {
-                                text.push_str(&format!(", {selected} {}", tr(lang, Key::Selected)));
-                            }
-                            let response = ui.checkbox(&mut layer.visible, text);
-                            response.context_menu(|ui| {
-                                if ui.button(tr(lang, Key::ZoomToLayer)).clicked() {
-                                    zoom_layer = Some(layer.info.name.clone());
-                                    ui.close();
-                                }
-                                if ui.button(tr(lang, Key::AttributeTable)).clicked() {
-                                    table = Some(layer.info.name.clone());
-                                    ui.close();
-                                }
-                                if ui.button(format!("{}…", tr(lang, Key::Style))).clicked() {
-                                    edit_style = Some((layer.info.clone(), layer.style.clone()));
-                                    ui.close();
-                                }
-                                if ui.button(tr(lang, Key::MoveUp)).clicked() && i + 1 < n {
-                                    swap = Some((i, i + 1));
-                                    ui.close();
-                                }
-                                if ui.button(tr(lang, Key::MoveDown)).clicked() && i > 0 {
-                                    swap = Some((i, i - 1));
-                                    ui.close();
-                                }
-                                ui.add(
-                                    egui::Slider::new(&mut layer.opacity, 0.0..=1.0)
-                                        .text(tr(lang, Key::Opacity)),
-                                );
-                                let mut field = layer.label_field.clone();
-                                egui::ComboBox::from_label(tr(lang, Key::LabelField))
-                                    .selected_text(field.clone().unwrap_or_else(|| "—".into()))
-                                    .show_ui(ui, |ui| {
-                                        ui.selectable_value(&mut field, None, "—");
-                                        for f in &layer.info.schema.fields {
-                                            ui.selectable_value(
-                                                &mut field,
-                                                Some(f.name.clone()),
-                                                f.name.as_str(),
-                                            );
-                                        }
-                                    });
-                                if field != layer.label_field {
-                                    relabel = Some((layer.info.name.clone(), field));
-                                }
-                            });
-                        }
-                    });
-            }
-        });
-        if let Some((a, b)) = swap {
-            scene.layers.swap(a, b);
-            let (pa, pb) = (scene.layers[a].position, scene.layers[b].position);
-            scene.layers[a].position = pb;
-            scene.layers[b].position = pa;
-        }
-        if let Some((layer, field)) = relabel {
-            self.set_label_field(&layer, field);
-        }
-        if let Some(l) = zoom_layer {
-            self.zoom_to_layer(&l);
-        }
-        if let Some(l) = table {
-            self.open_table(&l);
-        }
-        if let Some((info, style)) = edit_style {
-            self.style_editor = Some(super::style_editor::StyleEditor::new(info, style));
-        }
-    }
-
     fn identify_panel(&mut self, ui: &mut egui::Ui) {
         let lang = self.lang;
         ui.heading(tr(lang, Key::IdentifyResults));
@@ -843,6 +767,7 @@ impl TramgisApp {
                 (Tool::ZoomBox, Key::ToolZoomBox),
                 (Tool::Identify, Key::ToolIdentify),
                 (Tool::Select, Key::ToolSelect),
+                (Tool::SelectPolygon, Key::ToolSelectPolygon),
             ] {
                 ui.selectable_value(&mut self.tool, tool, tr(lang, key));
             }
@@ -892,7 +817,11 @@ impl TramgisApp {
         if response.drag_started() {
             self.drag_start = response.interact_pointer_pos();
         }
-        if response.dragged() && !box_tool {
+        let lasso_tool = self.tool == Tool::SelectPolygon;
+        if self.tool != Tool::SelectPolygon && !self.lasso.is_empty() {
+            self.lasso = Default::default();
+        }
+        if response.dragged() && !box_tool && !lasso_tool {
             let d = response.drag_delta();
             view.centre[0] -= f64::from(d.x) * view.resolution;
             view.centre[1] += f64::from(d.y) * view.resolution;
@@ -954,12 +883,23 @@ impl TramgisApp {
                 egui::StrokeKind::Middle,
             );
         }
+        let lasso_done = if lasso_tool {
+            let ring = self.lasso.update(&response, &view, rect);
+            self.lasso.paint(&painter, &view, rect, hover);
+            ring
+        } else {
+            None
+        };
         scale_bar(&painter, rect, view.resolution, tr(self.lang, Key::Scale));
         north_arrow(&painter, rect);
         if view != before {
             self.view_follows_data = false;
         }
         self.view = Some(view);
+        if let Some(ring) = lasso_done {
+            let add = ui.input(|i| i.modifiers.shift);
+            self.select_polygon(&ring, add);
+        }
         if let Some(r) = box_done.filter(|r| r.width() > 3.0 && r.height() > 3.0) {
             let (a, b) = (
                 view.to_map(rect, r.left_bottom()),

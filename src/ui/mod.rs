@@ -4,6 +4,7 @@
 mod app;
 mod gpu;
 pub mod i18n;
+mod lasso;
 pub mod map;
 mod style_editor;
 mod table;
