@@ -297,3 +297,43 @@ fn dragging_a_layer_onto_another_moves_it_and_the_order_is_saved() {
         .collect();
     assert_eq!(saved, after, "the workspace keeps the new order");
 }
+
+#[test]
+fn an_applied_style_is_saved_for_qgis_and_the_next_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = common::sample(dir.path(), 800);
+    let (fid, _, inside) = a_parcel(&path);
+    let teal = [20, 150, 140];
+    {
+        let mut h = harness(path.clone());
+        let app = &mut h.state_mut().0;
+        app.set_style(
+            "thua_dat",
+            tramgis::render::LayerStyle::single([teal[0], teal[1], teal[2], 255]),
+        );
+        app.finish_loading();
+    }
+    let stored = GeoPackage::open_read_only(&path)
+        .unwrap()
+        .default_style("thua_dat")
+        .unwrap()
+        .expect("a default style");
+    assert!(stored.use_as_default);
+    assert!(
+        stored.qml.contains(r#"type="singleSymbol""#),
+        "{}",
+        stored.qml
+    );
+    assert!(stored.qml.contains("20,150,140,255"));
+    // A new session draws the parcels in the saved colour.
+    let mut h = harness(path);
+    h.state_mut().0.set_label_field("thua_dat", None);
+    h.state_mut().0.finish_loading();
+    h.state_mut().0.zoom_to_feature("thua_dat", fid);
+    h.run_steps(2);
+    let got = pixel(&h.render().unwrap(), screen_of(&h, inside));
+    assert!(
+        close(got, teal),
+        "parcel drawn {got:?}, saved style {teal:?}"
+    );
+}

@@ -121,7 +121,7 @@ fn open(path: &std::path::Path) -> Result<GeoPackage> {
 /// Reads and tessellates the scene's layers with their styles.
 fn load(gpkg: &GeoPackage, args: &SceneArgs) -> Result<Vec<LayerMesh>> {
     let layers = scene::pick_layers(gpkg, args.layers.as_deref())?;
-    let mut styles = scene::default_styles(&layers);
+    let mut styles = scene::stored_styles(gpkg, &layers);
     for spec in &args.styles {
         let (layer, rest) = spec
             .split_once('=')

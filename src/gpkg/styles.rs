@@ -2,14 +2,12 @@
 //! tramgis is the one QGIS shows when it opens the workspace, and a style
 //! saved in QGIS is found by tramgis.
 
-use std::fmt::Write;
 use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::error::{Result, SqlContext};
 use super::store::{GeoPackage, table_exists as sql_table_exists};
-use crate::model::GeometryType;
 
 /// The table as QGIS creates it (QgsOgrProviderUtils, GeoPackage branch).
 const TABLE_SQL: &str = "CREATE TABLE IF NOT EXISTS layer_styles (
@@ -115,116 +113,4 @@ impl GeoPackage {
             .optional()
             .ctx(&self.path, "reading layer_styles")
     }
-}
-
-/// A symbology that can be written as QGIS QML.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Symbology {
-    Single {
-        color: [u8; 3],
-    },
-    Categorized {
-        field: String,
-        categories: Vec<Category>,
-    },
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Category {
-    pub value: String,
-    pub label: String,
-    pub color: [u8; 3],
-}
-
-fn xml_escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-/// One `<symbol>` element in the QGIS 3 property style.
-fn symbol_xml(out: &mut String, name: &str, geometry: GeometryType, color: [u8; 3], opacity: f32) {
-    let rgba = format!("{},{},{},255", color[0], color[1], color[2]);
-    let (kind, class, props): (&str, &str, Vec<(&str, String)>) = match geometry {
-        GeometryType::Point | GeometryType::MultiPoint => (
-            "marker",
-            "SimpleMarker",
-            vec![
-                ("name", "circle".into()),
-                ("color", rgba),
-                ("outline_color", "35,35,35,255".into()),
-                ("outline_width", "0.2".into()),
-                ("size", "2.4".into()),
-                ("size_unit", "MM".into()),
-            ],
-        ),
-        GeometryType::LineString | GeometryType::MultiLineString => (
-            "line",
-            "SimpleLine",
-            vec![
-                ("line_color", rgba),
-                ("line_width", "0.5".into()),
-                ("line_width_unit", "MM".into()),
-                ("line_style", "solid".into()),
-            ],
-        ),
-        _ => (
-            "fill",
-            "SimpleFill",
-            vec![
-                ("color", rgba),
-                ("style", "solid".into()),
-                ("outline_color", "110,110,110,255".into()),
-                ("outline_style", "solid".into()),
-                ("outline_width", "0.1".into()),
-                ("outline_width_unit", "MM".into()),
-            ],
-        ),
-    };
-    let _ = writeln!(
-        out,
-        r#"      <symbol type="{kind}" name="{name}" alpha="{opacity}" clip_to_extent="1" force_rhr="0">
-        <layer class="{class}" enabled="1" locked="0" pass="0">"#
-    );
-    for (k, v) in props {
-        let _ = writeln!(out, r#"          <prop k="{k}" v="{}"/>"#, xml_escape(&v));
-    }
-    out.push_str("        </layer>\n      </symbol>\n");
-}
-
-/// A QML document QGIS 3 loads as the layer's renderer.
-pub fn to_qml(geometry: GeometryType, symbology: &Symbology, opacity: f32) -> String {
-    let mut out = String::from(
-        "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n<qgis version=\"3.22.0\" styleCategories=\"Symbology\">\n",
-    );
-    match symbology {
-        Symbology::Single { color } => {
-            out.push_str("  <renderer-v2 type=\"singleSymbol\" symbollevels=\"0\" enableorderby=\"0\" forceraster=\"0\">\n    <symbols>\n");
-            symbol_xml(&mut out, "0", geometry, *color, opacity);
-            out.push_str("    </symbols>\n  </renderer-v2>\n");
-        }
-        Symbology::Categorized { field, categories } => {
-            let _ = writeln!(
-                out,
-                "  <renderer-v2 type=\"categorizedSymbol\" attr=\"{}\" symbollevels=\"0\" enableorderby=\"0\" forceraster=\"0\">\n    <categories>",
-                xml_escape(field)
-            );
-            for (i, c) in categories.iter().enumerate() {
-                let _ = writeln!(
-                    out,
-                    "      <category render=\"true\" value=\"{}\" symbol=\"{i}\" label=\"{}\"/>",
-                    xml_escape(&c.value),
-                    xml_escape(&c.label)
-                );
-            }
-            out.push_str("    </categories>\n    <symbols>\n");
-            for (i, c) in categories.iter().enumerate() {
-                symbol_xml(&mut out, &i.to_string(), geometry, c.color, opacity);
-            }
-            out.push_str("    </symbols>\n  </renderer-v2>\n");
-        }
-    }
-    let _ = writeln!(out, "  <layerOpacity>{opacity}</layerOpacity>\n</qgis>");
-    out
 }

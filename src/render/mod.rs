@@ -21,6 +21,7 @@ mod gpu_scene;
 pub mod headless;
 pub mod load;
 mod pipelines;
+pub mod qml;
 mod renderer;
 mod reproject;
 pub mod scene;

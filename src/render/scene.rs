@@ -23,12 +23,13 @@ pub fn pick_layers(
     })
 }
 
-/// Each layer's default style; the first layer is the bottom one.
-pub fn default_styles(layers: &[LayerInfo]) -> Vec<LayerStyle> {
+/// Each layer's style: its default style in `layer_styles` where one can
+/// be read, else its default look. The first layer is the bottom one.
+pub fn stored_styles(gpkg: &GeoPackage, layers: &[LayerInfo]) -> Vec<LayerStyle> {
     layers
         .iter()
         .enumerate()
-        .map(|(i, info)| LayerStyle::default_for(info, i == 0))
+        .map(|(i, info)| super::qml::stored_or_default(gpkg, info, i == 0))
         .collect()
 }
 

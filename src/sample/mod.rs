@@ -8,10 +8,9 @@ mod rng;
 
 use std::path::{Path, PathBuf};
 
-use crate::gpkg::styles::{Category, StoredStyle, Symbology, to_qml};
+use crate::gpkg::styles::StoredStyle;
 use crate::gpkg::{GeoPackage, GpkgError, Result};
-use crate::model::landuse::landuse_code;
-use crate::model::{Feature, GeometryType};
+use crate::model::Feature;
 
 pub use layers::definitions as layer_definitions;
 pub use province::{EXTENT_LONLAT, projected_extent};
@@ -116,72 +115,18 @@ fn write_all(path: &Path, parcels: usize, progress: &mut impl FnMut(&str, u64)) 
     Ok(summary)
 }
 
-/// QGIS styles for the sample layers: land use in the standard colours,
-/// planning lots by function, BTS towers by operator.
+/// Each layer's default look saved as its QGIS default style, so QGIS
+/// shows the workspace as tramgis does (land use in the standard colours,
+/// planning lots by function, BTS towers by operator).
 fn save_default_styles(gpkg: &mut GeoPackage) -> Result<()> {
-    let landuse_values = gpkg.distinct_values("thua_dat", "ma_loai_dat", None)?;
-    let landuse = Symbology::Categorized {
-        field: "ma_loai_dat".into(),
-        categories: landuse_values
-            .iter()
-            .filter_map(|code| {
-                landuse_code(code).map(|c| Category {
-                    value: c.code.clone(),
-                    label: format!("{} - {}", c.code, c.name_vi),
-                    color: c.rgb,
-                })
-            })
-            .collect(),
-    };
-    // The same colours the map renderer draws with.
-    let categories_of =
-        |field: &str, table: &[(&str, crate::render::Rgba)]| Symbology::Categorized {
-            field: field.into(),
-            categories: table
-                .iter()
-                .map(|(v, c)| Category {
-                    value: v.to_string(),
-                    label: v.to_string(),
-                    color: [c[0], c[1], c[2]],
-                })
-                .collect(),
-        };
-    let planning = categories_of("chuc_nang", &crate::render::style::PLANNING_FUNCTIONS);
-    let operators = categories_of("nha_mang", &crate::render::style::OPERATORS);
-    let single = |rgb: [u8; 3]| Symbology::Single { color: rgb };
-    let styles: [(&str, GeometryType, Symbology, f32); 10] = [
-        ("thua_dat", GeometryType::Polygon, landuse, 1.0),
-        ("o_quy_hoach", GeometryType::Polygon, planning, 0.8),
-        ("tram_bts", GeometryType::Point, operators, 1.0),
-        (
-            "ranh_gioi_xa",
-            GeometryType::Polygon,
-            single([245, 242, 232]),
-            1.0,
-        ),
-        (
-            "ranh_gioi_huyen",
-            GeometryType::Polygon,
-            single([230, 220, 200]),
-            0.3,
-        ),
-        (
-            "duong_giao_thong",
-            GeometryType::LineString,
-            single([200, 80, 40]),
-            1.0,
-        ),
-        ("thon_xom", GeometryType::Point, single([120, 90, 60]), 1.0),
-        ("cot_den", GeometryType::Point, single([250, 200, 0]), 1.0),
-        ("cam_bien", GeometryType::Point, single([0, 160, 120]), 1.0),
-        ("camera", GeometryType::Point, single([90, 60, 160]), 1.0),
-    ];
-    for (layer, geometry, symbology, opacity) in styles {
+    let layers = gpkg.layers()?;
+    for (i, info) in layers.iter().enumerate() {
+        let style = crate::render::LayerStyle::default_for(info, i == 0);
         gpkg.save_style(
-            layer,
+            &info.name,
             &StoredStyle {
-                name: format!("{layer} (tramgis)"),
-                qml: to_qml(geometry, &symbology, opacity),
+                name: format!("{} (tramgis)", info.name),
+                qml: crate::render::qml::to_qml(&style, info.schema.geometry_type),
                 sld: String::new(),
                 use_as_default: true,
                 description: "Kiểu hiển thị mặc định của tramgis".into(),

@@ -70,6 +70,8 @@ pub struct TramgisApp {
     /// Whether the next layer to arrive starts a new scene (the old one
     /// stays on screen until then).
     fresh_scene: bool,
+    /// The load in progress is of the whole workspace.
+    fresh_scene_load: bool,
     /// The view was fitted to the data, not chosen by the user.
     view_follows_data: bool,
     message: Option<String>,
@@ -115,6 +117,7 @@ impl TramgisApp {
             loading: None,
             incoming: None,
             fresh_scene: false,
+            fresh_scene_load: false,
             view_follows_data: false,
             message: None,
             to_wgs84: Transformer::new(VN2000_TM3_107, WGS84).ok(),
@@ -137,6 +140,21 @@ impl TramgisApp {
 
     /// Loads a workspace (in the background).
     pub fn open(&mut self, path: PathBuf) {
+        self.load(path, None);
+    }
+
+    /// Loads one layer again (after a restyle or a new label field); the
+    /// rest of the map stays as it is. While a whole workspace is still
+    /// loading, that load starts over instead, as the layer may be in it.
+    fn reload_layer(&mut self, layer: &str) {
+        if self.loading.is_some() && self.fresh_scene_load {
+            self.open(self.workspace.clone());
+        } else {
+            self.load(self.workspace.clone(), Some(layer.to_string()));
+        }
+    }
+
+    fn load(&mut self, path: PathBuf, only: Option<String>) {
         if let Some(job) = &self.loading {
             job.progress.cancel();
         }
@@ -150,13 +168,24 @@ impl TramgisApp {
         self.message = None;
         super::remember_recent(&path);
         self.reader = GeoPackage::open_read_only(&path).ok();
-        let (crs, labels, styles) = (self.map_crs, self.labels.clone(), self.styles.clone());
         let device = self.gpu.as_ref().map(|g| g.device.clone());
         let (tx, rx) = std::sync::mpsc::channel();
         self.incoming = Some(rx);
-        self.fresh_scene = true;
-        self.loading = Some(Job::spawn(path.display().to_string(), move |p| {
-            map::load_scene(&path, crs, &labels, &styles, device.as_ref(), p, &|l| {
+        self.fresh_scene = only.is_none();
+        self.fresh_scene_load = only.is_none();
+        let title = match &only {
+            Some(layer) => layer.clone(),
+            None => path.display().to_string(),
+        };
+        let request = map::SceneRequest {
+            path,
+            map_crs: self.map_crs,
+            labels: self.labels.clone(),
+            styles: self.styles.clone(),
+            only,
+        };
+        self.loading = Some(Job::spawn(title, move |p| {
+            map::load_scene(&request, device.as_ref(), p, &|l| {
                 let _ = tx.send(l);
             })
         }));
@@ -182,10 +211,10 @@ impl TramgisApp {
         }
     }
 
-    /// Labels a layer with a field (None: no labels) and reloads.
+    /// Labels a layer with a field (None: no labels) and reloads it.
     pub fn set_label_field(&mut self, layer: &str, field: Option<String>) {
         self.labels.insert(layer.to_string(), field);
-        self.open(self.workspace.clone());
+        self.reload_layer(layer);
     }
 
     pub fn map_crs(&self) -> i32 {
@@ -258,7 +287,7 @@ impl TramgisApp {
             if let (Some(gpu), Some(g)) = (&self.gpu, loaded.gpu) {
                 gpu.add_layer(g);
             }
-            scene.insert(layer);
+            scene.insert_or_replace(layer);
         }
         any
     }
@@ -437,9 +466,34 @@ impl TramgisApp {
     }
 
     /// Restyles a layer and redraws it.
+    /// The style is also saved in the workspace as the layer's default
+    /// QGIS style, so it is there next time, and in QGIS.
     pub fn set_style(&mut self, layer: &str, style: crate::render::LayerStyle) {
+        if let Err(e) = self.save_style(layer, &style) {
+            self.message = Some(format!("{}: {e}", tr(self.lang, Key::StyleNotSaved)));
+        }
         self.styles.insert(layer.to_string(), style);
-        self.open(self.workspace.clone());
+        self.reload_layer(layer);
+    }
+
+    fn save_style(
+        &self,
+        layer: &str,
+        style: &crate::render::LayerStyle,
+    ) -> Result<(), crate::gpkg::GpkgError> {
+        let mut gpkg = GeoPackage::open(&self.workspace)?;
+        let geometry = gpkg.layer(layer)?.schema.geometry_type;
+        gpkg.save_style(
+            layer,
+            &crate::gpkg::styles::StoredStyle {
+                name: format!("{layer} (tramgis)"),
+                qml: crate::render::qml::to_qml(style, geometry),
+                sld: String::new(),
+                use_as_default: true,
+                description: format!("tramgis, {}", gpkg.user()),
+            },
+        )?;
+        Ok(())
     }
 
     fn zoom_to_layer(&mut self, layer: &str) {

@@ -46,8 +46,12 @@ impl Gpu {
     }
 
     /// Adds one layer on the GPU (as the loading job delivers them).
+    /// Adds a layer, or replaces the one of the same name (after a restyle).
     pub fn add_layer(&self, layer: GpuLayer) {
-        self.with_resources(|res| res.layers.push(layer));
+        self.with_resources(|res| {
+            res.layers.retain(|l| l.name != layer.name);
+            res.layers.push(layer);
+        });
     }
 
     /// Replaces the layers on the GPU (after a scene load).

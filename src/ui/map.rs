@@ -101,6 +101,26 @@ impl Scene {
         }
     }
 
+    /// Puts a reloaded layer where the old one of the same name was, with
+    /// the old one's visibility and opacity; a new layer goes by position.
+    pub fn insert_or_replace(&mut self, mut layer: MapLayer) {
+        let Some(k) = self
+            .layers
+            .iter()
+            .position(|l| l.info.name == layer.info.name)
+        else {
+            return self.insert(layer);
+        };
+        let old = &self.layers[k];
+        (layer.position, layer.visible, layer.opacity) = (old.position, old.visible, old.opacity);
+        self.layers[k] = layer;
+        self.extent = self
+            .layers
+            .iter()
+            .filter_map(MapLayer::extent)
+            .reduce(|a, b| union_box(Some(a), b));
+    }
+
     /// Puts a newly loaded layer in its place in the draw order.
     pub fn insert(&mut self, layer: MapLayer) {
         if let Some(e) = layer.extent() {
@@ -198,6 +218,16 @@ pub struct Loaded {
     pub gpu: Option<crate::render::GpuLayer>,
 }
 
+/// What to load: which workspace, in which map CRS, with the user's label
+/// fields and styles; one layer only, or all of them.
+pub struct SceneRequest {
+    pub path: std::path::PathBuf,
+    pub map_crs: i32,
+    pub labels: LabelChoices,
+    pub styles: StyleChoices,
+    pub only: Option<String>,
+}
+
 /// Reads every layer of a workspace, reprojects it to the map CRS,
 /// triangulates it and places its labels (run in a job). With a GPU device
 /// the layers are also tessellated for the wgpu renderer and uploaded here,
@@ -207,25 +237,31 @@ pub struct Loaded {
 /// boundaries, roads and points within a second while a million parcels
 /// are still being tessellated.
 pub fn load_scene(
-    path: &std::path::Path,
-    map_crs: i32,
-    labels: &LabelChoices,
-    styles: &StyleChoices,
+    request: &SceneRequest,
     gpu: Option<&eframe::wgpu::Device>,
     progress: &Progress,
     send: &dyn Fn(Loaded),
 ) -> Result<Result<(), Cancelled>, String> {
+    let SceneRequest {
+        path,
+        map_crs,
+        labels,
+        styles,
+        only,
+    } = request;
+    let (map_crs, only) = (*map_crs, only.as_deref());
     let gpkg = GeoPackage::open_read_only(path).map_err(|e| e.to_string())?;
     let infos = gpkg.layers().map_err(|e| e.to_string())?;
-    let mut counts = Vec::with_capacity(infos.len());
-    for info in &infos {
-        counts.push(
-            gpkg.count_features(&info.name, None)
-                .map_err(|e| e.to_string())?,
-        );
+    // Positions count in the whole workspace even when one layer reloads.
+    let wanted = |i: usize| only.is_none_or(|name| infos[i].name == name);
+    let mut counts = vec![0; infos.len()];
+    for (i, info) in infos.iter().enumerate().filter(|(i, _)| wanted(*i)) {
+        counts[i] = gpkg
+            .count_features(&info.name, None)
+            .map_err(|e| e.to_string())?;
     }
     let total: u64 = counts.iter().sum();
-    let mut order: Vec<usize> = (0..infos.len()).collect();
+    let mut order: Vec<usize> = (0..infos.len()).filter(|&i| wanted(i)).collect();
     order.sort_by_key(|&i| counts[i]);
     // With a GPU every feature is read twice: once here, once to tessellate.
     progress.set_total(if gpu.is_some() { 2 * total } else { total });
@@ -237,11 +273,12 @@ pub fn load_scene(
         let mut bad = None;
         let transformer = crate::crs::Transformer::new(info.schema.srs_id, map_crs)
             .map_err(|e| format!("{}: {e}", info.name))?;
-        // The renderer's default style: one set of colours for both paths.
+        // The user's style of this session, else the one stored in the
+        // workspace, else the default look: one set of colours for both paths.
         let style = styles
             .get(&info.name)
             .cloned()
-            .unwrap_or_else(|| crate::render::LayerStyle::default_for(&info, bottom));
+            .unwrap_or_else(|| crate::render::qml::stored_or_default(&gpkg, &info, bottom));
         let classifier = style
             .classifier(&info.name, &info.schema)
             .map_err(|e| format!("{}: {e}", info.name))?;

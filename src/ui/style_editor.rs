@@ -1,13 +1,17 @@
 //! The style editor of a layer: one colour, or colours by a field
-//! (categories for text, quantile classes for numbers), and opacity. The
-//! result restyles both the GPU layers and the painter's.
+//! (categories for text, quantile classes for numbers) with every class's
+//! colour editable; the symbol (point shape and size, line width, polygon
+//! fill and outline) and the opacity. Applying restyles the layer on both
+//! drawing paths and saves the style in the workspace (see
+//! `TramgisApp::set_style`).
 
 use egui::{Color32, ComboBox, RichText};
 
 use super::i18n::{Key, Lang, tr};
 use crate::gpkg::{GeoPackage, LayerInfo};
+use crate::model::GeometryType;
 use crate::render::style::Symbology;
-use crate::render::{LayerStyle, classify};
+use crate::render::{LayerStyle, Rgba, Shape, classify};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
@@ -20,7 +24,9 @@ pub struct StyleEditor {
     pub layer: LayerInfo,
     style: LayerStyle,
     mode: Mode,
-    color: [u8; 3],
+    /// The colour of the single-symbol mode, kept while the user tries
+    /// colours by field.
+    color: Rgba,
     field: String,
     classes: usize,
     error: Option<String>,
@@ -29,9 +35,9 @@ pub struct StyleEditor {
 impl StyleEditor {
     pub fn new(layer: LayerInfo, current: LayerStyle) -> Self {
         let (mode, color, field) = match &current.symbology {
-            Symbology::Single(c) => (Mode::Single, [c[0], c[1], c[2]], String::new()),
+            Symbology::Single(c) => (Mode::Single, *c, String::new()),
             Symbology::Categorized { field, .. } | Symbology::Graduated { field, .. } => {
-                (Mode::ByField, [200, 200, 200], field.clone())
+                (Mode::ByField, [200, 200, 200, 255], field.clone())
             }
         };
         let field = if field.is_empty() {
@@ -76,98 +82,181 @@ impl StyleEditor {
                     Mode::Single => {
                         ui.horizontal(|ui| {
                             let label = ui.label(tr(lang, Key::Colour));
-                            ui.color_edit_button_srgb(&mut self.color)
-                                .labelled_by(label.id);
+                            color_button(ui, &mut self.color).labelled_by(label.id);
                         });
+                        self.style.symbology = Symbology::Single(self.color);
                     }
-                    Mode::ByField => {
-                        ComboBox::from_label(tr(lang, Key::Field))
-                            .selected_text(self.field.as_str())
-                            .show_ui(ui, |ui| {
-                                for f in &self.layer.schema.fields {
-                                    ui.selectable_value(
-                                        &mut self.field,
-                                        f.name.clone(),
-                                        f.name.as_str(),
-                                    );
-                                }
-                            });
-                        ui.add(
-                            egui::Slider::new(&mut self.classes, 2..=9)
-                                .text(tr(lang, Key::Classes)),
-                        );
-                    }
+                    Mode::ByField => self.by_field(ui, lang, reader),
                 }
+                ui.separator();
+                self.symbol(ui, lang);
                 ui.add(
                     egui::Slider::new(&mut self.style.opacity, 0.0..=1.0)
                         .text(tr(lang, Key::Opacity)),
                 );
+                if let Some(e) = &self.error {
+                    ui.colored_label(Color32::from_rgb(200, 40, 40), e);
+                }
                 if ui
                     .button(RichText::new(tr(lang, Key::Apply)).strong())
                     .clicked()
                 {
-                    let symbology = match self.mode {
-                        Mode::Single => Ok(Symbology::Single([
-                            self.color[0],
-                            self.color[1],
-                            self.color[2],
-                            255,
-                        ])),
-                        Mode::ByField => {
-                            classify::by_field(reader, &self.layer, &self.field, self.classes)
-                                .map_err(|e| e.to_string())
-                        }
-                    };
-                    match symbology {
-                        Ok(s) => {
-                            self.style.symbology = s;
-                            self.error = None;
-                            applied = Some(self.style.clone());
-                        }
-                        Err(e) => self.error = Some(e),
-                    }
+                    applied = self.finish(reader);
                 }
-                if let Some(e) = &self.error {
-                    ui.colored_label(Color32::from_rgb(200, 40, 40), e);
-                }
-                legend(ui, &self.style.symbology);
+                legend(ui, lang, &mut self.style.symbology);
             });
         self.open = open;
         applied
     }
+
+    /// The field and the number of classes, and a button that classifies
+    /// the layer's values anew (the colours can then be edited one by one).
+    fn by_field(&mut self, ui: &mut egui::Ui, lang: Lang, reader: &GeoPackage) {
+        ComboBox::from_label(tr(lang, Key::Field))
+            .selected_text(self.field.as_str())
+            .show_ui(ui, |ui| {
+                for f in &self.layer.schema.fields {
+                    ui.selectable_value(&mut self.field, f.name.clone(), f.name.as_str());
+                }
+            });
+        ui.horizontal(|ui| {
+            ui.add(egui::Slider::new(&mut self.classes, 2..=9).text(tr(lang, Key::Classes)));
+            if ui.button(tr(lang, Key::Classify)).clicked() {
+                self.classify(reader);
+            }
+        });
+    }
+
+    fn classify(&mut self, reader: &GeoPackage) {
+        match classify::by_field(reader, &self.layer, &self.field, self.classes) {
+            Ok(s) => {
+                self.style.symbology = s;
+                self.error = None;
+            }
+            Err(e) => self.error = Some(e.to_string()),
+        }
+    }
+
+    /// The style to apply: by field, the classes shown, classified first
+    /// if they are not of the chosen field yet.
+    fn finish(&mut self, reader: &GeoPackage) -> Option<LayerStyle> {
+        if self.mode == Mode::ByField {
+            let classified_by = match &self.style.symbology {
+                Symbology::Categorized { field, .. } | Symbology::Graduated { field, .. } => {
+                    Some(field.as_str())
+                }
+                Symbology::Single(_) => None,
+            };
+            if classified_by != Some(self.field.as_str()) {
+                self.classify(reader);
+            }
+        }
+        self.error.is_none().then(|| self.style.clone())
+    }
+
+    /// What the layer's geometry is drawn with.
+    fn symbol(&mut self, ui: &mut egui::Ui, lang: Lang) {
+        let s = &mut self.style;
+        match self.layer.schema.geometry_type {
+            GeometryType::Point | GeometryType::MultiPoint => {
+                ComboBox::from_label(tr(lang, Key::Symbol))
+                    .selected_text(tr(lang, shape_key(s.point_shape)))
+                    .show_ui(ui, |ui| {
+                        for shape in [
+                            Shape::Circle,
+                            Shape::Square,
+                            Shape::Triangle,
+                            Shape::BtsTower,
+                            Shape::Camera,
+                        ] {
+                            ui.selectable_value(
+                                &mut s.point_shape,
+                                shape,
+                                tr(lang, shape_key(shape)),
+                            );
+                        }
+                    });
+                ui.add(
+                    egui::Slider::new(&mut s.point_size_px, 2.0..=40.0).text(tr(lang, Key::Size)),
+                );
+            }
+            GeometryType::LineString | GeometryType::MultiLineString => {
+                ui.add(
+                    egui::Slider::new(&mut s.line_width_px, 0.5..=12.0).text(tr(lang, Key::Width)),
+                );
+            }
+            _ => {
+                ui.checkbox(&mut s.fill, tr(lang, Key::Fill));
+                ui.horizontal(|ui| {
+                    let mut outlined = s.outline.is_some();
+                    ui.checkbox(&mut outlined, tr(lang, Key::Outline));
+                    match (outlined, &mut s.outline) {
+                        (true, Some(c)) => {
+                            color_button(ui, c);
+                        }
+                        (true, none) => *none = Some([110, 110, 110, 255]),
+                        (false, some) => *some = None,
+                    }
+                });
+                ui.add(
+                    egui::Slider::new(&mut s.outline_width_px, 0.5..=8.0)
+                        .text(tr(lang, Key::Width)),
+                );
+            }
+        }
+    }
 }
 
-/// The classes of a symbology with their colours.
-fn legend(ui: &mut egui::Ui, symbology: &Symbology) {
-    let swatch = |ui: &mut egui::Ui, c: [u8; 4], text: String| {
-        ui.horizontal(|ui| {
-            let (rect, _) = ui.allocate_exact_size(egui::vec2(18.0, 12.0), egui::Sense::hover());
-            ui.painter().rect_filled(
-                rect,
-                2.0,
-                Color32::from_rgba_unmultiplied(c[0], c[1], c[2], c[3]),
-            );
-            ui.label(text);
-        });
-    };
+fn shape_key(shape: Shape) -> Key {
+    match shape {
+        Shape::Circle => Key::ShapeCircle,
+        Shape::Square => Key::ShapeSquare,
+        Shape::Triangle => Key::ShapeTriangle,
+        Shape::BtsTower => Key::ShapeTower,
+        Shape::Camera => Key::ShapeCamera,
+    }
+}
+
+/// A colour button over an RGBA colour (alpha kept).
+fn color_button(ui: &mut egui::Ui, c: &mut Rgba) -> egui::Response {
+    let mut rgb = [c[0], c[1], c[2]];
+    let response = ui.color_edit_button_srgb(&mut rgb);
+    c[..3].copy_from_slice(&rgb);
+    response
+}
+
+/// The classes of a symbology, each with a colour button.
+fn legend(ui: &mut egui::Ui, lang: Lang, symbology: &mut Symbology) {
     egui::ScrollArea::vertical()
-        .max_height(240.0)
+        .max_height(260.0)
         .show(ui, |ui| match symbology {
-            Symbology::Single(c) => swatch(ui, *c, String::new()),
-            Symbology::Categorized { categories, .. } => {
-                for (value, c) in categories {
-                    swatch(ui, *c, value.clone());
+            Symbology::Single(_) => {}
+            Symbology::Categorized {
+                categories, other, ..
+            } => {
+                for (value, c) in categories.iter_mut() {
+                    ui.horizontal(|ui| {
+                        color_button(ui, c);
+                        ui.label(value.as_str());
+                    });
                 }
+                ui.horizontal(|ui| {
+                    color_button(ui, other);
+                    ui.label(tr(lang, Key::OtherValues));
+                });
             }
             Symbology::Graduated { breaks, colors, .. } => {
-                for (i, c) in colors.iter().enumerate() {
+                for (i, c) in colors.iter_mut().enumerate() {
                     let lo = if i == 0 {
                         "…".to_string()
                     } else {
                         format!("{:.1}", breaks[i - 1])
                     };
                     let hi = breaks.get(i).map_or("…".to_string(), |b| format!("{b:.1}"));
-                    swatch(ui, *c, format!("{lo} – {hi}"));
+                    ui.horizontal(|ui| {
+                        color_button(ui, c);
+                        ui.label(format!("{lo} – {hi}"));
+                    });
                 }
             }
         });
