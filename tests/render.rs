@@ -526,3 +526,45 @@ fn styles_unknown_to_the_layer_are_refused_with_the_field_named() {
     let err = load_layer(&gpkg, &info, &style, 9214, &Progress::default()).unwrap_err();
     assert!(err.to_string().contains("khong_co"), "{err}");
 }
+
+#[test]
+fn offscreen_renders_carry_labels_beside_points_with_vietnamese_marks() {
+    let gpkg = open(sample());
+    let labelled = load(&gpkg, "thon_xom", None);
+    let village = &labelled.labels[0];
+    assert!(!village.text.is_empty());
+    let at = Coord {
+        x: village.at[0],
+        y: village.at[1],
+    };
+    let view = around(at, 200.0, 400, 200);
+    let dark_right_of_point = |image: &Image| {
+        let p = view.to_pixel(village.at);
+        let (x0, y0) = (p[0] as u32 + 8, p[1] as u32 - 8);
+        (x0..x0 + 40)
+            .flat_map(|x| (y0..y0 + 16).map(move |y| (x, y)))
+            .filter(|&(x, y)| image.pixel(x, y)[0] < 80)
+            .count()
+    };
+    let (mut image, _) = draw(&[&labelled], &view, 4);
+    assert_eq!(
+        dark_right_of_point(&image),
+        0,
+        "nothing there before the labels"
+    );
+    let drawn = tramgis::render::text::draw_labels(&mut image, &[&labelled.labels], &view);
+    assert!(drawn >= 1);
+    assert!(
+        dark_right_of_point(&image) > 20,
+        "the label of '{}' is drawn beside its point",
+        village.text
+    );
+    // Without a label field there is nothing to place.
+    let mut unlabelled_style = LayerStyle::default_for(&gpkg.layer("thon_xom").unwrap(), true);
+    unlabelled_style.label_field = None;
+    assert!(
+        load(&gpkg, "thon_xom", Some(unlabelled_style))
+            .labels
+            .is_empty()
+    );
+}

@@ -337,3 +337,71 @@ fn an_applied_style_is_saved_for_qgis_and_the_next_session() {
         "parcel drawn {got:?}, saved style {teal:?}"
     );
 }
+
+/// The app with its map drawn by the wgpu renderer inside egui's pass, as
+/// in the window (the other tests use the painter).
+fn gpu_harness(path: std::path::PathBuf) -> Harness<'static, State> {
+    use egui_kittest::wgpu::{WgpuTestRenderer, create_render_state, default_wgpu_setup};
+    let render_state = create_render_state(
+        default_wgpu_setup(),
+        eframe::egui_wgpu::RendererOptions::PREDICTABLE,
+    );
+    let mut app = TramgisApp::on_gpu(path, &render_state, 1);
+    app.finish_loading();
+    let mut h = Harness::builder()
+        .with_size([1200.0, 800.0])
+        .renderer(WgpuTestRenderer::from_render_state(render_state))
+        .build_ui_state(
+            |ui, (app, fonts): &mut State| {
+                if !*fonts {
+                    install_fonts(ui.ctx());
+                    *fonts = true;
+                    return;
+                }
+                app.show(ui);
+            },
+            (TramgisApp::new(std::path::PathBuf::new()), false),
+        );
+    h.state_mut().0 = app;
+    h.run_steps(3);
+    h
+}
+
+#[test]
+fn on_the_gpu_renderer_parcels_have_their_colour_and_the_selection_is_highlighted() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = common::sample(dir.path(), 800);
+    let (fid, code, inside) = a_parcel(&path);
+    let mut h = gpu_harness(path);
+    h.state_mut().0.set_label_field("thua_dat", None);
+    h.state_mut().0.finish_loading();
+    h.state_mut().0.zoom_to_feature("thua_dat", fid);
+    h.run_steps(2);
+    let at = screen_of(&h, inside);
+    let colour = landuse_code(&code).unwrap().rgb;
+    let plain = pixel(&h.render().unwrap(), at);
+    assert!(
+        close(plain, colour),
+        "GPU-drawn parcel {plain:?}, land-use colour {colour:?}"
+    );
+    h.state_mut()
+        .0
+        .selection
+        .insert("thua_dat".into(), std::collections::BTreeSet::from([fid]));
+    // The highlight is built in a background job.
+    let mut highlighted = plain;
+    for _ in 0..50 {
+        h.run_steps(1);
+        highlighted = pixel(&h.render().unwrap(), at);
+        if !close(highlighted, colour) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // Yellow laid over the parcel's colour: more red and green than blue.
+    assert!(!close(highlighted, colour), "no highlight over {plain:?}");
+    assert!(
+        highlighted[0] > highlighted[2] && highlighted[1] > highlighted[2],
+        "{highlighted:?}"
+    );
+}

@@ -9,7 +9,9 @@ use anyhow::{Context, Result, bail};
 use crate::gpkg::{GeoPackage, OpenOptions};
 use crate::jobs::Progress;
 use crate::render::headless::{self, Gpu};
+use crate::render::labels::LabelSource;
 use crate::render::load::load_selection;
+use crate::render::text::draw_labels;
 use crate::render::{GpuLayer, LayerMesh, Renderer, RendererOptions, View, classify, scene};
 
 #[derive(clap::Args, Debug)]
@@ -32,6 +34,13 @@ pub struct SceneArgs {
     /// Multisampling: 1 or 4.
     #[arg(long, default_value_t = 4, value_parser = parse_msaa)]
     pub msaa: u32,
+    /// Label LAYER by FIELD (an empty FIELD: no labels on LAYER). Layers
+    /// not named keep their stored or default label field. May be repeated.
+    #[arg(long = "label", value_name = "LAYER=FIELD")]
+    pub labels: Vec<String>,
+    /// Draw no labels at all.
+    #[arg(long)]
+    pub no_labels: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -135,6 +144,20 @@ fn load(gpkg: &GeoPackage, args: &SceneArgs) -> Result<Vec<LayerMesh>> {
         };
         styles[i].symbology = classify::by_field(gpkg, &layers[i], field, classes)?;
     }
+    for spec in &args.labels {
+        let (layer, field) = spec
+            .split_once('=')
+            .with_context(|| format!("--label '{spec}': expected LAYER=FIELD"))?;
+        let Some(i) = layers.iter().position(|l| l.name == layer) else {
+            bail!("--label '{spec}': layer '{layer}' is not among the layers drawn");
+        };
+        styles[i].label_field = (!field.is_empty()).then(|| field.to_string());
+    }
+    if args.no_labels {
+        for s in &mut styles {
+            s.label_field = None;
+        }
+    }
     Ok(scene::load_layers(
         gpkg,
         &layers,
@@ -190,8 +213,13 @@ pub fn run(args: &RenderArgs) -> Result<()> {
         .map(|m| GpuLayer::upload(&gpu.device, m))
         .collect();
     let layers: Vec<&GpuLayer> = uploaded.iter().collect();
-    let (image, _) = headless::render_image(&gpu, &mut renderer, &view, &layers)?;
+    let (mut image, _) = headless::render_image(&gpu, &mut renderer, &view, &layers)?;
+    let labels: Vec<&[LabelSource]> = meshes.iter().rev().map(|m| m.labels.as_slice()).collect();
+    let placed = draw_labels(&mut image, &labels, &view);
     image.write_png(&args.out)?;
+    if placed > 0 {
+        println!("{placed} labels");
+    }
     println!(
         "wrote {} ({w}x{h}, {:.3} m/px, on {})",
         args.out.display(),

@@ -16,6 +16,7 @@ use crate::jobs::Progress;
 use crate::model::GeometryType;
 
 use super::RenderError;
+use super::labels::LabelSource;
 use super::reproject::reproject;
 use super::style::{LayerStyle, Rgba, Shape};
 use super::tessellate::{Chunk, ChunkBuilder, FeaturePaint};
@@ -72,6 +73,11 @@ pub struct LayerMesh {
     pub features: u64,
     /// `[minx, miny, maxx, maxy]` in the map CRS.
     pub extent: Option<[f64; 4]>,
+    /// The features' labels (by the style's label field), in reading order.
+    pub labels: Vec<LabelSource>,
+    /// Each feature's id and `[minx, miny, maxx, maxy]` in the map CRS, in
+    /// reading (fid) order: what identify and selection index.
+    pub envelopes: Vec<(i64, [f64; 4])>,
 }
 
 impl LayerMesh {
@@ -100,6 +106,22 @@ pub fn load_layer(
         outline: style.outline,
     };
 
+    let label_index = match &style.label_field {
+        Some(f) => Some(
+            info.schema
+                .field_index(f)
+                .ok_or_else(|| RenderError::NoSuchField {
+                    layer: info.name.clone(),
+                    field: f.clone(),
+                })?,
+        ),
+        None => None,
+    };
+    let mut found = Found {
+        label_index,
+        labels: Vec::new(),
+        envelopes: Vec::new(),
+    };
     let (tx, rx) = sync_channel::<Vec<(Geometry<f64>, FeaturePaint)>>(4);
     let chunks = std::thread::scope(|s| {
         let tessellator = s.spawn(move || {
@@ -111,18 +133,32 @@ pub fn load_layer(
             }
             bins.finish()
         });
-        let read = read_styled(gpkg, info, &transformer, progress, paint_of, |batch| {
-            // The tessellator only hangs up by panicking; join reports it.
-            let _ = tx.send(batch);
-        });
+        let read = read_styled(
+            gpkg,
+            info,
+            &transformer,
+            progress,
+            paint_of,
+            &mut found,
+            |batch| {
+                // The tessellator only hangs up by panicking; join reports it.
+                let _ = tx.send(batch);
+            },
+        );
         drop(tx);
         let chunks = tessellator
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         read.map(|()| chunks)
     })?;
-    Ok(mesh(info, style, chunks))
+    let mut mesh = mesh(info, style, chunks);
+    mesh.labels = found.labels;
+    mesh.envelopes = found.envelopes;
+    Ok(mesh)
 }
+
+/// Ends the name of a layer's selection mesh.
+pub const SELECTION_SUFFIX: &str = " (selection)";
 
 /// The selected features of a layer, tessellated in the highlight style,
 /// to draw over everything else.
@@ -159,7 +195,7 @@ pub fn load_selection(
     }
     let chunks = builder.map(ChunkBuilder::finish).into_iter().collect();
     let mut mesh = mesh(info, &style, chunks);
-    mesh.name = format!("{} (selection)", info.name);
+    mesh.name = format!("{}{SELECTION_SUFFIX}", info.name);
     Ok(mesh)
 }
 
@@ -178,6 +214,8 @@ fn mesh(info: &LayerInfo, style: &LayerStyle, chunks: Vec<Chunk>) -> LayerMesh {
         features: chunks.iter().map(|c| u64::from(c.features)).sum(),
         chunks,
         extent,
+        labels: Vec::new(),
+        envelopes: Vec::new(),
     }
 }
 
@@ -188,6 +226,13 @@ fn transformer(info: &LayerInfo, map_srs: i32) -> Result<Transformer, RenderErro
     })
 }
 
+/// What reading a layer notes besides the geometry: envelopes and labels.
+struct Found {
+    label_index: Option<usize>,
+    labels: Vec<LabelSource>,
+    envelopes: Vec<(i64, [f64; 4])>,
+}
+
 /// Streams the layer's features, in the map CRS and with their paint, to
 /// `send` in batches.
 fn read_styled(
@@ -196,6 +241,7 @@ fn read_styled(
     transformer: &Transformer,
     progress: &Progress,
     paint_of: impl Fn(&[crate::model::FieldValue]) -> FeaturePaint,
+    found: &mut Found,
     mut send: impl FnMut(Vec<(Geometry<f64>, FeaturePaint)>),
 ) -> Result<(), RenderError> {
     let mut batch = Vec::with_capacity(BATCH);
@@ -216,6 +262,17 @@ fn read_styled(
                 source,
             });
             return ControlFlow::Break(());
+        }
+        if let Some(b) = crate::gpkg::geom::bounds(&g) {
+            found
+                .envelopes
+                .push((f.fid.unwrap_or(0), [b[0], b[2], b[1], b[3]]));
+        }
+        if let Some(label) = found
+            .label_index
+            .and_then(|i| LabelSource::of(f.values[i].to_string(), &g))
+        {
+            found.labels.push(label);
         }
         batch.push((g, paint_of(&f.values)));
         if batch.len() == BATCH {

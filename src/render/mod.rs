@@ -19,6 +19,7 @@ mod dot_levels;
 mod error;
 mod gpu_scene;
 pub mod headless;
+pub mod labels;
 pub mod load;
 mod pipelines;
 pub mod qml;
@@ -27,6 +28,7 @@ mod reproject;
 pub mod scene;
 pub mod style;
 pub mod tessellate;
+pub mod text;
 
 pub use camera::View;
 pub use error::RenderError;

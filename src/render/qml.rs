@@ -43,9 +43,10 @@ pub fn stored_or_default(gpkg: &GeoPackage, info: &LayerInfo, bottom: bool) -> L
 
 /// The QML document QGIS loads as the layer's symbology.
 pub fn to_qml(style: &LayerStyle, geometry: GeometryType) -> String {
-    let mut out = String::from(
+    let mut out = format!(
         "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n\
-         <qgis version=\"3.22.0\" styleCategories=\"Symbology|CustomProperties\">\n",
+         <qgis version=\"3.22.0\" styleCategories=\"Symbology|Labeling|CustomProperties\" labelsEnabled=\"{}\">\n",
+        i32::from(style.label_field.is_some())
     );
     let symbol = |out: &mut String, name: &str, color: Rgba| {
         symbol_xml(out, name, geometry, style, color);
@@ -120,6 +121,9 @@ pub fn to_qml(style: &LayerStyle, geometry: GeometryType) -> String {
             out.push_str("    </symbols>\n  </renderer-v2>\n");
         }
     }
+    if let Some(field) = &style.label_field {
+        labeling_xml(&mut out, field);
+    }
     let _ = writeln!(
         out,
         "  <customproperties>\n    <Option type=\"Map\">\n      <Option name=\"{SHAPE_PROPERTY}\" value=\"{}\" type=\"QString\"/>\n    </Option>\n  </customproperties>",
@@ -131,6 +135,19 @@ pub fn to_qml(style: &LayerStyle, geometry: GeometryType) -> String {
         style.opacity
     );
     out
+}
+
+/// QGIS's simple labelling by a field, in the look of our labels: dark
+/// Noto Sans with a white halo.
+fn labeling_xml(out: &mut String, field: &str) {
+    let _ = writeln!(
+        out,
+        "  <labeling type=\"simple\">\n    <settings calloutType=\"simple\">\n      \
+         <text-style fieldName=\"{}\" isExpression=\"0\" fontFamily=\"Noto Sans\" fontSize=\"9\" fontSizeUnit=\"Point\" textColor=\"20,20,20,255\" textOpacity=\"1\">\n        \
+         <text-buffer bufferDraw=\"1\" bufferSize=\"1\" bufferSizeUnits=\"Pixel\" bufferColor=\"255,255,255,255\" bufferOpacity=\"1\"/>\n      \
+         </text-style>\n      <placement placement=\"1\"/>\n      <rendering obstacle=\"1\" displayAll=\"0\"/>\n    </settings>\n  </labeling>",
+        escape(field)
+    );
 }
 
 /// Land-use categories are labelled with the category's name, as on the
@@ -360,6 +377,16 @@ pub fn from_qml(
     {
         apply_symbol_layer(&mut style, layer);
     }
+    if root.attribute("labelsEnabled") == Some("0") {
+        style.label_field = None;
+    } else if let Some(text) = root
+        .descendants()
+        .find(|n| n.has_tag_name("text-style") && n.attribute("isExpression") != Some("1"))
+        .and_then(|n| n.attribute("fieldName"))
+        .filter(|f| schema.field_index(f).is_some())
+    {
+        style.label_field = Some(text.to_string());
+    }
     if let Some(shape) = custom_property(root, SHAPE_PROPERTY).and_then(|v| shape_of_key(&v)) {
         style.point_shape = shape;
     }
@@ -511,6 +538,7 @@ mod tests {
             other: [200, 200, 200, 255],
         };
         landuse.opacity = 0.7;
+        landuse.label_field = Some("ma_loai_dat".into());
         assert_eq!(round_trip(&landuse, GeometryType::Polygon), landuse);
 
         let mut towers = LayerStyle::single([0, 0, 0, 255]);

@@ -69,6 +69,8 @@ pub struct LayerStyle {
     pub point_size_px: f32,
     /// The dark rim of point symbols.
     pub point_outline: Rgba,
+    /// The field whose values label the features; None: no labels.
+    pub label_field: Option<String>,
 }
 
 impl LayerStyle {
@@ -84,6 +86,7 @@ impl LayerStyle {
             point_shape: Shape::Circle,
             point_size_px: 8.0,
             point_outline: rgb(40, 40, 40),
+            label_field: None,
         }
     }
 
@@ -112,6 +115,7 @@ impl LayerStyle {
         let has = |f: &str| schema.field_index(f).is_some();
         let theme = info.meta.theme;
         let mut style = LayerStyle::single(theme_color(theme));
+        style.label_field = super::labels::default_label_field(info);
         if has("ma_loai_dat") {
             style.symbology = landuse_symbology("ma_loai_dat");
         } else if has("nha_mang") {

@@ -12,6 +12,7 @@ use crate::gpkg::GeoPackage;
 use crate::jobs::{Cancelled, Job, Poll};
 use crate::model::FieldValue;
 
+mod highlight;
 mod layer_tree;
 
 type LoadResult = Result<Result<(), Cancelled>, String>;
@@ -82,6 +83,9 @@ pub struct TramgisApp {
     lasso: super::lasso::Lasso,
     /// The layer the selection tools act on; None: every visible layer.
     pub active_layer: Option<String>,
+    /// The selection the GPU highlight shows, and the job rebuilding it.
+    highlighted: Selection,
+    highlight_job: Option<highlight::HighlightJob>,
     import_dialog: Option<ImportDialog>,
     export_dialog: Option<ExportDialog>,
     report: Option<ReportWindow>,
@@ -95,6 +99,18 @@ pub struct TramgisApp {
 impl TramgisApp {
     pub fn new(workspace: PathBuf) -> Self {
         Self::with_gpu(workspace, None)
+    }
+
+    /// An app drawing its map with the wgpu renderer on `render_state`,
+    /// whose render pass has `samples` per pixel (for headless tests; the
+    /// window makes its own in `ui::run`).
+    pub fn on_gpu(
+        workspace: PathBuf,
+        render_state: &eframe::egui_wgpu::RenderState,
+        samples: u32,
+    ) -> Self {
+        let gpu = super::gpu::Gpu::with_samples(render_state, samples);
+        Self::with_gpu(workspace, Some(gpu))
     }
 
     /// An app whose map layers are drawn by the wgpu renderer.
@@ -126,6 +142,8 @@ impl TramgisApp {
             drag_start: None,
             lasso: Default::default(),
             active_layer: None,
+            highlighted: Selection::new(),
+            highlight_job: None,
             import_dialog: None,
             export_dialog: None,
             report: None,
@@ -277,6 +295,8 @@ impl TramgisApp {
                 self.fresh_scene = false;
                 if let Some(gpu) = &self.gpu {
                     gpu.set_layers(Vec::new());
+                    // The highlight went with the layers: build it again.
+                    self.highlighted = Selection::new();
                 }
             }
             let scene = self.scene.as_mut().expect("made above");
@@ -912,6 +932,13 @@ impl TramgisApp {
                     .layers
                     .iter()
                     .map(|l| (l.info.name.clone(), l.visible, l.opacity))
+                    .chain(scene.layers.iter().filter(|l| l.visible).map(|l| {
+                        (
+                            format!("{}{}", l.info.name, highlight::SELECTION_SUFFIX),
+                            true,
+                            1.0,
+                        )
+                    }))
                     .collect(),
             };
             painter.add(eframe::egui_wgpu::Callback::new_paint_callback(
@@ -1084,6 +1111,7 @@ impl TramgisApp {
         }
         self.poll_loading(ui.ctx());
         self.poll_transfer(ui.ctx());
+        self.update_highlight(ui.ctx());
         self.windows(ui.ctx());
         egui::Panel::top("menu").show(ui, |ui| self.menu(ui));
         // The status bar is laid out before the map, so it shows the cursor

@@ -20,12 +20,17 @@ pub struct Gpu {
 
 impl Gpu {
     pub fn new(render_state: &egui_wgpu::RenderState) -> Self {
+        Self::with_samples(render_state, u32::from(MSAA))
+    }
+
+    /// For a render pass of `samples` per pixel (1 in headless tests).
+    pub fn with_samples(render_state: &egui_wgpu::RenderState, samples: u32) -> Self {
         let renderer = Renderer::new(
             &render_state.device,
             &render_state.queue,
             render_state.target_format,
             RendererOptions {
-                sample_count: u32::from(MSAA),
+                sample_count: samples,
                 ..RendererOptions::default()
             },
         );
@@ -51,6 +56,15 @@ impl Gpu {
         self.with_resources(|res| {
             res.layers.retain(|l| l.name != layer.name);
             res.layers.push(layer);
+        });
+    }
+
+    /// Replaces the selection highlight (layers named "… (selection)").
+    pub fn set_highlight(&self, layers: Vec<GpuLayer>) {
+        self.with_resources(|res| {
+            res.layers
+                .retain(|l| !l.name.ends_with(render::load::SELECTION_SUFFIX));
+            res.layers.extend(layers);
         });
     }
 

@@ -12,18 +12,16 @@ use geo_types::{Geometry, LineString, Polygon};
 use crate::gpkg::{GeoPackage, LayerInfo, Query};
 use crate::jobs::{Cancelled, Progress};
 use crate::model::LayerTheme;
+use crate::render::labels::{LabelSource, Screen, place};
 
-/// One feature ready to draw, in map coordinates.
+/// One feature ready for the painter (when there is no GPU renderer), in
+/// map coordinates.
 struct Item {
     fid: i64,
     bbox: [f64; 4],
-    /// The label text and where it goes (inside the polygon, on the line).
-    label: Option<(String, [f64; 2])>,
     color: Color32,
     /// Triangles of the fill: vertices (x, y) and index triples.
     fill: Option<(Vec<[f64; 2]>, Vec<u32>)>,
-    /// Whether it is an area (for label placement), filled or not.
-    area: bool,
     /// Outlines and lines.
     lines: Vec<Vec<[f64; 2]>>,
     points: Vec<[f64; 2]>,
@@ -45,39 +43,12 @@ pub struct MapLayer {
     pub label_field: Option<String>,
     /// How the layer is drawn.
     pub style: crate::render::LayerStyle,
+    /// Each feature's id and map envelope, in fid order.
+    envelopes: Vec<(i64, [f64; 4])>,
+    /// The features' labels by `label_field`, in map coordinates.
+    labels: Vec<LabelSource>,
+    /// What the painter draws; empty when the GPU renderer draws the layer.
     items: Vec<Item>,
-}
-
-/// Fields that label a layer unless the user picks another: lot codes,
-/// place names, parcel numbers.
-const LABEL_FIELDS: [&str; 5] = ["ky_hieu_o", "ten_thon", "ten_xa", "ten_huyen", "so_thua"];
-
-pub fn default_label_field(info: &LayerInfo) -> Option<String> {
-    LABEL_FIELDS
-        .iter()
-        .find(|f| info.schema.field_index(f).is_some())
-        .map(|f| f.to_string())
-}
-
-fn label_point(g: &Geometry<f64>) -> Option<[f64; 2]> {
-    use geo::{Contains, Euclidean, InteriorPoint, InterpolatableLine};
-    match g {
-        Geometry::LineString(l) => l
-            .point_at_ratio_from_start(&Euclidean, 0.5)
-            .map(|p| [p.x(), p.y()]),
-        // The envelope's centre when it is inside (most parcels and lots):
-        // a containment test is far cheaper than the general interior point.
-        Geometry::Polygon(_) | Geometry::MultiPolygon(_) => {
-            let b = crate::gpkg::geom::bounds(g)?;
-            let centre = geo_types::Point::new((b[0] + b[1]) / 2.0, (b[2] + b[3]) / 2.0);
-            if g.contains(&centre) {
-                Some([centre.x(), centre.y()])
-            } else {
-                g.interior_point().map(|p| [p.x(), p.y()])
-            }
-        }
-        other => other.interior_point().map(|p| [p.x(), p.y()]),
-    }
 }
 
 pub struct Scene {
@@ -134,17 +105,17 @@ impl Scene {
 impl MapLayer {
     /// `[minx, miny, maxx, maxy]` of the layer in map coordinates.
     pub fn extent(&self) -> Option<[f64; 4]> {
-        self.items
+        self.envelopes
             .iter()
-            .fold(None, |a, i| Some(union_box(a, i.bbox)))
+            .fold(None, |a, (_, b)| Some(union_box(a, *b)))
     }
 
-    /// The map envelope of one feature. Items are in fid order (as the
-    /// table is read), so this is a binary search.
+    /// The map envelope of one feature. Envelopes are in fid order (as
+    /// the table is read), so this is a binary search.
     pub fn bbox_of(&self, fid: i64) -> Option<[f64; 4]> {
-        match self.items.binary_search_by_key(&fid, |i| i.fid) {
-            Ok(k) => Some(self.items[k].bbox),
-            Err(_) => self.items.iter().find(|i| i.fid == fid).map(|i| i.bbox),
+        match self.envelopes.binary_search_by_key(&fid, |e| e.0) {
+            Ok(k) => Some(self.envelopes[k].1),
+            Err(_) => self.envelopes.iter().find(|e| e.0 == fid).map(|e| e.1),
         }
     }
 }
@@ -153,13 +124,9 @@ fn ring(l: &LineString<f64>) -> Vec<[f64; 2]> {
     l.0.iter().map(|c| [c.x, c.y]).collect()
 }
 
-fn add_polygon(item: &mut Item, p: &Polygon<f64>, triangulate: bool) {
-    item.area = true;
+fn add_polygon(item: &mut Item, p: &Polygon<f64>) {
     item.lines.push(ring(p.exterior()));
     item.lines.extend(p.interiors().iter().map(ring));
-    if !triangulate {
-        return;
-    }
     let tri = p.earcut_triangles_raw();
     let fill = item.fill.get_or_insert_with(|| (Vec::new(), Vec::new()));
     let base = fill.0.len() as u32;
@@ -168,27 +135,22 @@ fn add_polygon(item: &mut Item, p: &Polygon<f64>, triangulate: bool) {
         .extend(tri.triangle_indices.iter().map(|i| base + *i as u32));
 }
 
-/// Outlines, points and (unless the GPU renderer fills the layers)
-/// triangles of a geometry.
-fn prepare_geometry(item: &mut Item, g: &Geometry<f64>, triangulate: bool) {
+/// Outlines, points and fill triangles of a geometry.
+fn prepare_geometry(item: &mut Item, g: &Geometry<f64>) {
     match g {
         Geometry::Point(p) => item.points.push([p.x(), p.y()]),
         Geometry::MultiPoint(m) => item.points.extend(m.0.iter().map(|p| [p.x(), p.y()])),
         Geometry::LineString(l) => item.lines.push(ring(l)),
         Geometry::MultiLineString(m) => item.lines.extend(m.0.iter().map(ring)),
-        Geometry::Polygon(p) => add_polygon(item, p, triangulate),
-        Geometry::MultiPolygon(m) => m.0.iter().for_each(|p| add_polygon(item, p, triangulate)),
-        Geometry::GeometryCollection(c) => {
-            c.0.iter()
-                .for_each(|g| prepare_geometry(item, g, triangulate))
-        }
+        Geometry::Polygon(p) => add_polygon(item, p),
+        Geometry::MultiPolygon(m) => m.0.iter().for_each(|p| add_polygon(item, p)),
+        Geometry::GeometryCollection(c) => c.0.iter().for_each(|g| prepare_geometry(item, g)),
         other => prepare_geometry(
             item,
             &Geometry::Polygon(geo::BoundingRect::bounding_rect(other).map_or_else(
                 || Polygon::new(LineString(vec![]), vec![]),
                 |r| r.to_polygon(),
             )),
-            triangulate,
         ),
     }
 }
@@ -228,10 +190,11 @@ pub struct SceneRequest {
     pub only: Option<String>,
 }
 
-/// Reads every layer of a workspace, reprojects it to the map CRS,
-/// triangulates it and places its labels (run in a job). With a GPU device
-/// the layers are also tessellated for the wgpu renderer and uploaded here,
-/// off the UI thread, and the painter's own triangles are skipped.
+/// Reads every layer of a workspace once, reprojected to the map CRS, with
+/// its envelopes (for identify and selection) and labels (run in a job).
+/// With a GPU device each layer is tessellated for the wgpu renderer and
+/// uploaded here, off the UI thread; without one the painter's shapes are
+/// prepared instead.
 ///
 /// Layers go to `send` one by one, smallest first, so the map shows its
 /// boundaries, roads and points within a second while a million parcels
@@ -263,100 +226,55 @@ pub fn load_scene(
     let total: u64 = counts.iter().sum();
     let mut order: Vec<usize> = (0..infos.len()).filter(|&i| wanted(i)).collect();
     order.sort_by_key(|&i| counts[i]);
-    // With a GPU every feature is read twice: once here, once to tessellate.
-    progress.set_total(if gpu.is_some() { 2 * total } else { total });
+    progress.set_total(total);
     for position in order {
         let info = infos[position].clone();
         let bottom = position == 0;
-        let mut items = Vec::new();
-        let mut cancelled = false;
-        let mut bad = None;
-        let transformer = crate::crs::Transformer::new(info.schema.srs_id, map_crs)
-            .map_err(|e| format!("{}: {e}", info.name))?;
         // The user's style of this session, else the one stored in the
         // workspace, else the default look: one set of colours for both paths.
-        let style = styles
+        let mut style = styles
             .get(&info.name)
             .cloned()
             .unwrap_or_else(|| crate::render::qml::stored_or_default(&gpkg, &info, bottom));
-        let classifier = style
-            .classifier(&info.name, &info.schema)
-            .map_err(|e| format!("{}: {e}", info.name))?;
-        let label_field = labels
-            .get(&info.name)
-            .cloned()
-            .unwrap_or_else(|| default_label_field(&info));
-        let label_index = label_field
-            .as_deref()
-            .and_then(|f| info.schema.field_index(f));
-        gpkg.read_features(&info.name, &Query::default(), |mut f| {
-            if progress.is_cancelled() {
-                cancelled = true;
-                return ControlFlow::Break(());
-            }
-            progress.advance(1);
-            let c = classifier.color(&f.values);
-            let color = Color32::from_rgba_unmultiplied(c[0], c[1], c[2], c[3]);
-            let fid = f.fid.unwrap_or(0);
-            let Some(g) = &mut f.geometry else {
-                return ControlFlow::Continue(());
-            };
-            if let Err(e) = transformer.transform_geometry(g) {
-                bad = Some(format!("{}, feature {fid}: {e}", info.name));
-                return ControlFlow::Break(());
-            }
-            let Some(b) = crate::gpkg::geom::bounds(g) else {
-                return ControlFlow::Continue(());
-            };
-            let label = label_index
-                .map(|i| f.values[i].to_string())
-                .filter(|t| !t.is_empty())
-                .and_then(|t| label_point(g).map(|p| (t, p)));
-            let mut item = Item {
-                fid,
-                bbox: [b[0], b[2], b[1], b[3]],
-                label,
-                color,
-                fill: None,
-                area: false,
-                lines: vec![],
-                points: vec![],
-            };
-            prepare_geometry(&mut item, g, gpu.is_none());
-            items.push(item);
-            ControlFlow::Continue(())
-        })
-        .map_err(|e| e.to_string())?;
-        if cancelled {
-            return Ok(Err(Cancelled));
+        if let Some(choice) = labels.get(&info.name) {
+            style.label_field = choice.clone();
         }
-        if let Some(e) = bad {
-            return Err(e);
-        }
-        let count = items.len() as u64;
-        // Administrative boundaries over other layers must not hide them.
-        let outline_only = info.meta.theme == Some(LayerTheme::Base) && !bottom;
-        let index = crate::index::LayerIndex::build(items.iter().map(|i| (i.fid, i.bbox)));
-        let gpu_layer = match gpu {
+        // With a GPU the renderer's single pass over the layer gives the
+        // envelopes and labels too; the painter needs its own shapes.
+        let (gpu_layer, envelopes, layer_labels, items) = match gpu {
             Some(device) => {
-                match crate::render::load::load_layer(&gpkg, &info, &style, map_crs, progress) {
-                    Ok(mesh) => Some(crate::render::GpuLayer::upload(device, &mesh)),
+                let mut mesh = match crate::render::load::load_layer(
+                    &gpkg, &info, &style, map_crs, progress,
+                ) {
+                    Ok(mesh) => mesh,
                     Err(crate::render::RenderError::Cancelled) => return Ok(Err(Cancelled)),
                     Err(e) => return Err(format!("{}: {e}", info.name)),
-                }
+                };
+                let envelopes = std::mem::take(&mut mesh.envelopes);
+                let layer_labels = std::mem::take(&mut mesh.labels);
+                let uploaded = crate::render::GpuLayer::upload(device, &mesh);
+                (Some(uploaded), envelopes, layer_labels, Vec::new())
             }
-            None => None,
+            None => match painter_items(&gpkg, &info, &style, map_crs, progress)? {
+                Ok((items, envelopes, layer_labels)) => (None, envelopes, layer_labels, items),
+                Err(Cancelled) => return Ok(Err(Cancelled)),
+            },
         };
+        // Administrative boundaries over other layers must not hide them.
+        let outline_only = info.meta.theme == Some(LayerTheme::Base) && !bottom;
+        let index = crate::index::LayerIndex::build(envelopes.iter().copied());
         let layer = MapLayer {
             position,
             info,
-            count,
+            count: envelopes.len() as u64,
             visible: true,
             outline_only,
             opacity: 1.0,
             index,
-            label_field,
+            label_field: style.label_field.clone(),
             style,
+            envelopes,
+            labels: layer_labels,
             items,
         };
         send(Loaded {
@@ -367,78 +285,125 @@ pub fn load_scene(
     Ok(Ok(()))
 }
 
-/// Labels, top layer first, each only where it fits: a polygon must be wide
-/// enough on screen for its text, and a label that would overlap one
-/// already placed is left out (greedy placement in screen space).
-fn paint_labels(painter: &egui::Painter, rect: Rect, view: &View, scene: &Scene) {
-    let b = view.bounds(rect);
-    let font = egui::FontId::proportional(12.0);
-    let mut placed: Vec<Rect> = Vec::new();
-    let mut budget = 2000;
-    // Areas first (districts before communes before lots), then points,
-    // and point labels only once the map is at village scale.
-    for areas in [true, false] {
-        if !areas && view.resolution > POINT_LABEL_MAX_RESOLUTION {
-            continue;
+/// What one layer gives the painter: its items, envelopes and labels.
+type PainterLayer = (Vec<Item>, Vec<(i64, [f64; 4])>, Vec<LabelSource>);
+
+/// Reads a layer into the painter's items (fill triangles, outlines,
+/// points), reprojected to the map CRS and coloured by its style.
+fn painter_items(
+    gpkg: &GeoPackage,
+    info: &LayerInfo,
+    style: &crate::render::LayerStyle,
+    map_crs: i32,
+    progress: &Progress,
+) -> Result<Result<PainterLayer, Cancelled>, String> {
+    let transformer = crate::crs::Transformer::new(info.schema.srs_id, map_crs)
+        .map_err(|e| format!("{}: {e}", info.name))?;
+    let classifier = style
+        .classifier(&info.name, &info.schema)
+        .map_err(|e| format!("{}: {e}", info.name))?;
+    let label_index = style
+        .label_field
+        .as_deref()
+        .and_then(|f| info.schema.field_index(f));
+    let (mut items, mut envelopes, mut labels) = (Vec::new(), Vec::new(), Vec::new());
+    let mut cancelled = false;
+    let mut bad = None;
+    gpkg.read_features(&info.name, &Query::default(), |mut f| {
+        if progress.is_cancelled() {
+            cancelled = true;
+            return ControlFlow::Break(());
         }
-        for layer in scene
-            .layers
-            .iter()
-            .rev()
-            .filter(|l| l.visible && l.label_field.is_some())
-        {
-            for item in layer.items.iter().filter(|i| i.area == areas) {
-                let Some((text, at)) = &item.label else {
-                    continue;
-                };
-                if at[0] < b[0] || at[0] > b[2] || at[1] < b[1] || at[1] > b[3] {
-                    continue;
-                }
-                let width_px = ((item.bbox[2] - item.bbox[0]) / view.resolution) as f32;
-                let galley =
-                    painter.layout_no_wrap(text.clone(), font.clone(), Color32::from_gray(20));
-                let size = galley.size();
-                if areas && width_px < size.x * 0.8 {
-                    continue;
-                }
-                let pos = view.to_screen(rect, *at);
-                let anchor = if areas {
-                    pos - size / 2.0
-                } else {
-                    pos + egui::vec2(5.0, -size.y / 2.0)
-                };
-                let area = Rect::from_min_size(anchor, size).expand(2.0);
-                if !rect.contains_rect(area) || placed.iter().any(|r| r.intersects(area)) {
-                    continue;
-                }
-                placed.push(area);
-                // A white halo keeps labels readable over any fill.
-                for d in [
-                    egui::vec2(-1.0, 0.0),
-                    egui::vec2(1.0, 0.0),
-                    egui::vec2(0.0, -1.0),
-                    egui::vec2(0.0, 1.0),
-                ] {
-                    painter.text(
-                        anchor + d,
-                        egui::Align2::LEFT_TOP,
-                        text,
-                        font.clone(),
-                        Color32::WHITE,
-                    );
-                }
-                painter.galley(anchor, galley, Color32::from_gray(20));
-                budget -= 1;
-                if budget == 0 {
-                    return;
-                }
-            }
+        progress.advance(1);
+        let c = classifier.color(&f.values);
+        let color = Color32::from_rgba_unmultiplied(c[0], c[1], c[2], c[3]);
+        let fid = f.fid.unwrap_or(0);
+        let Some(g) = &mut f.geometry else {
+            return ControlFlow::Continue(());
+        };
+        if let Err(e) = transformer.transform_geometry(g) {
+            bad = Some(format!("{}, feature {fid}: {e}", info.name));
+            return ControlFlow::Break(());
         }
+        let Some(b) = crate::gpkg::geom::bounds(g) else {
+            return ControlFlow::Continue(());
+        };
+        let bbox = [b[0], b[2], b[1], b[3]];
+        envelopes.push((fid, bbox));
+        if let Some(label) = label_index.and_then(|i| LabelSource::of(f.values[i].to_string(), g)) {
+            labels.push(label);
+        }
+        let mut item = Item {
+            fid,
+            bbox,
+            color,
+            fill: None,
+            lines: vec![],
+            points: vec![],
+        };
+        prepare_geometry(&mut item, g);
+        items.push(item);
+        ControlFlow::Continue(())
+    })
+    .map_err(|e| e.to_string())?;
+    if cancelled {
+        return Ok(Err(Cancelled));
     }
+    if let Some(e) = bad {
+        return Err(e);
+    }
+    Ok(Ok((items, envelopes, labels)))
 }
 
-/// Point features are labelled from this scale on (metres per point).
-const POINT_LABEL_MAX_RESOLUTION: f64 = 15.0;
+/// Labels, placed by the renderer's rules (`render::labels::place`: top
+/// layer first, areas before points, none overlapping) and drawn with
+/// egui's text and a white halo.
+fn paint_labels(painter: &egui::Painter, rect: Rect, view: &View, scene: &Scene) {
+    let font = egui::FontId::proportional(12.0);
+    let ink = Color32::from_gray(20);
+    let layers: Vec<&[LabelSource]> = scene
+        .layers
+        .iter()
+        .rev()
+        .filter(|l| l.visible && l.label_field.is_some())
+        .map(|l| l.labels.as_slice())
+        .collect();
+    let screen = Screen {
+        centre: view.centre,
+        resolution: view.resolution,
+        size: [rect.width(), rect.height()],
+    };
+    let placed = place(&layers, screen, |text| {
+        let size = painter
+            .layout_no_wrap(text.to_string(), font.clone(), ink)
+            .size();
+        [size.x, size.y]
+    });
+    for label in placed {
+        let anchor = rect.min + egui::vec2(label.top_left[0], label.top_left[1]);
+        for d in [
+            egui::vec2(-1.0, 0.0),
+            egui::vec2(1.0, 0.0),
+            egui::vec2(0.0, -1.0),
+            egui::vec2(0.0, 1.0),
+        ] {
+            painter.text(
+                anchor + d,
+                egui::Align2::LEFT_TOP,
+                label.text,
+                font.clone(),
+                Color32::WHITE,
+            );
+        }
+        painter.text(
+            anchor,
+            egui::Align2::LEFT_TOP,
+            label.text,
+            font.clone(),
+            ink,
+        );
+    }
+}
 
 /// What part of the map the panel shows.
 #[derive(Debug, Clone, Copy, PartialEq)]

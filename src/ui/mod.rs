@@ -70,9 +70,7 @@ pub fn install_fonts(ctx: &egui::Context) {
     let mut fonts = egui::FontDefinitions::default();
     fonts.font_data.insert(
         "noto-sans".into(),
-        std::sync::Arc::new(egui::FontData::from_static(include_bytes!(
-            "../../assets/NotoSans-Regular.ttf"
-        ))),
+        std::sync::Arc::new(egui::FontData::from_static(crate::render::text::NOTO_SANS)),
     );
     for family in [egui::FontFamily::Proportional, egui::FontFamily::Monospace] {
         fonts

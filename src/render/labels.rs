@@ -1,0 +1,249 @@
+//! Map labels: which field labels a layer, where in a feature its label
+//! goes, and which labels are drawn in a view. Placement is greedy in
+//! screen space, top layer first and areas before points, so labels never
+//! pile up; the window (egui text) and offscreen renders (`text`) measure
+//! and draw the text their own way but place it by the same rules.
+
+use geo_types::Geometry;
+
+use crate::gpkg::LayerInfo;
+
+/// Fields that label a layer unless the user picks another: lot codes,
+/// place names, parcel numbers.
+const LABEL_FIELDS: [&str; 5] = ["ky_hieu_o", "ten_thon", "ten_xa", "ten_huyen", "so_thua"];
+
+/// Point features are labelled from this scale on (metres per pixel).
+pub const POINT_LABEL_MAX_RESOLUTION: f64 = 15.0;
+/// An area's label is drawn only if the area is at least this share of
+/// the label's width on screen.
+const AREA_FIT: f32 = 0.8;
+/// No label fits an area narrower than this (pixels).
+const MIN_AREA_LABEL_PX: f32 = 8.0;
+/// Free space kept around each label (pixels).
+const LABEL_MARGIN: f32 = 2.0;
+/// At most this many labels in one view.
+const BUDGET: usize = 2000;
+
+pub fn default_label_field(info: &LayerInfo) -> Option<String> {
+    LABEL_FIELDS
+        .iter()
+        .find(|f| info.schema.field_index(f).is_some())
+        .map(|f| f.to_string())
+}
+
+/// One feature's label, in map coordinates.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabelSource {
+    pub text: String,
+    pub at: [f64; 2],
+    /// Width of the feature's envelope in map units (0 for points).
+    pub width: f64,
+    /// Areas carry their label inside; points and lines beside.
+    pub area: bool,
+}
+
+impl LabelSource {
+    /// The label of a feature (in the map CRS), if it has text and a
+    /// place for it.
+    pub fn of(text: String, g: &Geometry<f64>) -> Option<Self> {
+        if text.is_empty() {
+            return None;
+        }
+        let b = crate::gpkg::geom::bounds(g)?;
+        let area = matches!(g, Geometry::Polygon(_) | Geometry::MultiPolygon(_));
+        Some(LabelSource {
+            text,
+            at: label_point(g)?,
+            width: if area { b[1] - b[0] } else { 0.0 },
+            area,
+        })
+    }
+}
+
+/// A good point for a feature's label: the middle of a line, a point
+/// inside an area.
+pub fn label_point(g: &Geometry<f64>) -> Option<[f64; 2]> {
+    use geo::{Contains, Euclidean, InteriorPoint, InterpolatableLine};
+    match g {
+        Geometry::LineString(l) => l
+            .point_at_ratio_from_start(&Euclidean, 0.5)
+            .map(|p| [p.x(), p.y()]),
+        // The envelope's centre when it is inside (most parcels and lots):
+        // a containment test is far cheaper than the general interior point.
+        Geometry::Polygon(_) | Geometry::MultiPolygon(_) => {
+            let b = crate::gpkg::geom::bounds(g)?;
+            let centre = geo_types::Point::new((b[0] + b[1]) / 2.0, (b[2] + b[3]) / 2.0);
+            if g.contains(&centre) {
+                Some([centre.x(), centre.y()])
+            } else {
+                g.interior_point().map(|p| [p.x(), p.y()])
+            }
+        }
+        other => other.interior_point().map(|p| [p.x(), p.y()]),
+    }
+}
+
+/// A label that fits: where its text's top-left corner goes, in pixels
+/// from the image's top-left, and the text's size.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Placed<'a> {
+    pub text: &'a str,
+    pub top_left: [f32; 2],
+    pub size: [f32; 2],
+}
+
+/// The screen a view shows: map point at the centre, map units per pixel,
+/// size in pixels.
+#[derive(Debug, Clone, Copy)]
+pub struct Screen {
+    pub centre: [f64; 2],
+    pub resolution: f64,
+    pub size: [f32; 2],
+}
+
+impl Screen {
+    fn to_pixel(self, p: [f64; 2]) -> [f32; 2] {
+        [
+            self.size[0] / 2.0 + ((p[0] - self.centre[0]) / self.resolution) as f32,
+            self.size[1] / 2.0 - ((p[1] - self.centre[1]) / self.resolution) as f32,
+        ]
+    }
+}
+
+/// Chooses the labels to draw: layers top first, all areas before any
+/// point, each label only where it is inside the screen and clear of those
+/// already placed. `measure` gives a text's size in pixels.
+pub fn place<'a>(
+    layers_top_first: &[&'a [LabelSource]],
+    screen: Screen,
+    mut measure: impl FnMut(&str) -> [f32; 2],
+) -> Vec<Placed<'a>> {
+    let mut placed: Vec<Placed<'a>> = Vec::new();
+    let mut taken: Vec<[f32; 4]> = Vec::new();
+    for areas in [true, false] {
+        if !areas && screen.resolution > POINT_LABEL_MAX_RESOLUTION {
+            continue;
+        }
+        for label in layers_top_first
+            .iter()
+            .flat_map(|l| l.iter())
+            .filter(|l| l.area == areas)
+        {
+            let p = screen.to_pixel(label.at);
+            if p[0] < 0.0 || p[1] < 0.0 || p[0] > screen.size[0] || p[1] > screen.size[1] {
+                continue;
+            }
+            // Most parcels at a province view: far too small for any text,
+            // known before the text is measured.
+            let width_px = (label.width / screen.resolution) as f32;
+            if areas && width_px < MIN_AREA_LABEL_PX {
+                continue;
+            }
+            let size = measure(&label.text);
+            if areas && width_px < size[0] * AREA_FIT {
+                continue;
+            }
+            let top_left = if areas {
+                [p[0] - size[0] / 2.0, p[1] - size[1] / 2.0]
+            } else {
+                [p[0] + 5.0, p[1] - size[1] / 2.0]
+            };
+            let m = LABEL_MARGIN;
+            let r = [
+                top_left[0] - m,
+                top_left[1] - m,
+                top_left[0] + size[0] + m,
+                top_left[1] + size[1] + m,
+            ];
+            let inside =
+                r[0] >= 0.0 && r[1] >= 0.0 && r[2] <= screen.size[0] && r[3] <= screen.size[1];
+            let clear = || {
+                !taken
+                    .iter()
+                    .any(|t| r[0] < t[2] && t[0] < r[2] && r[1] < t[3] && t[1] < r[3])
+            };
+            if !inside || !clear() {
+                continue;
+            }
+            taken.push(r);
+            placed.push(Placed {
+                text: &label.text,
+                top_left,
+                size,
+            });
+            if placed.len() == BUDGET {
+                return placed;
+            }
+        }
+    }
+    placed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn point(text: &str, x: f64, y: f64) -> LabelSource {
+        LabelSource {
+            text: text.into(),
+            at: [x, y],
+            width: 0.0,
+            area: false,
+        }
+    }
+
+    fn screen(resolution: f64) -> Screen {
+        Screen {
+            centre: [0.0, 0.0],
+            resolution,
+            size: [200.0, 100.0],
+        }
+    }
+
+    /// Every character 7 px wide, 12 px high.
+    fn measure(t: &str) -> [f32; 2] {
+        [7.0 * t.chars().count() as f32, 12.0]
+    }
+
+    #[test]
+    fn overlapping_labels_give_way_to_the_layer_above() {
+        let top = [point("Thôn Đông", 0.0, 0.0)];
+        let below = [point("Thôn Tây", 1.0, 1.0), point("Xa", 0.0, -40.0)];
+        let placed = place(&[&top, &below], screen(1.0), measure);
+        let texts: Vec<&str> = placed.iter().map(|p| p.text).collect();
+        assert_eq!(texts, ["Thôn Đông", "Xa"]);
+        // Beside the point: 5 px right of it, centred vertically.
+        assert_eq!(placed[0].top_left, [105.0, 44.0]);
+    }
+
+    #[test]
+    fn areas_need_room_and_points_wait_for_a_close_scale() {
+        let narrow = LabelSource {
+            text: "1234".into(),
+            at: [0.0, 0.0],
+            width: 20.0,
+            area: true,
+        };
+        let wide = LabelSource {
+            width: 40.0,
+            ..narrow.clone()
+        };
+        assert!(place(&[&[narrow]], screen(1.0), measure).is_empty());
+        assert_eq!(place(&[&[wide]], screen(1.0), measure).len(), 1);
+        let village = [point("Thôn", 0.0, 0.0)];
+        assert!(
+            place(
+                &[&village],
+                screen(POINT_LABEL_MAX_RESOLUTION * 2.0),
+                measure
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn labels_off_the_screen_or_over_its_edge_are_left_out() {
+        let labels = [point("Ngoài", 500.0, 0.0), point("Mép phải", 95.0, 0.0)];
+        assert!(place(&[&labels], screen(1.0), measure).is_empty());
+    }
+}
