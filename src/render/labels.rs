@@ -46,15 +46,20 @@ impl LabelSource {
     /// The label of a feature (in the map CRS), if it has text and a
     /// place for it.
     pub fn of(text: String, g: &Geometry<f64>) -> Option<Self> {
+        Self::within(text, g, crate::gpkg::geom::bounds(g)?)
+    }
+
+    /// The same, for a feature whose bounds (`[minx, maxx, miny, maxy]`)
+    /// are known already.
+    pub fn within(text: String, g: &Geometry<f64>, bounds: [f64; 4]) -> Option<Self> {
         if text.is_empty() {
             return None;
         }
-        let b = crate::gpkg::geom::bounds(g)?;
         let area = matches!(g, Geometry::Polygon(_) | Geometry::MultiPolygon(_));
         Some(LabelSource {
             text,
-            at: label_point(g)?,
-            width: if area { b[1] - b[0] } else { 0.0 },
+            at: point_within(g, bounds)?,
+            width: if area { bounds[1] - bounds[0] } else { 0.0 },
             area,
         })
     }
@@ -63,24 +68,49 @@ impl LabelSource {
 /// A good point for a feature's label: the middle of a line, a point
 /// inside an area.
 pub fn label_point(g: &Geometry<f64>) -> Option<[f64; 2]> {
-    use geo::{Contains, Euclidean, InteriorPoint, InterpolatableLine};
+    point_within(g, crate::gpkg::geom::bounds(g)?)
+}
+
+fn point_within(g: &Geometry<f64>, b: [f64; 4]) -> Option<[f64; 2]> {
+    use geo::{Euclidean, InteriorPoint, InterpolatableLine};
     match g {
         Geometry::LineString(l) => l
             .point_at_ratio_from_start(&Euclidean, 0.5)
             .map(|p| [p.x(), p.y()]),
         // The envelope's centre when it is inside (most parcels and lots):
-        // a containment test is far cheaper than the general interior point.
+        // a crossing test is far cheaper than the general interior point,
+        // and this runs for every parcel of the province.
         Geometry::Polygon(_) | Geometry::MultiPolygon(_) => {
-            let b = crate::gpkg::geom::bounds(g)?;
-            let centre = geo_types::Point::new((b[0] + b[1]) / 2.0, (b[2] + b[3]) / 2.0);
-            if g.contains(&centre) {
-                Some([centre.x(), centre.y()])
+            let centre = [(b[0] + b[1]) / 2.0, (b[2] + b[3]) / 2.0];
+            let polygons: &[geo_types::Polygon<f64>] = match g {
+                Geometry::Polygon(p) => std::slice::from_ref(p),
+                Geometry::MultiPolygon(m) => &m.0,
+                _ => unreachable!(),
+            };
+            if polygons.iter().any(|p| inside(p, centre)) {
+                Some(centre)
             } else {
                 g.interior_point().map(|p| [p.x(), p.y()])
             }
         }
         other => other.interior_point().map(|p| [p.x(), p.y()]),
     }
+}
+
+/// Whether a point is inside a polygon (even-odd rule over all rings, so
+/// a hole's inside is outside).
+fn inside(polygon: &geo_types::Polygon<f64>, p: [f64; 2]) -> bool {
+    let mut odd = false;
+    for ring in std::iter::once(polygon.exterior()).chain(polygon.interiors()) {
+        for w in ring.0.windows(2) {
+            let (a, b) = (w[0], w[1]);
+            if (a.y > p[1]) != (b.y > p[1]) && p[0] < a.x + (p[1] - a.y) * (b.x - a.x) / (b.y - a.y)
+            {
+                odd = !odd;
+            }
+        }
+    }
+    odd
 }
 
 /// A label that fits: where its text's top-left corner goes, in pixels
@@ -239,6 +269,41 @@ mod tests {
             )
             .is_empty()
         );
+    }
+
+    #[test]
+    fn an_area_label_sits_inside_even_when_the_centre_is_in_a_hole_or_a_notch() {
+        use geo::Contains;
+        let square = |x0: f64, y0: f64, s: f64| {
+            geo_types::LineString::from(vec![
+                (x0, y0),
+                (x0 + s, y0),
+                (x0 + s, y0 + s),
+                (x0, y0 + s),
+                (x0, y0),
+            ])
+        };
+        let holed = geo_types::Polygon::new(square(0.0, 0.0, 10.0), vec![square(4.0, 4.0, 2.0)]);
+        let u_shape = geo_types::Polygon::new(
+            geo_types::LineString::from(vec![
+                (0.0, 0.0),
+                (9.0, 0.0),
+                (9.0, 9.0),
+                (6.0, 9.0),
+                (6.0, 3.0),
+                (3.0, 3.0),
+                (3.0, 9.0),
+                (0.0, 9.0),
+                (0.0, 0.0),
+            ]),
+            vec![],
+        );
+        let plain = geo_types::Polygon::new(square(0.0, 0.0, 10.0), vec![]);
+        assert_eq!(label_point(&Geometry::Polygon(plain)), Some([5.0, 5.0]));
+        for p in [holed, u_shape] {
+            let at = label_point(&Geometry::Polygon(p.clone())).unwrap();
+            assert!(p.contains(&geo_types::Point::new(at[0], at[1])), "{at:?}");
+        }
     }
 
     #[test]

@@ -117,21 +117,28 @@ pub fn load_layer(
         ),
         None => None,
     };
-    let mut found = Found {
-        label_index,
-        labels: Vec::new(),
-        envelopes: Vec::new(),
-    };
-    let (tx, rx) = sync_channel::<Vec<(Geometry<f64>, FeaturePaint)>>(4);
-    let chunks = std::thread::scope(|s| {
+    let (tx, rx) = sync_channel::<Vec<Styled>>(4);
+    let (chunks, found) = std::thread::scope(|s| {
+        // Envelopes and label points are worked out beside the
+        // tessellation, so the reading thread (the busier) only reads.
         let tessellator = s.spawn(move || {
             let mut bins = Bins::new(grid);
+            let mut found = Found::default();
             for batch in rx {
-                for (g, paint) in &batch {
-                    bins.add(g, paint);
+                for f in batch {
+                    let Some(b) = crate::gpkg::geom::bounds(&f.geometry) else {
+                        continue;
+                    };
+                    found.envelopes.push((f.fid, [b[0], b[2], b[1], b[3]]));
+                    if let Some(label) =
+                        f.label.and_then(|t| LabelSource::within(t, &f.geometry, b))
+                    {
+                        found.labels.push(label);
+                    }
+                    bins.add(&f.geometry, &f.paint);
                 }
             }
-            bins.finish()
+            (bins.finish(), found)
         });
         let read = read_styled(
             gpkg,
@@ -139,17 +146,17 @@ pub fn load_layer(
             &transformer,
             progress,
             paint_of,
-            &mut found,
+            label_index,
             |batch| {
                 // The tessellator only hangs up by panicking; join reports it.
                 let _ = tx.send(batch);
             },
         );
         drop(tx);
-        let chunks = tessellator
+        let done = tessellator
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        read.map(|()| chunks)
+        read.map(|()| done)
     })?;
     let mut mesh = mesh(info, style, chunks);
     mesh.labels = found.labels;
@@ -226,9 +233,18 @@ fn transformer(info: &LayerInfo, map_srs: i32) -> Result<Transformer, RenderErro
     })
 }
 
-/// What reading a layer notes besides the geometry: envelopes and labels.
+/// One feature on its way to the tessellator, in the map CRS.
+struct Styled {
+    fid: i64,
+    geometry: Geometry<f64>,
+    paint: FeaturePaint,
+    /// The label field's text.
+    label: Option<String>,
+}
+
+/// What a layer gives besides its chunks: envelopes and labels.
+#[derive(Default)]
 struct Found {
-    label_index: Option<usize>,
     labels: Vec<LabelSource>,
     envelopes: Vec<(i64, [f64; 4])>,
 }
@@ -241,8 +257,8 @@ fn read_styled(
     transformer: &Transformer,
     progress: &Progress,
     paint_of: impl Fn(&[crate::model::FieldValue]) -> FeaturePaint,
-    found: &mut Found,
-    mut send: impl FnMut(Vec<(Geometry<f64>, FeaturePaint)>),
+    label_index: Option<usize>,
+    mut send: impl FnMut(Vec<Styled>),
 ) -> Result<(), RenderError> {
     let mut batch = Vec::with_capacity(BATCH);
     let mut scratch = Vec::new();
@@ -263,18 +279,12 @@ fn read_styled(
             });
             return ControlFlow::Break(());
         }
-        if let Some(b) = crate::gpkg::geom::bounds(&g) {
-            found
-                .envelopes
-                .push((f.fid.unwrap_or(0), [b[0], b[2], b[1], b[3]]));
-        }
-        if let Some(label) = found
-            .label_index
-            .and_then(|i| LabelSource::of(f.values[i].to_string(), &g))
-        {
-            found.labels.push(label);
-        }
-        batch.push((g, paint_of(&f.values)));
+        batch.push(Styled {
+            fid: f.fid.unwrap_or(0),
+            paint: paint_of(&f.values),
+            label: label_index.map(|i| f.values[i].to_string()),
+            geometry: g,
+        });
         if batch.len() == BATCH {
             send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
         }
