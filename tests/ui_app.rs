@@ -405,3 +405,46 @@ fn on_the_gpu_renderer_parcels_have_their_colour_and_the_selection_is_highlighte
         "{highlighted:?}"
     );
 }
+
+#[test]
+fn a_freehand_lasso_selects_what_it_encloses() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = common::sample(dir.path(), 800);
+    let (fid, _, inside) = a_parcel(&path);
+    let mut h = harness(path);
+    h.state_mut().0.set_label_field("thua_dat", None);
+    h.state_mut().0.finish_loading();
+    h.state_mut().0.zoom_to_feature("thua_dat", fid);
+    h.state_mut().0.active_layer = Some("thua_dat".into());
+    h.state_mut().0.tool = Tool::SelectPolygon;
+    h.run_steps(2);
+    let at = screen_of(&h, inside);
+    // A small loop around the point, traced with the button held.
+    let outline: Vec<egui::Pos2> = (0..=12)
+        .map(|k| {
+            let a = std::f32::consts::TAU * k as f32 / 12.0;
+            at + egui::vec2(6.0 * a.cos(), 6.0 * a.sin())
+        })
+        .collect();
+    h.hover_at(outline[0]);
+    h.drag_at(outline[0]);
+    h.run_steps(1);
+    for p in &outline[1..] {
+        h.hover_at(*p);
+        h.run_steps(1);
+    }
+    h.drop_at(*outline.last().unwrap());
+    h.run_steps(2);
+    let selected = h
+        .state()
+        .0
+        .selection
+        .get("thua_dat")
+        .cloned()
+        .unwrap_or_default();
+    assert!(selected.contains(&fid), "{selected:?}");
+    assert!(
+        selected.len() <= 2,
+        "a 12 px loop meets one or two parcels: {selected:?}"
+    );
+}

@@ -229,10 +229,25 @@ impl TramgisApp {
         }
     }
 
-    /// Labels a layer with a field (None: no labels) and reloads it.
+    /// Labels a layer with a field (None: no labels) and reloads it. The
+    /// label field is part of the layer's style, saved with it.
     pub fn set_label_field(&mut self, layer: &str, field: Option<String>) {
-        self.labels.insert(layer.to_string(), field);
-        self.reload_layer(layer);
+        let current = self
+            .scene
+            .as_ref()
+            .and_then(|s| s.layers.iter().find(|l| l.info.name == layer))
+            .map(|l| l.style.clone());
+        match current {
+            Some(mut style) => {
+                style.label_field = field;
+                self.set_style(layer, style);
+            }
+            // Not loaded yet: the load in progress picks the choice up.
+            None => {
+                self.labels.insert(layer.to_string(), field);
+                self.reload_layer(layer);
+            }
+        }
     }
 
     pub fn map_crs(&self) -> i32 {
@@ -492,6 +507,9 @@ impl TramgisApp {
         if let Err(e) = self.save_style(layer, &style) {
             self.message = Some(format!("{}: {e}", tr(self.lang, Key::StyleNotSaved)));
         }
+        // The style's label field is the layer's from now on.
+        self.labels
+            .insert(layer.to_string(), style.label_field.clone());
         self.styles.insert(layer.to_string(), style);
         self.reload_layer(layer);
     }

@@ -90,6 +90,7 @@ impl StyleEditor {
                 }
                 ui.separator();
                 self.symbol(ui, lang);
+                self.label_field(ui, lang);
                 ui.add(
                     egui::Slider::new(&mut self.style.opacity, 0.0..=1.0)
                         .text(tr(lang, Key::Opacity)),
@@ -204,6 +205,21 @@ impl StyleEditor {
                 );
             }
         }
+    }
+}
+
+impl StyleEditor {
+    /// The field whose values label the features (— for none).
+    fn label_field(&mut self, ui: &mut egui::Ui, lang: Lang) {
+        let field = &mut self.style.label_field;
+        ComboBox::from_label(tr(lang, Key::LabelField))
+            .selected_text(field.clone().unwrap_or_else(|| "—".into()))
+            .show_ui(ui, |ui| {
+                ui.selectable_value(field, None, "—");
+                for f in &self.layer.schema.fields {
+                    ui.selectable_value(field, Some(f.name.clone()), f.name.as_str());
+                }
+            });
     }
 }
 
