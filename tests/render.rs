@@ -568,3 +568,45 @@ fn offscreen_renders_carry_labels_beside_points_with_vietnamese_marks() {
             .is_empty()
     );
 }
+
+#[test]
+fn zoomed_out_symbols_are_thinned_but_never_the_selection() {
+    let dir = tempfile::tempdir().unwrap();
+    // A 20 x 20 grid of towers 10 m apart.
+    let towers: Vec<Geometry<f64>> = (0..400)
+        .map(|i| {
+            Geometry::Point(Point::new(
+                X0 + f64::from(i % 20) * 10.0,
+                Y0 + f64::from(i / 20) * 10.0,
+            ))
+        })
+        .collect();
+    let gpkg = workspace(dir.path(), "bts", GeometryType::Point, 9214, &towers);
+    let mut style = single(rgb(238, 0, 51));
+    style.point_size_px = 20.0;
+    let mesh = load(&gpkg, "bts", Some(style.clone()));
+    let centre = Coord {
+        x: X0 + 95.0,
+        y: Y0 + 95.0,
+    };
+    // At 5 m/px the towers are 2 px apart under 20 px symbols: thinned to
+    // one per occupied cell of 10 to 20 px (the cells are powers of two:
+    // here 64 m, so 3 x 3 of them over the 190 m grid).
+    let (_, zoomed_out) = draw(&[&mesh], &around(centre, 500.0, 200, 200), 1);
+    assert!(
+        zoomed_out.symbols >= 9 && zoomed_out.symbols <= 36,
+        "{zoomed_out:?}"
+    );
+    // At 0.5 m/px none overlap: every one is drawn.
+    let (_, close_up) = draw(&[&mesh], &around(centre, 150.0, 600, 600), 1);
+    assert_eq!(close_up.symbols, 400);
+    // Turned off, or for the selection, nothing is left out.
+    style.declutter = false;
+    let all = load(&gpkg, "bts", Some(style));
+    let (_, undecluttered) = draw(&[&all], &around(centre, 500.0, 200, 200), 1);
+    assert_eq!(undecluttered.symbols, 400);
+    let fids: Vec<i64> = (1..=400).collect();
+    let selection = load_selection(&gpkg, &gpkg.layer("bts").unwrap(), &fids, 9214).unwrap();
+    let (_, selected) = draw(&[&selection], &around(centre, 500.0, 200, 200), 1);
+    assert_eq!(selected.symbols, 400);
+}

@@ -2,7 +2,9 @@
 //! dot per occupied cell of about a pixel: zoomed out, a million parcels
 //! need only as many dots as there are pixels they fall in, and drawing
 //! the prefix costs a fraction of drawing them all (each point is a
-//! rasteriser setup, the dominant cost on a software rasteriser).
+//! rasteriser setup, the dominant cost on a software rasteriser). Point
+//! symbols are ordered the same way, so that zoomed out a prefix holds one
+//! symbol per cell of half a symbol's size (decluttering).
 //!
 //! Dots are sorted along a Z-order (Morton) curve over a grid of
 //! [`QUANTUM`]-metre steps. On that curve every cell of side
@@ -11,8 +13,6 @@
 //! at position `2L` or above. Its level is the highest such `L`; dots are
 //! then stably grouped by descending level, and the dots of level `L` or
 //! more are one per occupied level-`L` cell.
-
-use super::tessellate::Dot;
 
 /// The finest grid step, map units.
 pub const QUANTUM: f64 = 0.125;
@@ -30,26 +30,29 @@ fn spread(v: u32) -> u64 {
     x
 }
 
-/// Reorders `dots` and returns `ends`, where `ends[L]` is the number of
-/// leading dots that are one per occupied cell of level `L`, for `L` > 0;
-/// `ends[0]` is all of them (dots sharing the finest cell included).
-pub fn order(dots: &mut Vec<Dot>) -> Vec<u32> {
+/// Reorders `dots` (anything with a position) and returns `ends`, where
+/// `ends[L]` is the number of leading dots that are one per occupied cell
+/// of level `L`, for `L` > 0; `ends[0]` is all of them (dots sharing the
+/// finest cell included).
+pub fn order<T: Copy>(dots: &mut Vec<T>, pos: impl Fn(&T) -> [f32; 2]) -> Vec<u32> {
     if dots.is_empty() {
         return vec![0; LEVELS + 1];
     }
     let min = dots.iter().fold([f32::INFINITY; 2], |m, d| {
-        [m[0].min(d.pos[0]), m[1].min(d.pos[1])]
+        let p = pos(d);
+        [m[0].min(p[0]), m[1].min(p[1])]
     });
     let cell = |v: f32, lo: f32| ((f64::from(v) - f64::from(lo)) / QUANTUM) as u32;
-    let mut keyed: Vec<(u64, Dot)> = dots
+    let mut keyed: Vec<(u64, T)> = dots
         .iter()
         .map(|d| {
-            let key = spread(cell(d.pos[0], min[0])) | spread(cell(d.pos[1], min[1])) << 1;
+            let p = pos(d);
+            let key = spread(cell(p[0], min[0])) | spread(cell(p[1], min[1])) << 1;
             (key, *d)
         })
         .collect();
     keyed.sort_unstable_by_key(|(k, _)| *k);
-    let mut by_level: Vec<Vec<Dot>> = vec![Vec::new(); LEVELS + 1];
+    let mut by_level: Vec<Vec<T>> = vec![Vec::new(); LEVELS + 1];
     let mut previous: Option<u64> = None;
     for (key, dot) in keyed {
         let level = match previous {
@@ -78,6 +81,7 @@ pub fn level_for(resolution: f64) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::render::tessellate::Dot;
     use std::collections::HashSet;
 
     fn dot(x: f32, y: f32) -> Dot {
@@ -101,7 +105,7 @@ mod tests {
             })
             .collect();
         let before: HashSet<[u32; 2]> = dots.iter().map(|d| d.pos.map(f32::to_bits)).collect();
-        let ends = order(&mut dots);
+        let ends = order(&mut dots, |d| d.pos);
         let after: HashSet<[u32; 2]> = dots.iter().map(|d| d.pos.map(f32::to_bits)).collect();
         assert_eq!(before, after, "the same dots, reordered");
         assert_eq!(ends[0], 1600);

@@ -24,6 +24,8 @@ pub struct GpuChunk {
     /// Dots to draw per level of detail (see `Chunk::dot_levels`).
     pub dot_levels: Vec<u32>,
     pub symbols: Option<Counted>,
+    /// Symbols to draw per level of detail (see `Chunk::symbol_levels`).
+    pub symbol_levels: Vec<u32>,
 }
 
 /// A layer on the GPU. Draw order is the order of the slice given to the
@@ -72,6 +74,7 @@ impl GpuChunk {
             dots: buffer(device, "dots", &c.dots, v),
             dot_levels: c.dot_levels.clone(),
             symbols: buffer(device, "symbols", &c.symbols, v),
+            symbol_levels: c.symbol_levels.clone(),
         })
     }
 }

@@ -44,6 +44,9 @@ pub struct DrawParams {
     pub point_shape: Shape,
     pub point_size_px: f32,
     pub point_outline: Rgba,
+    /// Zoomed out, symbols closer than half their size to one already
+    /// drawn are left out.
+    pub declutter: bool,
 }
 
 impl DrawParams {
@@ -60,6 +63,7 @@ impl DrawParams {
             point_shape: style.point_shape,
             point_size_px: style.point_size_px,
             point_outline: style.point_outline,
+            declutter: style.declutter,
         }
     }
 }

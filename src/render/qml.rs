@@ -28,6 +28,7 @@ use super::style::{LayerStyle, Rgba, Shape, Symbology};
 const PX_PER_MM: f32 = 96.0 / 25.4;
 const PX_PER_PT: f32 = 96.0 / 72.0;
 const SHAPE_PROPERTY: &str = "tramgis/point_shape";
+const DECLUTTER_PROPERTY: &str = "tramgis/declutter";
 
 /// The layer's look: the default style stored in `layer_styles` when it
 /// can be read, otherwise the default look for the layer.
@@ -126,8 +127,9 @@ pub fn to_qml(style: &LayerStyle, geometry: GeometryType) -> String {
     }
     let _ = writeln!(
         out,
-        "  <customproperties>\n    <Option type=\"Map\">\n      <Option name=\"{SHAPE_PROPERTY}\" value=\"{}\" type=\"QString\"/>\n    </Option>\n  </customproperties>",
-        shape_key(style.point_shape)
+        "  <customproperties>\n    <Option type=\"Map\">\n      <Option name=\"{SHAPE_PROPERTY}\" value=\"{}\" type=\"QString\"/>\n      <Option name=\"{DECLUTTER_PROPERTY}\" value=\"{}\" type=\"QString\"/>\n    </Option>\n  </customproperties>",
+        shape_key(style.point_shape),
+        style.declutter
     );
     let _ = writeln!(
         out,
@@ -390,6 +392,9 @@ pub fn from_qml(
     if let Some(shape) = custom_property(root, SHAPE_PROPERTY).and_then(|v| shape_of_key(&v)) {
         style.point_shape = shape;
     }
+    if let Some(d) = custom_property(root, DECLUTTER_PROPERTY) {
+        style.declutter = d != "false";
+    }
     if let Some(o) = child(root, "layerOpacity")
         .and_then(|o| o.text())
         .and_then(|t| t.trim().parse::<f32>().ok())
@@ -549,6 +554,7 @@ mod tests {
             other: [0, 0, 0, 0],
         };
         towers.point_shape = Shape::BtsTower;
+        towers.declutter = false;
         towers.point_size_px = 20.0;
         assert_eq!(round_trip(&towers, GeometryType::Point), towers);
 

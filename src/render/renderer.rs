@@ -28,6 +28,9 @@ impl Default for RendererOptions {
     }
 }
 
+/// Decluttered symbols keep one per cell of this share of their size.
+const SYMBOL_SPACING: f64 = 0.5;
+
 /// What one frame drew, for benchmarks and tests.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct FrameStats {
@@ -67,6 +70,8 @@ pub struct Frame {
     plans: Vec<(usize, Vec<Planned>)>,
     /// The level of detail of dots at this frame's resolution.
     dot_level: usize,
+    /// Map units per pixel.
+    resolution: f64,
     stats: FrameStats,
 }
 
@@ -217,6 +222,7 @@ impl Renderer {
         Frame {
             plans,
             dot_level: super::dot_levels::level_for(view.resolution),
+            resolution: view.resolution,
             stats,
         }
     }
@@ -235,6 +241,12 @@ impl Renderer {
         // symbols, so a chunk's fill never covers its neighbour's outline.
         for (layer, plans) in &frame.plans {
             let chunks = &layers[*layer].chunks;
+            let params = &layers[*layer].params;
+            // One symbol per cell of half a symbol's size on screen.
+            let symbol_level = params.declutter.then(|| {
+                let cell = frame.resolution * f64::from(params.point_size_px) * SYMBOL_SPACING;
+                super::dot_levels::level_for(cell)
+            });
             let with = |f: fn(&Planned) -> bool| {
                 plans
                     .iter()
@@ -287,11 +299,14 @@ impl Renderer {
             }
             for (c, offset) in with(|_| true) {
                 let Some(s) = &c.symbols else { continue };
+                let count = symbol_level
+                    .and_then(|l| c.symbol_levels.get(l))
+                    .map_or(s.count, |n| (*n).min(s.count));
                 pass.set_bind_group(0, &self.bind_group, &[offset]);
                 pass.set_vertex_buffer(0, s.buffer.slice(..));
-                pass.draw(0..6, 0..s.count);
+                pass.draw(0..6, 0..count);
                 stats.draw_calls += 1;
-                stats.symbols += u64::from(s.count);
+                stats.symbols += u64::from(count);
             }
         }
         stats

@@ -71,6 +71,9 @@ pub struct LayerStyle {
     pub point_outline: Rgba,
     /// The field whose values label the features; None: no labels.
     pub label_field: Option<String>,
+    /// Point symbols that would overlap by more than half are thinned out
+    /// when zoomed out (never for the selection).
+    pub declutter: bool,
 }
 
 impl LayerStyle {
@@ -87,6 +90,7 @@ impl LayerStyle {
             point_size_px: 8.0,
             point_outline: rgb(40, 40, 40),
             label_field: None,
+            declutter: true,
         }
     }
 
@@ -101,6 +105,7 @@ impl LayerStyle {
             point_shape: Shape::Circle,
             point_size_px: 22.0,
             point_outline: rgb(0, 190, 255),
+            declutter: false,
             ..LayerStyle::single(rgb(255, 230, 0))
         }
     }

@@ -80,6 +80,8 @@ pub struct Chunk {
     /// How many leading dots to draw at each level of detail (see
     /// `dot_levels`): one per occupied cell of that level.
     pub dot_levels: Vec<u32>,
+    /// The same for the symbols, for decluttering.
+    pub symbol_levels: Vec<u32>,
 }
 
 impl Chunk {
@@ -244,7 +246,8 @@ impl ChunkBuilder {
         if c.dots.is_empty() {
             c.min_size = 0.0;
         }
-        c.dot_levels = super::dot_levels::order(&mut c.dots);
+        c.dot_levels = super::dot_levels::order(&mut c.dots, |d| d.pos);
+        c.symbol_levels = super::dot_levels::order(&mut c.symbols, |s| s.pos);
         c
     }
 }

@@ -95,6 +95,7 @@ pub enum Key {
     Fill,
     Outline,
     OtherValues,
+    Declutter,
     ShapeCircle,
     ShapeSquare,
     ShapeTriangle,
@@ -199,6 +200,10 @@ pub fn tr(lang: Lang, key: Key) -> &'static str {
         Fill => ("Tô nền", "Fill"),
         Outline => ("Đường viền", "Outline"),
         OtherValues => ("Các giá trị khác", "All other values"),
+        Declutter => (
+            "Ẩn bớt ký hiệu chồng lên nhau khi thu nhỏ",
+            "Thin out overlapping symbols when zoomed out",
+        ),
         ShapeCircle => ("Hình tròn", "Circle"),
         ShapeSquare => ("Hình vuông", "Square"),
         ShapeTriangle => ("Tam giác", "Triangle"),

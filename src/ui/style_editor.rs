@@ -180,6 +180,7 @@ impl StyleEditor {
                 ui.add(
                     egui::Slider::new(&mut s.point_size_px, 2.0..=40.0).text(tr(lang, Key::Size)),
                 );
+                ui.checkbox(&mut s.declutter, tr(lang, Key::Declutter));
             }
             GeometryType::LineString | GeometryType::MultiLineString => {
                 ui.add(
