@@ -47,7 +47,7 @@ fn render(workspace: &Path, view: &View) -> Image {
         .collect();
     let refs: Vec<&GpuLayer> = uploaded.iter().collect();
     let (mut image, _) = headless::render_image(&gpu, &mut renderer, view, &refs).unwrap();
-    let labels: Vec<&[_]> = meshes.iter().rev().map(|m| m.labels.as_slice()).collect();
+    let labels: Vec<_> = meshes.iter().rev().map(|m| &m.labels).collect();
     text::draw_labels(&mut image, &labels, view);
     image
 }

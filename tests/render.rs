@@ -531,7 +531,7 @@ fn styles_unknown_to_the_layer_are_refused_with_the_field_named() {
 fn offscreen_renders_carry_labels_beside_points_with_vietnamese_marks() {
     let gpkg = open(sample());
     let labelled = load(&gpkg, "thon_xom", None);
-    let village = &labelled.labels[0];
+    let village = labelled.labels.get(0).unwrap();
     assert!(!village.text.is_empty());
     let at = Coord {
         x: village.at[0],

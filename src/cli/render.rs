@@ -9,7 +9,6 @@ use anyhow::{Context, Result, bail};
 use crate::gpkg::{GeoPackage, OpenOptions};
 use crate::jobs::Progress;
 use crate::render::headless::{self, Gpu};
-use crate::render::labels::LabelSource;
 use crate::render::load::load_selection;
 use crate::render::text::draw_labels;
 use crate::render::{GpuLayer, LayerMesh, Renderer, RendererOptions, View, classify, scene};
@@ -214,7 +213,7 @@ pub fn run(args: &RenderArgs) -> Result<()> {
         .collect();
     let layers: Vec<&GpuLayer> = uploaded.iter().collect();
     let (mut image, _) = headless::render_image(&gpu, &mut renderer, &view, &layers)?;
-    let labels: Vec<&[LabelSource]> = meshes.iter().rev().map(|m| m.labels.as_slice()).collect();
+    let labels: Vec<_> = meshes.iter().rev().map(|m| &m.labels).collect();
     let placed = draw_labels(&mut image, &labels, &view);
     image.write_png(&args.out)?;
     if placed > 0 {

@@ -16,7 +16,7 @@ use crate::jobs::Progress;
 use crate::model::GeometryType;
 
 use super::RenderError;
-use super::labels::LabelSource;
+use super::labels::{LabelSet, LabelSource};
 use super::reproject::reproject;
 use super::style::{LayerStyle, Rgba, Shape};
 use super::tessellate::{Chunk, ChunkBuilder, FeaturePaint};
@@ -78,7 +78,7 @@ pub struct LayerMesh {
     /// `[minx, miny, maxx, maxy]` in the map CRS.
     pub extent: Option<[f64; 4]>,
     /// The features' labels (by the style's label field), in reading order.
-    pub labels: Vec<LabelSource>,
+    pub labels: LabelSet,
     /// Each feature's id and `[minx, miny, maxx, maxy]` in the map CRS, in
     /// reading (fid) order: what identify and selection index.
     pub envelopes: Vec<(i64, [f64; 4])>,
@@ -163,7 +163,7 @@ pub fn load_layer(
         read.map(|()| done)
     })?;
     let mut mesh = mesh(info, style, chunks);
-    mesh.labels = found.labels;
+    mesh.labels = LabelSet::new(found.labels);
     mesh.envelopes = found.envelopes;
     Ok(mesh)
 }
@@ -225,7 +225,7 @@ fn mesh(info: &LayerInfo, style: &LayerStyle, chunks: Vec<Chunk>) -> LayerMesh {
         features: chunks.iter().map(|c| u64::from(c.features)).sum(),
         chunks,
         extent,
-        labels: Vec::new(),
+        labels: LabelSet::default(),
         envelopes: Vec::new(),
     }
 }

@@ -5,7 +5,7 @@
 use ab_glyph::{Font, FontRef, PxScale, ScaleFont};
 
 use super::headless::Image;
-use super::labels::{LabelSource, Screen, place};
+use super::labels::{LabelSet, Screen, place};
 use super::{Rgba, View};
 
 /// Noto Sans Regular (SIL OFL, assets/NotoSans-LICENSE.txt): the window's
@@ -94,7 +94,7 @@ const HALO_COLOUR: Rgba = [255, 255, 255, 255];
 /// Places and draws the layers' labels (top layer first) over an image of
 /// `view`, by the window's rules (see `labels::place`); returns how many
 /// were drawn.
-pub fn draw_labels(image: &mut Image, layers_top_first: &[&[LabelSource]], view: &View) -> usize {
+pub fn draw_labels(image: &mut Image, layers_top_first: &[&LabelSet], view: &View) -> usize {
     let painter = TextPainter::new(LABEL_PX);
     let screen = Screen {
         centre: view.centre,

@@ -12,7 +12,7 @@ use geo_types::{Geometry, LineString, Polygon};
 use crate::gpkg::{GeoPackage, LayerInfo, Query};
 use crate::jobs::{Cancelled, Progress};
 use crate::model::LayerTheme;
-use crate::render::labels::{LabelSource, Screen, place};
+use crate::render::labels::{LabelSet, LabelSource, Screen, place};
 
 /// One feature ready for the painter (when there is no GPU renderer), in
 /// map coordinates.
@@ -46,7 +46,7 @@ pub struct MapLayer {
     /// Each feature's id and map envelope, in fid order.
     envelopes: Vec<(i64, [f64; 4])>,
     /// The features' labels by `label_field`, in map coordinates.
-    labels: Vec<LabelSource>,
+    labels: LabelSet,
     /// What the painter draws; empty when the GPU renderer draws the layer.
     items: Vec<Item>,
 }
@@ -286,7 +286,7 @@ pub fn load_scene(
 }
 
 /// What one layer gives the painter: its items, envelopes and labels.
-type PainterLayer = (Vec<Item>, Vec<(i64, [f64; 4])>, Vec<LabelSource>);
+type PainterLayer = (Vec<Item>, Vec<(i64, [f64; 4])>, LabelSet);
 
 /// Reads a layer into the painter's items (fill triangles, outlines,
 /// points), reprojected to the map CRS and coloured by its style.
@@ -352,7 +352,7 @@ fn painter_items(
     if let Some(e) = bad {
         return Err(e);
     }
-    Ok(Ok((items, envelopes, labels)))
+    Ok(Ok((items, envelopes, LabelSet::new(labels))))
 }
 
 /// Labels, placed by the renderer's rules (`render::labels::place`: top
@@ -361,12 +361,12 @@ fn painter_items(
 fn paint_labels(painter: &egui::Painter, rect: Rect, view: &View, scene: &Scene) {
     let font = egui::FontId::proportional(12.0);
     let ink = Color32::from_gray(20);
-    let layers: Vec<&[LabelSource]> = scene
+    let layers: Vec<&LabelSet> = scene
         .layers
         .iter()
         .rev()
         .filter(|l| l.visible && l.label_field.is_some())
-        .map(|l| l.labels.as_slice())
+        .map(|l| &l.labels)
         .collect();
     let screen = Screen {
         centre: view.centre,
