@@ -448,3 +448,59 @@ fn a_freehand_lasso_selects_what_it_encloses() {
         "a 12 px loop meets one or two parcels: {selected:?}"
     );
 }
+
+#[test]
+fn the_style_editor_from_the_layer_menu_restyles_and_saves_by_category() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = common::sample(dir.path(), 300);
+    let mut h = harness(path.clone());
+    h.get_by_label_contains("Trạm BTS (").click_secondary();
+    h.run_steps(2);
+    let item = h.get_by_label("Kiểu hiển thị…").rect().center();
+    h.hover_at(item);
+    h.drag_at(item);
+    h.drop_at(item);
+    h.run_steps(3);
+    // Towers are coloured by operator: classify the operators anew.
+    h.get_by_label("Phân loại").click();
+    h.run_steps(2);
+    if let Ok(dir) = std::env::var("TRAMGIS_SCREENSHOTS") {
+        h.render()
+            .unwrap()
+            .save(std::path::Path::new(&dir).join("style-editor.png"))
+            .unwrap();
+    }
+    h.get_by_label("Áp dụng").click();
+    h.run_steps(2);
+    h.state_mut().0.finish_loading();
+    let stored = GeoPackage::open_read_only(&path)
+        .unwrap()
+        .default_style("tram_bts")
+        .unwrap()
+        .unwrap();
+    assert!(stored.qml.contains("bts_tower"), "the tower icon is kept");
+    assert!(
+        stored.qml.contains("238,0,51,255"),
+        "Viettel keeps its red when classified anew"
+    );
+    let layer = h
+        .state()
+        .0
+        .scene()
+        .unwrap()
+        .layers
+        .iter()
+        .find(|l| l.info.name == "tram_bts")
+        .unwrap();
+    assert_eq!(
+        tramgis::render::qml::from_qml(
+            &stored.qml,
+            &layer.info.schema,
+            tramgis::render::LayerStyle::single([0; 4])
+        )
+        .unwrap()
+        .symbology,
+        layer.style.symbology,
+        "the workspace holds the style the map shows"
+    );
+}

@@ -7,8 +7,9 @@ use crate::model::FieldType;
 use super::RenderError;
 use super::style::{Rgba, Symbology, YELLOW_RED, graduated, ramp, rgb};
 
-/// Categorized for text fields (one colour per distinct value, at most 64,
-/// land-use codes in their standard colours), graduated in `classes`
+/// Categorized for text fields (one colour per distinct value, at most 64;
+/// land-use codes, operators and planning functions in their standard
+/// colours), graduated in `classes`
 /// quantile classes for numbers.
 pub fn by_field(
     gpkg: &GeoPackage,
@@ -41,12 +42,24 @@ pub fn by_field(
         _ => {
             let values = gpkg.distinct_values(&info.name, &f.name, Some(64))?;
             let n = values.len();
+            // Operators and planning functions keep the colours every map
+            // of the province uses; other values get hues around the wheel.
+            let known = |v: &str| {
+                super::style::OPERATORS
+                    .iter()
+                    .chain(&super::style::PLANNING_FUNCTIONS)
+                    .find(|(k, _)| *k == v)
+                    .map(|(_, c)| *c)
+            };
             Ok(Symbology::Categorized {
                 field: f.name.clone(),
                 categories: values
                     .into_iter()
                     .enumerate()
-                    .map(|(i, v)| (v, hue(i, n)))
+                    .map(|(i, v)| {
+                        let c = known(&v).unwrap_or_else(|| hue(i, n));
+                        (v, c)
+                    })
                     .collect(),
                 other: rgb(200, 200, 200),
             })

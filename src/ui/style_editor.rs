@@ -71,8 +71,16 @@ impl StyleEditor {
     ) -> Option<LayerStyle> {
         let mut applied = None;
         let mut open = self.open;
-        egui::Window::new(format!("{} — {}", tr(lang, Key::Style), self.layer.name))
+        let title = match lang {
+            Lang::Vi => self.layer.meta.title_vi.as_deref(),
+            Lang::En => self.layer.meta.title_en.as_deref(),
+        }
+        .unwrap_or(&self.layer.name);
+        egui::Window::new(format!("{} — {title}", tr(lang, Key::Style)))
+            .id(egui::Id::unique(("style editor", &self.layer.name)))
             .open(&mut open)
+            // Beside the layer panel, not over it.
+            .default_pos([340.0, 90.0])
             .show(ctx, |ui| {
                 ui.horizontal(|ui| {
                     ui.radio_value(&mut self.mode, Mode::Single, tr(lang, Key::SingleSymbol));
