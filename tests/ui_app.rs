@@ -14,27 +14,79 @@ use tramgis::ui::{Tool, TramgisApp, install_fonts};
 type State = (TramgisApp, bool);
 
 fn harness(path: std::path::PathBuf) -> Harness<'static, State> {
-    let mut app = TramgisApp::new(path);
+    let builder = Harness::builder().wgpu();
+    harness_of(TramgisApp::new(path), builder)
+}
+
+/// The app with its map drawn by the wgpu renderer inside egui's pass, as
+/// in the window (the other tests use the painter).
+fn gpu_harness(path: std::path::PathBuf) -> Harness<'static, State> {
+    use egui_kittest::wgpu::{WgpuTestRenderer, create_render_state, default_wgpu_setup};
+    let render_state = create_render_state(
+        default_wgpu_setup(),
+        eframe::egui_wgpu::RendererOptions::PREDICTABLE,
+    );
+    let app = TramgisApp::on_gpu(path, &render_state, 1);
+    let builder = Harness::builder().renderer(WgpuTestRenderer::from_render_state(render_state));
+    harness_of(app, builder)
+}
+
+fn harness_of(
+    mut app: TramgisApp,
+    builder: egui_kittest::HarnessBuilder<State>,
+) -> Harness<'static, State> {
     app.finish_loading();
-    let mut h = Harness::builder()
-        .with_size([1200.0, 800.0])
-        .wgpu()
-        .build_ui_state(
-            |ui, (app, fonts): &mut State| {
-                // Fonts apply from the next frame; egui refuses to lay out a
-                // glyph it has no font for, so the first frame only installs them.
-                if !*fonts {
-                    install_fonts(ui.ctx());
-                    *fonts = true;
-                    return;
-                }
-                app.show(ui);
-            },
-            (TramgisApp::new(std::path::PathBuf::new()), false),
-        );
+    let mut h = builder.with_size([1200.0, 800.0]).build_ui_state(
+        |ui, (app, fonts): &mut State| {
+            // Fonts apply from the next frame; egui refuses to lay out a
+            // glyph it has no font for, so the first frame only installs them.
+            if !*fonts {
+                install_fonts(ui.ctx());
+                *fonts = true;
+                return;
+            }
+            app.show(ui);
+        },
+        (TramgisApp::new(std::path::PathBuf::new()), false),
+    );
     h.state_mut().0 = app;
     h.run_steps(3);
     h
+}
+
+/// The app zoomed to a rice parcel with no labels over it, and that
+/// parcel: fid, land-use code and a point inside it. The directory holds
+/// the workspace and must live as long as the harness.
+struct AtParcel {
+    _dir: tempfile::TempDir,
+    h: Harness<'static, State>,
+    fid: i64,
+    code: String,
+    inside: [f64; 2],
+}
+
+fn at_a_parcel(make: fn(std::path::PathBuf) -> Harness<'static, State>) -> AtParcel {
+    let dir = tempfile::tempdir().unwrap();
+    let path = common::sample(dir.path(), 800);
+    let (fid, code, inside) = a_parcel(&path);
+    let mut h = make(path);
+    zoom_to_parcel(&mut h, fid);
+    AtParcel {
+        _dir: dir,
+        h,
+        fid,
+        code,
+        inside,
+    }
+}
+
+/// Turns the parcel numbers off (one would sit on the very pixel looked
+/// at) and zooms to a parcel.
+fn zoom_to_parcel(h: &mut Harness<'static, State>, fid: i64) {
+    h.state_mut().0.set_label_field("thua_dat", None);
+    h.state_mut().0.finish_loading();
+    h.state_mut().0.zoom_to_feature("thua_dat", fid);
+    h.run_steps(2);
 }
 
 /// A parcel, its land-use code, and a point inside it.
@@ -78,15 +130,12 @@ fn starts_on_the_workspace_and_lists_its_layers_by_theme() {
 
 #[test]
 fn toggling_a_layer_off_removes_it_from_the_map() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = common::sample(dir.path(), 800);
-    let (fid, code, inside) = a_parcel(&path);
-    let mut h = harness(path);
-    // The parcel number would sit on the very pixel looked at.
-    h.state_mut().0.set_label_field("thua_dat", None);
-    h.state_mut().0.finish_loading();
-    h.state_mut().0.zoom_to_feature("thua_dat", fid);
-    h.run_steps(2);
+    let AtParcel {
+        mut h,
+        code,
+        inside,
+        ..
+    } = at_a_parcel(harness);
     let at = screen_of(&h, inside);
     let colour = landuse_code(&code).unwrap().rgb;
     let before = pixel(&h.render().unwrap(), at);
@@ -202,14 +251,9 @@ fn a_new_style_recolours_the_layer_and_zoom_to_selection_finds_it() {
 
 #[test]
 fn a_polygon_drawn_by_clicks_selects_the_parcels_it_meets_in_the_active_layer() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = common::sample(dir.path(), 800);
-    let (fid, _, inside) = a_parcel(&path);
-    let mut h = harness(path);
-    h.state_mut().0.set_label_field("thua_dat", None);
-    h.state_mut().0.finish_loading();
-    h.state_mut().0.zoom_to_feature("thua_dat", fid);
-    h.run_steps(2);
+    let AtParcel {
+        mut h, fid, inside, ..
+    } = at_a_parcel(harness);
     // Clicking the layer's title makes it the one the tools act on.
     h.get_by_label_contains("Thửa đất hiện trạng (").click();
     h.run_steps(2);
@@ -327,10 +371,7 @@ fn an_applied_style_is_saved_for_qgis_and_the_next_session() {
     assert!(stored.qml.contains("20,150,140,255"));
     // A new session draws the parcels in the saved colour.
     let mut h = harness(path);
-    h.state_mut().0.set_label_field("thua_dat", None);
-    h.state_mut().0.finish_loading();
-    h.state_mut().0.zoom_to_feature("thua_dat", fid);
-    h.run_steps(2);
+    zoom_to_parcel(&mut h, fid);
     let got = pixel(&h.render().unwrap(), screen_of(&h, inside));
     assert!(
         close(got, teal),
@@ -338,45 +379,15 @@ fn an_applied_style_is_saved_for_qgis_and_the_next_session() {
     );
 }
 
-/// The app with its map drawn by the wgpu renderer inside egui's pass, as
-/// in the window (the other tests use the painter).
-fn gpu_harness(path: std::path::PathBuf) -> Harness<'static, State> {
-    use egui_kittest::wgpu::{WgpuTestRenderer, create_render_state, default_wgpu_setup};
-    let render_state = create_render_state(
-        default_wgpu_setup(),
-        eframe::egui_wgpu::RendererOptions::PREDICTABLE,
-    );
-    let mut app = TramgisApp::on_gpu(path, &render_state, 1);
-    app.finish_loading();
-    let mut h = Harness::builder()
-        .with_size([1200.0, 800.0])
-        .renderer(WgpuTestRenderer::from_render_state(render_state))
-        .build_ui_state(
-            |ui, (app, fonts): &mut State| {
-                if !*fonts {
-                    install_fonts(ui.ctx());
-                    *fonts = true;
-                    return;
-                }
-                app.show(ui);
-            },
-            (TramgisApp::new(std::path::PathBuf::new()), false),
-        );
-    h.state_mut().0 = app;
-    h.run_steps(3);
-    h
-}
-
 #[test]
 fn on_the_gpu_renderer_parcels_have_their_colour_and_the_selection_is_highlighted() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = common::sample(dir.path(), 800);
-    let (fid, code, inside) = a_parcel(&path);
-    let mut h = gpu_harness(path);
-    h.state_mut().0.set_label_field("thua_dat", None);
-    h.state_mut().0.finish_loading();
-    h.state_mut().0.zoom_to_feature("thua_dat", fid);
-    h.run_steps(2);
+    let AtParcel {
+        mut h,
+        fid,
+        code,
+        inside,
+        ..
+    } = at_a_parcel(gpu_harness);
     let at = screen_of(&h, inside);
     let colour = landuse_code(&code).unwrap().rgb;
     let plain = pixel(&h.render().unwrap(), at);
@@ -408,13 +419,9 @@ fn on_the_gpu_renderer_parcels_have_their_colour_and_the_selection_is_highlighte
 
 #[test]
 fn a_freehand_lasso_selects_what_it_encloses() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = common::sample(dir.path(), 800);
-    let (fid, _, inside) = a_parcel(&path);
-    let mut h = harness(path);
-    h.state_mut().0.set_label_field("thua_dat", None);
-    h.state_mut().0.finish_loading();
-    h.state_mut().0.zoom_to_feature("thua_dat", fid);
+    let AtParcel {
+        mut h, fid, inside, ..
+    } = at_a_parcel(harness);
     h.state_mut().0.active_layer = Some("thua_dat".into());
     h.state_mut().0.tool = Tool::SelectPolygon;
     h.run_steps(2);

@@ -52,7 +52,14 @@ impl TramgisApp {
                             let active = self.active_layer.as_deref() == Some(&layer.info.name);
                             let selected =
                                 self.selection.get(&layer.info.name).map_or(0, |s| s.len());
-                            layer_row(ui, lang, i, n, layer, active, selected, &mut asked);
+                            let row = Row {
+                                lang,
+                                index: i,
+                                layers: n,
+                                active,
+                                selected,
+                            };
+                            layer_row(ui, &row, layer, &mut asked);
                         }
                     });
             }
@@ -98,17 +105,24 @@ impl TramgisApp {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What a layer's row shows besides the layer itself.
+struct Row {
+    lang: Lang,
+    /// Draw-order index of the layer, and how many layers there are.
+    index: usize,
+    layers: usize,
+    active: bool,
+    /// Selected features of the layer.
+    selected: usize,
+}
+
 fn layer_row(
     ui: &mut egui::Ui,
-    lang: Lang,
-    i: usize,
-    n: usize,
+    row: &Row,
     layer: &mut crate::ui::map::MapLayer,
-    active: bool,
-    selected: usize,
     asked: &mut Requests,
 ) {
+    let (lang, i, active, selected) = (row.lang, row.index, row.active, row.selected);
     let title = match lang {
         Lang::Vi => layer.info.meta.title_vi.clone(),
         Lang::En => layer.info.meta.title_en.clone(),
@@ -118,7 +132,7 @@ fn layer_row(
     if selected > 0 {
         text.push_str(&format!(", {selected} {}", tr(lang, Key::Selected)));
     }
-    let row = ui.horizontal(|ui| {
+    let shown = ui.horizontal(|ui| {
         ui.dnd_drag_source(
             egui::Id::unique(("layer-drag", &layer.info.name)),
             DraggedLayer(i),
@@ -134,9 +148,9 @@ fn layer_row(
         if name.clicked() {
             asked.activate = Some((!active).then(|| layer.info.name.clone()));
         }
-        name.context_menu(|ui| layer_menu(ui, lang, i, n, layer, asked));
+        name.context_menu(|ui| layer_menu(ui, row, layer, asked));
     });
-    let response = row.response;
+    let response = shown.response;
     if let Some(dragged) = response.dnd_hover_payload::<DraggedLayer>()
         && dragged.0 != i
     {
@@ -157,12 +171,11 @@ fn layer_row(
 
 fn layer_menu(
     ui: &mut egui::Ui,
-    lang: Lang,
-    i: usize,
-    n: usize,
+    row: &Row,
     layer: &mut crate::ui::map::MapLayer,
     asked: &mut Requests,
 ) {
+    let (lang, i, n) = (row.lang, row.index, row.layers);
     if ui.button(tr(lang, Key::ZoomToLayer)).clicked() {
         asked.zoom_to = Some(layer.info.name.clone());
         ui.close();
