@@ -58,6 +58,7 @@ fn harness_of(
 /// parcel: fid, land-use code and a point inside it. The directory holds
 /// the workspace and must live as long as the harness.
 struct AtParcel {
+    /// Bind it (as `_dir`, not `_`) or the workspace is deleted at once.
     _dir: tempfile::TempDir,
     h: Harness<'static, State>,
     fid: i64,
@@ -131,6 +132,7 @@ fn starts_on_the_workspace_and_lists_its_layers_by_theme() {
 #[test]
 fn toggling_a_layer_off_removes_it_from_the_map() {
     let AtParcel {
+        _dir,
         mut h,
         code,
         inside,
@@ -252,7 +254,11 @@ fn a_new_style_recolours_the_layer_and_zoom_to_selection_finds_it() {
 #[test]
 fn a_polygon_drawn_by_clicks_selects_the_parcels_it_meets_in_the_active_layer() {
     let AtParcel {
-        mut h, fid, inside, ..
+        _dir,
+        mut h,
+        fid,
+        inside,
+        ..
     } = at_a_parcel(harness);
     // Clicking the layer's title makes it the one the tools act on.
     h.get_by_label_contains("Thửa đất hiện trạng (").click();
@@ -382,6 +388,7 @@ fn an_applied_style_is_saved_for_qgis_and_the_next_session() {
 #[test]
 fn on_the_gpu_renderer_parcels_have_their_colour_and_the_selection_is_highlighted() {
     let AtParcel {
+        _dir,
         mut h,
         fid,
         code,
@@ -420,7 +427,11 @@ fn on_the_gpu_renderer_parcels_have_their_colour_and_the_selection_is_highlighte
 #[test]
 fn a_freehand_lasso_selects_what_it_encloses() {
     let AtParcel {
-        mut h, fid, inside, ..
+        _dir,
+        mut h,
+        fid,
+        inside,
+        ..
     } = at_a_parcel(harness);
     h.state_mut().0.active_layer = Some("thua_dat".into());
     h.state_mut().0.tool = Tool::SelectPolygon;
@@ -477,6 +488,15 @@ fn the_style_editor_from_the_layer_menu_restyles_and_saves_by_category() {
             .save(std::path::Path::new(&dir).join("style-editor.png"))
             .unwrap();
     }
+    let stored_qml = |path: &std::path::Path| {
+        GeoPackage::open_read_only(path)
+            .unwrap()
+            .default_style("tram_bts")
+            .unwrap()
+            .unwrap()
+            .qml
+    };
+    let before = stored_qml(&path);
     h.get_by_label("Áp dụng").click();
     h.run_steps(2);
     h.state_mut().0.finish_loading();
@@ -485,6 +505,13 @@ fn the_style_editor_from_the_layer_menu_restyles_and_saves_by_category() {
         .default_style("tram_bts")
         .unwrap()
         .unwrap();
+    // Classified anew: values outside the operators now get the grey of
+    // "all other values", where the sample's style had orange.
+    assert!(!before.contains("200,200,200,255"));
+    assert!(
+        stored.qml.contains("200,200,200,255"),
+        "the new style is saved"
+    );
     assert!(stored.qml.contains("bts_tower"), "the tower icon is kept");
     assert!(
         stored.qml.contains("238,0,51,255"),
@@ -510,4 +537,31 @@ fn the_style_editor_from_the_layer_menu_restyles_and_saves_by_category() {
         layer.style.symbology,
         "the workspace holds the style the map shows"
     );
+}
+
+#[test]
+fn a_second_restyle_before_the_first_is_drawn_keeps_both() {
+    let AtParcel {
+        _dir,
+        mut h,
+        inside,
+        ..
+    } = at_a_parcel(harness);
+    let red = [200, 30, 30];
+    {
+        let app = &mut h.state_mut().0;
+        app.set_style(
+            "thua_dat",
+            tramgis::render::LayerStyle::single([red[0], red[1], red[2], 255]),
+        );
+        // Straight away, while the parcels are being read again.
+        app.set_style(
+            "o_quy_hoach",
+            tramgis::render::LayerStyle::single([30, 30, 200, 0]),
+        );
+        app.finish_loading();
+    }
+    h.run_steps(2);
+    let got = pixel(&h.render().unwrap(), screen_of(&h, inside));
+    assert!(close(got, red), "parcel drawn {got:?}, restyled {red:?}");
 }

@@ -319,7 +319,6 @@ impl GeoPackage {
         tx.commit().ctx(&path, "committing")
     }
 
-    /// Recomputes a layer's extent in gpkg_contents from its features.
     /// Records the draw order of the layers named, bottom first, in one
     /// transaction (layers without a `tramgis_layer_meta` row get one).
     pub fn set_draw_order(&mut self, bottom_first: &[&str]) -> Result<()> {
@@ -342,6 +341,7 @@ impl GeoPackage {
         tx.commit().ctx(&path, "saving the draw order")
     }
 
+    /// Recomputes a layer's extent in gpkg_contents from its features.
     pub fn update_extent(&self, name: &str) -> Result<Option<[f64; 4]>> {
         self.ensure_writable()?;
         let layer = self.layer(name)?;

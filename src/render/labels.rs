@@ -79,6 +79,8 @@ pub struct LabelSet {
     cells: Vec<Vec<u32>>,
     /// The widest area's width: no area label fits below a scale.
     widest_area: f64,
+    /// Whether any label is of a point or line (placed in the second pass).
+    has_points: bool,
 }
 
 /// Labels per grid cell aimed at.
@@ -107,6 +109,7 @@ impl LabelSet {
             .ceil()
             .clamp(1.0, 512.0) as usize;
         let mut set = LabelSet {
+            has_points: labels.iter().any(|l| !l.area),
             widest_area: labels
                 .iter()
                 .filter(|l| l.area)
@@ -164,12 +167,8 @@ impl LabelSet {
     }
 }
 
-/// A good point for a feature's label: the middle of a line, a point
-/// inside an area.
-pub fn label_point(g: &Geometry<f64>) -> Option<[f64; 2]> {
-    point_within(g, crate::gpkg::geom::bounds(g)?)
-}
-
+/// A good point for a feature's label (bounds `[minx, maxx, miny, maxy]`):
+/// the middle of a line, a point inside an area.
 fn point_within(g: &Geometry<f64>, b: [f64; 4]) -> Option<[f64; 2]> {
     use geo::{Euclidean, InteriorPoint, InterpolatableLine};
     match g {
@@ -265,9 +264,13 @@ pub fn place<'a>(
         }
         let candidates = layers_top_first.iter().flat_map(|set| {
             // Zoomed out past the point where the widest area of the layer
-            // could carry a label: none of its areas is looked at.
-            let hopeless =
-                areas && ((set.widest_area / screen.resolution) as f32) < MIN_AREA_LABEL_PX;
+            // could carry a label: none of its areas is looked at; nor are
+            // a layer of areas' labels in the points' pass.
+            let hopeless = if areas {
+                ((set.widest_area / screen.resolution) as f32) < MIN_AREA_LABEL_PX
+            } else {
+                !set.has_points
+            };
             if hopeless {
                 Vec::new()
             } else {
@@ -446,9 +449,10 @@ mod tests {
             vec![],
         );
         let plain = geo_types::Polygon::new(square(0.0, 0.0, 10.0), vec![]);
-        assert_eq!(label_point(&Geometry::Polygon(plain)), Some([5.0, 5.0]));
+        let label_point = |g: Geometry<f64>| LabelSource::of("x".into(), &g).map(|l| l.at);
+        assert_eq!(label_point(Geometry::Polygon(plain)), Some([5.0, 5.0]));
         for p in [holed, u_shape] {
-            let at = label_point(&Geometry::Polygon(p.clone())).unwrap();
+            let at = label_point(Geometry::Polygon(p.clone())).unwrap();
             assert!(p.contains(&geo_types::Point::new(at[0], at[1])), "{at:?}");
         }
     }

@@ -110,17 +110,12 @@ pub fn load_layer(
         outline: style.outline,
     };
 
-    let label_index = match &style.label_field {
-        Some(f) => Some(
-            info.schema
-                .field_index(f)
-                .ok_or_else(|| RenderError::NoSuchField {
-                    layer: info.name.clone(),
-                    field: f.clone(),
-                })?,
-        ),
-        None => None,
-    };
+    // A label field the layer lacks (a style made for another copy of
+    // it) labels nothing; the colours are what must not be wrong.
+    let label_index = style
+        .label_field
+        .as_deref()
+        .and_then(|f| info.schema.field_index(f));
     let (tx, rx) = sync_channel::<Vec<Styled>>(4);
     let (chunks, found) = std::thread::scope(|s| {
         // Envelopes and label points are worked out beside the

@@ -29,6 +29,8 @@ const PX_PER_MM: f32 = 96.0 / 25.4;
 const PX_PER_PT: f32 = 96.0 / 72.0;
 const SHAPE_PROPERTY: &str = "tramgis/point_shape";
 const DECLUTTER_PROPERTY: &str = "tramgis/declutter";
+/// The colour of values outside every class (QGIS draws none there).
+const OTHER_PROPERTY: &str = "tramgis/other_colour";
 
 /// The layer's look: the default style stored in `layer_styles` when it
 /// can be read, otherwise the default look for the layer.
@@ -123,11 +125,18 @@ pub fn to_qml(style: &LayerStyle, geometry: GeometryType) -> String {
         }
     }
     if let Some(field) = &style.label_field {
-        labeling_xml(&mut out, field);
+        labeling_xml(&mut out, field, geometry);
     }
+    let other = match &style.symbology {
+        Symbology::Graduated { other, .. } => format!(
+            "\n      <Option name=\"{OTHER_PROPERTY}\" value=\"{}\" type=\"QString\"/>",
+            color_text(*other)
+        ),
+        _ => String::new(),
+    };
     let _ = writeln!(
         out,
-        "  <customproperties>\n    <Option type=\"Map\">\n      <Option name=\"{SHAPE_PROPERTY}\" value=\"{}\" type=\"QString\"/>\n      <Option name=\"{DECLUTTER_PROPERTY}\" value=\"{}\" type=\"QString\"/>\n    </Option>\n  </customproperties>",
+        "  <customproperties>\n    <Option type=\"Map\">\n      <Option name=\"{SHAPE_PROPERTY}\" value=\"{}\" type=\"QString\"/>\n      <Option name=\"{DECLUTTER_PROPERTY}\" value=\"{}\" type=\"QString\"/>{other}\n    </Option>\n  </customproperties>",
         shape_key(style.point_shape),
         style.declutter
     );
@@ -140,15 +149,21 @@ pub fn to_qml(style: &LayerStyle, geometry: GeometryType) -> String {
 }
 
 /// QGIS's simple labelling by a field, in the look of our labels: dark
-/// Noto Sans with a white halo.
-fn labeling_xml(out: &mut String, field: &str) {
+/// Noto Sans with a white halo, inside areas (over the point), beside
+/// points (around it) and level along lines (horizontal).
+fn labeling_xml(out: &mut String, field: &str, geometry: GeometryType) {
+    let placement = match geometry {
+        GeometryType::Point | GeometryType::MultiPoint => 0,
+        GeometryType::LineString | GeometryType::MultiLineString => 4,
+        _ => 1,
+    };
     let _ = writeln!(
         out,
         "  <labeling type=\"simple\">\n    <settings calloutType=\"simple\">\n      \
          <text-style fieldName=\"{}\" isExpression=\"0\" fontFamily=\"Noto Sans\" fontSize=\"9\" fontSizeUnit=\"Point\" textColor=\"20,20,20,255\" textOpacity=\"1\">\n        \
          <text-buffer bufferDraw=\"1\" bufferSize=\"1\" bufferSizeUnits=\"Pixel\" bufferColor=\"255,255,255,255\" bufferOpacity=\"1\"/>\n      \
-         </text-style>\n      <placement placement=\"1\"/>\n      <rendering obstacle=\"1\" displayAll=\"0\"/>\n    </settings>\n  </labeling>",
-        escape(field)
+         </text-style>\n      <placement placement=\"{placement}\"/>\n      <rendering obstacle=\"1\" displayAll=\"0\"/>\n    </settings>\n  </labeling>",
+        escape(field),
     );
 }
 
@@ -350,6 +365,7 @@ pub fn from_qml(
             for r in child(renderer, "ranges")
                 .into_iter()
                 .flat_map(|r| r.children().filter(|n| n.has_tag_name("range")))
+                .filter(|r| r.attribute("render") != Some("false"))
             {
                 let number = |a: &str| -> Result<f64, String> {
                     r.attribute(a)
@@ -368,7 +384,9 @@ pub fn from_qml(
                 field: field()?,
                 breaks: ranges.iter().skip(1).map(|r| r.0).collect(),
                 colors: ranges.iter().map(|r| r.2).collect(),
-                other: [0, 0, 0, 0],
+                other: custom_property(root, OTHER_PROPERTY)
+                    .and_then(|c| parse_color(&c))
+                    .unwrap_or([0, 0, 0, 0]),
             }
         }
         other => return Err(format!("QML: the '{other}' renderer is not supported")),
@@ -470,10 +488,16 @@ fn apply_symbol_layer(style: &mut LayerStyle, layer: roxmltree::Node) {
     match layer.attribute("class") {
         Some("SimpleFill") => {
             style.fill = props.get("style").is_none_or(|s| s != "no");
+            let own = props.get("color").and_then(|c| parse_color(c));
             style.outline = match props.get("outline_style").map(String::as_str) {
                 Some("no") => None,
                 _ => props.get("outline_color").and_then(|c| parse_color(c)),
             };
+            // An unfilled area outlined in its own colour is how we write
+            // "outline in each class's colour" (LayerStyle::outline None).
+            if !style.fill && style.outline.is_some() && style.outline == own {
+                style.outline = None;
+            }
             if let Some(w) = pixels(&props, "outline_width", "outline_width_unit") {
                 style.outline_width_px = w.max(0.5);
             }
@@ -551,18 +575,42 @@ mod tests {
             field: "chieu_cao".into(),
             breaks: vec![30.0, 45.5],
             colors: vec![[1, 1, 1, 255], [2, 2, 2, 255], [3, 3, 3, 255]],
-            other: [0, 0, 0, 0],
+            other: [200, 200, 200, 255],
         };
         towers.point_shape = Shape::BtsTower;
         towers.declutter = false;
         towers.point_size_px = 20.0;
         assert_eq!(round_trip(&towers, GeometryType::Point), towers);
 
-        let mut outlines = LayerStyle::single([120, 60, 120, 255]);
+        // District boundaries over other layers: unfilled, one outline.
+        let mut outlines = LayerStyle::single([245, 242, 232, 255]);
         outlines.fill = false;
         outlines.outline = Some([120, 60, 120, 255]);
         outlines.outline_width_px = 1.6;
         assert_eq!(round_trip(&outlines, GeometryType::Polygon), outlines);
+        // Unfilled, each class outlined in its own colour.
+        let mut own_outlines = landuse.clone();
+        own_outlines.fill = false;
+        own_outlines.outline = None;
+        assert_eq!(
+            round_trip(&own_outlines, GeometryType::Polygon),
+            own_outlines
+        );
+    }
+
+    #[test]
+    fn labels_are_placed_by_geometry_as_qgis_names_it() {
+        let mut s = LayerStyle::single([0; 4]);
+        s.label_field = Some("ma_loai_dat".into());
+        let placement = |g| {
+            let qml = to_qml(&s, g);
+            let key = "<placement placement=\"";
+            let at = qml.find(key).unwrap() + key.len();
+            qml[at..at + 1].to_string()
+        };
+        assert_eq!(placement(GeometryType::Point), "0", "around the point");
+        assert_eq!(placement(GeometryType::LineString), "4", "horizontal");
+        assert_eq!(placement(GeometryType::Polygon), "1", "over the centroid");
     }
 
     #[test]

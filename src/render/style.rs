@@ -39,8 +39,9 @@ pub enum Symbology {
         other: Rgba,
     },
     /// By a number: a value `v` falls in class `i` = the number of breaks
-    /// `<= v`, so `colors` has one more entry than `breaks`. Empty or
-    /// non-numeric values get `other`.
+    /// `< v`, so `colors` has one more entry than `breaks` and a value on
+    /// a break belongs to the class below it (QGIS's ranges include their
+    /// upper bound). Empty or non-numeric values get `other`.
     Graduated {
         field: String,
         breaks: Vec<f64>,
@@ -235,7 +236,7 @@ impl Classifier {
                 other,
             } => match values.get(*index).and_then(FieldValue::as_f64) {
                 Some(v) if v.is_finite() => {
-                    let class = breaks.partition_point(|b| *b <= v);
+                    let class = breaks.partition_point(|b| *b < v);
                     colors.get(class).copied().unwrap_or(*other)
                 }
                 _ => *other,
@@ -372,7 +373,9 @@ mod tests {
         let c = style.classifier("t", &schema()).unwrap();
         let at = |v: f64| c.color(&[FieldValue::Null, FieldValue::Real(v)]);
         assert_eq!(at(10.0), YELLOW_RED[0]);
-        assert_eq!(at(20.0), YELLOW_RED[1]);
+        // On a break: the class below, as QGIS has it.
+        assert_eq!(at(20.0), YELLOW_RED[0]);
+        assert_eq!(at(20.5), YELLOW_RED[1]);
         assert_eq!(at(55.0), YELLOW_RED[2]);
         assert_eq!(
             c.color(&[FieldValue::Null, FieldValue::Null]),

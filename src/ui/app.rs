@@ -71,8 +71,8 @@ pub struct TramgisApp {
     /// Whether the next layer to arrive starts a new scene (the old one
     /// stays on screen until then).
     fresh_scene: bool,
-    /// The load in progress is of the whole workspace.
-    fresh_scene_load: bool,
+    /// The layers the load in progress reloads; None: the whole workspace.
+    reloading: Option<Vec<String>>,
     /// The view was fitted to the data, not chosen by the user.
     view_follows_data: bool,
     message: Option<String>,
@@ -133,7 +133,7 @@ impl TramgisApp {
             loading: None,
             incoming: None,
             fresh_scene: false,
-            fresh_scene_load: false,
+            reloading: None,
             view_follows_data: false,
             message: None,
             to_wgs84: Transformer::new(VN2000_TM3_107, WGS84).ok(),
@@ -162,37 +162,51 @@ impl TramgisApp {
     }
 
     /// Loads one layer again (after a restyle or a new label field); the
-    /// rest of the map stays as it is. While a whole workspace is still
+    /// rest of the map stays as it is. A reload still running is folded
+    /// into this one rather than lost; while a whole workspace is still
     /// loading, that load starts over instead, as the layer may be in it.
     fn reload_layer(&mut self, layer: &str) {
-        if self.loading.is_some() && self.fresh_scene_load {
-            self.open(self.workspace.clone());
-        } else {
-            self.load(self.workspace.clone(), Some(layer.to_string()));
+        let mut layers = match (&self.loading, self.reloading.take()) {
+            (Some(_), None) => return self.open(self.workspace.clone()),
+            (Some(_), Some(pending)) => pending,
+            (None, _) => Vec::new(),
+        };
+        if !layers.iter().any(|l| l == layer) {
+            layers.push(layer.to_string());
         }
+        self.load(self.workspace.clone(), Some(layers));
     }
 
-    fn load(&mut self, path: PathBuf, only: Option<String>) {
+    fn load(&mut self, path: PathBuf, only: Option<Vec<String>>) {
         if let Some(job) = &self.loading {
             job.progress.cancel();
         }
         if path != self.workspace {
+            // Nothing of the last workspace carries over, not even a
+            // highlight still being built for it.
             self.selection.clear();
             self.tables.clear();
             self.identified.clear();
             self.view = None;
+            self.styles.clear();
+            self.labels.clear();
+            self.active_layer = None;
+            self.highlight_job = None;
+            self.highlighted = Selection::new();
         }
         self.workspace = path.clone();
-        self.message = None;
+        if only.is_none() {
+            self.message = None;
+        }
         super::remember_recent(&path);
         self.reader = GeoPackage::open_read_only(&path).ok();
         let device = self.gpu.as_ref().map(|g| g.device.clone());
         let (tx, rx) = std::sync::mpsc::channel();
         self.incoming = Some(rx);
         self.fresh_scene = only.is_none();
-        self.fresh_scene_load = only.is_none();
+        self.reloading = only.clone();
         let title = match &only {
-            Some(layer) => layer.clone(),
+            Some(layers) => layers.join(", "),
             None => path.display().to_string(),
         };
         let request = map::SceneRequest {
@@ -232,11 +246,13 @@ impl TramgisApp {
     /// Labels a layer with a field (None: no labels) and reloads it. The
     /// label field is part of the layer's style, saved with it.
     pub fn set_label_field(&mut self, layer: &str, field: Option<String>) {
-        let current = self
-            .scene
-            .as_ref()
-            .and_then(|s| s.layers.iter().find(|l| l.info.name == layer))
-            .map(|l| l.style.clone());
+        // The newest style: one applied may still be on its way to the map.
+        let current = self.styles.get(layer).cloned().or_else(|| {
+            self.scene
+                .as_ref()
+                .and_then(|s| s.layers.iter().find(|l| l.info.name == layer))
+                .map(|l| l.style.clone())
+        });
         match current {
             Some(mut style) => {
                 style.label_field = field;
@@ -504,14 +520,15 @@ impl TramgisApp {
     /// The style is also saved in the workspace as the layer's default
     /// QGIS style, so it is there next time, and in QGIS.
     pub fn set_style(&mut self, layer: &str, style: crate::render::LayerStyle) {
-        if let Err(e) = self.save_style(layer, &style) {
-            self.message = Some(format!("{}: {e}", tr(self.lang, Key::StyleNotSaved)));
-        }
+        let saved = self.save_style(layer, &style);
         // The style's label field is the layer's from now on.
         self.labels
             .insert(layer.to_string(), style.label_field.clone());
         self.styles.insert(layer.to_string(), style);
         self.reload_layer(layer);
+        if let Err(e) = saved {
+            self.message = Some(format!("{}: {e}", tr(self.lang, Key::StyleNotSaved)));
+        }
     }
 
     fn save_style(
@@ -1027,7 +1044,10 @@ impl TramgisApp {
                     if !ui.input(|i| i.modifiers.shift) {
                         self.selection.clear();
                     }
-                    if let Some(top) = hits.first() {
+                    let top = hits
+                        .iter()
+                        .find(|h| self.active_layer.as_ref().is_none_or(|a| *a == h.layer));
+                    if let Some(top) = top {
                         self.selection
                             .entry(top.layer.clone())
                             .or_default()

@@ -66,6 +66,7 @@ pub enum Key {
     Visible,
     OrderNotSaved,
     StyleNotSaved,
+    WaitForLoad,
     MoveDown,
     Opacity,
     ToolPan,
@@ -168,6 +169,10 @@ pub fn tr(lang: Lang, key: Key) -> &'static str {
         Visible => ("Hiển thị", "Visible"),
         OrderNotSaved => ("Không lưu được thứ tự lớp", "The layer order was not saved"),
         StyleNotSaved => ("Không lưu được kiểu hiển thị", "The style was not saved"),
+        WaitForLoad => (
+            "Đang tải bản đồ: đổi thứ tự lớp sau khi tải xong",
+            "The map is loading: change the layer order once it is in",
+        ),
         MoveDown => ("Xuống dưới", "Move down"),
         Opacity => ("Độ mờ đục", "Opacity"),
         ToolPan => ("Di chuyển", "Pan"),

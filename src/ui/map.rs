@@ -187,7 +187,8 @@ pub struct SceneRequest {
     pub map_crs: i32,
     pub labels: LabelChoices,
     pub styles: StyleChoices,
-    pub only: Option<String>,
+    /// These layers only; None: every layer.
+    pub only: Option<Vec<String>>,
 }
 
 /// Reads every layer of a workspace once, reprojected to the map CRS, with
@@ -212,11 +213,14 @@ pub fn load_scene(
         styles,
         only,
     } = request;
-    let (map_crs, only) = (*map_crs, only.as_deref());
+    let map_crs = *map_crs;
     let gpkg = GeoPackage::open_read_only(path).map_err(|e| e.to_string())?;
     let infos = gpkg.layers().map_err(|e| e.to_string())?;
     // Positions count in the whole workspace even when one layer reloads.
-    let wanted = |i: usize| only.is_none_or(|name| infos[i].name == name);
+    let wanted = |i: usize| {
+        only.as_ref()
+            .is_none_or(|names| names.contains(&infos[i].name))
+    };
     let mut counts = vec![0; infos.len()];
     for (i, info) in infos.iter().enumerate().filter(|(i, _)| wanted(*i)) {
         counts[i] = gpkg

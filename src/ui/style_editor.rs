@@ -29,6 +29,8 @@ pub struct StyleEditor {
     color: Rgba,
     field: String,
     classes: usize,
+    /// The field and class count the classes shown were made from.
+    classified: Option<(String, usize)>,
     error: Option<String>,
 }
 
@@ -40,6 +42,11 @@ impl StyleEditor {
                 (Mode::ByField, [200, 200, 200, 255], field.clone())
             }
         };
+        let classes = match &current.symbology {
+            Symbology::Graduated { colors, .. } => colors.len().clamp(2, 9),
+            _ => 5,
+        };
+        let classified = (mode == Mode::ByField).then(|| (field.clone(), classes));
         let field = if field.is_empty() {
             layer
                 .schema
@@ -57,7 +64,8 @@ impl StyleEditor {
             mode,
             color,
             field,
-            classes: 5,
+            classes,
+            classified,
             error: None,
         }
     }
@@ -140,6 +148,7 @@ impl StyleEditor {
         match classify::by_field(reader, &self.layer, &self.field, self.classes) {
             Ok(s) => {
                 self.style.symbology = s;
+                self.classified = Some((self.field.clone(), self.classes));
                 self.error = None;
             }
             Err(e) => self.error = Some(e.to_string()),
@@ -147,17 +156,17 @@ impl StyleEditor {
     }
 
     /// The style to apply: by field, the classes shown, classified first
-    /// if they are not of the chosen field yet.
+    /// if they were not made from the chosen field and class count.
     fn finish(&mut self, reader: &GeoPackage) -> Option<LayerStyle> {
-        if self.mode == Mode::ByField {
-            let classified_by = match &self.style.symbology {
-                Symbology::Categorized { field, .. } | Symbology::Graduated { field, .. } => {
-                    Some(field.as_str())
+        match self.mode {
+            // One colour cannot fail to apply, whatever failed before.
+            Mode::Single => self.error = None,
+            Mode::ByField => {
+                let wanted = (self.field.clone(), self.classes);
+                let by_field = !matches!(self.style.symbology, Symbology::Single(_));
+                if !by_field || self.classified.as_ref() != Some(&wanted) {
+                    self.classify(reader);
                 }
-                Symbology::Single(_) => None,
-            };
-            if classified_by != Some(self.field.as_str()) {
-                self.classify(reader);
             }
         }
         self.error.is_none().then(|| self.style.clone())

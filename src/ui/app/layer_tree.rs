@@ -85,8 +85,14 @@ impl TramgisApp {
     }
 
     /// Moves the layer at draw-order index `from` to index `to` (the
-    /// others shift) and saves the new order in the workspace.
+    /// others shift) and saves the new order in the workspace. Not while
+    /// the workspace is loading: the layers still to come have their place
+    /// in the stored order, which a move now would scramble.
     pub fn move_layer(&mut self, from: usize, to: usize) {
+        if self.loading.is_some() && self.reloading.is_none() {
+            self.message = Some(tr(self.lang, Key::WaitForLoad).to_string());
+            return;
+        }
         let Some(scene) = &mut self.scene else { return };
         if from == to || from >= scene.layers.len() || to >= scene.layers.len() {
             return;
