@@ -90,6 +90,23 @@ fn zoom_to_parcel(h: &mut Harness<'static, State>, fid: i64) {
     h.run_steps(2);
 }
 
+/// Checks that the parcel is drawn in its land-use colour where `inside`
+/// is on screen; returns that screen point and the colour.
+fn parcel_in_its_colour(
+    h: &mut Harness<'static, State>,
+    code: &str,
+    inside: [f64; 2],
+) -> (egui::Pos2, [u8; 3]) {
+    let at = screen_of(h, inside);
+    let colour = landuse_code(code).unwrap().rgb;
+    let drawn = pixel(&h.render().unwrap(), at);
+    assert!(
+        close(drawn, colour),
+        "parcel drawn {drawn:?}, land-use colour {colour:?}"
+    );
+    (at, colour)
+}
+
 /// A parcel, its land-use code, and a point inside it.
 fn a_parcel(path: &std::path::Path) -> (i64, String, [f64; 2]) {
     let gpkg = GeoPackage::open_read_only(path).unwrap();
@@ -138,13 +155,7 @@ fn toggling_a_layer_off_removes_it_from_the_map() {
         inside,
         ..
     } = at_a_parcel(harness);
-    let at = screen_of(&h, inside);
-    let colour = landuse_code(&code).unwrap().rgb;
-    let before = pixel(&h.render().unwrap(), at);
-    assert!(
-        close(before, colour),
-        "parcel pixel {before:?}, land-use colour {colour:?}"
-    );
+    let (at, colour) = parcel_in_its_colour(&mut h, &code, inside);
     h.get_by_label("Hiển thị: Thửa đất hiện trạng").click();
     h.run_steps(2);
     let after = pixel(&h.render().unwrap(), at);
@@ -395,19 +406,13 @@ fn on_the_gpu_renderer_parcels_have_their_colour_and_the_selection_is_highlighte
         inside,
         ..
     } = at_a_parcel(gpu_harness);
-    let at = screen_of(&h, inside);
-    let colour = landuse_code(&code).unwrap().rgb;
-    let plain = pixel(&h.render().unwrap(), at);
-    assert!(
-        close(plain, colour),
-        "GPU-drawn parcel {plain:?}, land-use colour {colour:?}"
-    );
+    let (at, colour) = parcel_in_its_colour(&mut h, &code, inside);
     h.state_mut()
         .0
         .selection
         .insert("thua_dat".into(), std::collections::BTreeSet::from([fid]));
     // The highlight is built in a background job.
-    let mut highlighted = plain;
+    let mut highlighted = colour;
     for _ in 0..50 {
         h.run_steps(1);
         highlighted = pixel(&h.render().unwrap(), at);
@@ -417,7 +422,7 @@ fn on_the_gpu_renderer_parcels_have_their_colour_and_the_selection_is_highlighte
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     // Yellow laid over the parcel's colour: more red and green than blue.
-    assert!(!close(highlighted, colour), "no highlight over {plain:?}");
+    assert!(!close(highlighted, colour), "no highlight over {colour:?}");
     assert!(
         highlighted[0] > highlighted[2] && highlighted[1] > highlighted[2],
         "{highlighted:?}"
