@@ -60,6 +60,7 @@ fn harness_of(
 struct AtParcel {
     /// Bind it (as `_dir`, not `_`) or the workspace is deleted at once.
     _dir: tempfile::TempDir,
+    path: std::path::PathBuf,
     h: Harness<'static, State>,
     fid: i64,
     code: String,
@@ -70,10 +71,11 @@ fn at_a_parcel(make: fn(std::path::PathBuf) -> Harness<'static, State>) -> AtPar
     let dir = tempfile::tempdir().unwrap();
     let path = common::sample(dir.path(), 800);
     let (fid, code, inside) = a_parcel(&path);
-    let mut h = make(path);
+    let mut h = make(path.clone());
     zoom_to_parcel(&mut h, fid);
     AtParcel {
         _dir: dir,
+        path,
         h,
         fid,
         code,
@@ -569,4 +571,59 @@ fn a_second_restyle_before_the_first_is_drawn_keeps_both() {
     h.run_steps(2);
     let got = pixel(&h.render().unwrap(), screen_of(&h, inside));
     assert!(close(got, red), "parcel drawn {got:?}, restyled {red:?}");
+}
+
+#[test]
+fn a_style_opacity_is_drawn_and_the_layer_menu_keeps_it() {
+    let AtParcel {
+        _dir,
+        path,
+        mut h,
+        inside,
+        ..
+    } = at_a_parcel(harness);
+    let red = [200, 30, 30];
+    let mut half = tramgis::render::LayerStyle::single([red[0], red[1], red[2], 255]);
+    half.opacity = 0.5;
+    h.state_mut().0.set_style("thua_dat", half);
+    h.state_mut().0.finish_loading();
+    h.run_steps(2);
+    let got = pixel(&h.render().unwrap(), screen_of(&h, inside));
+    // Half red over the commune's pale fill: clearly red, clearly not opaque.
+    assert!(!close(got, red), "drawn opaque: {got:?}");
+    assert!(
+        got[0] > got[1] + 60 && got[1] > 100,
+        "half red over a pale fill, got {got:?}"
+    );
+    let layer = |h: &Harness<'static, State>| {
+        h.state()
+            .0
+            .scene()
+            .unwrap()
+            .layers
+            .iter()
+            .find(|l| l.info.name == "thua_dat")
+            .map(|l| l.opacity)
+    };
+    assert_eq!(layer(&h), Some(0.5));
+    // The layer menu's opacity is saved with the style.
+    h.get_by_label_contains("Thửa đất hiện trạng (")
+        .click_secondary();
+    h.run_steps(2);
+    h.get_all_by_label("Độ mờ đục")
+        .next()
+        .unwrap()
+        .set_value_accesskit(0.25);
+    h.run_steps(2);
+    assert_eq!(layer(&h), Some(0.25));
+    let stored = GeoPackage::open_read_only(&path)
+        .unwrap()
+        .default_style("thua_dat")
+        .unwrap()
+        .unwrap();
+    assert!(
+        stored.qml.contains("<layerOpacity>0.25</layerOpacity>"),
+        "{}",
+        stored.qml
+    );
 }

@@ -73,7 +73,8 @@ impl Scene {
     }
 
     /// Puts a reloaded layer where the old one of the same name was, with
-    /// the old one's visibility and opacity; a new layer goes by position.
+    /// the old one's visibility (its opacity is its new style's); a new
+    /// layer goes by position.
     pub fn insert_or_replace(&mut self, mut layer: MapLayer) {
         let Some(k) = self
             .layers
@@ -83,7 +84,7 @@ impl Scene {
             return self.insert(layer);
         };
         let old = &self.layers[k];
-        (layer.position, layer.visible, layer.opacity) = (old.position, old.visible, old.opacity);
+        (layer.position, layer.visible) = (old.position, old.visible);
         self.layers[k] = layer;
         self.extent = self
             .layers
@@ -273,7 +274,7 @@ pub fn load_scene(
             count: envelopes.len() as u64,
             visible: true,
             outline_only,
-            opacity: 1.0,
+            opacity: style.opacity,
             index,
             label_field: style.label_field.clone(),
             style,

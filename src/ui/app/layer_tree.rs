@@ -21,6 +21,8 @@ struct Requests {
     move_layer: Option<(usize, usize)>,
     relabel: Option<(String, Option<String>)>,
     activate: Option<Option<String>>,
+    /// The layer whose opacity the user set.
+    opacity: Option<String>,
 }
 
 impl TramgisApp {
@@ -70,6 +72,9 @@ impl TramgisApp {
         if let Some(active) = asked.activate {
             self.active_layer = active;
         }
+        if let Some(layer) = asked.opacity {
+            self.keep_opacity(&layer);
+        }
         if let Some((layer, field)) = asked.relabel {
             self.set_label_field(&layer, field);
         }
@@ -82,6 +87,29 @@ impl TramgisApp {
         if let Some((info, style)) = asked.edit_style {
             self.style_editor = Some(crate::ui::style_editor::StyleEditor::new(info, style));
         }
+    }
+
+    /// Makes the opacity set in the layer menu part of the layer's style
+    /// and saves it; the map already draws it, so nothing is reloaded.
+    fn keep_opacity(&mut self, name: &str) {
+        let Some(layer) = self
+            .scene
+            .as_mut()
+            .and_then(|s| s.layers.iter_mut().find(|l| l.info.name == name))
+        else {
+            return;
+        };
+        let mut style = self
+            .styles
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| layer.style.clone());
+        style.opacity = layer.opacity;
+        layer.style.opacity = layer.opacity;
+        if let Err(e) = self.save_style(name, &style) {
+            self.message = Some(format!("{}: {e}", tr(self.lang, Key::StyleNotSaved)));
+        }
+        self.styles.insert(name.to_string(), style);
     }
 
     /// Moves the layer at draw-order index `from` to index `to` (the
@@ -202,7 +230,12 @@ fn layer_menu(
         asked.move_layer = Some((i, i - 1));
         ui.close();
     }
-    ui.add(egui::Slider::new(&mut layer.opacity, 0.0..=1.0).text(tr(lang, Key::Opacity)));
+    let opacity =
+        ui.add(egui::Slider::new(&mut layer.opacity, 0.0..=1.0).text(tr(lang, Key::Opacity)));
+    // Saved with the style once the user lets go (not at every step).
+    if opacity.drag_stopped() || (opacity.changed() && !opacity.dragged()) {
+        asked.opacity = Some(layer.info.name.clone());
+    }
     let mut field = layer.label_field.clone();
     egui::ComboBox::from_label(tr(lang, Key::LabelField))
         .selected_text(field.clone().unwrap_or_else(|| "—".into()))
