@@ -69,6 +69,18 @@ fn pixel_at(image: &Image, view: &View, p: Coord<f64>) -> [u8; 4] {
     image.pixel(px[0].floor() as u32, px[1].floor() as u32)
 }
 
+/// The pixel under the map point (`X0 + x`, `Y0 + y`).
+fn pixel_near_origin(image: &Image, view: &View, x: f64, y: f64) -> [u8; 4] {
+    pixel_at(
+        image,
+        view,
+        Coord {
+            x: X0 + x,
+            y: Y0 + y,
+        },
+    )
+}
+
 fn around(c: Coord<f64>, half_width: f64, width: u32, height: u32) -> View {
     View {
         centre: [c.x, c.y],
@@ -250,16 +262,7 @@ fn the_hole_of_a_polygon_is_not_filled() {
     let mesh = load(&gpkg, "ao", Some(single(green)));
     let view = View::fit([X0 - 20.0, Y0 - 20.0, X0 + 280.0, Y0 + 120.0], 600, 280);
     let (image, _) = draw(&[&mesh], &view, 4);
-    let at = |x: f64, y: f64| {
-        pixel_at(
-            &image,
-            &view,
-            Coord {
-                x: X0 + x,
-                y: Y0 + y,
-            },
-        )
-    };
+    let at = |x: f64, y: f64| pixel_near_origin(&image, &view, x, y);
     assert_eq!(at(50.0, 50.0), BACKGROUND, "inside the pond");
     assert_eq!(at(15.0, 50.0), green, "between the pond and the edge");
     assert_eq!(at(85.0, 85.0), green);
@@ -288,16 +291,7 @@ fn an_srgb_target_gets_the_same_colours() {
     let target = gpu.target_with_format(150, 150, format).unwrap();
     renderer.render(&target, &view, &[&layer]);
     let image = gpu.read_back(&target).unwrap();
-    let at = |x: f64, y: f64| {
-        pixel_at(
-            &image,
-            &view,
-            Coord {
-                x: X0 + x,
-                y: Y0 + y,
-            },
-        )
-    };
+    let at = |x: f64, y: f64| pixel_near_origin(&image, &view, x, y);
     assert!(close(at(25.0, 25.0), colour, 1), "{:?}", at(25.0, 25.0));
     assert!(
         close(at(-25.0, 25.0), BACKGROUND, 1),

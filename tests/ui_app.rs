@@ -109,6 +109,15 @@ fn parcel_in_its_colour(
     (at, colour)
 }
 
+/// The layer's default style as saved in the workspace.
+fn stored_style(path: &std::path::Path, layer: &str) -> tramgis::gpkg::styles::StoredStyle {
+    GeoPackage::open_read_only(path)
+        .unwrap()
+        .default_style(layer)
+        .unwrap()
+        .unwrap_or_else(|| panic!("no default style for {layer}"))
+}
+
 /// A parcel, its land-use code, and a point inside it.
 fn a_parcel(path: &std::path::Path) -> (i64, String, [f64; 2]) {
     let gpkg = GeoPackage::open_read_only(path).unwrap();
@@ -376,11 +385,7 @@ fn an_applied_style_is_saved_for_qgis_and_the_next_session() {
         );
         app.finish_loading();
     }
-    let stored = GeoPackage::open_read_only(&path)
-        .unwrap()
-        .default_style("thua_dat")
-        .unwrap()
-        .expect("a default style");
+    let stored = stored_style(&path, "thua_dat");
     assert!(stored.use_as_default);
     assert!(
         stored.qml.contains(r#"type="singleSymbol""#),
@@ -495,23 +500,11 @@ fn the_style_editor_from_the_layer_menu_restyles_and_saves_by_category() {
             .save(std::path::Path::new(&dir).join("style-editor.png"))
             .unwrap();
     }
-    let stored_qml = |path: &std::path::Path| {
-        GeoPackage::open_read_only(path)
-            .unwrap()
-            .default_style("tram_bts")
-            .unwrap()
-            .unwrap()
-            .qml
-    };
-    let before = stored_qml(&path);
+    let before = stored_style(&path, "tram_bts").qml;
     h.get_by_label("Áp dụng").click();
     h.run_steps(2);
     h.state_mut().0.finish_loading();
-    let stored = GeoPackage::open_read_only(&path)
-        .unwrap()
-        .default_style("tram_bts")
-        .unwrap()
-        .unwrap();
+    let stored = stored_style(&path, "tram_bts");
     // Classified anew: values outside the operators now get the grey of
     // "all other values", where the sample's style had orange.
     assert!(!before.contains("200,200,200,255"));
@@ -616,11 +609,7 @@ fn a_style_opacity_is_drawn_and_the_layer_menu_keeps_it() {
         .set_value_accesskit(0.25);
     h.run_steps(2);
     assert_eq!(layer(&h), Some(0.25));
-    let stored = GeoPackage::open_read_only(&path)
-        .unwrap()
-        .default_style("thua_dat")
-        .unwrap()
-        .unwrap();
+    let stored = stored_style(&path, "thua_dat");
     assert!(
         stored.qml.contains("<layerOpacity>0.25</layerOpacity>"),
         "{}",

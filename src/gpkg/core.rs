@@ -180,14 +180,20 @@ pub fn check_file_header(path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Checks `application_id`, `user_version` and the required tables.
-pub fn check_is_geopackage(conn: &Connection, path: &Path) -> Result<()> {
+/// The file's `application_id` and `user_version`.
+pub fn header(conn: &Connection, path: &Path) -> Result<(i32, i32)> {
     let app_id: i32 = conn
         .pragma_query_value(None, "application_id", |r| r.get(0))
         .ctx(path, "reading application_id")?;
     let version: i32 = conn
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .ctx(path, "reading user_version")?;
+    Ok((app_id, version))
+}
+
+/// Checks `application_id`, `user_version` and the required tables.
+pub fn check_is_geopackage(conn: &Connection, path: &Path) -> Result<()> {
+    let (app_id, version) = header(conn, path)?;
     let not_gpkg = |detail: String| GpkgError::NotGeoPackage {
         path: path.to_path_buf(),
         detail,

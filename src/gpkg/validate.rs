@@ -71,12 +71,7 @@ pub fn validate(path: &Path) -> Result<Vec<Problem>> {
     if check != "ok" {
         found.error("file", format!("SQLite integrity check failed: {check}"));
     }
-    let app_id: i32 = conn
-        .pragma_query_value(None, "application_id", |r| r.get(0))
-        .ctx(path, "reading application_id")?;
-    let version: i32 = conn
-        .pragma_query_value(None, "user_version", |r| r.get(0))
-        .ctx(path, "reading user_version")?;
+    let (app_id, version) = core::header(conn, path)?;
     if app_id != core::APPLICATION_ID {
         found.warning(
             "file",

@@ -39,13 +39,11 @@ pub struct MapLayer {
     pub opacity: f32,
     /// Feature envelopes in map coordinates, for identify and selection.
     pub index: crate::index::LayerIndex,
-    /// The field whose values label the features.
-    pub label_field: Option<String>,
-    /// How the layer is drawn.
+    /// How the layer is drawn, its label field included.
     pub style: crate::render::LayerStyle,
     /// Each feature's id and map envelope, in fid order.
     envelopes: Vec<(i64, [f64; 4])>,
-    /// The features' labels by `label_field`, in map coordinates.
+    /// The features' labels by the style's label field, in map coordinates.
     labels: LabelSet,
     /// What the painter draws; empty when the GPU renderer draws the layer.
     items: Vec<Item>,
@@ -276,7 +274,6 @@ pub fn load_scene(
             outline_only,
             opacity: style.opacity,
             index,
-            label_field: style.label_field.clone(),
             style,
             envelopes,
             labels: layer_labels,
@@ -370,7 +367,7 @@ fn paint_labels(painter: &egui::Painter, rect: Rect, view: &View, scene: &Scene)
         .layers
         .iter()
         .rev()
-        .filter(|l| l.visible && l.label_field.is_some())
+        .filter(|l| l.visible && l.style.label_field.is_some())
         .map(|l| &l.labels)
         .collect();
     let screen = Screen {

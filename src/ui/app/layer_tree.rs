@@ -236,7 +236,7 @@ fn layer_menu(
     if opacity.drag_stopped() || (opacity.changed() && !opacity.dragged()) {
         asked.opacity = Some(layer.info.name.clone());
     }
-    let mut field = layer.label_field.clone();
+    let mut field = layer.style.label_field.clone();
     egui::ComboBox::from_label(tr(lang, Key::LabelField))
         .selected_text(field.clone().unwrap_or_else(|| "—".into()))
         .show_ui(ui, |ui| {
@@ -245,7 +245,7 @@ fn layer_menu(
                 ui.selectable_value(&mut field, Some(f.name.clone()), f.name.as_str());
             }
         });
-    if field != layer.label_field {
+    if field != layer.style.label_field {
         asked.relabel = Some((layer.info.name.clone(), field));
     }
 }
