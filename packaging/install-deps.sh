@@ -3,11 +3,12 @@
 set -euo pipefail
 packages=(
   # build: GDAL and PROJ headers (bindgen needs clang), pkg-config
-  libgdal-dev libproj-dev pkg-config clang libclang-dev
+  libgdal-dev libproj-dev libsqlite3-dev pkg-config clang libclang-dev
   # the window: GTK for the file dialogs, xkbcommon for winit
   libgtk-3-dev libxkbcommon-dev
-  # tests: GDAL's and SQLite's command-line tools, PROJ's data and cs2cs
-  gdal-bin proj-bin sqlite3
+  # tests: GDAL's and SQLite's command-line tools, PROJ's data and cs2cs,
+  # GDAL's Python bindings (for /usr/bin/python3) to write fixtures
+  gdal-bin proj-bin sqlite3 python3-gdal
   # tests and CI: a virtual X display and Vulkan on the CPU (lavapipe)
   xvfb mesa-vulkan-drivers x11-apps imagemagick
 )
@@ -16,3 +17,5 @@ sudo=""
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${packages[@]}"
+# tests: GDAL's current GeoPackage validator (validate_gpkg.py needs only Python's sqlite3, so not GDAL's Python bindings)
+python3 -c "import osgeo_utils" 2>/dev/null || python3 -m pip install -q --no-deps --disable-pip-version-check --root-user-action=ignore "gdal-utils==3.13.*"

@@ -104,3 +104,6 @@ pub fn gdal_version() -> (u32, u32) {
     let mut parts = v.split('.').map(|p| p.parse().unwrap_or(0));
     (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
 }
+
+#[cfg(feature = "gui")]
+pub mod ui;
