@@ -18,4 +18,4 @@ export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${packages[@]}"
 # tests: GDAL's current GeoPackage validator (validate_gpkg.py needs only Python's sqlite3, so not GDAL's Python bindings)
-python3 -c "import osgeo_utils" 2>/dev/null || python3 -m pip install -q --no-deps --disable-pip-version-check --root-user-action=ignore "gdal-utils==3.13.*"
+python3 -m pip show -q gdal-utils >/dev/null 2>&1 || python3 -m pip install -q --no-deps --disable-pip-version-check --root-user-action=ignore "gdal-utils==3.13.*"
