@@ -693,12 +693,16 @@ fn check_rtree_triggers(
     rtree: &str,
 ) -> rusqlite::Result<()> {
     let at = Place::column(table, &gc.column);
+    let prefix = format!("{rtree}_");
     let names = c.rows(
-        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND substr(name, 1, length(?1)) = ?1",
-        [format!("{rtree}_")],
+        "SELECT name FROM sqlite_master WHERE type = 'trigger'",
+        [],
         |r| r.get::<_, String>(0),
     )?;
-    let suffixes: Vec<&str> = names.iter().map(|n| &n[rtree.len() + 1..]).collect();
+    let suffixes: Vec<&str> = names
+        .iter()
+        .filter_map(|n| n.strip_prefix(&prefix))
+        .collect();
     let wanted = update_triggers(c.version);
     for fixed in ["insert", "delete"] {
         if !suffixes.contains(&fixed) {
