@@ -30,7 +30,14 @@ fn render(workspace: &Path, view: &View) -> Image {
     let gpkg = GeoPackage::open_read_only(workspace).unwrap();
     let layers = scene::pick_layers(&gpkg, None).unwrap();
     let styles = scene::stored_styles(&gpkg, &layers);
-    let meshes = scene::load_layers(&gpkg, &layers, &styles, 9214, &Progress::default()).unwrap();
+    let meshes = scene::load_layers(
+        &gpkg,
+        &layers,
+        &styles,
+        &tramgis::crs::Crs::Epsg(9214),
+        &Progress::default(),
+    )
+    .unwrap();
     let gpu = Gpu::new().expect("a wgpu adapter (lavapipe will do)");
     let mut renderer = Renderer::new(
         &gpu.device,

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use geo::{Contains, InteriorPoint};
 use geo_types::{Coord, Geometry, LineString, Point, Polygon, polygon};
-use tramgis::crs::Transformer;
+use tramgis::crs::{Crs, Transformer};
 use tramgis::gpkg::{GeoPackage, LayerMeta, Query};
 use tramgis::jobs::Progress;
 use tramgis::model::landuse::landuse_code;
@@ -41,7 +41,7 @@ fn sample() -> &'static Path {
 fn load(gpkg: &GeoPackage, layer: &str, style: Option<LayerStyle>) -> LayerMesh {
     let info = gpkg.layer(layer).unwrap();
     let style = style.unwrap_or_else(|| LayerStyle::default_for(&info, true));
-    load_layer(gpkg, &info, &style, 9214, &Progress::default()).unwrap()
+    load_layer(gpkg, &info, &style, &Crs::Epsg(9214), &Progress::default()).unwrap()
 }
 
 fn draw(meshes: &[&LayerMesh], view: &View, sample_count: u32) -> (Image, FrameStats) {
@@ -438,7 +438,7 @@ fn selected_features_are_highlighted_over_their_layer() {
     let info = gpkg.layer("thua_dat").unwrap();
     let parcels = polygons_of(&gpkg, "thua_dat", &Query::default());
     let (fid, parcel, code) = &parcels[500];
-    let selection = load_selection(&gpkg, &info, &[*fid], 9214).unwrap();
+    let selection = load_selection(&gpkg, &info, &[*fid], &Crs::Epsg(9214)).unwrap();
     let inside = parcel.interior_point().unwrap().0;
     let view = around(inside, 60.0, 400, 300);
     let (plain, _) = draw(&[&mesh], &view, 4);
@@ -517,7 +517,7 @@ fn styles_unknown_to_the_layer_are_refused_with_the_field_named() {
         },
         ..LayerStyle::default_for(&info, false)
     };
-    let err = load_layer(&gpkg, &info, &style, 9214, &Progress::default()).unwrap_err();
+    let err = load_layer(&gpkg, &info, &style, &Crs::Epsg(9214), &Progress::default()).unwrap_err();
     assert!(err.to_string().contains("khong_co"), "{err}");
 }
 
@@ -600,7 +600,8 @@ fn zoomed_out_symbols_are_thinned_but_never_the_selection() {
     let (_, undecluttered) = draw(&[&all], &around(centre, 500.0, 200, 200), 1);
     assert_eq!(undecluttered.symbols, 400);
     let fids: Vec<i64> = (1..=400).collect();
-    let selection = load_selection(&gpkg, &gpkg.layer("bts").unwrap(), &fids, 9214).unwrap();
+    let selection =
+        load_selection(&gpkg, &gpkg.layer("bts").unwrap(), &fids, &Crs::Epsg(9214)).unwrap();
     let (_, selected) = draw(&[&selection], &around(centre, 500.0, 200, 200), 1);
     assert_eq!(selected.symbols, 400);
 }

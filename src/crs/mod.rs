@@ -2,10 +2,16 @@
 //! EPSG database (for `gpkg_spatial_ref_sys`), the VN-2000 presets, and
 //! cached transformers that always take x = easting/longitude.
 
+mod area;
 mod definition;
+mod scale;
+mod system;
 mod transform;
 
+pub use area::{AREA_MARGIN_DEG, LayerPlace, choose_map_crs, covers, fits, lonlat_box};
 pub use definition::{SrsDefinition, epsg_definition, identify_epsg};
+pub use scale::metres_per_unit;
+pub use system::{Crs, CrsFacts};
 pub use transform::{Transformer, TransformerCache};
 
 /// The province's local zone, the default map CRS.
@@ -99,14 +105,18 @@ pub const PRESETS: &[CrsPreset] = &[
 pub enum CrsError {
     #[error("PROJ does not know EPSG:{code}: {reason}")]
     Unknown { code: i32, reason: String },
-    #[error("cannot build a transformation from EPSG:{from} to EPSG:{to}: {reason}")]
-    Transformation { from: i32, to: i32, reason: String },
-    #[error("cannot transform ({x}, {y}) from EPSG:{from} to EPSG:{to}: {reason}")]
+    #[error("cannot build a transformation from {from} to {to}: {reason}")]
+    Transformation {
+        from: String,
+        to: String,
+        reason: String,
+    },
+    #[error("cannot transform ({x}, {y}) from {from} to {to}: {reason}")]
     Point {
         x: f64,
         y: f64,
-        from: i32,
-        to: i32,
+        from: String,
+        to: String,
         reason: String,
     },
 }

@@ -3,58 +3,67 @@ use std::collections::HashMap;
 use geo_types::Coord;
 use proj::Proj;
 
-use super::CrsError;
+use super::{Crs, CrsError};
 
-/// A PROJ transformation between two EPSG codes, normalised for
-/// visualisation so that x is easting/longitude on both sides whatever
-/// axis order the CRS declares.
+/// A PROJ transformation between two CRSs, normalised for visualisation so
+/// that x is easting/longitude on both sides whatever axis order the CRS
+/// declares. Between a CRS and an undefined one (or itself) it is the
+/// identity: coordinates without a CRS are drawn in their own units.
 pub struct Transformer {
-    from: i32,
-    to: i32,
+    from: Crs,
+    to: Crs,
     proj: Option<Proj>,
 }
 
 impl Transformer {
+    /// Between two EPSG codes.
     pub fn new(from: i32, to: i32) -> Result<Self, CrsError> {
-        if from == to {
-            return Ok(Transformer {
-                from,
-                to,
-                proj: None,
-            });
-        }
-        let proj = Proj::new_known_crs(&format!("EPSG:{from}"), &format!("EPSG:{to}"), None)
-            .map_err(|e| CrsError::Transformation {
-                from,
-                to,
-                reason: e.to_string(),
-            })?;
+        Self::between(&Crs::Epsg(from), &Crs::Epsg(to))
+    }
+
+    pub fn between(from: &Crs, to: &Crs) -> Result<Self, CrsError> {
+        let proj = match (from.proj_text(), to.proj_text()) {
+            (Some(a), Some(b)) if from != to => Some(Proj::new_known_crs(&a, &b, None).map_err(
+                |e| CrsError::Transformation {
+                    from: from.label(),
+                    to: to.label(),
+                    reason: e.to_string(),
+                },
+            )?),
+            _ => None,
+        };
         Ok(Transformer {
-            from,
-            to,
-            proj: Some(proj),
+            from: from.clone(),
+            to: to.clone(),
+            proj,
         })
+    }
+
+    /// Whether coordinates pass unchanged.
+    pub fn is_identity(&self) -> bool {
+        self.proj.is_none()
     }
 
     pub fn transform(&self, c: Coord<f64>) -> Result<Coord<f64>, CrsError> {
         let Some(proj) = &self.proj else { return Ok(c) };
-        let (x, y) = proj.convert((c.x, c.y)).map_err(|e| CrsError::Point {
-            x: c.x,
-            y: c.y,
-            from: self.from,
-            to: self.to,
-            reason: e.to_string(),
-        })?;
+        let (x, y) = proj
+            .convert((c.x, c.y))
+            .map_err(|e| self.point_error(c, e))?;
         if !x.is_finite() || !y.is_finite() {
-            return Err(CrsError::Point {
-                x: c.x,
-                y: c.y,
-                from: self.from,
-                to: self.to,
-                reason: "result is not finite (outside the CRS's area)".into(),
-            });
+            return Err(self.point_error(c, "result is not finite (outside the CRS's area)"));
         }
         Ok(Coord { x, y })
+    }
+
+    /// The error for a point that did not transform.
+    pub fn point_error(&self, c: Coord<f64>, reason: impl ToString) -> CrsError {
+        CrsError::Point {
+            x: c.x,
+            y: c.y,
+            from: self.from.label(),
+            to: self.to.label(),
+            reason: reason.to_string(),
+        }
     }
 
     /// Transforms every coordinate of a geometry in place.
@@ -81,19 +90,19 @@ impl Transformer {
         };
         proj.convert_array(coords)
             .map_err(|e| CrsError::Transformation {
-                from: self.from,
-                to: self.to,
+                from: self.from.label(),
+                to: self.to.label(),
                 reason: e.to_string(),
             })?;
         Ok(())
     }
 
-    pub fn from(&self) -> i32 {
-        self.from
+    pub fn from(&self) -> &Crs {
+        &self.from
     }
 
-    pub fn to(&self) -> i32 {
-        self.to
+    pub fn to(&self) -> &Crs {
+        &self.to
     }
 }
 
@@ -101,14 +110,16 @@ impl Transformer {
 /// thread keeps one per (from, to) pair.
 #[derive(Default)]
 pub struct TransformerCache {
-    cache: HashMap<(i32, i32), Transformer>,
+    cache: HashMap<(Crs, Crs), Transformer>,
 }
 
 impl TransformerCache {
-    pub fn get(&mut self, from: i32, to: i32) -> Result<&Transformer, CrsError> {
-        Ok(match self.cache.entry((from, to)) {
+    pub fn get(&mut self, from: &Crs, to: &Crs) -> Result<&Transformer, CrsError> {
+        Ok(match self.cache.entry((from.clone(), to.clone())) {
             std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::hash_map::Entry::Vacant(v) => v.insert(Transformer::new(from, to)?),
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(Transformer::between(from, to)?)
+            }
         })
     }
 }
@@ -124,5 +135,25 @@ mod tests {
         let c = t.transform(Coord { x: 106.2, y: 21.3 }).unwrap();
         assert!((c.x - 416_802.265).abs() < 0.001, "{c:?}");
         assert!((c.y - 2_356_377.900).abs() < 0.001, "{c:?}");
+    }
+
+    /// A WKT definition transforms like its EPSG code, in x = easting order.
+    #[test]
+    fn definitions_transform_like_their_code() {
+        let wkt = super::super::epsg_definition(9214).unwrap().wkt;
+        let def = Crs::from_definition(&wkt).unwrap();
+        let t = Transformer::between(&Crs::Epsg(4326), &def).unwrap();
+        let c = t.transform(Coord { x: 106.2, y: 21.3 }).unwrap();
+        assert!((c.x - 416_802.265).abs() < 0.001, "{c:?}");
+        assert!((c.y - 2_356_377.900).abs() < 0.001, "{c:?}");
+    }
+
+    #[test]
+    fn undefined_crs_passes_coordinates_unchanged() {
+        let u = Crs::Undefined { geographic: false };
+        let t = Transformer::between(&u, &Crs::Epsg(9214)).unwrap();
+        assert!(t.is_identity());
+        let c = Coord { x: 12.5, y: -3.0 };
+        assert_eq!(t.transform(c).unwrap(), c);
     }
 }

@@ -10,7 +10,7 @@ use std::sync::mpsc::sync_channel;
 
 use geo_types::{Coord, Geometry};
 
-use crate::crs::Transformer;
+use crate::crs::{Crs, Transformer};
 use crate::gpkg::{GeoPackage, LayerInfo, Query};
 use crate::jobs::Progress;
 use crate::model::GeometryType;
@@ -90,17 +90,18 @@ impl LayerMesh {
     }
 }
 
-/// Reads, reprojects to `map_srs`, styles and tessellates a whole layer.
+/// Reads, reprojects to `map_crs`, styles and tessellates a whole layer
+/// (a layer without a CRS is drawn untransformed, in its own units).
 /// Advances `progress` by one per feature and stops with
 /// [`RenderError::Cancelled`] when it is cancelled.
 pub fn load_layer(
     gpkg: &GeoPackage,
     info: &LayerInfo,
     style: &LayerStyle,
-    map_srs: i32,
+    map_crs: &Crs,
     progress: &Progress,
 ) -> Result<LayerMesh, RenderError> {
-    let transformer = transformer(info, map_srs)?;
+    let transformer = transformer(info, map_crs)?;
     let count = gpkg.count_features(&info.name, None)?;
     let grid = Grid::new(map_extent(gpkg, info, &transformer)?, count);
     let classifier = style.classifier(&info.name, &info.schema)?;
@@ -172,10 +173,10 @@ pub fn load_selection(
     gpkg: &GeoPackage,
     info: &LayerInfo,
     fids: &[i64],
-    map_srs: i32,
+    map_crs: &Crs,
 ) -> Result<LayerMesh, RenderError> {
     let style = LayerStyle::highlight();
-    let transformer = transformer(info, map_srs)?;
+    let transformer = transformer(info, map_crs)?;
     // The highlight is one colour whatever the feature's values.
     let paint = FeaturePaint {
         color: style.classifier(&info.name, &info.schema)?.color(&[]),
@@ -225,8 +226,8 @@ fn mesh(info: &LayerInfo, style: &LayerStyle, chunks: Vec<Chunk>) -> LayerMesh {
     }
 }
 
-fn transformer(info: &LayerInfo, map_srs: i32) -> Result<Transformer, RenderError> {
-    Transformer::new(info.schema.srs_id, map_srs).map_err(|source| RenderError::Crs {
+fn transformer(info: &LayerInfo, map_crs: &Crs) -> Result<Transformer, RenderError> {
+    Transformer::between(&info.crs, map_crs).map_err(|source| RenderError::Crs {
         layer: info.name.clone(),
         source,
     })

@@ -21,6 +21,7 @@ mod gpu_scene;
 pub mod headless;
 pub mod labels;
 pub mod load;
+pub mod map_crs;
 mod pipelines;
 pub mod qml;
 mod renderer;

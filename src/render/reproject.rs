@@ -11,6 +11,9 @@ pub fn reproject(
     t: &Transformer,
     scratch: &mut Vec<Coord<f64>>,
 ) -> Result<(), CrsError> {
+    if t.is_identity() {
+        return Ok(());
+    }
     scratch.clear();
     for_each_coord(g, &mut |c| scratch.push(*c));
     t.transform_in_place(scratch)?;
@@ -27,13 +30,7 @@ pub fn reproject(
             i += 1;
         });
         let c = original.unwrap_or(scratch[bad]);
-        return Err(CrsError::Point {
-            x: c.x,
-            y: c.y,
-            from: t.from(),
-            to: t.to(),
-            reason: "result is not finite (outside the CRS's area)".into(),
-        });
+        return Err(t.point_error(c, "result is not finite (outside the CRS's area)"));
     }
     // The same walk in the same order puts each result back in its place.
     let mut results = scratch.iter();

@@ -39,7 +39,7 @@ pub fn load_layers(
     gpkg: &GeoPackage,
     layers: &[LayerInfo],
     styles: &[LayerStyle],
-    map_srs: i32,
+    map_crs: &crate::crs::Crs,
     progress: &Progress,
 ) -> Result<Vec<LayerMesh>, RenderError> {
     let mut total = 0;
@@ -50,7 +50,7 @@ pub fn load_layers(
     layers
         .iter()
         .zip(styles)
-        .map(|(info, style)| load_layer(gpkg, info, style, map_srs, progress))
+        .map(|(info, style)| load_layer(gpkg, info, style, map_crs, progress))
         .collect()
 }
 

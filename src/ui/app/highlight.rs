@@ -40,14 +40,14 @@ impl TramgisApp {
             .map(|(layer, fids)| (layer.clone(), fids.iter().copied().collect()))
             .collect();
         let path = self.workspace.clone();
-        let map_crs = self.map_crs;
+        let map_crs = self.map_crs.clone();
         let device = gpu.device.clone();
         self.highlight_job = Some(Job::spawn("selection", move |_| {
             let gpkg = crate::gpkg::GeoPackage::open_read_only(&path).map_err(|e| e.to_string())?;
             let mut layers = Vec::new();
             for (layer, fids) in selection {
                 let info = gpkg.layer(&layer).map_err(|e| e.to_string())?;
-                let mesh = crate::render::load::load_selection(&gpkg, &info, &fids, map_crs)
+                let mesh = crate::render::load::load_selection(&gpkg, &info, &fids, &map_crs)
                     .map_err(|e| format!("{layer}: {e}"))?;
                 layers.push(GpuLayer::upload(&device, &mesh));
             }
