@@ -7,7 +7,7 @@ pub mod transfer;
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use clap::{Parser, Subcommand};
 
 use crate::gpkg::{
@@ -47,6 +47,8 @@ pub enum Command {
     Import(transfer::ImportArgs),
     /// Export a workspace layer (or some of its features) to another format.
     Export(transfer::ExportArgs),
+    /// Repair Vietnamese mojibake (TCVN3/VNI text once misread as Latin-1) in a layer's text fields, as one edit.
+    RepairText(transfer::RepairTextArgs),
     /// Measure store throughput (and GDAL's for the same work) on N parcels.
     Bench(bench::BenchArgs),
     /// Draw a workspace's layers to a PNG (offscreen, no window needed).
@@ -63,6 +65,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Bench(args) => bench::run(&args),
         Command::Import(args) => transfer::import(&args),
         Command::Export(args) => transfer::export(&args),
+        Command::RepairText(args) => transfer::repair_text(&args),
         Command::Render(args) => render::run(&args),
         Command::BenchRender(args) => render::bench(&args),
     }
@@ -112,24 +115,76 @@ fn run_validate(file: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Lists every layer and attribute table: geometry type with Z/M, CRS as
+/// the file declares it, feature count and extent (computed when
+/// gpkg_contents does not store it). A layer that cannot be read is named
+/// on stderr with the reason, and the others are listed.
 fn info(file: &Path) -> Result<()> {
     let gpkg = GeoPackage::open_read_only(file)?;
-    for layer in gpkg.layers()? {
-        let count = gpkg
-            .count_features(&layer.name, None)
-            .with_context(|| format!("counting '{}'", layer.name))?;
-        let extent = layer
-            .extent
-            .map(|e| format!("{:.1} {:.1} {:.1} {:.1}", e[0], e[2], e[1], e[3]))
-            .unwrap_or_else(|| "-".into());
+    for warning in gpkg.warnings() {
+        eprintln!("warning: {warning}");
+    }
+    let contents = gpkg.contents()?;
+    if contents.layers.is_empty() && contents.tables.is_empty() && contents.unreadable.is_empty() {
+        println!("{}: no layers (an empty GeoPackage)", file.display());
+        return Ok(());
+    }
+    for layer in &contents.layers {
+        // One layer whose rows cannot be read is named; the others listed.
+        match layer_line(&gpkg, layer) {
+            Ok(line) => println!("{line}"),
+            Err(e) => eprintln!("error: {e}"),
+        }
+    }
+    for table in &contents.tables {
+        let count = gpkg.count_features(&table.name, None)?;
+        let read_only = table
+            .read_only
+            .map(|r| format!("  (read-only: {r})"))
+            .unwrap_or_default();
         println!(
-            "{:<20} {:<12} EPSG:{:<6} {:>9}  {}",
-            layer.name,
-            layer.schema.geometry_type.name(),
-            layer.schema.srs_id,
-            count,
-            extent
+            "{:<20} {:<18} {:<14} {:>9}{read_only}",
+            table.name, "ATTRIBUTES", "-", count
         );
     }
+    for bad in &contents.unreadable {
+        eprintln!("error: {}", bad.error);
+    }
     Ok(())
+}
+
+/// A feature layer's line in `tramgis info`.
+fn layer_line(gpkg: &GeoPackage, layer: &crate::gpkg::LayerInfo) -> crate::gpkg::Result<String> {
+    let count = gpkg.count_features(&layer.name, None)?;
+    let extent = match layer.extent {
+        Some(e) => Some(e),
+        None => gpkg.compute_extent(layer)?,
+    };
+    let decimals = if layer.crs.is_geographic() { 6 } else { 1 };
+    let extent = extent
+        .map(|e| {
+            format!(
+                "{:.d$} {:.d$} {:.d$} {:.d$}",
+                e[0],
+                e[2],
+                e[1],
+                e[3],
+                d = decimals
+            )
+        })
+        .unwrap_or_else(|| "(no features with a geometry)".into());
+    let read_only = layer
+        .read_only
+        .map(|r| format!("  (read-only: {r})"))
+        .unwrap_or_default();
+    Ok(format!(
+        "{:<20} {:<18} {:<14} {:>9}  {extent}{read_only}",
+        layer.name,
+        layer
+            .schema
+            .geometry_type
+            .name_with_dims(layer.schema.has_z, layer.schema.has_m),
+        layer.crs.label(),
+        count,
+    ))
 }

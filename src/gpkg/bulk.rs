@@ -115,6 +115,13 @@ fn restore_wal(conn: &Connection, left_wal: bool) {
 
 impl<'a> BulkWriter<'a> {
     /// Creates a new layer inside the load's transaction; returns its slot.
+    /// The srs_id of a CRS known only by its WKT, added in this load's
+    /// transaction when the workspace lacks it (see
+    /// [`core::ensure_custom_srs`](super::core::ensure_custom_srs)).
+    pub fn custom_srs(&mut self, name: &str, wkt: &str) -> Result<i32> {
+        super::core::ensure_custom_srs(self.conn, self.path, name, wkt)
+    }
+
     pub fn create_layer(&mut self, name: &str, schema: &Schema, meta: &LayerMeta) -> Result<usize> {
         store::create_layer_in(self.conn, self.path, name, schema, meta)?;
         self.open_layer(name)
@@ -124,6 +131,7 @@ impl<'a> BulkWriter<'a> {
     pub fn open_layer(&mut self, name: &str) -> Result<usize> {
         let (conn, path) = (self.conn, self.path);
         let info = store::read_layer(conn, path, name)?;
+        store::ensure_layer_writable(path, &info)?;
         let journaled = journal::has_triggers(conn, path, name)?;
         rtree::drop_triggers(conn, path, name, &info.schema.geometry_column)?;
         if journaled {
@@ -212,8 +220,13 @@ impl<'a> BulkWriter<'a> {
                         schema.geometry_type.name()
                     )));
                 }
+                if !feature.zm.fits(g) {
+                    return Err(bad(format!(
+                        "feature {number}: its Z/M values do not match the geometry's coordinates"
+                    )));
+                }
                 let mut blob = Vec::with_capacity(160);
-                geom::encode(g, schema.srs_id, &mut blob);
+                geom::encode_zm(g, schema.srs_id, &feature.zm, &mut blob);
                 Some(blob)
             }
             None => None,

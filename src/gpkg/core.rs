@@ -107,6 +107,78 @@ pub fn ensure_srs(conn: &Connection, path: &Path, srs_id: i32) -> Result<()> {
     Ok(())
 }
 
+/// The CRS that `srs_id` stands for in this file: by its organization and
+/// code when that is EPSG, else by its stored definition; srs_id 0 and -1
+/// (and a row PROJ cannot read, or no row at all) are undefined.
+pub fn srs_crs(conn: &Connection, path: &Path, srs_id: i32) -> Result<crs::Crs> {
+    let row: Option<(String, String, i64, String)> = conn
+        .query_row(
+            "SELECT srs_name, organization, organization_coordsys_id, definition
+             FROM gpkg_spatial_ref_sys WHERE srs_id = ?1",
+            [srs_id],
+            |r| {
+                Ok((
+                    r.get::<_, Option<String>>(0)?.unwrap_or_default(),
+                    r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                    r.get::<_, Option<i64>>(2)?.unwrap_or(i64::from(srs_id)),
+                    r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+                ))
+            },
+        )
+        .optional()
+        .ctx(path, "reading gpkg_spatial_ref_sys")?;
+    Ok(match row {
+        Some((name, organization, code, definition)) => {
+            crs::Crs::from_srs_row(srs_id, &name, &organization, code, &definition)
+        }
+        None => crs::Crs::from_srs_row(srs_id, "", "NONE", i64::from(srs_id), ""),
+    })
+}
+
+/// First srs_id tramgis gives a CRS that has no EPSG code.
+pub const CUSTOM_SRS_BASE: i32 = 100_000;
+
+/// The srs_id of a CRS known only by its WKT (a MapInfo CoordSys, a .prj
+/// PROJ cannot identify): the row holding the same definition when there
+/// is one, else a new row (organization NONE, as GDAL writes them) at the
+/// first free id from [`CUSTOM_SRS_BASE`].
+pub fn ensure_custom_srs(conn: &Connection, path: &Path, name: &str, wkt: &str) -> Result<i32> {
+    let existing: Option<i32> = conn
+        .query_row(
+            "SELECT srs_id FROM gpkg_spatial_ref_sys WHERE definition = ?1 ORDER BY srs_id LIMIT 1",
+            [wkt],
+            |r| r.get(0),
+        )
+        .optional()
+        .ctx(path, "reading gpkg_spatial_ref_sys")?;
+    if let Some(id) = existing {
+        return Ok(id);
+    }
+    let id: i32 = conn
+        .query_row(
+            "SELECT max(?1, coalesce(max(srs_id) + 1, ?1)) FROM gpkg_spatial_ref_sys WHERE srs_id >= ?1",
+            [CUSTOM_SRS_BASE],
+            |r| r.get(0),
+        )
+        .ctx(path, "reading gpkg_spatial_ref_sys")?;
+    let name = if name.trim().is_empty() {
+        "custom CRS"
+    } else {
+        name
+    };
+    conn.execute(
+        "INSERT INTO gpkg_spatial_ref_sys VALUES (?1, ?2, 'NONE', ?2, ?3, ?4)",
+        params![
+            name,
+            id,
+            wkt,
+            "imported by tramgis from the source's own definition"
+        ],
+    )
+    .ctx(path, "adding a CRS to gpkg_spatial_ref_sys")?;
+    Ok(id)
+}
+
 /// Whether `gpkg_spatial_ref_sys` has a row for `srs_id`.
 pub fn srs_exists(conn: &Connection, path: &Path, srs_id: i32) -> Result<bool> {
     conn.query_row(
@@ -191,14 +263,23 @@ pub fn header(conn: &Connection, path: &Path) -> Result<(i32, i32)> {
     Ok((app_id, version))
 }
 
-/// Checks `application_id`, `user_version` and the required tables.
-pub fn check_is_geopackage(conn: &Connection, path: &Path) -> Result<()> {
+/// Checks `application_id`, `user_version` and the required tables, and
+/// returns what is odd but readable. A file whose `application_id` is 0
+/// (older GDAL and SpatiaLite wrote those) but that has the required
+/// tables opens with a warning, as GDAL does.
+pub fn check_is_geopackage(conn: &Connection, path: &Path) -> Result<Vec<String>> {
     let (app_id, version) = header(conn, path)?;
     let not_gpkg = |detail: String| GpkgError::NotGeoPackage {
         path: path.to_path_buf(),
         detail,
     };
-    if app_id != APPLICATION_ID && !LEGACY_APPLICATION_IDS.contains(&app_id) {
+    let mut warnings = Vec::new();
+    if app_id == 0 {
+        warnings.push(format!(
+            "{}: application_id is 0, not 'GPKG' (0x47504B47); read as a GeoPackage because it has the GeoPackage tables",
+            path.display()
+        ));
+    } else if app_id != APPLICATION_ID && !LEGACY_APPLICATION_IDS.contains(&app_id) {
         return Err(not_gpkg(format!(
             "application_id is 0x{app_id:08X}, not 'GPKG' (0x47504B47)"
         )));
@@ -224,10 +305,17 @@ pub fn check_is_geopackage(conn: &Connection, path: &Path) -> Result<()> {
             .optional()
             .ctx(path, "reading the schema")?;
         if found.is_none() {
-            return Err(not_gpkg(format!("the required table {table} is missing")));
+            let id = if app_id == 0 {
+                "application_id is 0, not 'GPKG', and "
+            } else {
+                ""
+            };
+            return Err(not_gpkg(format!(
+                "{id}the required table {table} is missing"
+            )));
         }
     }
-    Ok(())
+    Ok(warnings)
 }
 
 /// Double-quotes an SQL identifier.

@@ -33,6 +33,12 @@ pub enum GpkgError {
     Locked { path: PathBuf },
     #[error("{path}: the file is read-only; save a copy under another name to edit")]
     ReadOnly { path: PathBuf },
+    #[error("{path}: layer '{layer}' is read-only because {reason}")]
+    ReadOnlyLayer {
+        path: PathBuf,
+        layer: String,
+        reason: super::store::ReadOnlyReason,
+    },
     #[error("{path}: no layer named '{layer}'")]
     NoSuchLayer { path: PathBuf, layer: String },
     #[error("{path}: layer '{layer}' already exists")]

@@ -9,7 +9,7 @@ use rusqlite::{OptionalExtension, ToSql, Transaction, params_from_iter};
 
 use super::core::quote;
 use super::error::{GpkgError, Result, SqlContext};
-use super::geom;
+use super::geom::{self, ZmValues};
 use super::rtree;
 use super::store::{self, GeoPackage, LayerInfo};
 use crate::model::{Feature, FieldType, FieldValue, Schema};
@@ -72,10 +72,13 @@ impl Query {
 }
 
 fn select_columns(schema: &Schema) -> String {
-    let mut cols = vec![
-        format!("t.{}", quote(&schema.fid_column)),
-        format!("t.{}", quote(&schema.geometry_column)),
-    ];
+    // An attribute table has no geometry column: NULL stands in for it.
+    let geometry = if schema.geometry_column.is_empty() {
+        "NULL".to_string()
+    } else {
+        format!("t.{}", quote(&schema.geometry_column))
+    };
+    let mut cols = vec![format!("t.{}", quote(&schema.fid_column)), geometry];
     cols.extend(
         schema
             .fields
@@ -108,14 +111,14 @@ impl GeoPackage {
                     "SELECT {} FROM {} t JOIN {} r ON t.{} = r.id
                      WHERE r.minx <= ?3 AND r.maxx >= ?1 AND r.miny <= ?4 AND r.maxy >= ?2",
                     select_columns(schema),
-                    quote(layer),
+                    info.source(),
                     quote(&rtree::table_name(layer, &schema.geometry_column)),
                     quote(&schema.fid_column)
                 ),
                 b.to_vec(),
             ),
             _ => (
-                format!("SELECT {} FROM {} t", select_columns(schema), quote(layer)),
+                format!("SELECT {} FROM {} t", select_columns(schema), info.source()),
                 vec![],
             ),
         };
@@ -148,9 +151,12 @@ impl GeoPackage {
                     _ => continue,
                 }
             }
-            let geometry = match blob {
-                Some(b) if !query.skip_geometry => Some(geom::decode(b).map_err(bad)?.geometry),
-                _ => None,
+            let (geometry, zm) = match blob {
+                Some(b) if !query.skip_geometry => {
+                    let g = geom::decode(b).map_err(bad)?;
+                    (Some(g.geometry), g.zm)
+                }
+                _ => (None, ZmValues::default()),
             };
             let mut values = Vec::with_capacity(schema.fields.len());
             for (i, field) in schema.fields.iter().enumerate() {
@@ -161,6 +167,7 @@ impl GeoPackage {
             if visit(Feature {
                 fid: Some(fid),
                 geometry,
+                zm,
                 values,
             })
             .is_break()
@@ -188,7 +195,7 @@ impl GeoPackage {
         let sql = format!(
             "SELECT {} FROM {} t WHERE t.{} = ?1",
             select_columns(schema),
-            quote(layer),
+            info.source(),
             quote(&schema.fid_column)
         );
         let row = self
@@ -208,7 +215,7 @@ impl GeoPackage {
         let Some((blob, values)) = row else {
             return Ok(None);
         };
-        let geometry = blob
+        let decoded = blob
             .map(|b| geom::decode(&b))
             .transpose()
             .map_err(|source| GpkgError::BadGeometry {
@@ -217,11 +224,15 @@ impl GeoPackage {
                 fid,
                 column: schema.geometry_column.clone(),
                 source,
-            })?
-            .map(|g| g.geometry);
+            })?;
+        let (geometry, zm) = match decoded {
+            Some(g) => (Some(g.geometry), g.zm),
+            None => (None, ZmValues::default()),
+        };
         Ok(Some(Feature {
             fid: Some(fid),
             geometry,
+            zm,
             values,
         }))
     }
@@ -229,6 +240,8 @@ impl GeoPackage {
     /// Number of features, optionally of those meeting a bbox.
     pub fn count_features(&self, layer: &str, bbox: Option<[f64; 4]>) -> Result<u64> {
         if bbox.is_none() {
+            // Straight from the table (or view): the layer's registration
+            // may be unreadable while its rows can still be counted.
             return self
                 .conn
                 .query_row(&format!("SELECT count(*) FROM {}", quote(layer)), [], |r| {
@@ -325,6 +338,7 @@ impl Edit<'_> {
             return Ok(l.clone());
         }
         let info = store::read_layer(&self.tx, self.path, name)?;
+        store::ensure_layer_writable(self.path, &info)?;
         self.layers.push(info.clone());
         Ok(info)
     }
@@ -361,8 +375,13 @@ impl Edit<'_> {
                 schema.geometry_type.name()
             )));
         }
+        if !feature.zm.fits(g) {
+            return Err(bad(
+                "its Z/M values do not match the geometry's coordinates".to_string(),
+            ));
+        }
         self.blob.clear();
-        geom::encode(g, schema.srs_id, &mut self.blob);
+        geom::encode_zm(g, schema.srs_id, &feature.zm, &mut self.blob);
         let env = geom::envelope(&self.blob).expect("a blob we just wrote parses");
         let grown = self.grown.entry(info.name.clone()).or_insert(None);
         if let Some(e) = env {
@@ -417,6 +436,7 @@ impl Edit<'_> {
             layer: layer.to_string(),
             detail: "cannot update a feature without a fid".into(),
         })?;
+        self.refuse_stored_curve(&info, fid)?;
         let blob = self.prepare(&info, feature)?;
         let schema = &info.schema;
         let mut sets = vec![format!("{} = ?1", quote(&schema.geometry_column))];
@@ -489,6 +509,43 @@ impl Edit<'_> {
         self.require_one(n, layer, fid)
     }
 
+    /// A curve stored in a column of a linear or GEOMETRY type is read as
+    /// chords: writing the feature back would replace its arcs, so it is
+    /// refused until tramgis can write curves.
+    fn refuse_stored_curve(&self, info: &LayerInfo, fid: i64) -> Result<()> {
+        let sql = format!(
+            "SELECT {} FROM {} WHERE {} = ?1",
+            quote(&info.schema.geometry_column),
+            quote(&info.name),
+            quote(&info.schema.fid_column)
+        );
+        let blob: Option<Vec<u8>> = self
+            .tx
+            .query_row(&sql, [fid], |r| match r.get_ref(0)? {
+                ValueRef::Blob(b) => Ok(Some(b.to_vec())),
+                _ => Ok(None),
+            })
+            .optional()
+            .ctx(
+                self.path,
+                &format!("reading feature {fid} of '{}'", info.name),
+            )?
+            .flatten();
+        let curved = blob
+            .and_then(|b| geom::stored_type(&b).ok())
+            .is_some_and(|(code, _)| code >= 8);
+        if curved {
+            return Err(GpkgError::BadFeature {
+                path: self.path.to_path_buf(),
+                layer: info.name.clone(),
+                detail: format!(
+                    "feature {fid} is stored as a curve, which tramgis reads as chords and cannot yet write back"
+                ),
+            });
+        }
+        Ok(())
+    }
+
     fn require_one(&mut self, changed: usize, layer: &str, fid: i64) -> Result<()> {
         if changed == 0 {
             return Err(GpkgError::NoSuchFeature {
@@ -536,7 +593,7 @@ impl GeoPackage {
     ) -> Result<Vec<i64>> {
         let info = self.layer(layer)?;
         let fid = quote(&info.schema.fid_column);
-        let mut sql = format!("SELECT {fid} FROM {}", quote(layer));
+        let mut sql = format!("SELECT {fid} FROM {}", info.source());
         if let Some(f) = filter.map(str::trim).filter(|f| !f.is_empty()) {
             sql.push_str(&format!(" WHERE ({f})"));
         }
@@ -576,7 +633,7 @@ impl GeoPackage {
             let sql = format!(
                 "SELECT {} FROM {} t WHERE t.{} IN ({placeholders})",
                 select_columns(schema),
-                quote(layer),
+                info.source(),
                 quote(&schema.fid_column)
             );
             let mut stmt = self
@@ -602,6 +659,7 @@ impl GeoPackage {
                 by_fid.remove(fid).map(|values| Feature {
                     fid: Some(*fid),
                     geometry: None,
+                    zm: ZmValues::default(),
                     values,
                 })
             }));

@@ -52,12 +52,9 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
         let Some(blob) = blob_arg(ctx) else {
             return Ok(None);
         };
-        let decoded = geom::decode(blob).map_err(sql_err)?;
-        let code = geom::wkb_type_code(&decoded.geometry);
-        Ok(crate::model::GeometryType::ALL_CONCRETE
-            .iter()
-            .find(|t| t.wkb_code() == code)
-            .map(|t| t.name()))
+        // The type as stored: a curve is a curve, not the chords it is drawn with.
+        let (code, _) = geom::stored_type(blob).map_err(sql_err)?;
+        Ok(crate::model::GeometryType::from_wkb_code(code).map(|t| t.name()))
     })?;
     conn.create_scalar_function("GPKG_IsAssignable", 2, flags, |ctx| {
         let expected: String = ctx.get(0)?;

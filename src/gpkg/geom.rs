@@ -5,6 +5,14 @@
 //! values, which geo-types has no room for, ride alongside as flat lists in
 //! the order the coordinates appear in the WKB, so a 3D or measured geometry
 //! written by another program comes back out byte-for-byte equivalent.
+//!
+//! Curves (CircularString, CompoundCurve, CurvePolygon, MultiCurve,
+//! MultiSurface) are read as linear geometries within a stated tolerance
+//! ([`ARC_TOLERANCE`], [`ARC_RELATIVE_TOLERANCE`]); the blob stays as stored.
+
+mod curve;
+
+pub use curve::{ARC_RELATIVE_TOLERANCE, ARC_TOLERANCE, MAX_CHORDS_PER_ARC};
 
 use geo_types::{
     Coord, Geometry, GeometryCollection, LineString, MultiLineString, MultiPoint, MultiPolygon,
@@ -40,6 +48,8 @@ pub enum BlobError {
     TooDeep,
     #[error("element count {0} is larger than the blob can hold")]
     Count(u32),
+    #[error("the curves need more than {0} vertices to draw")]
+    TooManyVertices(usize),
 }
 
 /// Which ordinates a geometry carries beside x and y.
@@ -55,6 +65,20 @@ pub struct ZmValues {
     pub dims: Dims,
     pub z: Vec<f64>,
     pub m: Vec<f64>,
+}
+
+impl ZmValues {
+    /// Whether these values can be written with `geometry`: one Z (and one
+    /// M) per coordinate for each ordinate `dims` names, none otherwise.
+    pub fn fits(&self, geometry: &Geometry<f64>) -> bool {
+        if !self.dims.z && !self.dims.m {
+            return self.z.is_empty() && self.m.is_empty();
+        }
+        let mut n = 0usize;
+        visit_coords(geometry, &mut |_| n += 1);
+        let want = |present: bool| if present { n } else { 0 };
+        self.z.len() == want(self.dims.z) && self.m.len() == want(self.dims.m)
+    }
 }
 
 /// A decoded geometry blob.
@@ -173,6 +197,13 @@ pub fn decode(blob: &[u8]) -> Result<GpkgGeometry, BlobError> {
         geometry,
         zm,
     })
+}
+
+/// The WKB type of the geometry stored in a blob (1..=12, as written,
+/// before curves are linearised) and its dimensions.
+pub fn stored_type(blob: &[u8]) -> Result<(u32, Dims), BlobError> {
+    let header = read_header(blob)?;
+    WkbReader::new(&blob[header.len..]).type_header()
 }
 
 /// Decodes plain ISO WKB (as GDAL exports it), both byte orders, Z and M.
@@ -519,6 +550,8 @@ struct WkbReader<'a> {
     buf: &'a [u8],
     pos: usize,
     little: bool,
+    /// Vertices the linearised curves may still add.
+    vertex_budget: usize,
 }
 
 const MAX_DEPTH: usize = 32;
@@ -529,6 +562,7 @@ impl<'a> WkbReader<'a> {
             buf,
             pos: 0,
             little: true,
+            vertex_budget: curve::VERTEX_BUDGET,
         }
     }
 
@@ -590,7 +624,8 @@ impl<'a> WkbReader<'a> {
             }
             _ => return Err(BlobError::WkbType(raw)),
         }
-        if !(1..=7).contains(&base) {
+        // 13 and 14 (CURVE, SURFACE) are abstract: no geometry has them.
+        if !(1..=12).contains(&base) {
             return Err(BlobError::WkbType(raw));
         }
         Ok((base, dims))
@@ -714,7 +749,7 @@ impl<'a> WkbReader<'a> {
                 }
                 Geometry::MultiPolygon(MultiPolygon(polygons))
             }
-            _ => {
+            7 => {
                 let n = self.count(5)?;
                 let mut members = Vec::with_capacity(n);
                 for _ in 0..n {
@@ -722,6 +757,7 @@ impl<'a> WkbReader<'a> {
                 }
                 Geometry::GeometryCollection(GeometryCollection(members))
             }
+            curve => self.curve_geometry(curve, dims, zm)?,
         })
     }
 
@@ -753,11 +789,16 @@ impl<'a> WkbReader<'a> {
                     coords(self, n, dims)?;
                 }
             }
-            _ => {
+            4..=7 => {
                 let n = self.count(5)?;
                 for _ in 0..n {
                     self.scan_bounds(bounds, depth + 1)?;
                 }
+            }
+            // An arc bulges beyond its control points: bound what is drawn.
+            curve => {
+                let g = self.curve_geometry(curve, dims, &mut ZmValues::default())?;
+                visit_coords(&g, &mut |c| bounds.add(c.x, c.y, None, None));
             }
         }
         Ok(())

@@ -27,4 +27,7 @@ pub use error::{GpkgError, Result};
 pub use features::{Edit, Query};
 pub use journal::Change;
 pub use rtree::table_name as rtree_table_name;
-pub use store::{GeoPackage, LayerInfo, LayerMeta, OpenOptions};
+pub use store::{
+    ContentKind, Contents, FeatureIds, GeoPackage, LayerInfo, LayerMeta, OpenOptions,
+    ReadOnlyReason, Unreadable,
+};

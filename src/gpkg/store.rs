@@ -29,18 +29,102 @@ impl Default for OpenOptions {
     }
 }
 
-/// A feature layer as listed in `gpkg_contents`, with its schema and the
-/// tramgis metadata (theme, titles, draw order) when the file has it.
+/// A feature layer or attribute table as listed in `gpkg_contents`, with
+/// its schema and the tramgis metadata (theme, titles, draw order) when
+/// the file has it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LayerInfo {
     pub name: String,
     pub identifier: String,
     pub description: String,
+    /// For an attribute table: its fields and fid column; the geometry
+    /// column is empty and the geometry type GEOMETRY.
     pub schema: Schema,
     /// `[minx, maxx, miny, maxy]` from gpkg_contents, when set.
     pub extent: Option<[f64; 4]>,
     pub meta: LayerMeta,
     pub has_rtree: bool,
+    pub kind: ContentKind,
+    /// Where the feature ids come from.
+    pub ids: FeatureIds,
+    /// Why the layer cannot be edited; None when it can.
+    pub read_only: Option<ReadOnlyReason>,
+    /// The CRS its srs_id stands for in this file (see [`core::srs_crs`]);
+    /// undefined for attribute tables.
+    pub crs: crate::crs::Crs,
+}
+
+/// What a `gpkg_contents` row holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContentKind {
+    /// A feature table or view (data_type 'features').
+    Features,
+    /// An attribute table without geometries (data_type 'attributes').
+    Attributes,
+}
+
+/// Where a layer's feature ids come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeatureIds {
+    /// The table's INTEGER PRIMARY KEY (`schema.fid_column`).
+    PrimaryKey,
+    /// SQLite's rowid, for a table without an INTEGER PRIMARY KEY
+    /// (`schema.fid_column` is `rowid`, `_rowid_` or `oid`).
+    RowId,
+    /// A view's integer column: one named `fid` or `ogc_fid`, else its
+    /// first column when that is an INTEGER, as GDAL does.
+    ViewColumn,
+    /// Row numbers in the order SQLite returns the rows, for a view
+    /// without an integer column (stable while the view's data is).
+    RowNumber,
+}
+
+/// Why a layer is read but not edited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ReadOnlyReason {
+    #[error("it is a view")]
+    View,
+    #[error("its table has no INTEGER PRIMARY KEY")]
+    NoPrimaryKey,
+    #[error("its geometries are curves, which tramgis reads as chords and cannot yet write back")]
+    Curves,
+}
+
+impl LayerInfo {
+    pub fn is_attributes(&self) -> bool {
+        self.kind == ContentKind::Attributes
+    }
+
+    /// The FROM clause that reads the layer with its fid column: the
+    /// table itself, or for row-numbered views a numbering subquery.
+    pub(super) fn source(&self) -> String {
+        match self.ids {
+            FeatureIds::RowNumber => format!(
+                "(SELECT row_number() OVER () AS {}, * FROM {})",
+                quote(&self.schema.fid_column),
+                quote(&self.name)
+            ),
+            _ => quote(&self.name),
+        }
+    }
+}
+
+/// A layer that is listed in the file but cannot be read, and why.
+#[derive(Debug)]
+pub struct Unreadable {
+    pub name: String,
+    pub error: GpkgError,
+}
+
+/// Everything `gpkg_contents` lists, read layer by layer: one layer that
+/// cannot be read does not hide the others.
+#[derive(Debug, Default)]
+pub struct Contents {
+    /// Feature layers, in draw order (then name).
+    pub layers: Vec<LayerInfo>,
+    /// Attribute (aspatial) tables, by name.
+    pub tables: Vec<LayerInfo>,
+    pub unreadable: Vec<Unreadable>,
 }
 
 /// What tramgis keeps about a layer beyond the spec's tables.
@@ -60,6 +144,7 @@ pub struct GeoPackage {
     pub(super) read_only: bool,
     pub(super) user: String,
     pub(super) has_tramgis_tables: bool,
+    pub(super) warnings: Vec<String>,
 }
 
 const META_SQL: &str = "
@@ -94,6 +179,10 @@ impl GeoPackage {
         )
         .ctx(path, "creating the file")?;
         configure(&conn, path, &OpenOptions::default())?;
+        // Debian's default is auto_vacuum FULL, which moves pages on every
+        // delete; GeoPackages (GDAL's, QGIS's, ours before) have none.
+        conn.execute_batch("PRAGMA auto_vacuum = NONE")
+            .ctx(path, "configuring the new file")?;
         let created = (|| {
             conn.execute_batch("BEGIN")
                 .ctx(path, "starting a transaction")?;
@@ -116,6 +205,7 @@ impl GeoPackage {
             read_only: false,
             user: default_user(),
             has_tramgis_tables: true,
+            warnings: Vec::new(),
         })
     }
 
@@ -148,13 +238,14 @@ impl GeoPackage {
         };
         let conn = Connection::open_with_flags(path, flags).ctx(path, "opening the file")?;
         configure(&conn, path, options)?;
-        core::check_is_geopackage(&conn, path)?;
+        let warnings = core::check_is_geopackage(&conn, path)?;
         let mut gpkg = GeoPackage {
             conn,
             path: path.to_path_buf(),
             read_only: options.read_only,
             user: default_user(),
             has_tramgis_tables: false,
+            warnings,
         };
         gpkg.has_tramgis_tables = gpkg.table_exists("tramgis_changes")?;
         if !options.read_only {
@@ -183,20 +274,48 @@ impl GeoPackage {
                 .execute_batch(META_SQL)
                 .ctx(&path, "creating tramgis_layer_meta")?;
             journal::ensure_tables(&self.conn, &path)?;
-            for layer in self.layers()? {
-                if !layer.has_rtree {
-                    rtree::create_index(&self.conn, &path, &layer.name, &layer.schema, true)?;
+            // Views and tables without an INTEGER PRIMARY KEY can have
+            // neither an R-tree (keyed by the fid) nor the journal triggers.
+            let adoptable = self
+                .layers()?
+                .into_iter()
+                .filter(|l| matches!(l.read_only, None | Some(ReadOnlyReason::Curves)));
+            let mut skipped = Vec::new();
+            for layer in adoptable {
+                self.conn
+                    .execute_batch("SAVEPOINT adopt_layer")
+                    .ctx(&path, "starting a savepoint")?;
+                let adopted = (|| {
+                    if !layer.has_rtree {
+                        rtree::create_index(&self.conn, &path, &layer.name, &layer.schema, true)?;
+                    }
+                    if !journal::has_triggers(&self.conn, &path, &layer.name)? {
+                        journal::install_triggers(&self.conn, &path, &layer.name, &layer.schema)?;
+                    }
+                    Ok(())
+                })();
+                match adopted {
+                    Ok(()) => self.conn.execute_batch("RELEASE adopt_layer"),
+                    // A damaged geometry cannot be indexed: that layer goes
+                    // without, the rest of the file opens.
+                    Err(e @ GpkgError::Sqlite { .. }) => {
+                        skipped.push(format!(
+                            "{e}; the layer has no spatial index or edit journal"
+                        ));
+                        self.conn
+                            .execute_batch("ROLLBACK TO adopt_layer; RELEASE adopt_layer")
+                    }
+                    Err(e) => return Err(e),
                 }
-                if !journal::has_triggers(&self.conn, &path, &layer.name)? {
-                    journal::install_triggers(&self.conn, &path, &layer.name, &layer.schema)?;
-                }
+                .ctx(&path, "finishing a savepoint")?;
             }
-            Ok(())
+            Ok(skipped)
         })();
         match result {
-            Ok(()) => {
+            Ok(skipped) => {
                 self.conn.execute_batch("COMMIT").ctx(&path, "committing")?;
                 self.has_tramgis_tables = true;
+                self.warnings.extend(skipped);
                 Ok(())
             }
             Err(e) => {
@@ -212,6 +331,12 @@ impl GeoPackage {
 
     pub fn is_read_only(&self) -> bool {
         self.read_only
+    }
+
+    /// What was found odd but not wrong when opening the file (for example
+    /// an `application_id` of 0): to show the user once.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
     }
 
     /// The raw connection, for callers that need SQL the store does not
@@ -243,30 +368,59 @@ impl GeoPackage {
         table_exists(&self.conn, &self.path, name)
     }
 
-    /// The feature layers, in draw order (then name).
-    pub fn layers(&self) -> Result<Vec<LayerInfo>> {
-        let names: Vec<String> = {
+    /// Every layer and attribute table in `gpkg_contents`, each read on
+    /// its own: those that cannot be read are listed with the reason.
+    /// Tile pyramids and other raster contents are not read by tramgis
+    /// and are listed as unreadable.
+    pub fn contents(&self) -> Result<Contents> {
+        let rows: Vec<(String, String)> = {
             let mut stmt = self
                 .conn
-                .prepare(
-                    "SELECT c.table_name FROM gpkg_contents c
-                     JOIN gpkg_geometry_columns g ON g.table_name = c.table_name
-                     WHERE c.data_type = 'features' ORDER BY c.table_name",
-                )
+                .prepare("SELECT table_name, data_type FROM gpkg_contents ORDER BY table_name")
                 .ctx(&self.path, "listing layers")?;
-            stmt.query_map([], |r| r.get(0))
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
                 .ctx(&self.path, "listing layers")?
                 .collect::<rusqlite::Result<_>>()
                 .ctx(&self.path, "listing layers")?
         };
-        let mut layers = names
-            .iter()
-            .map(|n| self.layer(n))
-            .collect::<Result<Vec<_>>>()?;
-        layers.sort_by(|a, b| (a.meta.draw_order, &a.name).cmp(&(b.meta.draw_order, &b.name)));
-        Ok(layers)
+        let mut contents = Contents::default();
+        for (name, data_type) in rows {
+            if kind_of(&data_type).is_none() {
+                contents.unreadable.push(Unreadable {
+                    error: GpkgError::Invalid {
+                        path: self.path.clone(),
+                        detail: format!(
+                            "layer '{name}': its data type '{data_type}' is not one tramgis reads (only features and attributes)"
+                        ),
+                    },
+                    name,
+                });
+                continue;
+            }
+            match self.layer(&name) {
+                Ok(info) if info.is_attributes() => contents.tables.push(info),
+                Ok(info) => contents.layers.push(info),
+                Err(error) => contents.unreadable.push(Unreadable { name, error }),
+            }
+        }
+        contents
+            .layers
+            .sort_by(|a, b| (a.meta.draw_order, &a.name).cmp(&(b.meta.draw_order, &b.name)));
+        Ok(contents)
     }
 
+    /// The feature layers that can be read, in draw order (then name).
+    /// [`GeoPackage::contents`] also says which cannot be read, and why.
+    pub fn layers(&self) -> Result<Vec<LayerInfo>> {
+        Ok(self.contents()?.layers)
+    }
+
+    /// The attribute (aspatial) tables that can be read, by name.
+    pub fn tables(&self) -> Result<Vec<LayerInfo>> {
+        Ok(self.contents()?.tables)
+    }
+
+    /// A feature layer or attribute table by name.
     pub fn layer(&self, name: &str) -> Result<LayerInfo> {
         read_layer(&self.conn, &self.path, name)
     }
@@ -314,7 +468,12 @@ impl GeoPackage {
             tx.execute("DELETE FROM layer_styles WHERE f_table_name = ?1", [name])
                 .ctx(&path, "removing the layer's styles")?;
         }
-        tx.execute_batch(&format!("DROP TABLE {}", quote(name)))
+        let object = if layer.read_only == Some(ReadOnlyReason::View) {
+            "VIEW"
+        } else {
+            "TABLE"
+        };
+        tx.execute_batch(&format!("DROP {object} {}", quote(name)))
             .ctx(&path, "dropping the table")?;
         tx.commit().ctx(&path, "committing")
     }
@@ -345,6 +504,9 @@ impl GeoPackage {
     pub fn update_extent(&self, name: &str) -> Result<Option<[f64; 4]>> {
         self.ensure_writable()?;
         let layer = self.layer(name)?;
+        if layer.read_only == Some(ReadOnlyReason::View) {
+            return self.compute_extent(&layer);
+        }
         let extent = self.compute_extent(&layer)?;
         let e: [Option<f64>; 4] = match extent {
             Some(e) => e.map(Some),
@@ -363,6 +525,9 @@ impl GeoPackage {
     /// The bounding box of all features, from the spatial index when there
     /// is one (rounded outwards to float precision), else by a scan.
     pub fn compute_extent(&self, layer: &LayerInfo) -> Result<Option<[f64; 4]>> {
+        if layer.is_attributes() {
+            return Ok(None);
+        }
         let sql = if layer.has_rtree {
             format!(
                 "SELECT min(minx), max(maxx), min(miny), max(maxy) FROM {}",
@@ -375,7 +540,7 @@ impl GeoPackage {
             let g = quote(&layer.schema.geometry_column);
             format!(
                 "SELECT min(ST_MinX({g})), max(ST_MaxX({g})), min(ST_MinY({g})), max(ST_MaxY({g})) FROM {}",
-                quote(&layer.name)
+                layer.source()
             )
         };
         let env: [Option<f64>; 4] = self
@@ -383,7 +548,10 @@ impl GeoPackage {
             .query_row(&sql, [], |r| {
                 Ok([r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?])
             })
-            .ctx(&self.path, "computing the extent")?;
+            .ctx(
+                &self.path,
+                &format!("computing the extent of layer '{}'", layer.name),
+            )?;
         Ok(match env {
             [Some(a), Some(b), Some(c), Some(d)] => Some([a, b, c, d]),
             _ => None,
@@ -409,60 +577,157 @@ fn configure(conn: &Connection, path: &Path, options: &OpenOptions) -> Result<()
     conn.busy_timeout(options.busy_timeout)
         .ctx(path, "setting the busy timeout")?;
     functions::register(conn).ctx(path, "registering SQL functions")?;
+    // Debian builds its libsqlite3 with recursive triggers and secure
+    // delete on by default (upstream has both off): recursive triggers
+    // would fire the journal's delete triggers on an INSERT OR REPLACE, and
+    // secure delete zeroes every freed page and cell, extra writes on each
+    // edit that a workspace (a copy of public planning data) does not need.
     conn.execute_batch(
-        "PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; PRAGMA synchronous = NORMAL;",
+        "PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; PRAGMA synchronous = NORMAL;
+         PRAGMA recursive_triggers = OFF; PRAGMA secure_delete = OFF;",
     )
     .and_then(|()| conn.execute_batch(MMAP_PRAGMA))
     .ctx(path, "configuring the connection")?;
     Ok(())
 }
 
-pub(super) fn read_layer(conn: &Connection, path: &Path, name: &str) -> Result<LayerInfo> {
+/// Which of our kinds a `gpkg_contents.data_type` is (GDAL 2.0 wrote
+/// 'aspatial' for attribute tables).
+fn kind_of(data_type: &str) -> Option<ContentKind> {
+    match data_type.to_ascii_lowercase().as_str() {
+        "features" => Some(ContentKind::Features),
+        "attributes" | "aspatial" => Some(ContentKind::Attributes),
+        _ => None,
+    }
+}
+
+/// A layer's row in `gpkg_contents`.
+struct ContentsRow {
+    kind: Option<ContentKind>,
+    data_type: String,
+    identifier: Option<String>,
+    description: Option<String>,
+    extent: Option<[f64; 4]>,
+}
+
+/// A layer's row in `gpkg_geometry_columns`.
+struct GeometryColumn {
+    column: String,
+    type_name: String,
+    srs_id: i32,
+    z: i64,
+    m: i64,
+}
+
+fn contents_row(conn: &Connection, path: &Path, name: &str) -> Result<ContentsRow> {
     let row = conn
         .query_row(
-            "SELECT c.identifier, c.description, c.min_x, c.max_x, c.min_y, c.max_y,
-                        g.column_name, g.geometry_type_name, g.srs_id, g.z, g.m
-                 FROM gpkg_contents c JOIN gpkg_geometry_columns g ON g.table_name = c.table_name
-                 WHERE c.table_name = ?1 AND c.data_type = 'features'",
+            "SELECT data_type, identifier, description, min_x, max_x, min_y, max_y
+             FROM gpkg_contents WHERE table_name = ?1",
             [name],
             |r| {
-                let env: [Option<f64>; 4] = [r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?];
-                Ok((
-                    r.get::<_, Option<String>>(0)?,
-                    r.get::<_, Option<String>>(1)?,
-                    env,
-                    r.get::<_, String>(6)?,
-                    r.get::<_, String>(7)?,
-                    r.get::<_, i32>(8)?,
-                    r.get::<_, i64>(9)?,
-                    r.get::<_, i64>(10)?,
-                ))
+                let env: [Option<f64>; 4] = [r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?];
+                let data_type: String = r.get(0)?;
+                Ok(ContentsRow {
+                    kind: kind_of(&data_type),
+                    data_type,
+                    identifier: r.get(1)?,
+                    description: r.get(2)?,
+                    extent: match env {
+                        [Some(a), Some(b), Some(c), Some(d)] => Some([a, b, c, d]),
+                        _ => None,
+                    },
+                })
             },
         )
         .optional()
         .ctx(path, "reading gpkg_contents")?;
-    let Some((identifier, description, env, geom_col, type_name, srs_id, z, m)) = row else {
-        return Err(GpkgError::NoSuchLayer {
+    row.ok_or_else(|| GpkgError::NoSuchLayer {
+        path: path.to_path_buf(),
+        layer: name.to_string(),
+    })
+}
+
+fn geometry_column(conn: &Connection, path: &Path, name: &str) -> Result<GeometryColumn> {
+    let missing = || GpkgError::Invalid {
+        path: path.to_path_buf(),
+        detail: format!("layer '{name}': it has no row in gpkg_geometry_columns"),
+    };
+    if !table_exists(conn, path, "gpkg_geometry_columns")? {
+        return Err(missing());
+    }
+    conn.query_row(
+        "SELECT column_name, geometry_type_name, srs_id, z, m
+         FROM gpkg_geometry_columns WHERE table_name = ?1",
+        [name],
+        |r| {
+            Ok(GeometryColumn {
+                column: r.get(0)?,
+                type_name: r.get(1)?,
+                srs_id: r.get(2)?,
+                z: r.get(3)?,
+                m: r.get(4)?,
+            })
+        },
+    )
+    .optional()
+    .ctx(path, &format!("reading gpkg_geometry_columns for '{name}'"))?
+    .ok_or_else(missing)
+}
+
+pub(super) fn read_layer(conn: &Connection, path: &Path, name: &str) -> Result<LayerInfo> {
+    let row = contents_row(conn, path, name)?;
+    let Some(kind) = row.kind else {
+        return Err(GpkgError::Invalid {
             path: path.to_path_buf(),
-            layer: name.to_string(),
+            detail: format!(
+                "layer '{name}': its data type '{}' is not one tramgis reads (only features and attributes)",
+                row.data_type
+            ),
         });
     };
-    let geometry_type =
-            GeometryType::from_name(&type_name).ok_or_else(|| GpkgError::Invalid {
-                path: path.to_path_buf(),
-                detail: format!(
-                    "layer '{name}': geometry type '{type_name}' in gpkg_geometry_columns is not one tramgis reads"
-                ),
-            })?;
-    let (fid_column, fields) = table_columns(conn, path, name, &geom_col)?;
+    let (schema, read_only_by_type) = match kind {
+        ContentKind::Features => {
+            let g = geometry_column(conn, path, name)?;
+            let geometry_type =
+                GeometryType::from_name(&g.type_name).ok_or_else(|| GpkgError::Invalid {
+                    path: path.to_path_buf(),
+                    detail: format!(
+                        "layer '{name}': geometry type '{}' in gpkg_geometry_columns is not one tramgis reads",
+                        g.type_name
+                    ),
+                })?;
+            let schema = Schema {
+                fields: Vec::new(),
+                fid_column: String::new(),
+                geometry_column: g.column,
+                geometry_type,
+                srs_id: g.srs_id,
+                has_z: g.z == 1,
+                has_m: g.m == 1,
+            };
+            (schema, geometry_type.is_curve())
+        }
+        ContentKind::Attributes => {
+            let mut schema = Schema::new(GeometryType::Geometry, 0, Vec::new());
+            schema.geometry_column = String::new();
+            (schema, false)
+        }
+    };
+    let columns = table_columns(conn, path, name, &schema.geometry_column)?;
     let schema = Schema {
-        fields,
-        fid_column,
-        geometry_column: geom_col.clone(),
-        geometry_type,
-        srs_id,
-        has_z: z == 1,
-        has_m: m == 1,
+        fields: columns.fields,
+        fid_column: columns.fid_column,
+        ..schema
+    };
+    let read_only = if columns.is_view {
+        Some(ReadOnlyReason::View)
+    } else if columns.ids != FeatureIds::PrimaryKey {
+        Some(ReadOnlyReason::NoPrimaryKey)
+    } else if read_only_by_type {
+        Some(ReadOnlyReason::Curves)
+    } else {
+        None
     };
     let meta = if table_exists(conn, path, "tramgis_layer_meta")? {
         conn
@@ -486,63 +751,156 @@ pub(super) fn read_layer(conn: &Connection, path: &Path, name: &str) -> Result<L
     } else {
         LayerMeta::default()
     };
-    let extent = match env {
-        [Some(a), Some(b), Some(c), Some(d)] => Some([a, b, c, d]),
-        _ => None,
+    let has_rtree = kind == ContentKind::Features
+        && columns.ids != FeatureIds::RowNumber
+        && table_exists(
+            conn,
+            path,
+            &rtree::table_name(name, &schema.geometry_column),
+        )?;
+    let crs = match kind {
+        ContentKind::Features => core::srs_crs(conn, path, schema.srs_id)?,
+        ContentKind::Attributes => crate::crs::Crs::Undefined { geographic: false },
     };
     Ok(LayerInfo {
+        crs,
         name: name.to_string(),
-        identifier: identifier.unwrap_or_else(|| name.to_string()),
-        description: description.unwrap_or_default(),
-        has_rtree: table_exists(conn, path, &rtree::table_name(name, &geom_col))?,
+        identifier: row.identifier.unwrap_or_else(|| name.to_string()),
+        description: row.description.unwrap_or_default(),
+        has_rtree,
         schema,
-        extent,
+        extent: row.extent,
         meta,
+        kind,
+        ids: columns.ids,
+        read_only,
     })
 }
 
-/// The primary-key column and the attribute fields of a table.
-fn table_columns(
-    conn: &Connection,
-    path: &Path,
-    table: &str,
-    geom_col: &str,
-) -> Result<(String, Vec<Field>)> {
+/// Refuses to change a layer that is read-only (a view, a table without an
+/// INTEGER PRIMARY KEY, a curve layer).
+pub(super) fn ensure_layer_writable(path: &Path, layer: &LayerInfo) -> Result<()> {
+    match layer.read_only {
+        None => Ok(()),
+        Some(reason) => Err(GpkgError::ReadOnlyLayer {
+            path: path.to_path_buf(),
+            layer: layer.name.clone(),
+            reason,
+        }),
+    }
+}
+
+/// A table's or view's columns as a layer sees them.
+struct Columns {
+    fid_column: String,
+    ids: FeatureIds,
+    fields: Vec<Field>,
+    is_view: bool,
+}
+
+/// The fid column and the attribute fields of a table or view.
+fn table_columns(conn: &Connection, path: &Path, table: &str, geom_col: &str) -> Result<Columns> {
+    let object: Option<String> = conn
+        .query_row(
+            "SELECT type FROM sqlite_master WHERE name = ?1 AND type IN ('table', 'view')",
+            [table],
+            |r| r.get(0),
+        )
+        .optional()
+        .ctx(path, "reading the schema")?;
+    let Some(object) = object else {
+        return Err(GpkgError::Invalid {
+            path: path.to_path_buf(),
+            detail: format!(
+                "layer '{table}': gpkg_contents lists it but the file has no table or view of that name"
+            ),
+        });
+    };
+    let is_view = object == "view";
+    let context = format!("reading the columns of '{table}'");
     let mut stmt = conn
         .prepare(&format!("PRAGMA table_info({})", quote(table)))
-        .ctx(path, "reading the table's columns")?;
-    let columns: Vec<(String, String, bool, bool)> = stmt
+        .ctx(path, &context)?;
+    let columns: Vec<(String, String, bool, i64)> = stmt
         .query_map([], |r| {
             Ok((
                 r.get(1)?,
-                r.get(2)?,
+                r.get::<_, Option<String>>(2)?.unwrap_or_default(),
                 r.get::<_, i64>(3)? != 0,
-                r.get::<_, i64>(5)? != 0,
+                r.get::<_, i64>(5)?,
             ))
         })
-        .ctx(path, "reading the table's columns")?
+        .ctx(path, &context)?
         .collect::<rusqlite::Result<_>>()
-        .ctx(path, "reading the table's columns")?;
-    let mut fid = None;
-    let mut fields = Vec::new();
-    for (name, declared, not_null, pk) in columns {
-        if pk && declared.eq_ignore_ascii_case("INTEGER") && fid.is_none() {
-            fid = Some(name);
-        } else if !name.eq_ignore_ascii_case(geom_col) {
-            fields.push(Field {
-                name,
-                // SQLite accepts any declared type; what we cannot name
-                // we show as text, which every value converts to.
-                field_type: FieldType::from_sql_name(&declared).unwrap_or(FieldType::Text),
-                not_null,
-            });
-        }
+        .ctx(path, &context)?;
+    if columns.is_empty() {
+        return Err(GpkgError::Invalid {
+            path: path.to_path_buf(),
+            detail: format!("layer '{table}': its columns cannot be read"),
+        });
     }
-    let fid = fid.ok_or_else(|| GpkgError::Invalid {
-        path: path.to_path_buf(),
-        detail: format!("layer '{table}' has no INTEGER PRIMARY KEY column (spec requirement 29)"),
-    })?;
-    Ok((fid, fields))
+    let is_integer =
+        |declared: &str| FieldType::from_sql_name(declared) == Some(FieldType::Integer);
+    let has_column = |n: &str| columns.iter().any(|c| c.0.eq_ignore_ascii_case(n));
+    let primary_keys = columns.iter().filter(|c| c.3 > 0).count();
+    let (fid_column, ids) = if is_view {
+        let named = columns.iter().find(|c| {
+            (c.0.eq_ignore_ascii_case("fid") || c.0.eq_ignore_ascii_case("ogc_fid"))
+                && (c.1.is_empty() || is_integer(&c.1))
+        });
+        let first = columns.first().filter(|c| is_integer(&c.1));
+        match named.or(first) {
+            Some(c) => (c.0.clone(), FeatureIds::ViewColumn),
+            None => (row_number_column(&has_column), FeatureIds::RowNumber),
+        }
+    } else if let Some(c) = columns
+        .iter()
+        .find(|c| primary_keys == 1 && c.3 == 1 && c.1.eq_ignore_ascii_case("INTEGER"))
+    {
+        (c.0.clone(), FeatureIds::PrimaryKey)
+    } else {
+        let rowid = ["rowid", "_rowid_", "oid"]
+            .into_iter()
+            .find(|n| !has_column(n))
+            // A WITHOUT ROWID table has none.
+            .filter(|n| {
+                conn.prepare(&format!("SELECT {n} FROM {} LIMIT 0", quote(table)))
+                    .is_ok()
+            });
+        match rowid {
+            Some(n) => (n.to_string(), FeatureIds::RowId),
+            None => (row_number_column(&has_column), FeatureIds::RowNumber),
+        }
+    };
+    let fields = columns
+        .into_iter()
+        .filter(|c| {
+            (ids == FeatureIds::RowId || !c.0.eq_ignore_ascii_case(&fid_column))
+                && !c.0.eq_ignore_ascii_case(geom_col)
+        })
+        .map(|(name, declared, not_null, _)| Field {
+            name,
+            // SQLite accepts any declared type; what we cannot name we show
+            // as text, which every value converts to.
+            field_type: FieldType::from_sql_name(&declared).unwrap_or(FieldType::Text),
+            not_null,
+        })
+        .collect();
+    Ok(Columns {
+        fid_column,
+        ids,
+        fields,
+        is_view,
+    })
+}
+
+/// A name for the row-number column that no column of the view has.
+fn row_number_column(has_column: &dyn Fn(&str) -> bool) -> String {
+    ["fid", "_tramgis_row"]
+        .into_iter()
+        .find(|n| !has_column(n))
+        .unwrap_or("_tramgis_row_number")
+        .to_string()
 }
 
 pub(super) fn table_exists(conn: &Connection, path: &Path, name: &str) -> Result<bool> {

@@ -7,7 +7,7 @@ use super::i18n::{Key, Lang, tr};
 use super::map::{self, Scene, Selection, View};
 use super::table::{AttributeTable, TableAction};
 use super::transfer::{ExportDialog, ImportDialog, ReportWindow, Request};
-use crate::crs::{PRESETS, Transformer, TransformerCache, VN2000_TM3_107, WGS84};
+use crate::crs::{Crs, PRESETS, Transformer, TransformerCache, VN2000_TM3_107, WGS84};
 use crate::gpkg::GeoPackage;
 use crate::jobs::{Cancelled, Job, Poll};
 use crate::model::FieldValue;
@@ -56,7 +56,12 @@ pub struct TramgisApp {
     pub identified: Vec<Identified>,
     pub tables: Vec<AttributeTable>,
     workspace: PathBuf,
-    map_crs: i32,
+    map_crs: Crs,
+    /// The user chose the map CRS; otherwise each workspace opens in one
+    /// that fits its data.
+    map_crs_chosen: bool,
+    /// Whether the map CRS is longitude/latitude (asked of PROJ once).
+    map_geographic: bool,
     labels: map::LabelChoices,
     styles: map::StyleChoices,
     style_editor: Option<super::style_editor::StyleEditor>,
@@ -76,6 +81,10 @@ pub struct TramgisApp {
     /// The view was fitted to the data, not chosen by the user.
     view_follows_data: bool,
     message: Option<String>,
+    /// The workspace's attribute (aspatial) tables: listed in the layer
+    /// tree, opened in the attribute table, never drawn.
+    /// With their row counts.
+    pub attribute_tables: Vec<(crate::gpkg::LayerInfo, u64)>,
     to_wgs84: Option<Transformer>,
     transformers: TransformerCache,
     cursor: Option<[f64; 2]>,
@@ -122,7 +131,9 @@ impl TramgisApp {
             identified: vec![],
             tables: vec![],
             workspace: workspace.clone(),
-            map_crs: VN2000_TM3_107,
+            map_crs: Crs::Epsg(VN2000_TM3_107),
+            map_crs_chosen: false,
+            map_geographic: false,
             labels: map::LabelChoices::new(),
             styles: map::StyleChoices::new(),
             style_editor: None,
@@ -136,6 +147,7 @@ impl TramgisApp {
             reloading: None,
             view_follows_data: false,
             message: None,
+            attribute_tables: Vec::new(),
             to_wgs84: Transformer::new(VN2000_TM3_107, WGS84).ok(),
             transformers: TransformerCache::default(),
             cursor: None,
@@ -193,6 +205,7 @@ impl TramgisApp {
             self.active_layer = None;
             self.highlight_job = None;
             self.highlighted = Selection::new();
+            self.map_crs_chosen = false;
         }
         self.workspace = path.clone();
         if only.is_none() {
@@ -200,6 +213,9 @@ impl TramgisApp {
         }
         super::remember_recent(&path);
         self.reader = GeoPackage::open_read_only(&path).ok();
+        if only.is_none() {
+            self.take_contents();
+        }
         let device = self.gpu.as_ref().map(|g| g.device.clone());
         let (tx, rx) = std::sync::mpsc::channel();
         self.incoming = Some(rx);
@@ -209,9 +225,14 @@ impl TramgisApp {
             Some(layers) => layers.join(", "),
             None => path.display().to_string(),
         };
+        // A whole workspace picks its map CRS for its data, unless the
+        // user chose one.
+        let choose_crs =
+            (only.is_none() && !self.map_crs_chosen).then_some(Crs::Epsg(VN2000_TM3_107));
         let request = map::SceneRequest {
             path,
-            map_crs: self.map_crs,
+            map_crs: self.map_crs.clone(),
+            choose_crs,
             labels: self.labels.clone(),
             styles: self.styles.clone(),
             only,
@@ -223,17 +244,25 @@ impl TramgisApp {
         }));
     }
 
-    /// Shows the map in another CRS: the layers are reprojected on load.
-    pub fn set_map_crs(&mut self, epsg: i32) {
-        if epsg == self.map_crs {
+    /// Shows the map in another CRS: the layers are reprojected on load,
+    /// and the view shows the same place at the same ground scale.
+    pub fn set_map_crs(&mut self, crs: Crs) {
+        self.map_crs_chosen = true;
+        if crs == self.map_crs {
             return;
         }
-        let centre = self.view.map(|v| v.centre);
-        self.map_crs = epsg;
-        self.to_wgs84 = Transformer::new(epsg, WGS84).ok();
-        self.view = None;
-        let _ = centre;
+        self.view = self
+            .view
+            .and_then(|v| map::view_in_crs(v, &self.map_crs, &crs));
+        self.view_follows_data = self.view.is_none();
+        self.switch_crs(crs);
         self.open(self.workspace.clone());
+    }
+
+    fn switch_crs(&mut self, crs: Crs) {
+        self.to_wgs84 = Transformer::between(&crs, &Crs::Epsg(WGS84)).ok();
+        self.map_geographic = crs.is_geographic();
+        self.map_crs = crs;
     }
 
     /// Start-up figures count from `start` (the program's start).
@@ -266,8 +295,8 @@ impl TramgisApp {
         }
     }
 
-    pub fn map_crs(&self) -> i32 {
-        self.map_crs
+    pub fn map_crs(&self) -> &Crs {
+        &self.map_crs
     }
 
     pub fn is_loading(&self) -> bool {
@@ -311,9 +340,12 @@ impl TramgisApp {
         for loaded in arrived {
             let mut layer = loaded.layer;
             if self.fresh_scene || self.scene.is_none() {
+                if loaded.map_crs != self.map_crs {
+                    self.switch_crs(loaded.map_crs.clone());
+                }
                 // Keep the user's layer choices across a reload.
                 let previous = self.scene.take();
-                let mut scene = Scene::new(self.map_crs);
+                let mut scene = Scene::new(self.map_crs.clone());
                 scene.previous = previous
                     .map(|old| {
                         old.layers
@@ -338,6 +370,11 @@ impl TramgisApp {
             if let (Some(gpu), Some(g)) = (&self.gpu, loaded.gpu) {
                 gpu.add_layer(g);
             }
+            if let Some(w) = &layer.crs_warning
+                && self.message.is_none()
+            {
+                self.message = Some(w.clone());
+            }
             scene.insert_or_replace(layer);
         }
         any
@@ -348,7 +385,21 @@ impl TramgisApp {
         match result {
             Some(Ok(Ok(()))) => {}
             Some(Ok(Err(Cancelled))) => {}
-            Some(Err(e)) => self.message = Some(format!("{}: {e}", tr(self.lang, Key::OpenFailed))),
+            Some(Err(e)) => {
+                // With some layers on the map, the error is about the others.
+                let partly = self.scene.as_ref().is_some_and(|s| !s.layers.is_empty());
+                let key = if partly {
+                    Key::LayersNotLoaded
+                } else {
+                    Key::OpenFailed
+                };
+                let line = format!("{}: {e}", tr(self.lang, key));
+                // Keep what the file's contents said when it was opened.
+                self.message = Some(match self.message.take() {
+                    Some(before) => format!("{before}\n{line}"),
+                    None => line,
+                });
+            }
             None => {
                 self.message = Some(format!(
                     "{}: {}",
@@ -394,7 +445,7 @@ impl TramgisApp {
                 };
                 let in_map_crs = self
                     .transformers
-                    .get(layer.info.schema.srs_id, scene.map_crs)
+                    .get(&layer.info.crs, &scene.map_crs)
                     .is_ok_and(|t| t.transform_geometry(g).is_ok());
                 if in_map_crs && crate::index::hits(g, x, y, tolerance) {
                     let values = layer
@@ -452,10 +503,7 @@ impl TramgisApp {
             .iter()
             .filter(|l| l.visible && self.active_layer.as_ref().is_none_or(|a| *a == l.info.name));
         for layer in targets {
-            let Ok(t) = self
-                .transformers
-                .get(layer.info.schema.srs_id, scene.map_crs)
-            else {
+            let Ok(t) = self.transformers.get(&layer.info.crs, &scene.map_crs) else {
                 continue;
             };
             for fid in layer.index.within(b) {
@@ -475,17 +523,54 @@ impl TramgisApp {
         }
     }
 
+    /// Lists the attribute tables, and tells the user once about the
+    /// file's oddities and each layer that cannot be read (the map loads
+    /// the others).
+    fn take_contents(&mut self) {
+        self.attribute_tables.clear();
+        let Some(reader) = &self.reader else { return };
+        let mut notes: Vec<String> = reader.warnings().to_vec();
+        match reader.contents() {
+            Ok(contents) => {
+                for table in contents.tables {
+                    match reader.count_features(&table.name, None) {
+                        Ok(n) => self.attribute_tables.push((table, n)),
+                        Err(e) => notes.push(e.to_string()),
+                    }
+                }
+                notes.extend(contents.unreadable.iter().map(|u| u.error.to_string()));
+            }
+            Err(e) => notes.push(e.to_string()),
+        }
+        if !notes.is_empty() {
+            self.message = Some(notes.join("\n"));
+        }
+    }
+
+    /// What the status bar says: an error or warning for the user, if any.
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+
+    /// Opens the attribute table of a map layer or of an attribute table.
     pub fn open_table(&mut self, layer: &str) {
         if self.tables.iter().any(|t| t.layer.name == layer) {
             return;
         }
-        if let Some(l) = self
+        let info = self
             .scene
             .as_ref()
             .and_then(|s| s.layers.iter().find(|l| l.info.name == layer))
-        {
+            .map(|l| &l.info)
+            .or_else(|| {
+                self.attribute_tables
+                    .iter()
+                    .map(|(t, _)| t)
+                    .find(|t| t.name == layer)
+            });
+        if let Some(info) = info {
             self.tables
-                .push(AttributeTable::new(self.workspace.clone(), l.info.clone()));
+                .push(AttributeTable::new(self.workspace.clone(), info.clone()));
         }
     }
 
@@ -622,7 +707,7 @@ impl TramgisApp {
                         )
                         .pick_file()
                     {
-                        self.import_dialog = Some(ImportDialog::new(path, &self.layer_infos()));
+                        self.open_import(path);
                     }
                 }
                 if ui.button(tr(lang, Key::Export)).clicked() {
@@ -687,6 +772,28 @@ impl TramgisApp {
         });
     }
 
+    /// Opens the import dialog on a file, as File → Import does once the
+    /// file is picked.
+    pub fn open_import(&mut self, path: PathBuf) {
+        self.import_dialog = Some(ImportDialog::new(path, &self.layer_infos()));
+    }
+
+    /// Waits for a running import or export and takes in its result (the
+    /// window polls instead; tests and scripts wait).
+    pub fn finish_transfer(&mut self) {
+        if let Some(job) = self.transfer.take() {
+            let result = job.wait().unwrap_or_else(|| {
+                TransferResult::Import(Err(tr(self.lang, Key::Failed).to_string()))
+            });
+            self.take_transfer_result(result);
+        }
+    }
+
+    /// The last import's outcome: the report, or the error message.
+    pub fn import_outcome(&self) -> Option<&Result<crate::io::ImportReport, String>> {
+        self.report.as_ref().map(|w| &w.report)
+    }
+
     fn poll_transfer(&mut self, ctx: &egui::Context) {
         let Some(job) = &mut self.transfer else {
             return;
@@ -700,6 +807,10 @@ impl TramgisApp {
             Poll::Failed => TransferResult::Import(Err(tr(self.lang, Key::Failed).to_string())),
         };
         self.transfer = None;
+        self.take_transfer_result(result);
+    }
+
+    fn take_transfer_result(&mut self, result: TransferResult) {
         match result {
             TransferResult::Import(report) => {
                 if report.is_ok() {
@@ -832,21 +943,29 @@ impl TramgisApp {
                 ui.label(tr(lang, Key::Ready));
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                let mut crs = self.map_crs;
-                let current = PRESETS
-                    .iter()
-                    .find(|p| p.epsg == crs)
-                    .map_or(format!("EPSG:{crs}"), |p| p.label.to_string());
+                let mut crs = self.map_crs.clone();
+                let preset_label = |c: &Crs| {
+                    PRESETS
+                        .iter()
+                        .find(|p| Some(p.epsg) == c.epsg() && matches!(c, Crs::Epsg(_)))
+                        .map_or_else(|| c.label(), |p| p.label.to_string())
+                };
                 egui::ComboBox::from_label(tr(lang, Key::MapCrs))
-                    .selected_text(current)
+                    .selected_text(preset_label(&crs))
                     .show_ui(ui, |ui| {
+                        // The data's own CRS, when the map opened in it.
+                        if !PRESETS.iter().any(|p| Crs::Epsg(p.epsg) == self.map_crs) {
+                            let current = self.map_crs.clone();
+                            let label = current.label();
+                            ui.selectable_value(&mut crs, current, label);
+                        }
                         for p in PRESETS
                             .iter()
                             .filter(|p| p.epsg != crate::crs::VN2000_GEOGRAPHIC)
                         {
                             ui.selectable_value(
                                 &mut crs,
-                                p.epsg,
+                                Crs::Epsg(p.epsg),
                                 format!("{} (EPSG:{})", p.label, p.epsg),
                             );
                         }
@@ -1006,7 +1125,21 @@ impl TramgisApp {
         } else {
             None
         };
-        scale_bar(&painter, rect, view.resolution, tr(self.lang, Key::Scale));
+        // Ground metres per screen point at the view's centre: degrees in
+        // a geographic CRS, stretched metres in Web Mercator.
+        let metres_per_unit = self
+            .to_wgs84
+            .as_ref()
+            .and_then(|t| {
+                crate::crs::metres_per_unit(t, self.map_geographic, view.centre, view.resolution)
+            })
+            .unwrap_or(1.0);
+        scale_bar(
+            &painter,
+            rect,
+            view.resolution * metres_per_unit,
+            tr(self.lang, Key::Scale),
+        );
         north_arrow(&painter, rect);
         if view != before {
             self.view_follows_data = false;

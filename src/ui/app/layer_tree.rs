@@ -33,38 +33,40 @@ impl TramgisApp {
             LayerTheme::ALL.iter().copied().map(Some).collect();
         themes.push(None);
         let mut asked = Requests::default();
-        let Some(scene) = &mut self.scene else { return };
-        let n = scene.layers.len();
         egui::ScrollArea::vertical().show(ui, |ui| {
-            for theme in themes {
-                // The top of the tree is drawn last: show in reverse draw order.
-                let members: Vec<usize> = (0..n)
-                    .rev()
-                    .filter(|&i| scene.layers[i].info.meta.theme == theme)
-                    .collect();
-                if members.is_empty() {
-                    continue;
+            if let Some(scene) = self.scene.as_mut() {
+                let n = scene.layers.len();
+                for theme in themes {
+                    // The top of the tree is drawn last: show in reverse draw order.
+                    let members: Vec<usize> = (0..n)
+                        .rev()
+                        .filter(|&i| scene.layers[i].info.meta.theme == theme)
+                        .collect();
+                    if members.is_empty() {
+                        continue;
+                    }
+                    let title = theme.map_or(tr(lang, Key::NoTheme), |t| tr(lang, Key::Theme(t)));
+                    egui::CollapsingHeader::new(title)
+                        .default_open(true)
+                        .show(ui, |ui| {
+                            for i in members {
+                                let layer = &mut scene.layers[i];
+                                let active = self.active_layer.as_deref() == Some(&layer.info.name);
+                                let selected =
+                                    self.selection.get(&layer.info.name).map_or(0, |s| s.len());
+                                let row = Row {
+                                    lang,
+                                    index: i,
+                                    layers: n,
+                                    active,
+                                    selected,
+                                };
+                                layer_row(ui, &row, layer, &mut asked);
+                            }
+                        });
                 }
-                let title = theme.map_or(tr(lang, Key::NoTheme), |t| tr(lang, Key::Theme(t)));
-                egui::CollapsingHeader::new(title)
-                    .default_open(true)
-                    .show(ui, |ui| {
-                        for i in members {
-                            let layer = &mut scene.layers[i];
-                            let active = self.active_layer.as_deref() == Some(&layer.info.name);
-                            let selected =
-                                self.selection.get(&layer.info.name).map_or(0, |s| s.len());
-                            let row = Row {
-                                lang,
-                                index: i,
-                                layers: n,
-                                active,
-                                selected,
-                            };
-                            layer_row(ui, &row, layer, &mut asked);
-                        }
-                    });
             }
+            attribute_tables(ui, lang, &self.attribute_tables, &mut asked);
         });
         if let Some((from, to)) = asked.move_layer {
             self.move_layer(from, to);
@@ -139,6 +141,38 @@ impl TramgisApp {
     }
 }
 
+/// The tables without geometries: not on the map; a click opens one in
+/// the attribute table.
+fn attribute_tables(
+    ui: &mut egui::Ui,
+    lang: Lang,
+    tables: &[(crate::gpkg::LayerInfo, u64)],
+    asked: &mut Requests,
+) {
+    if tables.is_empty() {
+        return;
+    }
+    egui::CollapsingHeader::new(tr(lang, Key::AttributeTables))
+        .default_open(true)
+        .show(ui, |ui| {
+            for (info, rows) in tables {
+                let title = match lang {
+                    Lang::Vi => info.meta.title_vi.clone(),
+                    Lang::En => info.meta.title_en.clone(),
+                }
+                .unwrap_or_else(|| info.name.clone());
+                let text = format!("{title} ({rows} {})", tr(lang, Key::Rows));
+                if ui
+                    .selectable_label(false, text)
+                    .on_hover_text(tr(lang, Key::AttributeTable))
+                    .clicked()
+                {
+                    asked.table = Some(info.name.clone());
+                }
+            }
+        });
+}
+
 /// What a layer's row shows besides the layer itself.
 struct Row {
     lang: Lang,
@@ -183,6 +217,10 @@ fn layer_row(
             asked.activate = Some((!active).then(|| layer.info.name.clone()));
         }
         name.context_menu(|ui| layer_menu(ui, row, layer, asked));
+        if let Some(warning) = &layer.crs_warning {
+            ui.colored_label(egui::Color32::from_rgb(200, 120, 0), "⚠")
+                .on_hover_text(warning);
+        }
     });
     let response = shown.response;
     if let Some(dragged) = response.dnd_hover_payload::<DraggedLayer>()
