@@ -1,5 +1,7 @@
 use geo_types::Geometry;
 
+pub use crate::gpkg::geom::ZmValues;
+
 /// One attribute value. Dates and date-times keep the ISO-8601 text that the
 /// GeoPackage stores (`YYYY-MM-DD`, `YYYY-MM-DDTHH:MM:SS.SSSZ`), so a value
 /// read from a file written by another program round-trips unchanged.
@@ -51,11 +53,14 @@ impl std::fmt::Display for FieldValue {
 }
 
 /// A feature as stored in a layer: its id, its geometry (None for a NULL
-/// geometry) and its attribute values in the order of the layer's fields.
+/// geometry), the geometry's Z and M values (empty for a 2D geometry) and
+/// its attribute values in the order of the layer's fields.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Feature {
     pub fid: Option<i64>,
     pub geometry: Option<Geometry<f64>>,
+    /// One Z and/or M per coordinate, in the geometry's WKB order.
+    pub zm: ZmValues,
     pub values: Vec<FieldValue>,
 }
 
@@ -64,6 +69,17 @@ impl Feature {
         Feature {
             fid: None,
             geometry,
+            zm: ZmValues::default(),
+            values,
+        }
+    }
+
+    /// A feature whose geometry carries Z and/or M values.
+    pub fn with_zm(geometry: Option<Geometry<f64>>, zm: ZmValues, values: Vec<FieldValue>) -> Self {
+        Feature {
+            fid: None,
+            geometry,
+            zm,
             values,
         }
     }
