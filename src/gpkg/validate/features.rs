@@ -1,21 +1,12 @@
 //! Feature tables: `gpkg_geometry_columns` (spec 2.1.5), each feature table
-//! or view and its geometries (2.1.3, 2.1.6), curve types (Annex F.1) and
-//! the R-tree spatial index (F.3).
+//! or view (2.1.6) and the curve types' extension rows (Annex F.1).
 
-use std::collections::BTreeSet;
-
-use rusqlite::types::ValueRef;
-
-use super::blob::{self, Scan};
-use super::checker::{Checker, Column, Version, ident};
+use super::checker::{Checker, Column, ident};
 use super::report::Place;
 use super::structure::{self, col, is_valid_data_type};
+use super::{geometries, rtree};
 
 const GEOMETRY_COLUMNS: &str = "gpkg_geometry_columns";
-
-/// At most this many row-level findings are listed per table; the count of
-/// the rest is given.
-const MAX_ROW_PROBLEMS: usize = 20;
 
 pub const BASE_TYPES: [&str; 8] = [
     "GEOMETRY",
@@ -38,34 +29,12 @@ pub const CURVE_TYPES: [&str; 7] = [
     "SURFACE",
 ];
 
-/// The geometry types a column of `column_type` may hold (the type and its
-/// subtypes in the simple-features hierarchy).
-fn accepts(column_type: &str, found: &str) -> bool {
-    let allowed: &[&str] = match column_type {
-        "GEOMETRY" => return true,
-        "GEOMETRYCOLLECTION" => &[
-            "GEOMETRYCOLLECTION",
-            "MULTIPOINT",
-            "MULTILINESTRING",
-            "MULTIPOLYGON",
-            "MULTICURVE",
-            "MULTISURFACE",
-        ],
-        "CURVE" => &["LINESTRING", "CIRCULARSTRING", "COMPOUNDCURVE"],
-        "CURVEPOLYGON" | "SURFACE" => &["POLYGON", "CURVEPOLYGON"],
-        "MULTICURVE" => &["MULTILINESTRING", "MULTICURVE"],
-        "MULTISURFACE" => &["MULTIPOLYGON", "MULTISURFACE"],
-        other => return other == found,
-    };
-    allowed.contains(&found)
-}
-
-struct GeometryColumn {
-    column: String,
-    type_name: String,
-    srs_id: i64,
-    z: i64,
-    m: i64,
+pub struct GeometryColumn {
+    pub column: String,
+    pub type_name: String,
+    pub srs_id: i64,
+    pub z: i64,
+    pub m: i64,
 }
 
 pub fn check(c: &mut Checker) -> rusqlite::Result<()> {
@@ -279,9 +248,9 @@ fn check_table(c: &mut Checker, table: &str) -> rusqlite::Result<()> {
     }
     let rtree = format!("rtree_{table}_{}", gc.column);
     let has_rtree = c.any("SELECT 1 FROM sqlite_master WHERE name = ?1", [&rtree])?;
-    let rtree_readable = has_rtree && check_rtree_structure(c, table, gc, &rtree);
+    let rtree_readable = has_rtree && rtree::check_structure(c, table, gc, &rtree);
     let key = key.map(|k| k.name.clone());
-    check_geometries(
+    geometries::check(
         c,
         table,
         gc,
@@ -289,7 +258,7 @@ fn check_table(c: &mut Checker, table: &str) -> rusqlite::Result<()> {
         rtree_readable.then_some(rtree.as_str()),
     )?;
     if has_rtree {
-        check_rtree_triggers(c, table, gc, &rtree)?;
+        rtree::check_triggers(c, table, gc, &rtree)?;
     }
     Ok(())
 }
@@ -327,7 +296,7 @@ pub fn check_view_key(
     Ok(())
 }
 
-fn require_geom_extension(
+pub fn require_geom_extension(
     c: &mut Checker,
     table: &str,
     column: &str,
@@ -340,405 +309,6 @@ fn require_geom_extension(
             Place::column(table, column),
             format!("holds {type_name} geometries, so gpkg_extensions must list {extension} (read-write) for it"),
         );
-    }
-    Ok(())
-}
-
-/// Row findings beyond `MAX_ROW_PROBLEMS` are counted, not listed.
-struct RowFindings<'t> {
-    table: &'t str,
-    column: &'t str,
-    count: usize,
-}
-
-impl RowFindings<'_> {
-    fn error(
-        &mut self,
-        c: &mut Checker,
-        requirement: impl Into<Option<u32>>,
-        fid: Option<i64>,
-        message: String,
-    ) {
-        self.count += 1;
-        if self.count <= MAX_ROW_PROBLEMS {
-            let mut at = Place::column(self.table, self.column);
-            at.row = fid;
-            c.error(requirement, at, message);
-        }
-    }
-}
-
-fn check_geometries(
-    c: &mut Checker,
-    table: &str,
-    gc: &GeometryColumn,
-    key: Option<&str>,
-    rtree: Option<&str>,
-) -> rusqlite::Result<()> {
-    let fid = key
-        .map(|k| format!("t.{}", ident(k)))
-        .unwrap_or_else(|| "NULL".into());
-    let sql = match rtree {
-        Some(rt) if key.is_some() => format!(
-            "SELECT {fid}, t.{g}, r.minx, r.maxx, r.miny, r.maxy, r.id IS NOT NULL \
-             FROM {t} t LEFT JOIN {r} r ON r.id = {fid}",
-            g = ident(&gc.column),
-            t = ident(table),
-            r = ident(rt),
-        ),
-        _ => format!(
-            "SELECT {fid}, t.{g}, NULL, NULL, NULL, NULL, 0 FROM {t} t",
-            g = ident(&gc.column),
-            t = ident(table)
-        ),
-    };
-    let check_index = rtree.is_some() && key.is_some();
-    let mut rows_found = RowFindings {
-        table,
-        column: &gc.column,
-        count: 0,
-    };
-    let mut found_types: BTreeSet<&'static str> = BTreeSet::new();
-    let mut srs_mismatches: BTreeSet<i32> = BTreeSet::new();
-    let mut indexed = 0i64;
-    {
-        let mut stmt = c.conn.prepare(&sql)?;
-        let mut rows = stmt.query([])?;
-        let mut pending = Vec::new();
-        while let Some(row) = rows.next()? {
-            let fid: Option<i64> = row.get(0).ok();
-            let blob = match row.get_ref(1)? {
-                ValueRef::Null => continue,
-                ValueRef::Blob(b) => b,
-                other => {
-                    pending.push((
-                        Some(19),
-                        fid,
-                        format!("holds a {:?} value, not a geometry blob", other.data_type()),
-                    ));
-                    continue;
-                }
-            };
-            let boxed: Option<[f64; 4]> = (|| {
-                Some([
-                    row.get(2).ok()?,
-                    row.get(3).ok()?,
-                    row.get(4).ok()?,
-                    row.get(5).ok()?,
-                ])
-            })();
-            let in_index: bool = row.get(6)?;
-            let header = match blob::read_header(blob) {
-                Ok(h) => h,
-                Err(f) => {
-                    pending.push((Some(f.requirement), fid, f.message));
-                    continue;
-                }
-            };
-            if i64::from(header.srs_id) != gc.srs_id && srs_mismatches.insert(header.srs_id) {
-                pending.push((
-                    Some(33),
-                    fid,
-                    format!(
-                        "geometry has srs_id {}, the column's is {}",
-                        header.srs_id, gc.srs_id
-                    ),
-                ));
-            }
-            let wkb = &blob[header.wkb_offset..];
-            let scan = match blob::scan_wkb(wkb) {
-                Ok(s) => s,
-                Err(f) => {
-                    pending.push((Some(f.requirement), fid, f.message));
-                    continue;
-                }
-            };
-            found_types.insert(scan.type_name());
-            for fault in dimension_faults(gc, &scan) {
-                pending.push((Some(19), fid, fault));
-            }
-            if header.empty_flag != scan.bbox.is_none() {
-                pending.push((
-                    Some(152),
-                    fid,
-                    if header.empty_flag {
-                        "header says empty, but the geometry has coordinates".into()
-                    } else {
-                        "geometry is empty, but the header's empty flag is not set".into()
-                    },
-                ));
-            }
-            if let (Some(env), Some(bbox)) = (header.envelope, scan.bbox)
-                && !envelope_fits(env, bbox, scan.curved)
-            {
-                pending.push((
-                    None,
-                    fid,
-                    format!(
-                        "header envelope {env:?} does not match the geometry's extent {bbox:?}"
-                    ),
-                ));
-            }
-            if check_index {
-                let expected = header
-                    .envelope
-                    .or(scan.bbox)
-                    .filter(|_| scan.bbox.is_some());
-                match (expected, in_index, boxed) {
-                    (None, true, _) => pending.push((
-                        None,
-                        fid,
-                        "empty geometry has an entry in the spatial index".into(),
-                    )),
-                    (Some(_), false, _) => pending.push((
-                        None,
-                        fid,
-                        "geometry is missing from the spatial index".into(),
-                    )),
-                    (Some(e), true, Some(b)) => {
-                        indexed += 1;
-                        // The R*Tree stores 32-bit floats rounded outwards.
-                        let close =
-                            |a: f64, b: f64| (a - b).abs() <= a.abs().max(b.abs()) * 1e-6 + 1e-6;
-                        if !(0..4).all(|i| close(b[i], e[i])) {
-                            pending.push((
-                                None,
-                                fid,
-                                format!(
-                                    "spatial index box {b:?} does not match the geometry's {e:?}"
-                                ),
-                            ));
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            // Findings are recorded after the statement is done with `c`.
-            if pending.len() > MAX_ROW_PROBLEMS * 4 {
-                break;
-            }
-        }
-        drop(rows);
-        drop(stmt);
-        for (req, fid, message) in pending {
-            rows_found.error(c, req, fid, message);
-        }
-    }
-    if rows_found.count > MAX_ROW_PROBLEMS {
-        c.error(
-            None,
-            Place::column(table, &gc.column),
-            format!(
-                "{} more row problems not listed",
-                rows_found.count - MAX_ROW_PROBLEMS
-            ),
-        );
-    }
-    let unfit: Vec<&str> = found_types
-        .iter()
-        .copied()
-        .filter(|t| !accepts(&gc.type_name, t))
-        .collect();
-    if !unfit.is_empty() {
-        c.error(
-            32,
-            Place::column(table, &gc.column),
-            format!(
-                "holds {} geometries in a {} column",
-                unfit.join(", "),
-                gc.type_name
-            ),
-        );
-    }
-    for found in &found_types {
-        if CURVE_TYPES.contains(found) && *found != gc.type_name {
-            require_geom_extension(c, table, &gc.column, found)?;
-        }
-    }
-    if let Some(rt) = rtree.filter(|_| check_index) {
-        let entries: i64 =
-            c.conn
-                .query_row(&format!("SELECT count(*) FROM {}", ident(rt)), [], |r| {
-                    r.get(0)
-                })?;
-        if entries != indexed {
-            c.error(
-                None,
-                Place::table(rt),
-                format!("spatial index has {entries} entries for {indexed} indexed geometries"),
-            );
-        }
-        let damage: String = c
-            .conn
-            .query_row("SELECT rtreecheck(?1)", [rt], |r| r.get(0))?;
-        if damage != "ok" {
-            c.error(
-                None,
-                Place::table(rt),
-                format!("spatial index is damaged: {damage}"),
-            );
-        }
-    }
-    Ok(())
-}
-
-/// Z/M of a geometry against the column's z and m (0 never, 1 always,
-/// 2 optional).
-fn dimension_faults(gc: &GeometryColumn, scan: &Scan) -> Vec<String> {
-    let mut faults = Vec::new();
-    if gc.z == 1 && !scan.has_z {
-        faults.push("geometry has no Z, but the column requires Z".to_string());
-    }
-    if gc.m == 1 && !scan.has_m {
-        faults.push("geometry has no M, but the column requires M".to_string());
-    }
-    if scan.has_z && gc.z <= 0 {
-        faults.push("geometry has Z, but gpkg_geometry_columns gives z = 0".to_string());
-    }
-    if scan.has_m && gc.m <= 0 {
-        faults.push("geometry has M, but gpkg_geometry_columns gives m = 0".to_string());
-    }
-    faults
-}
-
-/// The header envelope equals the coordinates' extent, or for curves
-/// (whose arcs bulge past their points) contains it.
-fn envelope_fits(env: [f64; 4], bbox: [f64; 4], curved: bool) -> bool {
-    let tol = |a: f64| 1e-9 * a.abs().max(1.0);
-    if curved {
-        env[0] <= bbox[0] + tol(bbox[0])
-            && env[1] >= bbox[1] - tol(bbox[1])
-            && env[2] <= bbox[2] + tol(bbox[2])
-            && env[3] >= bbox[3] - tol(bbox[3])
-    } else {
-        (0..4).all(|i| (env[i] - bbox[i]).abs() <= tol(env[i]))
-    }
-}
-
-/// Returns whether the R-tree can be read.
-fn check_rtree_structure(c: &mut Checker, table: &str, gc: &GeometryColumn, rtree: &str) -> bool {
-    let declared = c.has_extension("gpkg_rtree_index", table, &gc.column, "write-only");
-    match declared {
-        Ok(true) => {}
-        Ok(false) => c.error(
-            78,
-            Place::column(table, &gc.column),
-            format!("has the spatial index {rtree}, but gpkg_extensions does not list gpkg_rtree_index (write-only) for it"),
-        ),
-        Err(e) => c.error(78, Place::table("gpkg_extensions"), format!("cannot be read: {}", super::checker::sqlite_message(&e))),
-    }
-    match c.table_info(rtree) {
-        Ok(columns) => {
-            structure::check(
-                c,
-                77,
-                rtree,
-                &columns,
-                &[
-                    col("id", &["", "INT"], false, None, 0),
-                    col("minx", &["", "NUM", "REAL"], false, None, 0),
-                    col("maxx", &["", "NUM", "REAL"], false, None, 0),
-                    col("miny", &["", "NUM", "REAL"], false, None, 0),
-                    col("maxy", &["", "NUM", "REAL"], false, None, 0),
-                ],
-            );
-            // SQLite resolves the shadow tables only when the index is read.
-            match c
-                .conn
-                .query_row(&format!("SELECT count(*) FROM {}", ident(rtree)), [], |r| {
-                    r.get::<_, i64>(0)
-                }) {
-                Ok(_) => true,
-                Err(e) => {
-                    c.error(
-                        77,
-                        Place::table(rtree),
-                        format!(
-                            "spatial index cannot be read: {}",
-                            super::checker::sqlite_message(&e)
-                        ),
-                    );
-                    false
-                }
-            }
-        }
-        Err(e) => {
-            c.error(
-                77,
-                Place::table(rtree),
-                format!(
-                    "spatial index cannot be read: {}",
-                    super::checker::sqlite_message(&e)
-                ),
-            );
-            false
-        }
-    }
-}
-
-/// The update triggers the file's version requires: 1.4 replaced update1
-/// and update3 by update6 and update7 and added update5.
-fn update_triggers(version: Version) -> &'static [u32] {
-    if version < Version(1, 4, 0) {
-        &[1, 2, 3, 4]
-    } else {
-        &[2, 4, 5, 6, 7]
-    }
-}
-
-fn check_rtree_triggers(
-    c: &mut Checker,
-    table: &str,
-    gc: &GeometryColumn,
-    rtree: &str,
-) -> rusqlite::Result<()> {
-    let at = Place::column(table, &gc.column);
-    let prefix = format!("{rtree}_");
-    let names = c.rows(
-        "SELECT name FROM sqlite_master WHERE type = 'trigger'",
-        [],
-        |r| r.get::<_, String>(0),
-    )?;
-    let suffixes: Vec<&str> = names
-        .iter()
-        .filter_map(|n| n.strip_prefix(&prefix))
-        .collect();
-    let wanted = update_triggers(c.version);
-    for fixed in ["insert", "delete"] {
-        if !suffixes.contains(&fixed) {
-            c.error(
-                75,
-                at.clone(),
-                format!("spatial index trigger {rtree}_{fixed} is missing"),
-            );
-        }
-    }
-    let mut updates = BTreeSet::new();
-    for suffix in &suffixes {
-        if let Some(n) = suffix.strip_prefix("update") {
-            match n.parse::<u32>() {
-                Ok(n) if wanted.contains(&n) => {
-                    updates.insert(n);
-                }
-                _ => c.error(
-                    75,
-                    at.clone(),
-                    format!(
-                        "spatial index trigger {rtree}_{suffix} does not belong to GeoPackage {}",
-                        c.version
-                    ),
-                ),
-            }
-        }
-    }
-    for n in wanted {
-        if !updates.contains(n) {
-            c.error(
-                75,
-                at.clone(),
-                format!("spatial index trigger {rtree}_update{n} is missing"),
-            );
-        }
     }
     Ok(())
 }

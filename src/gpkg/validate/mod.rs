@@ -11,8 +11,10 @@ mod checker;
 mod core_tables;
 mod extensions;
 mod features;
+mod geometries;
 mod metadata;
 mod report;
+mod rtree;
 mod schema;
 mod structure;
 
