@@ -51,7 +51,11 @@ pub struct DrawParams {
 
 impl DrawParams {
     pub fn new(style: &LayerStyle, geometry: GeometryType) -> Self {
-        let polygons = matches!(geometry, GeometryType::Polygon | GeometryType::MultiPolygon);
+        // Curve polygons and multi-surfaces are drawn as polygons.
+        let polygons = matches!(
+            geometry.linear(),
+            GeometryType::Polygon | GeometryType::MultiPolygon
+        );
         DrawParams {
             opacity: style.opacity,
             segment_width_px: if polygons {

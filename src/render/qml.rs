@@ -46,6 +46,8 @@ pub fn stored_or_default(gpkg: &GeoPackage, info: &LayerInfo, bottom: bool) -> L
 
 /// The QML document QGIS loads as the layer's symbology.
 pub fn to_qml(style: &LayerStyle, geometry: GeometryType) -> String {
+    // A curve layer is styled as the lines or polygons it is drawn as.
+    let geometry = geometry.linear();
     let mut out = format!(
         "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n\
          <qgis version=\"3.22.0\" styleCategories=\"Symbology|Labeling|CustomProperties\" labelsEnabled=\"{}\">\n",

@@ -148,7 +148,7 @@ impl LayerStyle {
             style.point_size_px = 7.0;
         }
         let polygons = matches!(
-            schema.geometry_type,
+            schema.geometry_type.linear(),
             GeometryType::Polygon | GeometryType::MultiPolygon
         );
         if polygons && theme == Some(LayerTheme::Base) && !bottom {

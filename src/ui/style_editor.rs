@@ -175,7 +175,7 @@ impl StyleEditor {
     /// What the layer's geometry is drawn with.
     fn symbol(&mut self, ui: &mut egui::Ui, lang: Lang) {
         let s = &mut self.style;
-        match self.layer.schema.geometry_type {
+        match self.layer.schema.geometry_type.linear() {
             GeometryType::Point | GeometryType::MultiPoint => {
                 ComboBox::from_label(tr(lang, Key::Symbol))
                     .selected_text(tr(lang, shape_key(s.point_shape)))
