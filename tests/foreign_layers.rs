@@ -565,9 +565,21 @@ mod window {
 
     #[test]
     fn the_window_lists_attribute_tables_and_loads_the_layers_it_can() {
+        window_loads_what_it_can(super::common::ui::harness);
+    }
+
+    /// The same through the wgpu renderer's loading path.
+    #[test]
+    fn the_gpu_map_loads_the_layers_it_can() {
+        window_loads_what_it_can(super::common::ui::gpu_harness);
+    }
+
+    fn window_loads_what_it_can(
+        make: fn(std::path::PathBuf) -> egui_kittest::Harness<'static, super::common::ui::State>,
+    ) {
         let dir = tempfile::tempdir().unwrap();
         let path = super::foreign_file(dir.path());
-        let mut h = super::common::ui::harness(path);
+        let mut h = make(path);
         let app = &h.state().0;
         let loaded: Vec<String> = app
             .scene()
