@@ -3,7 +3,9 @@
 //! the CRS is the row's organization and code when the organization is
 //! EPSG, else its stored definition, and srs_id 0 and -1 are undefined.
 
+use std::collections::HashMap;
 use std::ffi::CString;
+use std::sync::{Mutex, OnceLock};
 
 use super::identify_epsg;
 
@@ -65,7 +67,7 @@ impl Crs {
             return Crs::Definition {
                 name: name.to_string(),
                 text: definition.to_string(),
-                identified: identify_epsg(definition),
+                identified: identified(definition),
             };
         }
         // Another authority PROJ knows (ESRI, IGNF, ...), by its code.
@@ -92,7 +94,7 @@ impl Crs {
         Some(Crs::Definition {
             name: facts.name,
             text: text.to_string(),
-            identified: identify_epsg(text),
+            identified: identified(text),
         })
     }
 
@@ -170,8 +172,36 @@ impl std::fmt::Display for Crs {
 }
 
 /// Asks PROJ what `text` (AUTHORITY:CODE, WKT, PROJ string) is; None when
-/// it is not a CRS PROJ can read.
+/// it is not a CRS PROJ can read. Answers are kept for the process: every
+/// layer read asks, and a database lookup costs milliseconds.
 fn facts_of(text: &str) -> Option<CrsFacts> {
+    static KNOWN: OnceLock<Mutex<HashMap<String, Option<CrsFacts>>>> = OnceLock::new();
+    let known = KNOWN.get_or_init(Default::default);
+    if let Some(f) = known.lock().ok().and_then(|k| k.get(text).cloned()) {
+        return f;
+    }
+    let facts = ask_proj(text);
+    if let Ok(mut k) = known.lock() {
+        k.insert(text.to_string(), facts.clone());
+    }
+    facts
+}
+
+/// The EPSG code PROJ identifies a definition with, kept like [`facts_of`].
+fn identified(text: &str) -> Option<i32> {
+    static KNOWN: OnceLock<Mutex<HashMap<String, Option<i32>>>> = OnceLock::new();
+    let known = KNOWN.get_or_init(Default::default);
+    if let Some(c) = known.lock().ok().and_then(|k| k.get(text).copied()) {
+        return c;
+    }
+    let code = identify_epsg(text);
+    if let Ok(mut k) = known.lock() {
+        k.insert(text.to_string(), code);
+    }
+    code
+}
+
+fn ask_proj(text: &str) -> Option<CrsFacts> {
     let c_text = CString::new(text).ok()?;
     // SAFETY: a private context; every object created here is destroyed
     // before returning, and nothing PROJ owns outlives it.
