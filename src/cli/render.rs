@@ -6,10 +6,12 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 
-use crate::gpkg::{GeoPackage, OpenOptions};
+use crate::crs::Crs;
+use crate::gpkg::{GeoPackage, LayerInfo, OpenOptions};
 use crate::jobs::Progress;
 use crate::render::headless::{self, Gpu};
 use crate::render::load::load_selection;
+use crate::render::map_crs;
 use crate::render::text::draw_labels;
 use crate::render::{GpuLayer, LayerMesh, Renderer, RendererOptions, View, classify, scene};
 
@@ -23,9 +25,11 @@ pub struct SceneArgs {
     /// Image size, WIDTHxHEIGHT.
     #[arg(long, default_value = "2000x1500", value_parser = parse_size)]
     pub size: (u32, u32),
-    /// Map CRS (EPSG code); layers in other CRSs are reprojected to it.
-    #[arg(long, default_value_t = crate::crs::VN2000_TM3_107)]
-    pub srs: i32,
+    /// Map CRS, e.g. EPSG:3857; layers in other CRSs are reprojected to it.
+    /// Default: the province's zone (EPSG:9214) when the data lies in its
+    /// area of use, else the data's own CRS (or WGS 84).
+    #[arg(long, visible_alias = "srs")]
+    pub crs: Option<String>,
     /// Colour LAYER by FIELD: categories for text, N quantile classes
     /// (default 5) for numbers. May be repeated.
     #[arg(long = "style", value_name = "LAYER=FIELD[:N]")]
@@ -116,19 +120,45 @@ fn parse_point(s: &str) -> Result<[f64; 2], String> {
 }
 
 fn open(path: &std::path::Path) -> Result<GeoPackage> {
-    GeoPackage::open_with(
+    let gpkg = GeoPackage::open_with(
         path,
         &OpenOptions {
             read_only: true,
             ..OpenOptions::default()
         },
     )
-    .with_context(|| format!("opening {}", path.display()))
+    .with_context(|| format!("opening {}", path.display()))?;
+    for warning in gpkg.warnings() {
+        eprintln!("warning: {warning}");
+    }
+    Ok(gpkg)
 }
 
-/// Reads and tessellates the scene's layers with their styles.
-fn load(gpkg: &GeoPackage, args: &SceneArgs) -> Result<Vec<LayerMesh>> {
+/// The map CRS: the one asked for, else the one that fits the layers.
+/// Layers drawn without reprojection are reported once each on stderr.
+fn map_crs(gpkg: &GeoPackage, layers: &[LayerInfo], args: &SceneArgs) -> Result<Crs> {
+    let crs = match &args.crs {
+        Some(text) => Crs::Epsg(crate::cli::transfer::parse_epsg(text)?),
+        None => map_crs::choose(gpkg, layers, &Crs::Epsg(crate::crs::VN2000_TM3_107)),
+    };
+    for info in layers {
+        if let Some(w) = map_crs::crs_warning(info, &crs) {
+            eprintln!("warning: {w}");
+        }
+    }
+    Ok(crs)
+}
+
+/// Reads and tessellates the scene's layers with their styles, in the map
+/// CRS it returns.
+fn load(gpkg: &GeoPackage, args: &SceneArgs) -> Result<(Vec<LayerMesh>, Crs)> {
     let layers = scene::pick_layers(gpkg, args.layers.as_deref())?;
+    if args.layers.is_none() {
+        for bad in gpkg.contents()?.unreadable {
+            eprintln!("error: {} (not drawn)", bad.error);
+        }
+    }
+    let crs = map_crs(gpkg, &layers, args)?;
     let mut styles = scene::stored_styles(gpkg, &layers);
     for spec in &args.styles {
         let (layer, rest) = spec
@@ -157,13 +187,18 @@ fn load(gpkg: &GeoPackage, args: &SceneArgs) -> Result<Vec<LayerMesh>> {
             s.label_field = None;
         }
     }
-    Ok(scene::load_layers(
-        gpkg,
-        &layers,
-        &styles,
-        args.srs,
-        &Progress::default(),
-    )?)
+    // A layer whose features cannot be read is named and left out; the
+    // others are drawn.
+    let progress = Progress::default();
+    let mut meshes = Vec::with_capacity(layers.len());
+    for (info, style) in layers.iter().zip(&styles) {
+        match crate::render::load::load_layer(gpkg, info, style, &crs, &progress) {
+            Ok(mesh) => meshes.push(mesh),
+            Err(e) if args.layers.is_none() => eprintln!("error: {e} (not drawn)"),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok((meshes, crs))
 }
 
 fn renderer(gpu: &Gpu, args: &SceneArgs) -> Renderer {
@@ -180,7 +215,7 @@ fn renderer(gpu: &Gpu, args: &SceneArgs) -> Renderer {
 
 pub fn run(args: &RenderArgs) -> Result<()> {
     let gpkg = open(&args.scene.workspace)?;
-    let meshes = load(&gpkg, &args.scene)?;
+    let (meshes, crs) = load(&gpkg, &args.scene)?;
     let mut selected = Vec::new();
     for spec in &args.selections {
         let (layer, fids) = spec
@@ -191,12 +226,7 @@ pub fn run(args: &RenderArgs) -> Result<()> {
             .map(|f| f.trim().parse())
             .collect::<Result<_, _>>()
             .with_context(|| format!("--select '{spec}'"))?;
-        selected.push(load_selection(
-            &gpkg,
-            &gpkg.layer(layer)?,
-            &fids,
-            args.scene.srs,
-        )?);
+        selected.push(load_selection(&gpkg, &gpkg.layer(layer)?, &fids, &crs)?);
     }
     let bbox = match args.bbox {
         Some(b) => b,
@@ -219,10 +249,15 @@ pub fn run(args: &RenderArgs) -> Result<()> {
     if placed > 0 {
         println!("{placed} labels");
     }
+    let resolution = if crs.is_geographic() {
+        format!("{:.6}°/px", view.resolution)
+    } else {
+        format!("{:.3} m/px", view.resolution)
+    };
     println!(
-        "wrote {} ({w}x{h}, {:.3} m/px, on {})",
+        "wrote {} ({w}x{h}, {resolution} in {}, on {})",
         args.out.display(),
-        view.resolution,
+        crs.label(),
         gpu.describe()
     );
     Ok(())
@@ -286,7 +321,7 @@ pub fn bench(args: &BenchRenderArgs) -> Result<()> {
     println!("read features (decode only)      {:>9.0} ms", ms(t));
 
     let t = Instant::now();
-    let meshes = load(&gpkg, s)?;
+    let (meshes, _) = load(&gpkg, s)?;
     let chunks: usize = meshes.iter().map(|m| m.chunks.len()).sum();
     let bytes: usize = meshes.iter().map(LayerMesh::gpu_bytes).sum();
     println!(

@@ -19,8 +19,10 @@ type LoadResult = Result<Result<(), Cancelled>, String>;
 
 /// What a finished import or export job returns.
 enum TransferResult {
-    Import(Result<crate::io::ImportReport, String>),
-    Export(Result<(u64, PathBuf), String>),
+    /// Boxed: a report is far larger than an export's result.
+    Import(Box<Result<crate::io::ImportReport, String>>),
+    /// Features written, the file, and GDAL's warnings.
+    Export(Result<(u64, PathBuf, Vec<String>), String>),
 }
 
 /// What a click or drag on the map does.
@@ -341,6 +343,11 @@ impl TramgisApp {
             let mut layer = loaded.layer;
             if self.fresh_scene || self.scene.is_none() {
                 if loaded.map_crs != self.map_crs {
+                    // The data chose another CRS (a reload after an import):
+                    // the view keeps its place in it.
+                    self.view = self
+                        .view
+                        .and_then(|v| map::view_in_crs(v, &self.map_crs, &loaded.map_crs));
                     self.switch_crs(loaded.map_crs.clone());
                 }
                 // Keep the user's layer choices across a reload.
@@ -757,16 +764,17 @@ impl TramgisApp {
                         .and_then(|mut gpkg| {
                             crate::io::import(&mut gpkg, &options, p).map_err(|e| e.to_string())
                         });
-                    TransferResult::Import(result)
+                    TransferResult::Import(Box::new(result))
                 })
             }
             Request::Export(options) => Job::spawn(options.out.display().to_string(), move |p| {
                 let result = GeoPackage::open_read_only(&workspace)
                     .map_err(|e| e.to_string())
                     .and_then(|gpkg| {
-                        crate::io::export_layer(&gpkg, &options, p).map_err(|e| e.to_string())
+                        crate::io::export_layer_report(&gpkg, &options, p)
+                            .map_err(|e| e.to_string())
                     })
-                    .map(|n| (n, options.out.clone()));
+                    .map(|r| (r.written, options.out.clone(), r.warnings));
                 TransferResult::Export(result)
             }),
         });
@@ -783,7 +791,7 @@ impl TramgisApp {
     pub fn finish_transfer(&mut self) {
         if let Some(job) = self.transfer.take() {
             let result = job.wait().unwrap_or_else(|| {
-                TransferResult::Import(Err(tr(self.lang, Key::Failed).to_string()))
+                TransferResult::Import(Box::new(Err(tr(self.lang, Key::Failed).to_string())))
             });
             self.take_transfer_result(result);
         }
@@ -804,7 +812,9 @@ impl TramgisApp {
                 return;
             }
             Poll::Done(r) => r,
-            Poll::Failed => TransferResult::Import(Err(tr(self.lang, Key::Failed).to_string())),
+            Poll::Failed => {
+                TransferResult::Import(Box::new(Err(tr(self.lang, Key::Failed).to_string())))
+            }
         };
         self.transfer = None;
         self.take_transfer_result(result);
@@ -813,17 +823,21 @@ impl TramgisApp {
     fn take_transfer_result(&mut self, result: TransferResult) {
         match result {
             TransferResult::Import(report) => {
+                let report = *report;
                 if report.is_ok() {
                     self.open(self.workspace.clone());
                 }
                 self.report = Some(ReportWindow { open: true, report });
             }
-            TransferResult::Export(Ok((n, path))) => {
-                self.message = Some(format!(
-                    "{}: {n} → {}",
-                    tr(self.lang, Key::Exported),
-                    path.display()
-                ))
+            TransferResult::Export(Ok((n, path, warnings))) => {
+                let mut message =
+                    format!("{}: {n} → {}", tr(self.lang, Key::Exported), path.display());
+                // GDAL's warnings (a value too wide for a DBF field, ...).
+                for w in warnings {
+                    message.push('\n');
+                    message.push_str(&w);
+                }
+                self.message = Some(message)
             }
             TransferResult::Export(Err(e)) => {
                 self.message = Some(format!("{}: {e}", tr(self.lang, Key::Failed)))

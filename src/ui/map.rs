@@ -9,6 +9,7 @@ use egui::{Color32, Pos2, Rect, Shape, Stroke};
 use geo::TriangulateEarcut;
 use geo_types::{Geometry, LineString, Polygon};
 
+use crate::crs::Crs;
 use crate::gpkg::{GeoPackage, LayerInfo, Query};
 use crate::jobs::{Cancelled, Progress};
 use crate::model::LayerTheme;
@@ -47,6 +48,9 @@ pub struct MapLayer {
     labels: LabelSet,
     /// What the painter draws; empty when the GPU renderer draws the layer.
     items: Vec<Item>,
+    /// Why the layer is drawn without reprojection (it has no CRS), shown
+    /// beside it in the layer tree.
+    pub crs_warning: Option<String>,
 }
 
 pub struct Scene {
@@ -55,13 +59,13 @@ pub struct Scene {
     /// `[minx, miny, maxx, maxy]` of all layers, in map coordinates.
     pub extent: Option<[f64; 4]>,
     /// The map CRS every layer was reprojected to.
-    pub map_crs: i32,
+    pub map_crs: Crs,
     /// Visibility and opacity the user gave each layer before a reload.
     pub previous: std::collections::HashMap<String, (bool, f32)>,
 }
 
 impl Scene {
-    pub fn new(map_crs: i32) -> Self {
+    pub fn new(map_crs: Crs) -> Self {
         Scene {
             layers: Vec::new(),
             extent: None,
@@ -177,13 +181,18 @@ pub type LabelChoices = std::collections::HashMap<String, Option<String>>;
 pub struct Loaded {
     pub layer: MapLayer,
     pub gpu: Option<crate::render::GpuLayer>,
+    /// The map CRS it was drawn in (chosen by [`load_scene`] when asked).
+    pub map_crs: Crs,
 }
 
 /// What to load: which workspace, in which map CRS, with the user's label
 /// fields and styles; one layer only, or all of them.
 pub struct SceneRequest {
     pub path: std::path::PathBuf,
-    pub map_crs: i32,
+    pub map_crs: Crs,
+    /// Choose the map CRS for the data instead, preferring this one when
+    /// the data lies within its area of use (see [`crate::render::map_crs`]).
+    pub choose_crs: Option<Crs>,
     pub labels: LabelChoices,
     pub styles: StyleChoices,
     /// These layers only; None: every layer.
@@ -208,13 +217,17 @@ pub fn load_scene(
     let SceneRequest {
         path,
         map_crs,
+        choose_crs,
         labels,
         styles,
         only,
     } = request;
-    let map_crs = *map_crs;
     let gpkg = GeoPackage::open_read_only(path).map_err(|e| e.to_string())?;
     let infos = gpkg.layers().map_err(|e| e.to_string())?;
+    let map_crs = &match choose_crs {
+        Some(preferred) => crate::render::map_crs::choose(&gpkg, &infos, preferred),
+        None => map_crs.clone(),
+    };
     // Positions count in the whole workspace even when one layer reloads.
     let wanted = |i: usize| {
         only.as_ref()
@@ -230,6 +243,8 @@ pub fn load_scene(
     let mut order: Vec<usize> = (0..infos.len()).filter(|&i| wanted(i)).collect();
     order.sort_by_key(|&i| counts[i]);
     progress.set_total(total);
+    // A layer that cannot be read is reported once the others are loaded.
+    let mut failed = Vec::new();
     for position in order {
         let info = infos[position].clone();
         let bottom = position == 0;
@@ -251,22 +266,32 @@ pub fn load_scene(
                 ) {
                     Ok(mesh) => mesh,
                     Err(crate::render::RenderError::Cancelled) => return Ok(Err(Cancelled)),
-                    Err(e) => return Err(format!("{}: {e}", info.name)),
+                    // The renderer's errors name the layer already.
+                    Err(e) => {
+                        failed.push(e.to_string());
+                        continue;
+                    }
                 };
                 let envelopes = std::mem::take(&mut mesh.envelopes);
                 let layer_labels = std::mem::take(&mut mesh.labels);
                 let uploaded = crate::render::GpuLayer::upload(device, &mesh);
                 (Some(uploaded), envelopes, layer_labels, Vec::new())
             }
-            None => match painter_items(&gpkg, &info, &style, map_crs, progress)? {
-                Ok((items, envelopes, layer_labels)) => (None, envelopes, layer_labels, items),
-                Err(Cancelled) => return Ok(Err(Cancelled)),
+            None => match painter_items(&gpkg, &info, &style, map_crs, progress) {
+                Ok(Ok((items, envelopes, layer_labels))) => (None, envelopes, layer_labels, items),
+                Ok(Err(Cancelled)) => return Ok(Err(Cancelled)),
+                Err(e) => {
+                    failed.push(e);
+                    continue;
+                }
             },
         };
         // Administrative boundaries over other layers must not hide them.
         let outline_only = info.meta.theme == Some(LayerTheme::Base) && !bottom;
         let index = crate::index::LayerIndex::build(envelopes.iter().copied());
+        let crs_warning = crate::render::map_crs::crs_warning(&info, map_crs);
         let layer = MapLayer {
+            crs_warning,
             position,
             info,
             count: envelopes.len() as u64,
@@ -282,9 +307,14 @@ pub fn load_scene(
         send(Loaded {
             layer,
             gpu: gpu_layer,
+            map_crs: map_crs.clone(),
         });
     }
-    Ok(Ok(()))
+    if failed.is_empty() {
+        Ok(Ok(()))
+    } else {
+        Err(failed.join("\n"))
+    }
 }
 
 /// What one layer gives the painter: its items, envelopes and labels.
@@ -296,10 +326,10 @@ fn painter_items(
     gpkg: &GeoPackage,
     info: &LayerInfo,
     style: &crate::render::LayerStyle,
-    map_crs: i32,
+    map_crs: &Crs,
     progress: &Progress,
 ) -> Result<Result<PainterLayer, Cancelled>, String> {
-    let transformer = crate::crs::Transformer::new(info.schema.srs_id, map_crs)
+    let transformer = crate::crs::Transformer::between(&info.crs, map_crs)
         .map_err(|e| format!("{}: {e}", info.name))?;
     let classifier = style
         .classifier(&info.name, &info.schema)
@@ -580,6 +610,27 @@ pub fn paint(
 }
 
 /// A scale bar length of 1, 2 or 5 × 10ⁿ metres close to `target_px` points.
+/// The view in the CRS `to` that shows what `view` shows in `from`: the
+/// same centre, and the same ground length per screen point along x (so
+/// the scale bar reads the same). None when the centre has no place in
+/// `to` (the view is then fitted to the data again).
+pub fn view_in_crs(view: View, from: &Crs, to: &Crs) -> Option<View> {
+    let t = crate::crs::Transformer::between(from, to).ok()?;
+    let at = |dx: f64| {
+        t.transform(geo_types::Coord {
+            x: view.centre[0] + dx,
+            y: view.centre[1],
+        })
+        .ok()
+    };
+    let (centre, east) = (at(0.0)?, at(100.0 * view.resolution)?);
+    let resolution = (east.x - centre.x).hypot(east.y - centre.y) / 100.0;
+    (resolution.is_finite() && resolution > 0.0).then_some(View {
+        centre: [centre.x, centre.y],
+        resolution,
+    })
+}
+
 pub fn scale_bar(resolution: f64, target_px: f64) -> (f64, f32) {
     let raw = resolution * target_px;
     let magnitude = 10f64.powf(raw.log10().floor());
@@ -608,6 +659,26 @@ mod tests {
         let after = view.to_map(rect, anchor);
         assert!((before[0] - after[0]).abs() < 1e-6 && (before[1] - after[1]).abs() < 1e-6);
         assert_eq!(view.resolution, 5.0);
+    }
+
+    #[test]
+    fn a_view_switched_to_another_crs_shows_the_same_place() {
+        let view = View {
+            centre: [416_802.265, 2_356_377.900],
+            resolution: 10.0,
+        };
+        let wgs = view_in_crs(view, &Crs::Epsg(9214), &Crs::Epsg(4326)).unwrap();
+        assert!((wgs.centre[0] - 106.2).abs() < 1e-6 && (wgs.centre[1] - 21.3).abs() < 1e-6);
+        // 10 m along x at 21.3° N is 10 / (111 320 cos 21.3°) degrees.
+        let expect = 10.0 / (111_320.0 * 21.3f64.to_radians().cos());
+        assert!(
+            (wgs.resolution / expect - 1.0).abs() < 0.01,
+            "{}",
+            wgs.resolution
+        );
+        let back = view_in_crs(wgs, &Crs::Epsg(4326), &Crs::Epsg(9214)).unwrap();
+        assert!((back.centre[0] - view.centre[0]).abs() < 0.01);
+        assert!((back.resolution / view.resolution - 1.0).abs() < 0.001);
     }
 
     #[test]
