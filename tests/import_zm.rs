@@ -684,3 +684,28 @@ fn z_and_m_layers_export_with_them() {
         assert!(text.contains(expected), "{file}:\n{text}");
     }
 }
+
+#[test]
+fn appending_fills_fields_by_name_and_leaves_the_others_empty() {
+    use tramgis::model::{Field, FieldType, FieldValue, GeometryType, Schema};
+    let dir = tempfile::tempdir().unwrap();
+    let mut ws = GeoPackage::create(dir.path().join("ws.gpkg")).unwrap();
+    let schema = Schema::new(
+        GeometryType::MultiPoint,
+        9214,
+        vec![
+            Field::new("h", FieldType::Real),
+            Field::new("ten", FieldType::Text),
+        ],
+    );
+    ws.create_layer("masts", &schema, &LayerMeta::default())
+        .unwrap();
+    let shp = shapefile(dir.path(), "masts", "wkbPoint", &["POINT (500000 2300000)"]);
+    let report = import(&mut ws, &shp, Target::Existing("masts".into()));
+    assert_eq!((report.imported(), report.rejected.len()), (1, 0));
+    let f = &ws.all_features("masts").unwrap()[0];
+    assert_eq!(
+        f.values,
+        vec![FieldValue::Null, FieldValue::Text("a0".into())]
+    );
+}
