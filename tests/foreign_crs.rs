@@ -490,6 +490,32 @@ fn a_mapinfo_file_with_a_custom_coordsys_is_imported_through_its_wkt() {
     let stored = first_point(&gpkg, "kept");
     assert!((stored.x - 510_000.25).abs() < 1e-3 && (stored.y - 2_356_000.75).abs() < 1e-3);
 
+    // Exported, the layer keeps its definition: as a custom row of the
+    // GeoPackage, as a .prj (ESRI's WKT, which has no TOWGS84) of the
+    // Shapefile.
+    let export = |out: &Path| {
+        let done = Command::new(env!("CARGO_BIN_EXE_tramgis"))
+            .args(["export", w, "--layer", "kept", "--out"])
+            .arg(out)
+            .output()
+            .unwrap();
+        assert!(
+            done.status.success(),
+            "{}",
+            String::from_utf8_lossy(&done.stderr)
+        );
+    };
+    let copy = dir.path().join("kept.gpkg");
+    export(&copy);
+    let exported = GeoPackage::open_read_only(&copy).unwrap();
+    assert_eq!(exported.layer("kept").unwrap().crs, kept.crs);
+    let p = first_point(&exported, "kept");
+    assert!((p.x - 510_000.25).abs() < 1e-3 && (p.y - 2_356_000.75).abs() < 1e-3);
+    let shp = dir.path().join("kept.shp");
+    export(&shp);
+    let prj = std::fs::read_to_string(shp.with_extension("prj")).unwrap();
+    assert!(prj.contains("\"Central_Meridian\",107.5"), "{prj}");
+
     let zone = gpkg.layer("zone").unwrap();
     assert_eq!((zone.schema.srs_id, &zone.crs), (9214, &Crs::Epsg(9214)));
     let ours = first_point(&gpkg, "zone");
