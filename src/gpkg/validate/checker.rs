@@ -1,6 +1,7 @@
 //! The state shared by the checks: the connection, the file's own spec
 //! version and the findings so far, with the small SQL helpers they use.
 
+use rusqlite::types::{Value, ValueRef};
 use rusqlite::{Connection, OptionalExtension};
 
 use super::report::{Place, Problem, Severity};
@@ -201,4 +202,17 @@ pub fn sqlite_message(e: &rusqlite::Error) -> String {
         rusqlite::Error::SqliteFailure(_, Some(msg)) => msg.clone(),
         other => other.to_string(),
     }
+}
+
+/// A column's value as stored. Unlike rusqlite's `Value` conversion, which
+/// panics on text that is not UTF-8 (a damaged file has such text), bad
+/// bytes come back replaced by U+FFFD.
+pub fn stored_value(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<Value> {
+    Ok(match row.get_ref(index)? {
+        ValueRef::Null => Value::Null,
+        ValueRef::Integer(i) => Value::Integer(i),
+        ValueRef::Real(r) => Value::Real(r),
+        ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+        ValueRef::Blob(b) => Value::Blob(b.to_vec()),
+    })
 }

@@ -2,7 +2,7 @@
 
 use rusqlite::types::Value;
 
-use super::checker::Checker;
+use super::checker::{Checker, stored_value};
 use super::report::Place;
 use super::structure::{self, Expected, col};
 
@@ -111,10 +111,10 @@ pub fn check_spatial_ref_sys(c: &mut Checker) -> rusqlite::Result<()> {
     let rows = c.rows(&sql, [], |r| {
         Ok((
             r.get::<_, i64>(0)?,
-            r.get::<_, Value>(1)?,
-            r.get::<_, Value>(2)?,
-            r.get::<_, Value>(3)?,
-            r.get::<_, Value>(4)?,
+            stored_value(r, 1)?,
+            stored_value(r, 2)?,
+            stored_value(r, 3)?,
+            stored_value(r, 4)?,
         ))
     })?;
     for (srs_id, name) in [
@@ -228,8 +228,8 @@ pub fn check_contents(c: &mut Checker) -> rusqlite::Result<bool> {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, Option<String>>(1)?,
-                r.get::<_, Value>(2)?,
-                r.get::<_, Value>(3)?,
+                stored_value(r, 2)?,
+                stored_value(r, 3)?,
             ))
         },
     )?;
