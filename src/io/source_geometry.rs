@@ -37,6 +37,9 @@ impl Conversion {
     }
 }
 
+/// A geometry's ISO WKB and how it was converted to get it.
+pub type Wkb = (Vec<u8>, Option<Conversion>);
+
 /// The Z and M flags of an OGR geometry type.
 pub fn dims_of(ogr: OGRwkbGeometryType::Type) -> Dims {
     // SAFETY: pure functions of the type code.
@@ -66,7 +69,7 @@ pub fn type_name(ogr: OGRwkbGeometryType::Type) -> String {
 ///
 /// # Safety
 /// `h` must be null or a geometry handle alive for the call.
-pub unsafe fn iso_wkb(h: OGRGeometryH) -> Option<Result<(Vec<u8>, Option<Conversion>), String>> {
+pub unsafe fn iso_wkb(h: OGRGeometryH) -> Option<Result<Wkb, String>> {
     // SAFETY (whole body): `h` is live per the contract; the copies GDAL
     // makes are owned here and destroyed before returning.
     unsafe {
