@@ -179,20 +179,49 @@ fn mapinfo_tab_imports() {
     );
     assert!(ok, "{err}");
     let mut gpkg = workspace(dir.path());
-    // MapInfo has no VN-2000 datum of its own; GDAL writes its parameters,
-    // which PROJ cannot match to an EPSG code for sure: the user chooses.
+    // MapInfo has no VN-2000 datum of its own: GDAL 3.6 writes the zone on
+    // WGS 84, a complete CRS without an EPSG code. The import goes through
+    // that definition, to where gdaltransform puts it.
     let options = ImportOptions::new(&tab, new_layer("tram"));
-    let err = io::import(&mut gpkg, &options, &Progress::default()).unwrap_err();
-    assert!(matches!(err, IoError::UnknownCrs { .. }), "{err}");
+    let report = run(&mut gpkg, &options);
+    assert_eq!((report.imported(), report.src_crs), (3, None));
+    let as_written = "+proj=tmerc +lon_0=107 +k=0.9999 +x_0=500000 +y_0=0 +datum=WGS84 +units=m";
+    for ((x, y), (_, lon, lat, _, _)) in points(&gpkg, "tram").iter().zip(TOWERS) {
+        let (fx, fy) = cs2cs(lon, lat);
+        let out = std::process::Command::new("gdaltransform")
+            .args(["-s_srs", as_written, "-t_srs", "EPSG:9214", "-output_xy"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .and_then(|mut c| {
+                use std::io::Write;
+                writeln!(c.stdin.take().unwrap(), "{fx} {fy}")?;
+                c.wait_with_output()
+            })
+            .expect("gdaltransform runs");
+        let v: Vec<f64> = String::from_utf8(out.stdout)
+            .unwrap()
+            .split_whitespace()
+            .map(|s| s.parse().unwrap())
+            .collect();
+        assert!(
+            (x - v[0]).abs() < 0.01 && (y - v[1]).abs() < 0.01,
+            "({x}, {y}) vs gdaltransform ({}, {})",
+            v[0],
+            v[1]
+        );
+    }
+    // Naming the CRS the data was made in wins over the file's.
     let report = run(
         &mut gpkg,
         &ImportOptions {
             src_crs: Some(9214),
+            target: new_layer("tram_9214"),
             ..options
         },
     );
-    assert_eq!(report.imported(), 3);
-    assert_towers(&gpkg, "tram");
+    assert_eq!((report.imported(), report.src_crs), (3, Some(9214)));
+    assert_towers(&gpkg, "tram_9214");
 }
 
 #[test]
@@ -399,7 +428,7 @@ fn legacy_encodings_import_as_unicode_and_round_trip() {
         // Out in the legacy encoding for old software, and in again.
         let legacy = dir.path().join("legacy.shp");
         let options = ExportOptions {
-            encoding: Some(enc),
+            encoding: Some(TextEncoding::Legacy(enc)),
             ..ExportOptions::new("ten", &legacy).unwrap()
         };
         io::export_layer(&gpkg, &options, &Progress::default()).unwrap();

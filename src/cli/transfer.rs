@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 
 use crate::gpkg::{GeoPackage, LayerMeta};
 use crate::io::{self, ExportOptions, ImportOptions, Target, TextEncoding};
@@ -25,12 +25,23 @@ pub struct ImportArgs {
     /// Source CRS, e.g. EPSG:9214, when the file has no .prj or a wrong one.
     #[arg(long)]
     pub src_crs: Option<String>,
-    /// CRS of a new layer (default EPSG:9214).
+    /// CRS of a new layer (default EPSG:9214), or `source` to keep the
+    /// file's own (one without an EPSG code is stored as a custom CRS).
     #[arg(long, default_value = "EPSG:9214")]
     pub target_crs: String,
-    /// Text encoding: utf-8, tcvn3, vni, cp1258 (default: declared or detected).
+    /// Text encoding: tcvn3, vni, cp1258, or any WHATWG label or code page
+    /// (utf-8, windows-1252, latin1, gbk, 936, big5, shift_jis...); default:
+    /// the one the file declares (.cpg, DBF language driver, MapInfo Charset),
+    /// else detected.
     #[arg(long)]
     pub encoding: Option<String>,
+    /// Import even if decoding replaces characters with U+FFFD (they are
+    /// counted); without it such an import is refused.
+    #[arg(long)]
+    pub accept_replacements: bool,
+    /// Keep Vietnamese mojibake (TCVN3/VNI text once read as Latin-1) as it is.
+    #[arg(long)]
+    pub no_repair: bool,
     /// X and Y (or longitude and latitude) columns of a table: --xy lon,lat
     #[arg(long)]
     pub xy: Option<String>,
@@ -58,9 +69,35 @@ pub struct ExportArgs {
     /// Only these feature ids (a selection), comma-separated.
     #[arg(long)]
     pub fids: Option<String>,
-    /// Legacy text encoding for Shapefiles read by old software: tcvn3, vni, cp1258.
+    /// Text encoding of a Shapefile for software that needs another than
+    /// UTF-8: tcvn3, vni, cp1258, or any WHATWG label or code page (gbk, 1252).
     #[arg(long)]
     pub encoding: Option<String>,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct RepairTextArgs {
+    /// The workspace GeoPackage.
+    pub workspace: PathBuf,
+    /// The layer whose text to repair.
+    #[arg(long)]
+    pub layer: String,
+    /// Text fields to repair, comma-separated (default: every text field).
+    #[arg(long)]
+    pub fields: Option<String>,
+    /// List what would change, change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// Reads an --encoding value.
+fn parse_encoding(name: &str) -> Result<TextEncoding> {
+    TextEncoding::from_name(name).with_context(|| {
+        format!(
+            "unknown encoding '{name}': use tcvn3, vni, cp1258, or a WHATWG label or code page \
+             such as utf-8, windows-1252, gbk, 936, big5, shift_jis"
+        )
+    })
 }
 
 /// Reads `EPSG:9214` or `9214`.
@@ -77,11 +114,15 @@ pub fn import(args: &ImportArgs) -> Result<()> {
     let mut gpkg = GeoPackage::open(&args.into)?;
     let source_name = match &args.layer {
         Some(l) => l.clone(),
-        None => io::inspect(&args.file)?
-            .layers
-            .first()
-            .map(|l| l.name.clone())
-            .context("the file has no layers")?,
+        None => {
+            // GDAL's warnings on this first look come again, in the report.
+            let _quiet = io::gdal_messages::Capture::start();
+            io::inspect(&args.file)?
+                .layers
+                .first()
+                .map(|l| l.name.clone())
+                .with_context(|| format!("{}: the file has no layers", args.file.display()))?
+        }
     };
     let target_name = args.to.clone().unwrap_or_else(|| source_name.clone());
     let target = if gpkg.layers()?.iter().any(|l| l.name == target_name) {
@@ -105,15 +146,14 @@ pub fn import(args: &ImportArgs) -> Result<()> {
     let mut options = ImportOptions::new(&args.file, target);
     options.layer = Some(source_name);
     options.src_crs = args.src_crs.as_deref().map(parse_epsg).transpose()?;
-    options.target_crs = parse_epsg(&args.target_crs)?;
-    options.encoding = args
-        .encoding
-        .as_deref()
-        .map(|e| {
-            TextEncoding::from_name(e)
-                .with_context(|| format!("unknown encoding '{e}' (utf-8, tcvn3, vni, cp1258)"))
-        })
-        .transpose()?;
+    if args.target_crs.trim().eq_ignore_ascii_case("source") {
+        options.keep_source_crs = true;
+    } else {
+        options.target_crs = parse_epsg(&args.target_crs)?;
+    }
+    options.encoding = args.encoding.as_deref().map(parse_encoding).transpose()?;
+    options.accept_replacements = args.accept_replacements;
+    options.repair_mojibake = !args.no_repair;
     options.xy_fields = match &args.xy {
         Some(xy) => {
             let (x, y) = xy
@@ -129,15 +169,22 @@ pub fn import(args: &ImportArgs) -> Result<()> {
     for (layer, n) in &report.loaded {
         println!("{layer}: {n} features");
     }
+    let confidence = report
+        .encoding_confidence
+        .map_or(String::new(), |c| format!(", confidence {:.0}%", c * 100.0));
     println!(
-        "imported {} features from {} ({}) in {seconds:.2} s; text encoding {} ({:?}); source CRS {}",
+        "imported {} features from {} ({}) in {seconds:.2} s; text encoding {} ({:?}{confidence}); source CRS {}",
         report.imported(),
         report.file,
         report.layer,
         report.encoding.label(),
         report.encoding_choice,
-        report.src_crs.map_or("-".into(), |c| format!("EPSG:{c}")),
+        report.src_crs_label.as_deref().unwrap_or("-"),
     );
+    for w in &report.warnings {
+        println!("warning: {w}");
+    }
+    print_text_report(&report.text);
     if !report.rejected.is_empty() {
         let path = args
             .report
@@ -154,6 +201,84 @@ pub fn import(args: &ImportArgs) -> Result<()> {
             println!("  row {}, {}: {}", r.row, r.field, r.reason);
         }
     }
+    Ok(())
+}
+
+/// Replacement characters accepted and mojibake repaired, with examples.
+fn print_text_report(text: &io::text::TextReport) {
+    if text.replaced_chars > 0 {
+        println!(
+            "{} character(s) could not be decoded and were replaced with U+FFFD:",
+            text.replaced_chars
+        );
+        for r in text.replaced.iter().take(10) {
+            println!("  row {}, {}: {}", r.row, r.field, r.text);
+        }
+    }
+    if text.repaired_count > 0 {
+        println!(
+            "{} value(s) repaired from Vietnamese mojibake (text once misread as Latin-1):",
+            text.repaired_count
+        );
+        for r in text.repairs.iter().take(10) {
+            println!(
+                "  row {}, {}: {} → {} ({})",
+                r.row,
+                r.field,
+                r.before,
+                r.after,
+                r.encoding.label()
+            );
+        }
+    }
+}
+
+/// `tramgis repair-text`: repairs mojibake in a layer's text fields as one edit.
+pub fn repair_text(args: &RepairTextArgs) -> Result<()> {
+    let fields: Option<Vec<String>> = args.fields.as_ref().map(|list| {
+        list.split(',')
+            .map(|f| f.trim().to_string())
+            .filter(|f| !f.is_empty())
+            .collect()
+    });
+    let mut gpkg = if args.dry_run {
+        GeoPackage::open_read_only(&args.workspace)?
+    } else {
+        GeoPackage::open(&args.workspace)?
+    };
+    let repairs = io::repair_text::find_repairs(&gpkg, &args.layer, fields.as_deref())?;
+    for r in &repairs {
+        println!(
+            "fid {}, {}: {} → {} ({})",
+            r.fid,
+            r.field,
+            r.before,
+            r.after,
+            r.encoding.label()
+        );
+    }
+    if repairs.is_empty() {
+        println!(
+            "{}, layer '{}': nothing to repair",
+            args.workspace.display(),
+            args.layer
+        );
+        return Ok(());
+    }
+    if args.dry_run {
+        println!(
+            "{} value(s) would be repaired (dry run: nothing changed)",
+            repairs.len()
+        );
+        return Ok(());
+    }
+    let edit = io::repair_text::apply_repairs(&mut gpkg, &args.layer, &repairs)?;
+    println!(
+        "repaired {} value(s) in layer '{}' as one edit{}",
+        repairs.len(),
+        args.layer,
+        edit.map_or(String::new(), |id| format!(" (edit {id})"))
+    );
     Ok(())
 }
 
@@ -179,20 +304,21 @@ pub fn export(args: &ExportArgs) -> Result<()> {
         ),
         None => None,
     };
-    options.encoding = match args.encoding.as_deref().map(TextEncoding::from_name) {
-        None => None,
-        Some(Some(TextEncoding::Legacy(l))) => Some(l),
-        Some(Some(TextEncoding::Utf8)) => None,
-        Some(None) => bail!(
-            "unknown encoding '{}'",
-            args.encoding.as_deref().unwrap_or("")
-        ),
-    };
-    let n = io::export_layer(&gpkg, &options, &Progress::default())?;
+    options.encoding = args
+        .encoding
+        .as_deref()
+        .map(parse_encoding)
+        .transpose()?
+        .filter(|e| *e != TextEncoding::Utf8);
+    let report = io::export_layer_report(&gpkg, &options, &Progress::default())?;
     println!(
-        "wrote {n} features of '{}' to {}",
+        "wrote {} features of '{}' to {}",
+        report.written,
         args.layer,
         args.out.display()
     );
+    for w in &report.warnings {
+        println!("warning: {w}");
+    }
     Ok(())
 }

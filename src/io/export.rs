@@ -15,8 +15,8 @@ use gdal::vector::{
 };
 
 use super::IoError;
-use super::encoding::{self, LegacyEncoding};
-use crate::crs::{Transformer, WGS84};
+use super::encoding::TextEncoding;
+use crate::crs::{Crs, Transformer, WGS84};
 use crate::gpkg::{GeoPackage, Query};
 use crate::jobs::Progress;
 use crate::model::{Feature, FieldType, FieldValue, GeometryType, Schema};
@@ -88,9 +88,10 @@ pub struct ExportOptions {
     pub target_crs: Option<i32>,
     /// Only these features (a selection); None for all.
     pub fids: Option<Vec<i64>>,
-    /// For Shapefiles read by old software: text in a legacy encoding
-    /// instead of UTF-8 (no .cpg is written then).
-    pub encoding: Option<LegacyEncoding>,
+    /// For Shapefiles read by old software: text in another encoding than
+    /// UTF-8: TCVN3, VNI, Windows-1258 (no .cpg is written, as old software
+    /// wrote none) or any WHATWG one (its name goes into the .cpg).
+    pub encoding: Option<TextEncoding>,
 }
 
 impl ExportOptions {
@@ -118,20 +119,53 @@ fn write_error(path: &Path, e: impl std::fmt::Display) -> IoError {
     }
 }
 
-/// Exports; returns the number of features written.
+/// What an export wrote, and what GDAL had to say about it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExportReport {
+    pub written: u64,
+    /// GDAL's and PROJ's warnings, each naming the output file once.
+    pub warnings: Vec<String>,
+}
+
+/// Exports; returns the number of features written (GDAL's warnings, if
+/// any, are in [`export_layer_report`]'s report).
 pub fn export_layer(
     gpkg: &GeoPackage,
     options: &ExportOptions,
     progress: &Progress,
 ) -> Result<u64, IoError> {
+    export_layer_report(gpkg, options, progress).map(|r| r.written)
+}
+
+/// Exports; GDAL's messages go into the report instead of stderr.
+pub fn export_layer_report(
+    gpkg: &GeoPackage,
+    options: &ExportOptions,
+    progress: &Progress,
+) -> Result<ExportReport, IoError> {
+    let capture = super::gdal_messages::Capture::start();
+    let written = export_to_file(gpkg, options, progress)?;
+    let context = format!("{}, layer '{}'", options.out.display(), options.layer);
+    Ok(ExportReport {
+        written,
+        warnings: capture.lines(&context),
+    })
+}
+
+fn export_to_file(
+    gpkg: &GeoPackage,
+    options: &ExportOptions,
+    progress: &Progress,
+) -> Result<u64, IoError> {
     let info = gpkg.layer(&options.layer)?;
-    let crs = options
-        .format
-        .fixed_crs()
-        .or(options.target_crs)
-        .unwrap_or(info.schema.srs_id);
-    let transformer = (crs != info.schema.srs_id)
-        .then(|| Transformer::new(info.schema.srs_id, crs))
+    // The layer's own CRS (its srs_id is only a key into the workspace's
+    // gpkg_spatial_ref_sys), unless the format or the user asks for another.
+    let crs = match options.format.fixed_crs().or(options.target_crs) {
+        Some(code) => Crs::Epsg(code),
+        None => info.crs.clone(),
+    };
+    let transformer = (crs != info.crs)
+        .then(|| Transformer::between(&info.crs, &crs))
         .transpose()?;
     let out = &options.out;
     if out.exists() {
@@ -158,7 +192,7 @@ pub fn export_layer(
         gpkg,
         options,
         &info.schema,
-        crs,
+        &crs,
         transformer.as_ref(),
         &staged,
         progress,
@@ -236,7 +270,7 @@ fn write(
     gpkg: &GeoPackage,
     options: &ExportOptions,
     schema: &Schema,
-    crs: i32,
+    crs: &Crs,
     transformer: Option<&Transformer>,
     staged: &Path,
     progress: &Progress,
@@ -249,17 +283,43 @@ fn write(
     let mut ds = driver
         .create_vector_only(staged)
         .map_err(|e| write_error(staged, e))?;
-    let mut srs = SpatialRef::from_epsg(crs as u32).map_err(|e| write_error(staged, e))?;
-    // Axis order as stored: x = easting/longitude, as GeoJSON and KML expect.
-    srs.set_axis_mapping_strategy(gdal::spatial_ref::AxisMappingStrategy::TraditionalGisOrder);
-    let ogr_type = match schema.geometry_type {
+    // A CRS without an EPSG code goes out as its definition (a .prj of its
+    // WKT); a layer without a CRS, without one.
+    let srs = match crs {
+        Crs::Epsg(code) => Some(SpatialRef::from_epsg(*code as u32)),
+        Crs::Definition { text, .. } => Some(SpatialRef::from_definition(text)),
+        Crs::Undefined { .. } => None,
+    }
+    .transpose()
+    .map_err(|e| write_error(staged, e))?;
+    let mut srs = srs;
+    if let Some(srs) = &mut srs {
+        // Axis order as stored: x = easting/longitude, as GeoJSON and KML expect.
+        srs.set_axis_mapping_strategy(gdal::spatial_ref::AxisMappingStrategy::TraditionalGisOrder);
+    }
+    // RFC 7946 and KML have no M: measures stay in the workspace.
+    let keep_m = !matches!(options.format, ExportFormat::GeoJson | ExportFormat::Kml);
+    let base_type = match schema.geometry_type {
         GeometryType::Geometry => gdal_sys::OGRwkbGeometryType::wkbUnknown,
-        t => t.wkb_code(),
+        // Curves are written as the chords tramgis reads them as.
+        t => t.linear().wkb_code(),
+    };
+    // SAFETY: a pure function of the type code.
+    let ogr_type = unsafe {
+        gdal_sys::OGR_GT_SetModifier(
+            base_type,
+            i32::from(schema.has_z),
+            i32::from(schema.has_m && keep_m),
+        )
     };
     let layer_options: Vec<&str> = match options.format {
-        ExportFormat::Shapefile if options.encoding.is_some() => vec!["ENCODING="],
+        ExportFormat::Shapefile if options.encoding.is_some_and(|e| e != TextEncoding::Utf8) => {
+            vec!["ENCODING="]
+        }
         ExportFormat::Shapefile => vec!["ENCODING=UTF-8"],
-        ExportFormat::GeoJson => vec!["RFC7946=YES"],
+        // 7 decimals of a degree: within 1 cm (RFC 7946's default, stated
+        // so no other default can round a parcel corner further).
+        ExportFormat::GeoJson => vec!["RFC7946=YES", "COORDINATE_PRECISION=7"],
         ExportFormat::Csv if schema.geometry_type == GeometryType::Point => vec!["GEOMETRY=AS_XY"],
         ExportFormat::Csv => vec!["GEOMETRY=AS_WKT"],
         _ => vec![],
@@ -273,7 +333,7 @@ fn write(
     let layer = ds
         .create_layer(LayerOptions {
             name: &name,
-            srs: Some(&srs),
+            srs: srs.as_ref(),
             ty: ogr_type,
             options: Some(&layer_options),
         })
@@ -314,7 +374,12 @@ fn write(
         let mut out = GdalFeature::new(layer.defn()).map_err(|e| write_error(staged, e))?;
         if let Some(g) = &f.geometry {
             let mut blob = Vec::new();
-            crate::gpkg::geom::encode(g, 0, &mut blob);
+            let mut zm = f.zm.clone();
+            if !keep_m {
+                zm.dims.m = false;
+                zm.m.clear();
+            }
+            crate::gpkg::geom::encode_zm(g, 0, &zm, &mut blob);
             let header =
                 crate::gpkg::geom::read_header(&blob).expect("a blob we just wrote parses");
             let gdal_geometry =
@@ -329,6 +394,12 @@ fn write(
         out.create(&layer).map_err(|e| write_error(staged, e))
     })?;
     ds.close().map_err(|e| write_error(staged, e))?;
+    if options.format == ExportFormat::Shapefile
+        && let Some(TextEncoding::Whatwg(e)) = options.encoding
+    {
+        let cpg = staged.with_extension("cpg");
+        std::fs::write(&cpg, e.name()).map_err(|err| write_error(&cpg, err))?;
+    }
     Ok(count)
 }
 
@@ -339,7 +410,7 @@ fn set_value(
     feature: &GdalFeature<'_>,
     index: usize,
     value: &FieldValue,
-    legacy: Option<LegacyEncoding>,
+    encoding: Option<TextEncoding>,
 ) -> Result<(), String> {
     let i = index as i32;
     // SAFETY: the feature handle is live and `index` is a field of its
@@ -352,8 +423,8 @@ fn set_value(
             FieldValue::Boolean(b) => gdal_sys::OGR_F_SetFieldInteger64(h, i, i64::from(*b)),
             FieldValue::Real(v) => gdal_sys::OGR_F_SetFieldDouble(h, i, *v),
             FieldValue::Text(s) => {
-                let bytes = match legacy {
-                    Some(enc) => encoding::encode(s, enc).map_err(|e| e.to_string())?,
+                let bytes = match encoding {
+                    Some(enc) => enc.encode(s)?,
                     None => s.as_bytes().to_vec(),
                 };
                 let c = CString::new(bytes)
@@ -400,7 +471,7 @@ fn write_geopackage(
     gpkg: &GeoPackage,
     options: &ExportOptions,
     schema: &Schema,
-    crs: i32,
+    crs: &Crs,
     transformer: Option<&Transformer>,
     staged: &Path,
     progress: &Progress,
@@ -408,8 +479,13 @@ fn write_geopackage(
     let info = gpkg.layer(&options.layer)?;
     let mut out = GeoPackage::create(staged)?;
     let mut out_schema = schema.clone();
-    out_schema.srs_id = crs;
     let mut writer = out.bulk_load("export")?;
+    out_schema.srs_id = match crs {
+        Crs::Epsg(code) => *code,
+        Crs::Definition { name, text, .. } => writer.custom_srs(name, text)?,
+        Crs::Undefined { geographic: true } => 0,
+        Crs::Undefined { geographic: false } => -1,
+    };
     writer.create_layer(&options.layer, &out_schema, &info.meta)?;
     let mut failure = None;
     let count = each_feature(gpkg, options, transformer, progress, |mut f| {

@@ -6,36 +6,17 @@ use std::ffi::CStr;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
-use gdal::vector::{Geometry as GdalGeometry, LayerAccess, OGRFieldType};
+use gdal::vector::{LayerAccess, OGRFieldType};
 use gdal::{Dataset, DatasetOptions, GdalOpenFlags, Metadata};
 
 use super::IoError;
-use super::encoding::LegacyEncoding;
+use super::gdal_messages;
+use super::shx_restore::{self, RestoredCopy};
+pub use super::source_geometry::Conversion;
+use super::source_geometry::{iso_wkb, layer_dims};
+use crate::gpkg::geom::Dims;
 
-/// How attribute text is encoded in a source.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TextEncoding {
-    Utf8,
-    Legacy(LegacyEncoding),
-}
-
-impl TextEncoding {
-    pub fn label(self) -> &'static str {
-        match self {
-            TextEncoding::Utf8 => "UTF-8",
-            TextEncoding::Legacy(l) => l.label(),
-        }
-    }
-
-    /// Reads a name as given on the command line or in a .cpg file.
-    pub fn from_name(name: &str) -> Option<TextEncoding> {
-        let n = name.trim().to_ascii_lowercase().replace(['-', '_'], "");
-        if n == "utf8" || n == "65001" {
-            return Some(TextEncoding::Utf8);
-        }
-        LegacyEncoding::from_name(name.trim()).map(TextEncoding::Legacy)
-    }
-}
+pub use super::encoding::TextEncoding;
 
 /// The kind of a source field, as GDAL reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,6 +51,8 @@ pub struct SourceLayer {
     pub name: String,
     /// WKB base type code (1..7), 0 for mixed/unknown, None for no geometry.
     pub geometry_code: Option<u32>,
+    /// The Z and M its geometries carry.
+    pub dims: Dims,
     pub feature_count: Option<u64>,
     pub fields: Vec<SourceField>,
     pub crs: SourceCrs,
@@ -80,8 +63,13 @@ pub struct SourceInfo {
     pub path: PathBuf,
     pub driver: String,
     pub layers: Vec<SourceLayer>,
-    /// From a .cpg file or a MapInfo `!charset` line, when there is one.
+    /// From a .cpg file, a DBF language-driver id or a MapInfo charset.
     pub declared_encoding: Option<TextEncoding>,
+    /// GDAL hands the text over as UTF-8, converted from the declared
+    /// encoding (MapInfo, whose driver cannot be told not to).
+    pub recoded_by_gdal: bool,
+    /// What reading had to do that the report must say (a rebuilt .shx).
+    pub notes: Vec<String>,
 }
 
 impl SourceInfo {
@@ -106,14 +94,23 @@ pub enum RawValue {
     Binary(Vec<u8>),
 }
 
-/// One source row: its 1-based position, its geometry as ISO WKB (curves
-/// already linearised; an error when GDAL could not export it) and its
-/// values in field order.
+/// One source row: its 1-based position, its geometry as ISO WKB with its
+/// Z and M (curves already linearised; an error when GDAL could not export
+/// it), how that geometry was converted, and its values in field order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RawFeature {
     pub row: u64,
     pub wkb: Option<Result<Vec<u8>, String>>,
+    pub conversion: Option<Conversion>,
     pub values: Vec<RawValue>,
+}
+
+/// An open source; a Shapefile that lacked its .shx is read from a
+/// temporary copy, which lives as long as the dataset (and is dropped
+/// after it: fields drop in order).
+struct Opened {
+    ds: Dataset,
+    _copy: Option<RestoredCopy>,
 }
 
 fn is_connection_string(path: &Path) -> bool {
@@ -123,53 +120,72 @@ fn is_connection_string(path: &Path) -> bool {
 
 /// Opens a source for reading. Drivers that can recode text are asked not
 /// to, so the bytes reach us as stored.
-fn open(path: &Path) -> Result<Dataset, IoError> {
+fn open(path: &Path) -> Result<Opened, IoError> {
     if !is_connection_string(path) && !path.exists() {
         return Err(IoError::NotFound {
             path: path.to_path_buf(),
         });
     }
+    let open_error = |e: gdal::errors::GdalError| IoError::Open {
+        path: path.to_path_buf(),
+        reason: gdal_messages::without_path(
+            &gdal_messages::reason(&e, "GDAL does not recognise it as a file it reads"),
+            path,
+        ),
+    };
+    let copy = if shx_restore::is_missing_shx(path) {
+        Some(
+            shx_restore::copy_for_restore(path).map_err(|e| IoError::Open {
+                path: path.to_path_buf(),
+                reason: format!(
+                    "its .shx is missing and a temporary copy to rebuild it failed: {e}"
+                ),
+            })?,
+        )
+    } else {
+        None
+    };
+    let read_path = copy.as_ref().map_or(path, |c| c.shp.as_path());
     // Block references of a drawing come in as points carrying the block
     // name (a tree, a pole symbol), not exploded into their line work.
     let _ = gdal::config::set_thread_local_config_option("DXF_INLINE_BLOCKS", "FALSE");
-    let probe = Dataset::open_ex(
-        path,
-        DatasetOptions {
-            open_flags: GdalOpenFlags::GDAL_OF_VECTOR,
-            ..Default::default()
-        },
-    )
-    .map_err(|e| IoError::Open {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    })?;
-    let driver = probe.driver();
-    let mut open_options = Vec::new();
-    if driver
-        .metadata_item("DMD_OPENOPTIONLIST", "")
-        .is_some_and(|list| list.contains("name='ENCODING'"))
-    {
-        open_options.push("ENCODING=");
-    }
-    if driver.short_name() == "CSV" {
-        // Numbers and dates as such, not as text.
-        open_options.push("AUTODETECT_TYPE=YES");
-    }
-    if open_options.is_empty() {
-        return Ok(probe);
-    }
-    drop(probe);
-    Dataset::open_ex(
-        path,
-        DatasetOptions {
-            open_flags: GdalOpenFlags::GDAL_OF_VECTOR,
-            open_options: Some(&open_options),
-            ..Default::default()
-        },
-    )
-    .map_err(|e| IoError::Open {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
+    // Only ever set for the temporary copy: GDAL writes the rebuilt .shx.
+    let restore = if copy.is_some() { "YES" } else { "NO" };
+    let _ = gdal::config::set_thread_local_config_option("SHAPE_RESTORE_SHX", restore);
+    let open_ex = |open_options: Option<&[&str]>| {
+        Dataset::open_ex(
+            read_path,
+            DatasetOptions {
+                // Verbose: an unrecognised file gets GDAL's reason, not "".
+                open_flags: GdalOpenFlags::GDAL_OF_VECTOR | GdalOpenFlags::GDAL_OF_VERBOSE_ERROR,
+                open_options,
+                ..Default::default()
+            },
+        )
+    };
+    let opened = open_ex(None).map_err(open_error).and_then(|probe| {
+        let driver = probe.driver();
+        let mut open_options = Vec::new();
+        if driver
+            .metadata_item("DMD_OPENOPTIONLIST", "")
+            .is_some_and(|list| list.contains("name='ENCODING'"))
+        {
+            open_options.push("ENCODING=");
+        }
+        if driver.short_name() == "CSV" {
+            // Numbers and dates as such, not as text.
+            open_options.push("AUTODETECT_TYPE=YES");
+        }
+        if open_options.is_empty() {
+            return Ok(probe);
+        }
+        drop(probe);
+        open_ex(Some(&open_options)).map_err(open_error)
+    });
+    let _ = gdal::config::clear_thread_local_config_option("SHAPE_RESTORE_SHX");
+    Ok(Opened {
+        ds: opened?,
+        _copy: copy,
     })
 }
 
@@ -187,6 +203,15 @@ fn field_kind(t: OGRFieldType::Type) -> SourceFieldKind {
 /// The base WKB type of an OGR type code, ignoring Z/M and curve variants.
 fn base_code(ogr: u32) -> u32 {
     let flat = unsafe { gdal_sys::OGR_GT_Flatten(ogr) };
+    // Surfaces of faces are read as MultiPolygons (see source_geometry).
+    if matches!(
+        flat,
+        gdal_sys::OGRwkbGeometryType::wkbPolyhedralSurface
+            | gdal_sys::OGRwkbGeometryType::wkbTIN
+            | gdal_sys::OGRwkbGeometryType::wkbTriangle
+    ) {
+        return 6;
+    }
     let linear = unsafe { gdal_sys::OGR_GT_GetLinear(flat) };
     if (1..=7).contains(&linear) { linear } else { 0 }
 }
@@ -212,29 +237,41 @@ fn layer_crs(layer: &gdal::vector::Layer<'_>) -> SourceCrs {
     }
 }
 
-/// The encoding a file declares beside itself: `x.cpg` for a Shapefile,
-/// the `!charset` line of a MapInfo .tab/.mif.
+/// The encoding a file declares: for a Shapefile or DBF its `.cpg` file,
+/// else the language-driver id at byte 29 of the DBF header; for MapInfo the
+/// `!charset` line of a .tab or the `Charset` line of a .mif.
 fn declared_encoding(path: &Path) -> Option<TextEncoding> {
     let ext = path.extension()?.to_str()?.to_ascii_lowercase();
     match ext.as_str() {
         "shp" | "dbf" => {
-            let cpg = std::fs::read_to_string(path.with_extension("cpg"))
-                .or_else(|_| std::fs::read_to_string(path.with_extension("CPG")))
-                .ok()?;
-            TextEncoding::from_name(cpg.trim())
+            let beside = |ext: &str| {
+                [ext.to_string(), ext.to_ascii_uppercase()]
+                    .iter()
+                    .map(|e| path.with_extension(e))
+                    .find(|p| p.exists())
+            };
+            // A .cpg naming a code page WHATWG lacks (437, OEM) falls back to the LDID.
+            let cpg = beside("cpg").and_then(|p| std::fs::read(p).ok());
+            if let Some(e) = cpg.and_then(|t| TextEncoding::from_name(&String::from_utf8_lossy(&t)))
+            {
+                return Some(e);
+            }
+            let mut header = [0u8; 32];
+            let mut dbf = std::fs::File::open(beside("dbf")?).ok()?;
+            std::io::Read::read_exact(&mut dbf, &mut header).ok()?;
+            TextEncoding::from_ldid(header[29])
         }
         "tab" | "mif" => {
             let bytes = std::fs::read(path).ok()?;
             let text = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).into_owned();
-            let line = text
-                .lines()
-                .find(|l| l.trim_start().to_ascii_lowercase().starts_with("!charset"))?;
-            let charset = line.split_whitespace().nth(1)?.trim_matches('"');
-            match charset.to_ascii_lowercase().as_str() {
-                "utf-8" | "utf8" => Some(TextEncoding::Utf8),
-                "windowsvietnamese" => Some(TextEncoding::Legacy(LegacyEncoding::Windows1258)),
-                other => TextEncoding::from_name(other),
-            }
+            let charset = text.lines().find_map(|l| {
+                let l = l.trim_start();
+                let lower = l.to_ascii_lowercase();
+                (lower.starts_with("!charset") || lower.starts_with("charset "))
+                    .then(|| l.split_whitespace().nth(1))
+                    .flatten()
+            })?;
+            TextEncoding::from_mapinfo_charset(charset)
         }
         _ => None,
     }
@@ -242,10 +279,17 @@ fn declared_encoding(path: &Path) -> Option<TextEncoding> {
 
 /// Lists the layers of a source with their fields, CRS and counts.
 pub fn inspect(path: &Path) -> Result<SourceInfo, IoError> {
-    let ds = open(path)?;
+    let opened = open(path)?;
+    let ds = &opened.ds;
     let driver = ds.driver().short_name();
     let mut layers = Vec::new();
-    for (index, layer) in ds.layers().enumerate() {
+    let mut recoded_by_gdal = false;
+    for (index, mut layer) in ds.layers().enumerate() {
+        // SAFETY: the layer handle is live for this call; the name is a C literal.
+        recoded_by_gdal |= driver == "MapInfo File"
+            && unsafe {
+                gdal_sys::OGR_L_TestCapability(layer.c_layer(), c"StringsAsUTF8".as_ptr())
+            } != 0;
         let defn = layer.defn();
         let fields = defn
             .fields()
@@ -255,10 +299,12 @@ pub fn inspect(path: &Path) -> Result<SourceInfo, IoError> {
             })
             .collect();
         let geometry_code = defn.geom_fields().next().map(|g| base_code(g.field_type()));
+        let dims = layer_dims(&mut layer, 1000);
         layers.push(SourceLayer {
             index,
             name: layer.name(),
             geometry_code,
+            dims,
             feature_count: layer.try_feature_count(),
             fields,
             crs: layer_crs(&layer),
@@ -269,36 +315,14 @@ pub fn inspect(path: &Path) -> Result<SourceInfo, IoError> {
         driver,
         layers,
         declared_encoding: declared_encoding(path),
+        recoded_by_gdal,
+        notes: opened
+            ._copy
+            .as_ref()
+            .map(|_| shx_restore::note(path))
+            .into_iter()
+            .collect(),
     })
-}
-
-/// ISO WKB of a GDAL geometry, curves turned into line segments first.
-fn iso_wkb(g: &GdalGeometry) -> Result<Vec<u8>, String> {
-    // SAFETY: the handle belongs to `g`, alive for this call; the linear copy
-    // GDAL makes is owned here and destroyed after export.
-    unsafe {
-        let h = g.c_geometry();
-        if gdal_sys::OGR_G_HasCurveGeometry(h, 1) != 0 {
-            let linear = gdal_sys::OGR_G_GetLinearGeometry(h, 0.0, std::ptr::null_mut());
-            if linear.is_null() {
-                return Err("GDAL cannot turn its curves into lines".into());
-            }
-            let size = gdal_sys::OGR_G_WkbSize(linear) as usize;
-            let mut buf = vec![0u8; size];
-            let rc = gdal_sys::OGR_G_ExportToIsoWkb(
-                linear,
-                gdal_sys::OGRwkbByteOrder::wkbNDR,
-                buf.as_mut_ptr(),
-            );
-            gdal_sys::OGR_G_DestroyGeometry(linear);
-            return if rc == gdal_sys::OGRErr::OGRERR_NONE {
-                Ok(buf)
-            } else {
-                Err(format!("GDAL cannot export the geometry (error {rc})"))
-            };
-        }
-    }
-    g.iso_wkb().map_err(|e| e.to_string())
 }
 
 /// Reads one value of a feature without any recoding of text.
@@ -358,32 +382,48 @@ pub fn read_layer(
     layer_index: usize,
     mut visit: impl FnMut(RawFeature) -> ControlFlow<()>,
 ) -> Result<(), IoError> {
-    let ds = open(path)?;
-    let mut layer = ds.layer(layer_index).map_err(|e| IoError::Open {
+    let opened = open(path)?;
+    let mut layer = opened.ds.layer(layer_index).map_err(|e| IoError::Open {
         path: path.to_path_buf(),
-        reason: e.to_string(),
+        reason: gdal_messages::reason(&e, "the layer cannot be read"),
     })?;
     let kinds: Vec<SourceFieldKind> = layer
         .defn()
         .fields()
         .map(|f| field_kind(f.field_type()))
         .collect();
-    for (row, feature) in layer.features().enumerate() {
-        let wkb = feature.geometry().filter(|g| !g.is_empty()).map(iso_wkb);
+    let mut features = layer.features();
+    let mut row = 0u64;
+    // GDAL's messages while a row is read and loaded name that row.
+    let result = loop {
+        row += 1;
+        gdal_messages::at_row(Some(row));
+        let Some(feature) = features.next() else {
+            break Ok(());
+        };
+        // SAFETY: the feature owns its geometry, alive for this iteration.
+        let geometry = unsafe { iso_wkb(gdal_sys::OGR_F_GetGeometryRef(feature.c_feature())) };
+        let (wkb, conversion) = match geometry {
+            None => (None, None),
+            Some(Ok((wkb, conversion))) => (Some(Ok(wkb)), conversion),
+            Some(Err(e)) => (Some(Err(e)), None),
+        };
         let values = kinds
             .iter()
             .enumerate()
             .map(|(i, k)| raw_value(&feature, i, *k))
             .collect();
         if visit(RawFeature {
-            row: row as u64 + 1,
+            row,
             wkb,
+            conversion,
             values,
         })
         .is_break()
         {
-            break;
+            break Ok(());
         }
-    }
-    Ok(())
+    };
+    gdal_messages::at_row(None);
+    result
 }

@@ -1,20 +1,14 @@
 //! Converting source values to the target field's type. Every failure is a
 //! sentence that goes into the import report next to the row and field.
 
-use super::encoding;
+use super::encoding::Decoded;
 use super::source::{RawValue, TextEncoding};
 use crate::model::{FieldType, FieldValue};
 
-pub fn decode_text(bytes: &[u8], encoding: TextEncoding) -> Result<String, String> {
-    match encoding {
-        TextEncoding::Utf8 => std::str::from_utf8(bytes)
-            .map(|s| unicode_normalization::UnicodeNormalization::nfc(s).collect())
-            .map_err(|_| {
-                "text is not valid UTF-8: choose the file's encoding (TCVN3, VNI, Windows-1258)"
-                    .to_string()
-            }),
-        TextEncoding::Legacy(l) => Ok(encoding::decode(bytes, l)),
-    }
+/// Decodes text in `encoding`; what does not decode becomes U+FFFD and is
+/// counted, for the import to refuse unless told to accept it.
+pub fn decode_text(bytes: &[u8], encoding: TextEncoding) -> Decoded {
+    encoding.decode(bytes)
 }
 
 /// Reads a date the ways Vietnamese files write it: ISO `2024-05-01`,
@@ -73,6 +67,16 @@ pub fn convert(
     encoding: TextEncoding,
     target: FieldType,
 ) -> Result<FieldValue, String> {
+    convert_with(raw, target, |bytes| decode_text(bytes, encoding).text)
+}
+
+/// Converts one value, its text decoded by `decode` (the import's decoder,
+/// which counts replacements and repairs mojibake).
+pub fn convert_with(
+    raw: &RawValue,
+    target: FieldType,
+    decode: impl FnOnce(&[u8]) -> String,
+) -> Result<FieldValue, String> {
     use FieldType as T;
     Ok(match raw {
         RawValue::Null => FieldValue::Null,
@@ -116,7 +120,7 @@ pub fn convert(
             }
         },
         RawValue::Text(bytes) => {
-            let text = decode_text(bytes, encoding)?;
+            let text = decode(bytes);
             if text.trim().is_empty() && target != T::Text {
                 return Ok(FieldValue::Null);
             }
@@ -185,14 +189,15 @@ mod tests {
             "{err}"
         );
         assert!(convert(&RawValue::Real(2.5), TextEncoding::Utf8, FieldType::Integer).is_err());
-        assert!(
+        // Bytes that are not UTF-8 become U+FFFD, counted by the decoder.
+        assert_eq!(
             convert(
                 &RawValue::Text(vec![0xB5, 0x20]),
                 TextEncoding::Utf8,
                 FieldType::Text
-            )
-            .unwrap_err()
-            .contains("UTF-8")
+            ),
+            Ok(FieldValue::Text("\u{FFFD} ".into()))
         );
+        assert_eq!(decode_text(&[0xB5, 0x20], TextEncoding::Utf8).replaced, 1);
     }
 }

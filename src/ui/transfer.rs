@@ -9,8 +9,8 @@ use egui::{Color32, ComboBox, Grid, RichText, ScrollArea};
 use super::i18n::{Key, Lang, tr};
 use crate::crs::PRESETS;
 use crate::gpkg::{GeoPackage, LayerInfo, LayerMeta};
-use crate::io::encoding::LegacyEncoding;
 use crate::io::import::{self, EncodingChoice, Plan};
+use crate::io::text::TextReport;
 use crate::io::{
     ExportFormat, ExportOptions, FieldMap, ImportOptions, ImportReport, SourceInfo, Target,
     TextEncoding,
@@ -45,13 +45,25 @@ pub struct ImportDialog {
     info: Result<SourceInfo, String>,
     layer: usize,
     encoding: Option<TextEncoding>,
-    src_crs: i32,
+    accept_replacements: bool,
+    repair_mojibake: bool,
+    /// None: the file's own CRS, which has no EPSG code (a custom MapInfo
+    /// CoordSys); the import goes through its definition.
+    src_crs: Option<i32>,
     new_layer: bool,
     new_name: String,
     existing: String,
     mapping: Vec<MappingRow>,
     plan: Option<Result<Plan, String>>,
-    preview: Option<Result<import::PreviewRows, String>>,
+    preview: Option<Result<import::Preview, String>>,
+}
+
+/// A label in the window's language, for the few strings only this dialog uses.
+fn say(lang: Lang, vi: &'static str, en: &'static str) -> &'static str {
+    match lang {
+        Lang::Vi => vi,
+        Lang::En => en,
+    }
 }
 
 impl ImportDialog {
@@ -62,7 +74,9 @@ impl ImportDialog {
             info,
             layer: 0,
             encoding: None,
-            src_crs: crate::crs::VN2000_TM3_107,
+            accept_replacements: false,
+            repair_mojibake: true,
+            src_crs: Some(crate::crs::VN2000_TM3_107),
             new_layer: true,
             new_name: String::new(),
             existing: workspace_layers
@@ -87,8 +101,9 @@ impl ImportDialog {
         // Detected CRS when there is one; otherwise the province's zone,
         // the usual CRS of a VN-2000 Shapefile that lost its .prj.
         self.src_crs = match layer.crs {
-            crate::io::SourceCrs::Epsg(c) => c,
-            _ => crate::crs::VN2000_TM3_107,
+            crate::io::SourceCrs::Epsg(c) => Some(c),
+            crate::io::SourceCrs::Wkt(_) => None,
+            crate::io::SourceCrs::Unknown => Some(crate::crs::VN2000_TM3_107),
         };
         self.mapping = layer
             .fields
@@ -118,8 +133,10 @@ impl ImportDialog {
         let _ = workspace;
         let mut options = ImportOptions::new(&info.path, target);
         options.layer = Some(layer.name.clone());
-        options.src_crs = Some(self.src_crs);
+        options.src_crs = self.src_crs;
         options.encoding = self.encoding;
+        options.accept_replacements = self.accept_replacements;
+        options.repair_mojibake = self.repair_mojibake;
         options.mapping = Some(
             self.mapping
                 .iter()
@@ -192,9 +209,13 @@ impl ImportDialog {
                     self.select_layer(chosen);
                 }
                 let detected = match &self.plan {
-                    Some(Ok(p)) if p.encoding_choice == EncodingChoice::Detected => {
-                        format!(" ({}: {})", tr(lang, Key::Detected), p.encoding.label())
-                    }
+                    Some(Ok(p)) if p.encoding_choice == EncodingChoice::Detected => format!(
+                        " ({}: {}{})",
+                        tr(lang, Key::Detected),
+                        p.encoding.label(),
+                        p.encoding_confidence
+                            .map_or(String::new(), |c| format!(", {:.0}%", c * 100.0))
+                    ),
                     Some(Ok(p)) if p.encoding_choice == EncodingChoice::Declared => {
                         format!(" ({}: {})", tr(lang, Key::Declared), p.encoding.label())
                     }
@@ -207,16 +228,35 @@ impl ImportDialog {
                     )
                     .show_ui(ui, |ui| {
                         ui.selectable_value(&mut self.encoding, None, tr(lang, Key::Automatic));
-                        ui.selectable_value(&mut self.encoding, Some(TextEncoding::Utf8), "UTF-8");
-                        for e in LegacyEncoding::ALL {
-                            ui.selectable_value(
-                                &mut self.encoding,
-                                Some(TextEncoding::Legacy(e)),
-                                e.label(),
-                            );
+                        for e in TextEncoding::all() {
+                            ui.selectable_value(&mut self.encoding, Some(e), e.label());
                         }
                     });
-                crs_combo(ui, tr(lang, Key::SourceCrs), &mut self.src_crs);
+                ui.horizontal(|ui| {
+                    ui.checkbox(
+                        &mut self.repair_mojibake,
+                        say(
+                            lang,
+                            "Sửa lỗi mã hóa (TCVN3/VNI bị đọc nhầm là Latin-1)",
+                            "Repair mojibake (TCVN3/VNI misread as Latin-1)",
+                        ),
+                    );
+                    ui.checkbox(
+                        &mut self.accept_replacements,
+                        say(
+                            lang,
+                            "Chấp nhận ký tự bị thay (�)",
+                            "Accept replaced characters (�)",
+                        ),
+                    );
+                });
+                let own = self
+                    .info
+                    .as_ref()
+                    .ok()
+                    .and_then(|i| i.layers.get(self.layer))
+                    .is_some_and(|l| matches!(l.crs, crate::io::SourceCrs::Wkt(_)));
+                source_crs_combo(ui, tr(lang, Key::SourceCrs), &mut self.src_crs, own);
                 ui.horizontal(|ui| {
                     ui.radio_value(&mut self.new_layer, true, tr(lang, Key::NewLayer));
                     ui.radio_value(&mut self.new_layer, false, tr(lang, Key::ExistingLayer));
@@ -307,7 +347,9 @@ impl ImportDialog {
                     }
                 });
                 match &self.preview {
-                    Some(Ok(rows)) => {
+                    Some(Ok(preview)) => {
+                        text_report(ui, lang, &preview.text);
+                        let rows = &preview.rows;
                         ScrollArea::both()
                             .id_salt("preview")
                             .max_height(200.0)
@@ -339,6 +381,63 @@ impl ImportDialog {
     }
 }
 
+/// Replacement characters and mojibake repairs, in the preview and the report.
+fn text_report(ui: &mut egui::Ui, lang: Lang, text: &TextReport) {
+    if text.replaced_chars > 0 {
+        ui.colored_label(
+            Color32::from_rgb(200, 40, 40),
+            format!(
+                "{}: {}",
+                say(
+                    lang,
+                    "Ký tự không giải mã được (thay bằng �)",
+                    "Characters that do not decode (replaced with �)"
+                ),
+                text.replaced_chars
+            ),
+        );
+        for r in text.replaced.iter().take(5) {
+            ui.label(format!(
+                "  {} {}, {}: {}",
+                tr(lang, Key::Row),
+                r.row,
+                r.field,
+                r.text
+            ));
+        }
+    }
+    if text.repaired_count > 0 {
+        ui.colored_label(
+            Color32::from_rgb(0, 120, 60),
+            format!(
+                "{}: {}",
+                say(
+                    lang,
+                    "Giá trị đã sửa lỗi mã hóa",
+                    "Values repaired from mojibake"
+                ),
+                text.repaired_count
+            ),
+        );
+        ScrollArea::vertical()
+            .id_salt("repairs")
+            .max_height(120.0)
+            .show(ui, |ui| {
+                for r in text.repairs.iter().take(200) {
+                    ui.label(format!(
+                        "{} {}, {}: {} → {} ({})",
+                        tr(lang, Key::Row),
+                        r.row,
+                        r.field,
+                        r.before,
+                        r.after,
+                        r.encoding.label()
+                    ));
+                }
+            });
+    }
+}
+
 fn super_type(kind: crate::io::source::SourceFieldKind) -> FieldType {
     use crate::io::source::SourceFieldKind as K;
     match kind {
@@ -349,6 +448,30 @@ fn super_type(kind: crate::io::source::SourceFieldKind) -> FieldType {
         K::DateTime => FieldType::DateTime,
         K::Binary => FieldType::Blob,
     }
+}
+
+/// The source CRS: a preset, or (`own`) the file's own definition.
+fn source_crs_combo(ui: &mut egui::Ui, label: &str, crs: &mut Option<i32>, own: bool) {
+    const OWN: &str = "CoordSys / .prj";
+    let current = match *crs {
+        None => OWN.to_string(),
+        Some(epsg) => PRESETS
+            .iter()
+            .find(|p| p.epsg == epsg)
+            .map_or(format!("EPSG:{epsg}"), |p| {
+                format!("{} (EPSG:{})", p.label, p.epsg)
+            }),
+    };
+    ComboBox::from_label(label)
+        .selected_text(current)
+        .show_ui(ui, |ui| {
+            if own {
+                ui.selectable_value(crs, None, OWN);
+            }
+            for p in PRESETS {
+                ui.selectable_value(crs, Some(p.epsg), format!("{} (EPSG:{})", p.label, p.epsg));
+            }
+        });
 }
 
 fn crs_combo(ui: &mut egui::Ui, label: &str, epsg: &mut i32) {
@@ -372,7 +495,7 @@ pub struct ExportDialog {
     layer: String,
     format: ExportFormat,
     crs: i32,
-    legacy: Option<LegacyEncoding>,
+    legacy: Option<TextEncoding>,
 }
 
 impl ExportDialog {
@@ -426,7 +549,7 @@ impl ExportDialog {
                         .selected_text(self.legacy.map_or("UTF-8", |e| e.label()))
                         .show_ui(ui, |ui| {
                             ui.selectable_value(&mut self.legacy, None, "UTF-8");
-                            for e in LegacyEncoding::ALL {
+                            for e in TextEncoding::all().into_iter().skip(1) {
                                 ui.selectable_value(&mut self.legacy, Some(e), e.label());
                             }
                         });
@@ -482,8 +605,13 @@ impl ReportWindow {
                         tr(lang, Key::Encoding),
                         report.encoding.label(),
                         tr(lang, Key::SourceCrs),
-                        report.src_crs.map_or("-".into(), |c| format!("EPSG:{c}"))
+                        report.src_crs_label.clone().unwrap_or_else(|| "-".into())
                     ));
+                    text_report(ui, lang, &report.text);
+                    // What GDAL warned of, Z/M dropped, a rebuilt .shx, ...
+                    for w in &report.warnings {
+                        ui.colored_label(Color32::from_rgb(200, 120, 0), w);
+                    }
                     if !report.rejected.is_empty() {
                         ui.colored_label(
                             Color32::from_rgb(200, 120, 0),
@@ -534,7 +662,11 @@ mod tests {
         let csv = dir.path().join("bts.csv");
         let mut bytes = b"ma_tram,kinh_do,vi_do,ghi_chu\nBGG1,106.2,21.3,\"".to_vec();
         bytes.extend(
-            crate::io::encoding::encode("Trạm xã Tân Tiến", LegacyEncoding::Tcvn3).unwrap(),
+            crate::io::encoding::encode(
+                "Trạm xã Tân Tiến",
+                crate::io::encoding::LegacyEncoding::Tcvn3,
+            )
+            .unwrap(),
         );
         bytes.extend(b"\"\n");
         std::fs::write(&csv, bytes).unwrap();

@@ -1,16 +1,17 @@
-//! Legacy 8-bit Vietnamese encodings of attribute text.
+//! TCVN3, VNI and Windows-1258: the pre-Unicode Vietnamese encodings.
 //!
-//! Shapefiles (.dbf) and MapInfo tables from Vietnamese agencies often predate
-//! Unicode: their text is TCVN3 (ABC), VNI-Windows or Windows-1258, and the
-//! `.cpg`/`!charset` hint is missing or wrong. This module converts such bytes to
-//! NFC Unicode and back, and guesses which encoding a table uses.
-//!
-//! The tables were written from the published charts (TCVN 5712:1993 VN3, the
-//! VNI-Windows font chart, Microsoft's cp1258 table). A byte with no entry decodes
-//! to U+FFFD instead of a guess: a wrong letter in a land record is worse than a
-//! visible hole.
+//! TCVN3 and VNI are not in the WHATWG set, so their charts are here, written
+//! from the published charts (TCVN 5712:1993 VN3, the VNI-Windows font chart).
+//! Windows-1258 and the Windows-1252 rows VNI keeps come from `encoding_rs`;
+//! they are listed beside TCVN3 and VNI because 1258 spells most toned letters
+//! as base + combining mark, which only this encoder writes. A byte with no
+//! entry decodes to U+FFFD instead of a guess: a wrong letter in a land record
+//! is worse than a visible hole.
 
 use std::fmt;
+use std::sync::LazyLock;
+
+use super::words::TONE_MARKS;
 
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::{
@@ -122,30 +123,28 @@ const TCVN3: [char; 128] = [
     NA, 'ủ', 'ũ', 'ú', 'ụ', 'ừ', 'ử', 'ữ', 'ứ', 'ự', 'ỳ', 'ỷ', 'ỹ', 'ý', 'ỵ', NA,
 ];
 
-/// Windows-1258 bytes 0x80..=0xFF (Microsoft's table; 0x00..=0x7F is ASCII).
-///
-/// Only the base letters with a modifier (ă â ê ô ơ ư đ) and a few Latin-1 toned
-/// letters are precomposed; other tones are the combining marks at 0xCC, 0xD2,
-/// 0xDE, 0xEC and 0xF2, written after the letter.
-#[rustfmt::skip]
-const CP1258: [char; 128] = [
-    // 0x80
-    '€', NA, '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', NA, '‹', 'Œ', NA, NA, NA,
-    // 0x90
-    NA, '‘', '’', '“', '”', '•', '–', '—', '˜', '™', NA, '›', 'œ', NA, NA, 'Ÿ',
-    // 0xA0
-    '\u{A0}', '¡', '¢', '£', '¤', '¥', '¦', '§', '¨', '©', 'ª', '«', '¬', '\u{AD}', '®', '¯',
-    // 0xB0
-    '°', '±', '²', '³', '´', 'µ', '¶', '·', '¸', '¹', 'º', '»', '¼', '½', '¾', '¿',
-    // 0xC0
-    'À', 'Á', 'Â', 'Ă', 'Ä', 'Å', 'Æ', 'Ç', 'È', 'É', 'Ê', 'Ë', '\u{300}', 'Í', 'Î', 'Ï',
-    // 0xD0
-    'Đ', 'Ñ', '\u{309}', 'Ó', 'Ô', 'Ơ', 'Ö', '×', 'Ø', 'Ù', 'Ú', 'Û', 'Ü', 'Ư', '\u{303}', 'ß',
-    // 0xE0
-    'à', 'á', 'â', 'ă', 'ä', 'å', 'æ', 'ç', 'è', 'é', 'ê', 'ë', '\u{301}', 'í', 'î', 'ï',
-    // 0xF0
-    'đ', 'ñ', '\u{323}', 'ó', 'ô', 'ơ', 'ö', '÷', 'ø', 'ù', 'ú', 'û', 'ü', 'ư', '₫', 'ÿ',
-];
+/// The 128 high bytes of a single-byte WHATWG encoding. The C1 controls that
+/// WHATWG gives the bytes Microsoft leaves undefined become U+FFFD here.
+fn high_half(encoding: &'static encoding_rs::Encoding) -> [char; 128] {
+    std::array::from_fn(|i| {
+        let byte = [0x80 + i as u8];
+        let (text, _) = encoding.decode_without_bom_handling(&byte);
+        let mut chars = text.chars();
+        match (chars.next(), chars.next()) {
+            (Some(c), None) if !('\u{80}'..='\u{9F}').contains(&c) => c,
+            _ => NA,
+        }
+    })
+}
+
+/// Windows-1258 bytes 0x80..=0xFF. Only the base letters with a modifier
+/// (ă â ê ô ơ ư đ) and a few Latin-1 toned letters are precomposed; other
+/// tones are the combining marks at 0xCC, 0xD2, 0xDE, 0xEC and 0xF2, written
+/// after the letter.
+static CP1258: LazyLock<[char; 128]> = LazyLock::new(|| high_half(encoding_rs::WINDOWS_1258));
+
+/// Windows-1252 bytes 0x80..=0xFF: VNI keeps its punctuation rows 0x80..=0xBF.
+static CP1252: LazyLock<[char; 128]> = LazyLock::new(|| high_half(encoding_rs::WINDOWS_1252));
 
 /// VNI-Windows bytes 0xC0..=0xFF.
 ///
@@ -181,16 +180,9 @@ const VNI: [&str; 64] = [
     "\u{306}\u{303}", "\u{FFFD}", "\u{FFFD}", "\u{FFFD}",
 ];
 
-/// VNI bytes 0x80..=0xBF. The VNI fonts keep the Windows-1252 punctuation rows,
-/// which differ from cp1258 only where 1252 has Š Ž š ž.
+/// VNI bytes 0x80..=0xBF: the Windows-1252 punctuation and symbol rows.
 fn vni_ansi(b: u8) -> char {
-    match b {
-        0x8A => 'Š',
-        0x8E => 'Ž',
-        0x9A => 'š',
-        0x9E => 'ž',
-        _ => CP1258[usize::from(b - 0x80)],
-    }
+    CP1252[usize::from(b - 0x80)]
 }
 
 /// Legacy bytes -> Unicode NFC. Never fails: bytes with no mapping become U+FFFD.
@@ -210,7 +202,69 @@ pub fn decode(bytes: &[u8], encoding: LegacyEncoding) -> String {
     }
     // VNI and 1258 spell a letter as base + marks; NFC makes it the precomposed
     // letter. A mark with nothing to attach to stays a combining character.
-    raw.nfc().collect()
+    let text: String = raw.nfc().collect();
+    if encoding == LegacyEncoding::Tcvn3 {
+        restore_tcvn3_capitals(&text)
+    } else {
+        text
+    }
+}
+
+/// A toned lowercase letter: TCVN3 writes its capital with the same byte.
+fn capital_lost(c: char) -> bool {
+    !c.is_ascii() && c.is_lowercase() && !"ăâêôơưđ".contains(c)
+}
+
+/// Gives back the capitals TCVN3 cannot write where the text around them says
+/// they were capitals: every letter of an all-capitals text ("TRồNG LúA" is
+/// "TRỒNG LÚA"), the rest of a word whose other letters are capitals ("ĐấT"),
+/// and the first letter of a word in a text whose every other word is
+/// capitalised ("Thôn Thanh ấm" is "Thôn Thanh Ấm"). Anything else stays as
+/// the bytes say.
+fn restore_tcvn3_capitals(text: &str) -> String {
+    if !text.chars().any(capital_lost) {
+        return text.to_string();
+    }
+    let words: Vec<&str> = text.split(' ').collect();
+    // The cased letters TCVN3 can write in both cases.
+    let kept = |w: &str| -> Vec<char> {
+        w.chars()
+            .filter(|&c| c.is_alphabetic() && !capital_lost(c))
+            .collect()
+    };
+    let all_capitals = words
+        .iter()
+        .all(|w| kept(w).iter().all(|c| c.is_uppercase()))
+        && words.iter().any(|w| kept(w).len() >= 2);
+    let title_case = words
+        .iter()
+        .any(|w| w.chars().next().is_some_and(char::is_uppercase))
+        && words.iter().all(|w| {
+            w.chars()
+                .find(|c| c.is_alphabetic())
+                .is_none_or(|c| c.is_uppercase() || capital_lost(c))
+        });
+    let mut out = String::with_capacity(text.len());
+    for (i, word) in words.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        let letters = kept(word);
+        let capitals =
+            all_capitals || (letters.len() >= 2 && letters.iter().all(|c| c.is_uppercase()));
+        let mut first = true;
+        for c in word.chars() {
+            if capital_lost(c) && (capitals || (first && title_case)) {
+                out.extend(c.to_uppercase());
+            } else {
+                out.push(c);
+            }
+            if c.is_alphabetic() {
+                first = false;
+            }
+        }
+    }
+    out
 }
 
 /// Unicode -> legacy bytes. The input is NFC-normalised first; `EncodeError::index`
@@ -345,131 +399,6 @@ fn decomposition(c: char) -> Vec<char> {
 fn compose_all(parts: &[char]) -> Option<char> {
     let (&first, rest) = parts.split_first()?;
     rest.iter().try_fold(first, |acc, &mark| compose(acc, mark))
-}
-
-/// Guesses the legacy encoding of attribute text from raw samples.
-///
-/// Returns `None` when every sample is ASCII or valid UTF-8. Legacy Vietnamese
-/// practically never forms valid multi-byte UTF-8 by accident (its high bytes sit
-/// next to ASCII letters or to each other in ways UTF-8 forbids), so valid UTF-8
-/// is taken to be Unicode already, whatever letters it holds.
-///
-/// Otherwise every word that contains a high byte is decoded with each encoding
-/// and the encoding under which most of them are well-formed Vietnamese syllables
-/// wins. The confidence (0..=1) averages that share with its lead over the runner-up.
-pub fn detect(samples: &[&[u8]]) -> Option<(LegacyEncoding, f32)> {
-    if samples.iter().all(|s| s.is_ascii()) {
-        return None;
-    }
-    if samples.iter().all(|s| std::str::from_utf8(s).is_ok()) {
-        return None;
-    }
-    // Split on ASCII only: every legacy letter is a high byte or an ASCII letter,
-    // so each encoding sees the same words.
-    let words: Vec<&[u8]> = samples
-        .iter()
-        .flat_map(|s| s.split(|&b| b.is_ascii() && !b.is_ascii_alphanumeric()))
-        .filter(|w| !w.is_ascii())
-        .collect();
-    let mut ranked = LegacyEncoding::ALL.map(|encoding| {
-        let good = words
-            .iter()
-            .filter(|w| {
-                is_vietnamese_syllable(&decode(w, encoding), encoding == LegacyEncoding::Tcvn3)
-            })
-            .count();
-        (encoding, good as f32 / words.len() as f32)
-    });
-    // Stable sort: ties keep the order of `LegacyEncoding::ALL`.
-    ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
-    let (best, share) = ranked[0];
-    let lead = share - ranked[1].1;
-    Some((best, ((share + lead) / 2.0).clamp(0.0, 1.0)))
-}
-
-const TONE_MARKS: [char; 5] = ['\u{300}', '\u{301}', '\u{303}', '\u{309}', '\u{323}'];
-const INITIALS: [&str; 32] = [
-    "", "b", "c", "ch", "d", "đ", "g", "gh", "gi", "h", "k", "kh", "l", "m", "n", "ng", "ngh",
-    "nh", "p", "ph", "qu", "r", "s", "t", "th", "tr", "v", "x", "f", "j", "w", "z",
-];
-const FINALS: [&str; 9] = ["", "c", "ch", "m", "n", "ng", "nh", "p", "t"];
-/// Vowel groups that end in a glide or are the open form of a diphthong: no final.
-const OPEN_NUCLEI: [&str; 31] = [
-    "ai", "ao", "au", "ay", "âu", "ây", "eo", "êu", "iu", "oi", "ôi", "ơi", "ui", "ưi", "ưu", "ia",
-    "ua", "ưa", "uơ", "iêu", "yêu", "oai", "oao", "oay", "oeo", "uây", "uôi", "ươi", "ươu", "uya",
-    "uyu",
-];
-/// Vowel groups that occur only before a final consonant.
-const CLOSED_NUCLEI: [&str; 9] = ["ă", "â", "iê", "yê", "uô", "ươ", "uyê", "oă", "uâ"];
-/// Vowel groups that occur with or without a final consonant.
-const FREE_NUCLEI: [&str; 14] = [
-    "a", "e", "ê", "i", "o", "ô", "ơ", "u", "ư", "y", "oa", "oe", "uê", "uy",
-];
-
-/// Whether `word` is one well-formed Vietnamese syllable: Vietnamese letters
-/// only, cased like a word, at most one tone, and initial + vowel group + final
-/// from the inventory, following the spelling rules (k/gh/ngh before i e ê y,
-/// c/g/ng elsewhere) and with the stop finals -c -ch -p -t only under the sắc or
-/// nặng tone. `capitals_lost` ignores the case of non-ASCII lowercase letters, as
-/// TCVN3 spells capital toned letters with the lowercase bytes.
-fn is_vietnamese_syllable(word: &str, capitals_lost: bool) -> bool {
-    let word = word.trim_matches(|c: char| c == '\u{A0}' || ('\u{2010}'..='\u{203A}').contains(&c));
-    let mut cased = word
-        .chars()
-        .filter(|c| !(capitals_lost && !c.is_ascii() && c.is_lowercase()));
-    let first_upper = cased.next().is_some_and(char::is_uppercase);
-    let rest: Vec<bool> = cased.map(char::is_uppercase).collect();
-    let cased_like_a_word =
-        rest.iter().all(|&upper| !upper) || (first_upper && rest.iter().all(|&upper| upper));
-    if !cased_like_a_word {
-        return false;
-    }
-
-    let mut letters = String::with_capacity(word.len());
-    let mut tone = None;
-    for c in word.to_lowercase().nfd() {
-        if TONE_MARKS.contains(&c) {
-            if letters.is_empty() || tone.replace(c).is_some() {
-                return false;
-            }
-        } else if matches!(c, '\u{302}' | '\u{306}' | '\u{31B}') {
-            match letters.pop().and_then(|base| compose(base, c)) {
-                Some(m) if "ăâêôơư".contains(m) => letters.push(m),
-                _ => return false,
-            }
-        } else if c.is_ascii_lowercase() || c == 'đ' {
-            letters.push(c);
-        } else {
-            return false;
-        }
-    }
-
-    let stop_tone_ok = matches!(tone, Some('\u{301}' | '\u{323}'));
-    INITIALS.iter().any(|&initial| {
-        let Some(rest) = letters.strip_prefix(initial) else {
-            return false;
-        };
-        let front = rest.starts_with(['i', 'e', 'ê', 'y']);
-        let spelled_right = match initial {
-            "k" | "gh" | "ngh" => front,
-            "c" | "ng" => !front,
-            "g" => !rest.starts_with(['e', 'ê']),
-            _ => true,
-        };
-        spelled_right
-            && FINALS.iter().any(|&fin| {
-                let Some(nucleus) = rest.strip_suffix(fin) else {
-                    return false;
-                };
-                let fits = match (nucleus, fin) {
-                    // Only in loans such as xoong, soóc.
-                    ("oo", _) => fin == "ng" || fin == "c",
-                    (_, "") => OPEN_NUCLEI.contains(&nucleus) || FREE_NUCLEI.contains(&nucleus),
-                    _ => CLOSED_NUCLEI.contains(&nucleus) || FREE_NUCLEI.contains(&nucleus),
-                };
-                fits && (!matches!(fin, "c" | "ch" | "p" | "t") || stop_tone_ok)
-            })
-    })
 }
 
 #[cfg(test)]
@@ -748,59 +677,5 @@ mod tests {
         assert_eq!(Tcvn3.label(), "TCVN3 (ABC)");
         assert_eq!(Vni.label(), "VNI-Windows");
         assert_eq!(Windows1258.label(), "Windows-1258");
-    }
-
-    #[test]
-    fn detect_finds_each_encoding() {
-        for encoding in LegacyEncoding::ALL {
-            for (text, bytes) in SENTENCES.iter().zip(sentences(encoding)) {
-                let (found, confidence) = detect(&[bytes]).unwrap();
-                assert_eq!(found, encoding, "{text}");
-                assert!(confidence > 0.5, "{text} in {encoding}: {confidence}");
-            }
-            let (found, confidence) = detect(&sentences(encoding)).unwrap();
-            assert_eq!(found, encoding);
-            assert!(confidence > 0.8, "{encoding}: {confidence}");
-        }
-        // All-capital TCVN3 (typed in .VnTimeH) and 1258 with a decomposed á.
-        let capitals = encode("ĐẤT TRỒNG LÚA NƯỚC", Tcvn3).unwrap();
-        assert_eq!(detect(&[&capitals]).unwrap().0, Tcvn3);
-        let decomposed = b"\xD0\xE2\xECt chuy\xEAn tr\xF4\xCCng lu\xECa";
-        assert_eq!(detect(&[decomposed]).unwrap().0, Windows1258);
-    }
-
-    #[test]
-    fn detect_ignores_ascii_and_utf8() {
-        assert_eq!(detect(&[]), None);
-        assert_eq!(detect(&[b"Thua dat so 15", b"", b"LUA"]), None);
-        let utf8: Vec<&[u8]> = SENTENCES.iter().map(|s| s.as_bytes()).collect();
-        assert_eq!(detect(&utf8), None);
-        assert_eq!(detect(&["Diện tích 120 m²".as_bytes()]), None);
-    }
-
-    #[test]
-    fn syllables() {
-        for word in [
-            "Đất",
-            "NGUYỄN",
-            "khuỷu",
-            "người",
-            "quyết",
-            "giữa",
-            "xoong",
-            "thuở",
-            "kỹ",
-            "“Hồ”",
-        ] {
-            assert!(is_vietnamese_syllable(word, false), "{word}");
-        }
-        for word in [
-            "Vieọt", "ủaỏt", "laø", "Hµ", "lat", "ĭt", "\u{FFFD}", "oo", "nghúa", "HơÌ", "ĐấT",
-            "ce", "ka", "ngi",
-        ] {
-            assert!(!is_vietnamese_syllable(word, false), "{word}");
-        }
-        // TCVN3 capitals decode as lowercase toned letters.
-        assert!(is_vietnamese_syllable("ĐấT", true));
     }
 }
