@@ -453,3 +453,47 @@ fn the_repair_tool_fixes_a_layer_in_one_edit() {
     let (ok, _, stderr) = tramgis(&["repair-text", ws_arg, "--layer", "thua", "--fields", "nope"]);
     assert!(!ok && stderr.contains("no text field 'nope'"), "{stderr}");
 }
+
+#[test]
+fn export_writes_any_whatwg_encoding_with_its_cpg() {
+    let dir = tempfile::tempdir().unwrap();
+    let shp = shapefile(dir.path(), "cn", &encoded(&CHINESE, TextEncoding::Utf8));
+    std::fs::write(shp.with_extension("cpg"), "UTF-8").unwrap();
+    let (gpkg, _) = import(dir.path(), &shp, "cn", |_| {}).unwrap();
+    let out = dir.path().join("out.shp");
+    let options = io::ExportOptions {
+        encoding: Some(gbk()),
+        ..io::ExportOptions::new("cn", &out).unwrap()
+    };
+    io::export_layer(&gpkg, &options, &Progress::default()).unwrap();
+    drop(gpkg);
+    assert_eq!(
+        std::fs::read_to_string(out.with_extension("cpg")).unwrap(),
+        "GBK"
+    );
+    let dbf = std::fs::read(out.with_extension("dbf")).unwrap();
+    let beijing = gbk().encode("北京市").unwrap();
+    assert!(
+        dbf.windows(beijing.len()).any(|w| w == beijing),
+        "GBK bytes in the DBF"
+    );
+    // GDAL reads the .cpg it did not write the same way.
+    let (ok, stdout, stderr) = tool("ogrinfo", &["-al", "-q", out.to_str().unwrap()]);
+    assert!(ok && stdout.contains("上海市浦东新区"), "{stdout}{stderr}");
+    let (gpkg, report) = import(dir.path(), &out, "again", |_| {}).unwrap();
+    assert_eq!(report.encoding, gbk());
+    assert_eq!(report.encoding_choice, EncodingChoice::Declared);
+    assert_eq!(texts(&gpkg, "again"), CHINESE.to_vec());
+    // A character the encoding lacks names itself.
+    let out = dir.path().join("latin.shp");
+    let options = io::ExportOptions {
+        encoding: Some(TextEncoding::WINDOWS_1252),
+        ..io::ExportOptions::new("cn", &out).unwrap()
+    };
+    let err = io::export_layer(&gpkg, &options, &Progress::default()).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("cannot be encoded in windows-1252"),
+        "{err}"
+    );
+}

@@ -99,6 +99,7 @@ pub struct TramgisApp {
     highlight_job: Option<highlight::HighlightJob>,
     import_dialog: Option<ImportDialog>,
     export_dialog: Option<ExportDialog>,
+    repair_dialog: Option<super::repair_text::RepairTextDialog>,
     report: Option<ReportWindow>,
     transfer: Option<Job<TransferResult>>,
     /// The window's GPU; None in headless tests, which draw with the painter.
@@ -160,6 +161,7 @@ impl TramgisApp {
             highlight_job: None,
             import_dialog: None,
             export_dialog: None,
+            repair_dialog: None,
             report: None,
             transfer: None,
             gpu,
@@ -721,6 +723,16 @@ impl TramgisApp {
                     ui.close();
                     self.export_dialog = Some(ExportDialog::new(&self.layer_infos()));
                 }
+                let repair = match lang {
+                    Lang::Vi => "Sửa lỗi mã hóa…",
+                    Lang::En => "Repair mojibake…",
+                };
+                if ui.button(repair).clicked() {
+                    ui.close();
+                    self.repair_dialog = Some(super::repair_text::RepairTextDialog::new(
+                        &self.layer_infos(),
+                    ));
+                }
                 if ui.button(tr(lang, Key::Quit)).clicked() {
                     ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
                 }
@@ -859,6 +871,16 @@ impl TramgisApp {
             request = request.or(d.show(ctx, self.lang, &layers));
             if !d.open {
                 self.export_dialog = None;
+            }
+        }
+        if let Some(d) = &mut self.repair_dialog {
+            let changed = d.show(ctx, self.lang, &workspace, &layers);
+            if !d.open {
+                self.repair_dialog = None;
+            }
+            if changed {
+                // The repaired values show in the map labels and the table.
+                self.open(workspace.clone());
             }
         }
         if let Some(r) = request {

@@ -6,6 +6,7 @@ mod gpu;
 pub mod i18n;
 mod lasso;
 pub mod map;
+mod repair_text;
 mod style_editor;
 mod table;
 mod transfer;

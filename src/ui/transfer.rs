@@ -245,8 +245,8 @@ impl ImportDialog {
                         &mut self.accept_replacements,
                         say(
                             lang,
-                            "Chấp nhận ký tự bị thay (�)",
-                            "Accept replaced characters (�)",
+                            "Chấp nhận ký tự bị thay (U+FFFD)",
+                            "Accept replaced characters (U+FFFD)",
                         ),
                     );
                 });
@@ -359,7 +359,7 @@ impl ImportDialog {
                                         ui.label(format!("{}", i + 1));
                                         match row {
                                             Ok(cells) => cells.iter().for_each(|c| {
-                                                ui.label(c);
+                                                ui.label(shown(c));
                                             }),
                                             Err(e) => {
                                                 ui.colored_label(Color32::from_rgb(200, 40, 40), e);
@@ -381,6 +381,11 @@ impl ImportDialog {
     }
 }
 
+/// Text as the window can draw it: its fonts have no U+FFFD glyph.
+fn shown(text: &str) -> String {
+    text.replace(char::REPLACEMENT_CHARACTER, "?")
+}
+
 /// Replacement characters and mojibake repairs, in the preview and the report.
 fn text_report(ui: &mut egui::Ui, lang: Lang, text: &TextReport) {
     if text.replaced_chars > 0 {
@@ -390,8 +395,8 @@ fn text_report(ui: &mut egui::Ui, lang: Lang, text: &TextReport) {
                 "{}: {}",
                 say(
                     lang,
-                    "Ký tự không giải mã được (thay bằng �)",
-                    "Characters that do not decode (replaced with �)"
+                    "Ký tự không giải mã được (thay bằng U+FFFD)",
+                    "Characters that do not decode (replaced with U+FFFD)"
                 ),
                 text.replaced_chars
             ),
@@ -402,7 +407,7 @@ fn text_report(ui: &mut egui::Ui, lang: Lang, text: &TextReport) {
                 tr(lang, Key::Row),
                 r.row,
                 r.field,
-                r.text
+                shown(&r.text)
             ));
         }
     }
@@ -425,7 +430,7 @@ fn text_report(ui: &mut egui::Ui, lang: Lang, text: &TextReport) {
             .show(ui, |ui| {
                 for r in text.repairs.iter().take(200) {
                     ui.label(format!(
-                        "{} {}, {}: {} → {} ({})",
+                        "{} {}, {}: {} -> {} ({})",
                         tr(lang, Key::Row),
                         r.row,
                         r.field,

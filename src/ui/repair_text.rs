@@ -1,0 +1,258 @@
+//! The mojibake repair tool: pick a layer and its text fields, preview
+//! what would change (before -> after), apply it as one undoable edit.
+
+use std::path::Path;
+
+use egui::{Color32, ComboBox, Grid, RichText, ScrollArea};
+
+use super::i18n::{Key, Lang, tr};
+use crate::gpkg::{GeoPackage, LayerInfo};
+use crate::io::repair_text::{ValueRepair, apply_repairs, find_repairs};
+use crate::model::FieldType;
+
+fn say(lang: Lang, vi: &'static str, en: &'static str) -> &'static str {
+    match lang {
+        Lang::Vi => vi,
+        Lang::En => en,
+    }
+}
+
+pub struct RepairTextDialog {
+    pub open: bool,
+    layer: String,
+    /// Text fields of the layer and whether each is repaired.
+    fields: Vec<(String, bool)>,
+    preview: Option<Result<Vec<ValueRepair>, String>>,
+    outcome: Option<Result<String, String>>,
+}
+
+impl RepairTextDialog {
+    pub fn new(layers: &[LayerInfo]) -> Self {
+        let mut dialog = RepairTextDialog {
+            open: true,
+            layer: String::new(),
+            fields: Vec::new(),
+            preview: None,
+            outcome: None,
+        };
+        if let Some(first) = layers.first() {
+            dialog.select(first);
+        }
+        dialog
+    }
+
+    fn select(&mut self, layer: &LayerInfo) {
+        self.layer = layer.name.clone();
+        self.fields = layer
+            .schema
+            .fields
+            .iter()
+            .filter(|f| f.field_type == FieldType::Text)
+            .map(|f| (f.name.clone(), true))
+            .collect();
+        self.preview = None;
+    }
+
+    fn chosen(&self) -> Vec<String> {
+        self.fields
+            .iter()
+            .filter(|(_, on)| *on)
+            .map(|(f, _)| f.clone())
+            .collect()
+    }
+
+    /// What the repair would change (the dialog's Preview button).
+    pub fn refresh_preview(&mut self, workspace: &Path) {
+        let fields = self.chosen();
+        self.preview = Some(
+            GeoPackage::open_read_only(workspace)
+                .map_err(|e| e.to_string())
+                .and_then(|gpkg| {
+                    find_repairs(&gpkg, &self.layer, Some(&fields)).map_err(|e| e.to_string())
+                }),
+        );
+    }
+
+    /// Applies the previewed repairs as one edit; true when the workspace changed.
+    pub fn apply(&mut self, workspace: &Path, lang: Lang) -> bool {
+        let Some(Ok(repairs)) = &self.preview else {
+            return false;
+        };
+        let result = GeoPackage::open(workspace)
+            .map_err(|e| e.to_string())
+            .and_then(|mut gpkg| {
+                apply_repairs(&mut gpkg, &self.layer, repairs).map_err(|e| e.to_string())
+            });
+        let changed = matches!(result, Ok(Some(_)));
+        self.outcome =
+            Some(result.map(|_| format!("{}: {}", say(lang, "Đã sửa", "Repaired"), repairs.len())));
+        self.preview = None;
+        changed
+    }
+
+    /// Draws the dialog; true when an applied repair changed the workspace.
+    pub fn show(
+        &mut self,
+        ctx: &egui::Context,
+        lang: Lang,
+        workspace: &Path,
+        layers: &[LayerInfo],
+    ) -> bool {
+        let mut changed = false;
+        let mut open = self.open;
+        egui::Window::new(say(lang, "Sửa lỗi mã hóa", "Repair mojibake"))
+            .open(&mut open)
+            .default_width(560.0)
+            .show(ctx, |ui| {
+                ui.label(say(
+                    lang,
+                    "Chữ TCVN3/VNI từng bị đọc nhầm là Latin-1 (\"Th«n\" -> \"Thôn\")",
+                    "TCVN3/VNI text once misread as Latin-1 (\"Th«n\" -> \"Thôn\")",
+                ));
+                let mut chosen = None;
+                ComboBox::from_label(tr(lang, Key::Layer))
+                    .selected_text(self.layer.as_str())
+                    .show_ui(ui, |ui| {
+                        for l in layers {
+                            if ui
+                                .selectable_label(l.name == self.layer, l.name.as_str())
+                                .clicked()
+                            {
+                                chosen = Some(l);
+                            }
+                        }
+                    });
+                if let Some(l) = chosen {
+                    self.select(l);
+                }
+                ui.horizontal_wrapped(|ui| {
+                    for (name, on) in &mut self.fields {
+                        ui.checkbox(on, name.as_str());
+                    }
+                });
+                ui.horizontal(|ui| {
+                    if ui.button(tr(lang, Key::Preview)).clicked() {
+                        self.refresh_preview(workspace);
+                    }
+                    let ready = matches!(&self.preview, Some(Ok(r)) if !r.is_empty());
+                    if ui
+                        .add_enabled(
+                            ready,
+                            egui::Button::new(RichText::new(tr(lang, Key::Run)).strong()),
+                        )
+                        .clicked()
+                    {
+                        changed = self.apply(workspace, lang);
+                    }
+                });
+                match &self.preview {
+                    Some(Ok(repairs)) if repairs.is_empty() => {
+                        ui.label(say(lang, "Không có gì cần sửa", "Nothing to repair"));
+                    }
+                    Some(Ok(repairs)) => {
+                        ui.label(format!(
+                            "{}: {}",
+                            say(lang, "Sẽ sửa", "Would repair"),
+                            repairs.len()
+                        ));
+                        ScrollArea::vertical().max_height(260.0).show(ui, |ui| {
+                            Grid::new("repairs").striped(true).show(ui, |ui| {
+                                for r in repairs.iter().take(500) {
+                                    ui.label(r.fid.to_string());
+                                    ui.label(&r.field);
+                                    ui.label(&r.before);
+                                    ui.label(format!("-> {}", r.after));
+                                    ui.end_row();
+                                }
+                            });
+                        });
+                    }
+                    Some(Err(e)) => {
+                        ui.colored_label(Color32::from_rgb(200, 40, 40), e);
+                    }
+                    None => {}
+                }
+                match &self.outcome {
+                    Some(Ok(m)) => {
+                        ui.colored_label(Color32::from_rgb(0, 120, 60), m);
+                    }
+                    Some(Err(e)) => {
+                        ui.colored_label(Color32::from_rgb(200, 40, 40), e);
+                    }
+                    None => {}
+                }
+            });
+        self.open = open;
+        changed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gpkg::LayerMeta;
+    use crate::model::{Feature, Field, FieldValue, GeometryType, Schema};
+    use egui_kittest::Harness;
+    use egui_kittest::kittest::Queryable;
+
+    /// Preview lists before -> after; Run repairs the layer in one edit.
+    #[test]
+    fn previews_and_repairs_a_layer() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = dir.path().join("ws.gpkg");
+        let mut gpkg = GeoPackage::create(&ws).unwrap();
+        let schema = Schema::new(
+            GeometryType::Point,
+            9214,
+            vec![Field::new("ten", FieldType::Text)],
+        );
+        gpkg.create_layer("thua", &schema, &LayerMeta::default())
+            .unwrap();
+        for text in ["Th«n Thanh Êm", "México"] {
+            gpkg.insert_feature(
+                "thua",
+                &Feature::new(None, vec![FieldValue::Text(text.into())]),
+            )
+            .unwrap();
+        }
+        let layers = gpkg.layers().unwrap();
+        drop(gpkg);
+        let dialog = RepairTextDialog::new(&layers);
+        let path = ws.clone();
+        let mut harness = Harness::new_ui_state(
+            move |ui, (dialog, fonts): &mut (RepairTextDialog, bool)| {
+                if !*fonts {
+                    super::super::install_fonts(ui.ctx());
+                    *fonts = true;
+                    return;
+                }
+                dialog.show(ui.ctx(), Lang::Vi, &path, &layers);
+            },
+            (dialog, false),
+        );
+        harness.run();
+        harness.get_by_label("Xem trước").click();
+        harness.run();
+        harness.get_by_label("-> Thôn Thanh Ấm");
+        harness.get_by_label("Thực hiện").click();
+        harness.run();
+        harness.get_by_label_contains("Đã sửa: 1");
+        let gpkg = GeoPackage::open(&ws).unwrap();
+        let values: Vec<String> = gpkg
+            .all_features("thua")
+            .unwrap()
+            .iter()
+            .map(|f| f.values[0].to_string())
+            .collect();
+        assert_eq!(values, ["Thôn Thanh Ấm", "México"]);
+        let edits: i64 = gpkg
+            .connection()
+            .query_row(
+                "SELECT count(*) FROM tramgis_edits WHERE description = 'Sửa lỗi mã hóa: 1 giá trị'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(edits, 1);
+    }
+}
