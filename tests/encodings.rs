@@ -497,3 +497,38 @@ fn export_writes_any_whatwg_encoding_with_its_cpg() {
         "{err}"
     );
 }
+
+/// MapInfo files from Vietnamese agencies often say WindowsLatin1 and hold
+/// TCVN3: GDAL converts them as Latin-1, which is mojibake the import
+/// repairs; chosen as TCVN3, GDAL's conversion is undone first.
+#[test]
+fn mapinfo_latin1_holding_tcvn3() {
+    let dir = tempfile::tempdir().unwrap();
+    let names = ["Thôn Thanh Ấm", "Đồng Quan Tiên", "Vương Văn Hùng"];
+    let path = dir.path().join("vn.mif");
+    let mut header = String::from(
+        "Version 300\nCharset \"WindowsLatin1\"\nDelimiter \",\"\n\
+         CoordSys Earth Projection 1, 104\nColumns 1\n  ten Char(60)\nData\n\n",
+    );
+    let mut mid = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        header.push_str(&format!("Point {} 21.0\n", 105.0 + i as f64 * 0.01));
+        mid.push(b'"');
+        mid.extend(encode(name, LegacyEncoding::Tcvn3).unwrap());
+        mid.extend(b"\"\n");
+    }
+    std::fs::write(&path, header).unwrap();
+    std::fs::write(path.with_extension("mid"), mid).unwrap();
+
+    let (gpkg, report) = import(dir.path(), &path, "repaired", |_| {}).unwrap();
+    assert_eq!(texts(&gpkg, "repaired"), names.to_vec());
+    assert_eq!(report.text.repaired_count, 3);
+    drop(gpkg);
+    let tcvn3 = Some(TextEncoding::Legacy(LegacyEncoding::Tcvn3));
+    let (gpkg, report) = import(dir.path(), &path, "chosen", |o| o.encoding = tcvn3).unwrap();
+    assert_eq!(texts(&gpkg, "chosen"), names.to_vec());
+    assert_eq!(
+        (report.text.repaired_count, report.text.replaced_chars),
+        (0, 0)
+    );
+}
