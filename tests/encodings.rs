@@ -377,6 +377,16 @@ fn mojibake_is_repaired_on_import() {
             && stdout.contains("→ Vương Văn Hùng (TCVN3 (ABC))"),
         "{stdout}"
     );
+    let csv = std::fs::read_to_string(dir.path().join("moji.shp.text-repairs.csv")).unwrap();
+    assert_eq!(
+        csv.lines().count(),
+        good.len(),
+        "a header and one line per repair"
+    );
+    assert!(
+        csv.contains("1,\"ten\",\"V\u{AD}¬ng V¨n Hïng\",\"Vương Văn Hùng\",TCVN3 (ABC)"),
+        "{csv}"
+    );
 }
 
 #[test]

@@ -185,6 +185,14 @@ pub fn import(args: &ImportArgs) -> Result<()> {
         println!("warning: {w}");
     }
     print_text_report(&report.text);
+    if report.text.repaired_count > 0 {
+        let mut name = args.file.file_name().unwrap_or_default().to_os_string();
+        name.push(".text-repairs.csv");
+        let path = args.file.with_file_name(name);
+        std::fs::write(&path, report.text.repairs_csv())
+            .with_context(|| format!("writing {}", path.display()))?;
+        println!("repairs listed in {}", path.display());
+    }
     if !report.rejected.is_empty() {
         let path = args
             .report
