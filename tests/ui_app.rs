@@ -9,50 +9,9 @@ use egui_kittest::kittest::Queryable;
 use geo::InteriorPoint;
 use tramgis::gpkg::GeoPackage;
 use tramgis::model::landuse::landuse_code;
-use tramgis::ui::{Tool, TramgisApp, install_fonts};
+use tramgis::ui::Tool;
 
-type State = (TramgisApp, bool);
-
-fn harness(path: std::path::PathBuf) -> Harness<'static, State> {
-    let builder = Harness::builder().wgpu();
-    harness_of(TramgisApp::new(path), builder)
-}
-
-/// The app with its map drawn by the wgpu renderer inside egui's pass, as
-/// in the window (the other tests use the painter).
-fn gpu_harness(path: std::path::PathBuf) -> Harness<'static, State> {
-    use egui_kittest::wgpu::{WgpuTestRenderer, create_render_state, default_wgpu_setup};
-    let render_state = create_render_state(
-        default_wgpu_setup(),
-        eframe::egui_wgpu::RendererOptions::PREDICTABLE,
-    );
-    let app = TramgisApp::on_gpu(path, &render_state, 1);
-    let builder = Harness::builder().renderer(WgpuTestRenderer::from_render_state(render_state));
-    harness_of(app, builder)
-}
-
-fn harness_of(
-    mut app: TramgisApp,
-    builder: egui_kittest::HarnessBuilder<State>,
-) -> Harness<'static, State> {
-    app.finish_loading();
-    let mut h = builder.with_size([1200.0, 800.0]).build_ui_state(
-        |ui, (app, fonts): &mut State| {
-            // Fonts apply from the next frame; egui refuses to lay out a
-            // glyph it has no font for, so the first frame only installs them.
-            if !*fonts {
-                install_fonts(ui.ctx());
-                *fonts = true;
-                return;
-            }
-            app.show(ui);
-        },
-        (TramgisApp::new(std::path::PathBuf::new()), false),
-    );
-    h.state_mut().0 = app;
-    h.run_steps(3);
-    h
-}
+use common::ui::{State, gpu_harness, harness};
 
 /// The app zoomed to a rice parcel with no labels over it, and that
 /// parcel: fid, land-use code and a point inside it. The directory holds

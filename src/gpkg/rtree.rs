@@ -16,21 +16,110 @@ pub fn table_name(table: &str, column: &str) -> String {
     format!("rtree_{table}_{column}")
 }
 
-/// The spec's triggers (GeoPackage 1.4: insert, update2, update4–update7,
-/// delete), with `<t>`, `<c>` and `<i>` filled in.
-fn trigger_sql(table: &str, column: &str, fid: &str) -> String {
+/// Which set of the spec's triggers a file keeps its R-trees right with:
+/// GeoPackage 1.4 replaced update1 and update3 by update5–update7 (and a
+/// validator of either version refuses the other's set), so a layer added
+/// to a 1.0–1.3 file from another program gets the triggers of its version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TriggerSet {
+    /// GeoPackage 1.0–1.3: insert, update1–update4, delete.
+    Before14,
+    /// GeoPackage 1.4: insert, update2, update4–update7, delete.
+    Since14,
+}
+
+impl TriggerSet {
+    /// The set the file's own version asks for (a file that says no
+    /// version, such as application_id 0, gets the older set, which every
+    /// version's readers accept as they did before 1.4).
+    pub fn of_file(conn: &Connection, path: &Path) -> Result<TriggerSet> {
+        let (app_id, version) = super::core::header(conn, path)?;
+        Ok(
+            if app_id == super::core::APPLICATION_ID && version >= 10400 {
+                TriggerSet::Since14
+            } else {
+                TriggerSet::Before14
+            },
+        )
+    }
+
+    pub fn suffixes(self) -> &'static [&'static str] {
+        match self {
+            TriggerSet::Before14 => &[
+                "insert", "update1", "update2", "update3", "update4", "delete",
+            ],
+            TriggerSet::Since14 => &[
+                "insert", "update6", "update7", "update2", "update5", "update4", "delete",
+            ],
+        }
+    }
+}
+
+/// Every trigger name either version uses, for dropping whichever is there.
+const ALL_SUFFIXES: [&str; 9] = [
+    "insert", "update1", "update2", "update3", "update4", "update5", "update6", "update7", "delete",
+];
+
+/// The spec's triggers of one version, with `<t>`, `<c>` and `<i>` filled in.
+fn trigger_sql(set: TriggerSet, table: &str, column: &str, fid: &str) -> String {
     let rt = table_name(table, column);
     let (t, c, i, r) = (quote(table), quote(column), quote(fid), quote(&rt));
-    let name = |suffix: &str| quote(&format!("{rt}_{suffix}"));
     let values =
         format!("NEW.{i}, ST_MinX(NEW.{c}), ST_MaxX(NEW.{c}), ST_MinY(NEW.{c}), ST_MaxY(NEW.{c})");
-    format!(
-        "CREATE TRIGGER {insert} AFTER INSERT ON {t}
+    let trigger = |suffix: &str| {
+        let name = quote(&format!("{rt}_{suffix}"));
+        match suffix {
+            "insert" => format!(
+                "CREATE TRIGGER {name} AFTER INSERT ON {t}
   WHEN (new.{c} NOT NULL AND NOT ST_IsEmpty(NEW.{c}))
 BEGIN
   INSERT OR REPLACE INTO {r} VALUES ({values});
-END;
-CREATE TRIGGER {update6} AFTER UPDATE OF {c} ON {t}
+END;"
+            ),
+            "update1" => format!(
+                "CREATE TRIGGER {name} AFTER UPDATE OF {c} ON {t}
+  WHEN OLD.{i} = NEW.{i} AND
+       (NEW.{c} NOTNULL AND NOT ST_IsEmpty(NEW.{c}))
+BEGIN
+  INSERT OR REPLACE INTO {r} VALUES ({values});
+END;"
+            ),
+            "update2" => format!(
+                "CREATE TRIGGER {name} AFTER UPDATE OF {c} ON {t}
+  WHEN OLD.{i} = NEW.{i} AND
+       (NEW.{c} ISNULL OR ST_IsEmpty(NEW.{c}))
+BEGIN
+  DELETE FROM {r} WHERE id = OLD.{i};
+END;"
+            ),
+            "update3" => format!(
+                "CREATE TRIGGER {name} AFTER UPDATE OF {c} ON {t}
+  WHEN OLD.{i} != NEW.{i} AND
+       (NEW.{c} NOTNULL AND NOT ST_IsEmpty(NEW.{c}))
+BEGIN
+  DELETE FROM {r} WHERE id = OLD.{i};
+  INSERT OR REPLACE INTO {r} VALUES ({values});
+END;"
+            ),
+            "update4" => format!(
+                "CREATE TRIGGER {name} AFTER UPDATE ON {t}
+  WHEN OLD.{i} != NEW.{i} AND
+       (NEW.{c} ISNULL OR ST_IsEmpty(NEW.{c}))
+BEGIN
+  DELETE FROM {r} WHERE id IN (OLD.{i}, NEW.{i});
+END;"
+            ),
+            "update5" => format!(
+                "CREATE TRIGGER {name} AFTER UPDATE ON {t}
+  WHEN OLD.{i} != NEW.{i} AND
+       (NEW.{c} NOTNULL AND NOT ST_IsEmpty(NEW.{c}))
+BEGIN
+  DELETE FROM {r} WHERE id = OLD.{i};
+  INSERT OR REPLACE INTO {r} VALUES ({values});
+END;"
+            ),
+            "update6" => format!(
+                "CREATE TRIGGER {name} AFTER UPDATE OF {c} ON {t}
   WHEN OLD.{i} = NEW.{i} AND
        (NEW.{c} NOTNULL AND NOT ST_IsEmpty(NEW.{c})) AND
        (OLD.{c} NOTNULL AND NOT ST_IsEmpty(OLD.{c}))
@@ -39,51 +128,33 @@ BEGIN
     minx = ST_MinX(NEW.{c}), maxx = ST_MaxX(NEW.{c}),
     miny = ST_MinY(NEW.{c}), maxy = ST_MaxY(NEW.{c})
   WHERE id = NEW.{i};
-END;
-CREATE TRIGGER {update7} AFTER UPDATE OF {c} ON {t}
+END;"
+            ),
+            "update7" => format!(
+                "CREATE TRIGGER {name} AFTER UPDATE OF {c} ON {t}
   WHEN OLD.{i} = NEW.{i} AND
        (NEW.{c} NOTNULL AND NOT ST_IsEmpty(NEW.{c})) AND
        (OLD.{c} ISNULL OR ST_IsEmpty(OLD.{c}))
 BEGIN
   INSERT INTO {r} VALUES ({values});
-END;
-CREATE TRIGGER {update2} AFTER UPDATE OF {c} ON {t}
-  WHEN OLD.{i} = NEW.{i} AND
-       (NEW.{c} ISNULL OR ST_IsEmpty(NEW.{c}))
-BEGIN
-  DELETE FROM {r} WHERE id = OLD.{i};
-END;
-CREATE TRIGGER {update5} AFTER UPDATE ON {t}
-  WHEN OLD.{i} != NEW.{i} AND
-       (NEW.{c} NOTNULL AND NOT ST_IsEmpty(NEW.{c}))
-BEGIN
-  DELETE FROM {r} WHERE id = OLD.{i};
-  INSERT OR REPLACE INTO {r} VALUES ({values});
-END;
-CREATE TRIGGER {update4} AFTER UPDATE ON {t}
-  WHEN OLD.{i} != NEW.{i} AND
-       (NEW.{c} ISNULL OR ST_IsEmpty(NEW.{c}))
-BEGIN
-  DELETE FROM {r} WHERE id IN (OLD.{i}, NEW.{i});
-END;
-CREATE TRIGGER {delete} AFTER DELETE ON {t}
+END;"
+            ),
+            "delete" => format!(
+                "CREATE TRIGGER {name} AFTER DELETE ON {t}
   WHEN old.{c} NOT NULL
 BEGIN
   DELETE FROM {r} WHERE id = OLD.{i};
-END;",
-        insert = name("insert"),
-        update6 = name("update6"),
-        update7 = name("update7"),
-        update2 = name("update2"),
-        update5 = name("update5"),
-        update4 = name("update4"),
-        delete = name("delete"),
-    )
+END;"
+            ),
+            other => unreachable!("no R-tree trigger named {other}"),
+        }
+    };
+    set.suffixes()
+        .iter()
+        .map(|s| trigger(s))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
-
-pub const TRIGGER_SUFFIXES: [&str; 7] = [
-    "insert", "update6", "update7", "update2", "update5", "update4", "delete",
-];
 
 /// Creates the R*Tree, registers the extension and its triggers; with
 /// `populate`, fills it from the rows already in the table.
@@ -121,6 +192,7 @@ pub fn create_index(
 
 pub fn create_triggers(conn: &Connection, path: &Path, table: &str, schema: &Schema) -> Result<()> {
     conn.execute_batch(&trigger_sql(
+        TriggerSet::of_file(conn, path)?,
         table,
         &schema.geometry_column,
         &schema.fid_column,
@@ -133,7 +205,7 @@ pub fn create_triggers(conn: &Connection, path: &Path, table: &str, schema: &Sch
 
 pub fn drop_triggers(conn: &Connection, path: &Path, table: &str, column: &str) -> Result<()> {
     let rt = table_name(table, column);
-    let sql: String = TRIGGER_SUFFIXES
+    let sql: String = ALL_SUFFIXES
         .iter()
         .map(|s| format!("DROP TRIGGER IF EXISTS {};", quote(&format!("{rt}_{s}"))))
         .collect();

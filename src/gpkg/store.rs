@@ -179,10 +179,6 @@ impl GeoPackage {
         )
         .ctx(path, "creating the file")?;
         configure(&conn, path, &OpenOptions::default())?;
-        // Debian's default is auto_vacuum FULL, which moves pages on every
-        // delete; GeoPackages (GDAL's, QGIS's, ours before) have none.
-        conn.execute_batch("PRAGMA auto_vacuum = NONE")
-            .ctx(path, "configuring the new file")?;
         let created = (|| {
             conn.execute_batch("BEGIN")
                 .ctx(path, "starting a transaction")?;
@@ -577,14 +573,12 @@ fn configure(conn: &Connection, path: &Path, options: &OpenOptions) -> Result<()
     conn.busy_timeout(options.busy_timeout)
         .ctx(path, "setting the busy timeout")?;
     functions::register(conn).ctx(path, "registering SQL functions")?;
-    // Debian builds its libsqlite3 with recursive triggers and secure
-    // delete on by default (upstream has both off): recursive triggers
-    // would fire the journal's delete triggers on an INSERT OR REPLACE, and
-    // secure delete zeroes every freed page and cell, extra writes on each
-    // edit that a workspace (a copy of public planning data) does not need.
+    // Debian builds its libsqlite3 with secure delete on (upstream has it
+    // off): it zeroes every freed page and cell, extra writes on each edit
+    // that a workspace (a copy of public planning data) does not need.
     conn.execute_batch(
         "PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; PRAGMA synchronous = NORMAL;
-         PRAGMA recursive_triggers = OFF; PRAGMA secure_delete = OFF;",
+         PRAGMA secure_delete = OFF;",
     )
     .and_then(|()| conn.execute_batch(MMAP_PRAGMA))
     .ctx(path, "configuring the connection")?;
