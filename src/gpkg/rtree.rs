@@ -60,94 +60,73 @@ const ALL_SUFFIXES: [&str; 9] = [
     "insert", "update1", "update2", "update3", "update4", "update5", "update6", "update7", "delete",
 ];
 
-/// The spec's triggers of one version, with `<t>`, `<c>` and `<i>` filled in.
+/// The spec's triggers of one version, with `<t>`, `<c>` and `<i>` filled
+/// in. Each is an event, a condition on the old and new rows, and what it
+/// does to the index; the versions share most of them.
 fn trigger_sql(set: TriggerSet, table: &str, column: &str, fid: &str) -> String {
     let rt = table_name(table, column);
     let (t, c, i, r) = (quote(table), quote(column), quote(fid), quote(&rt));
-    let values =
-        format!("NEW.{i}, ST_MinX(NEW.{c}), ST_MaxX(NEW.{c}), ST_MinY(NEW.{c}), ST_MaxY(NEW.{c})");
+    let has = |row: &str| format!("({row}.{c} NOTNULL AND NOT ST_IsEmpty({row}.{c}))");
+    let lacks = |row: &str| format!("({row}.{c} ISNULL OR ST_IsEmpty({row}.{c}))");
+    let same_id = format!("OLD.{i} = NEW.{i}");
+    let new_id = format!("OLD.{i} != NEW.{i}");
+    let geometry_update = format!("UPDATE OF {c} ON {t}");
+    let any_update = format!("UPDATE ON {t}");
+    let upsert = format!(
+        "INSERT OR REPLACE INTO {r} VALUES (NEW.{i}, ST_MinX(NEW.{c}), ST_MaxX(NEW.{c}), \
+         ST_MinY(NEW.{c}), ST_MaxY(NEW.{c}));"
+    );
+    let drop_old = format!("DELETE FROM {r} WHERE id = OLD.{i};");
     let trigger = |suffix: &str| {
-        let name = quote(&format!("{rt}_{suffix}"));
-        match suffix {
-            "insert" => format!(
-                "CREATE TRIGGER {name} AFTER INSERT ON {t}
-  WHEN (new.{c} NOT NULL AND NOT ST_IsEmpty(NEW.{c}))
-BEGIN
-  INSERT OR REPLACE INTO {r} VALUES ({values});
-END;"
+        let (event, when, action) = match suffix {
+            "insert" => (format!("INSERT ON {t}"), has("NEW"), upsert.clone()),
+            "update1" => (
+                geometry_update.clone(),
+                format!("{same_id} AND {}", has("NEW")),
+                upsert.clone(),
             ),
-            "update1" => format!(
-                "CREATE TRIGGER {name} AFTER UPDATE OF {c} ON {t}
-  WHEN OLD.{i} = NEW.{i} AND
-       (NEW.{c} NOTNULL AND NOT ST_IsEmpty(NEW.{c}))
-BEGIN
-  INSERT OR REPLACE INTO {r} VALUES ({values});
-END;"
+            "update2" => (
+                geometry_update.clone(),
+                format!("{same_id} AND {}", lacks("NEW")),
+                drop_old.clone(),
             ),
-            "update2" => format!(
-                "CREATE TRIGGER {name} AFTER UPDATE OF {c} ON {t}
-  WHEN OLD.{i} = NEW.{i} AND
-       (NEW.{c} ISNULL OR ST_IsEmpty(NEW.{c}))
-BEGIN
-  DELETE FROM {r} WHERE id = OLD.{i};
-END;"
+            "update3" => (
+                geometry_update.clone(),
+                format!("{new_id} AND {}", has("NEW")),
+                format!("{drop_old} {upsert}"),
             ),
-            "update3" => format!(
-                "CREATE TRIGGER {name} AFTER UPDATE OF {c} ON {t}
-  WHEN OLD.{i} != NEW.{i} AND
-       (NEW.{c} NOTNULL AND NOT ST_IsEmpty(NEW.{c}))
-BEGIN
-  DELETE FROM {r} WHERE id = OLD.{i};
-  INSERT OR REPLACE INTO {r} VALUES ({values});
-END;"
+            "update4" => (
+                any_update.clone(),
+                format!("{new_id} AND {}", lacks("NEW")),
+                format!("DELETE FROM {r} WHERE id IN (OLD.{i}, NEW.{i});"),
             ),
-            "update4" => format!(
-                "CREATE TRIGGER {name} AFTER UPDATE ON {t}
-  WHEN OLD.{i} != NEW.{i} AND
-       (NEW.{c} ISNULL OR ST_IsEmpty(NEW.{c}))
-BEGIN
-  DELETE FROM {r} WHERE id IN (OLD.{i}, NEW.{i});
-END;"
+            "update5" => (
+                any_update.clone(),
+                format!("{new_id} AND {}", has("NEW")),
+                format!("{drop_old} {upsert}"),
             ),
-            "update5" => format!(
-                "CREATE TRIGGER {name} AFTER UPDATE ON {t}
-  WHEN OLD.{i} != NEW.{i} AND
-       (NEW.{c} NOTNULL AND NOT ST_IsEmpty(NEW.{c}))
-BEGIN
-  DELETE FROM {r} WHERE id = OLD.{i};
-  INSERT OR REPLACE INTO {r} VALUES ({values});
-END;"
+            "update6" => (
+                geometry_update.clone(),
+                format!("{same_id} AND {} AND {}", has("NEW"), has("OLD")),
+                format!(
+                    "UPDATE {r} SET minx = ST_MinX(NEW.{c}), maxx = ST_MaxX(NEW.{c}), \
+                     miny = ST_MinY(NEW.{c}), maxy = ST_MaxY(NEW.{c}) WHERE id = NEW.{i};"
+                ),
             ),
-            "update6" => format!(
-                "CREATE TRIGGER {name} AFTER UPDATE OF {c} ON {t}
-  WHEN OLD.{i} = NEW.{i} AND
-       (NEW.{c} NOTNULL AND NOT ST_IsEmpty(NEW.{c})) AND
-       (OLD.{c} NOTNULL AND NOT ST_IsEmpty(OLD.{c}))
-BEGIN
-  UPDATE {r} SET
-    minx = ST_MinX(NEW.{c}), maxx = ST_MaxX(NEW.{c}),
-    miny = ST_MinY(NEW.{c}), maxy = ST_MaxY(NEW.{c})
-  WHERE id = NEW.{i};
-END;"
+            "update7" => (
+                geometry_update.clone(),
+                format!("{same_id} AND {} AND {}", has("NEW"), lacks("OLD")),
+                upsert.replace("INSERT OR REPLACE", "INSERT"),
             ),
-            "update7" => format!(
-                "CREATE TRIGGER {name} AFTER UPDATE OF {c} ON {t}
-  WHEN OLD.{i} = NEW.{i} AND
-       (NEW.{c} NOTNULL AND NOT ST_IsEmpty(NEW.{c})) AND
-       (OLD.{c} ISNULL OR ST_IsEmpty(OLD.{c}))
-BEGIN
-  INSERT INTO {r} VALUES ({values});
-END;"
-            ),
-            "delete" => format!(
-                "CREATE TRIGGER {name} AFTER DELETE ON {t}
-  WHEN old.{c} NOT NULL
-BEGIN
-  DELETE FROM {r} WHERE id = OLD.{i};
-END;"
+            "delete" => (
+                format!("DELETE ON {t}"),
+                format!("OLD.{c} NOT NULL"),
+                drop_old.clone(),
             ),
             other => unreachable!("no R-tree trigger named {other}"),
-        }
+        };
+        let name = quote(&format!("{rt}_{suffix}"));
+        format!("CREATE TRIGGER {name} AFTER {event}\n  WHEN {when}\nBEGIN\n  {action}\nEND;")
     };
     set.suffixes()
         .iter()
