@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use rusqlite::types::ValueRef;
 
 use super::blob::{self, Scan};
-use super::checker::{Checker, ident};
+use super::checker::{Checker, ident, sqlite_message};
 use super::features::{CURVE_TYPES, GeometryColumn, require_geom_extension};
 use super::report::Place;
 
@@ -57,11 +57,17 @@ impl RowFindings {
         }
     }
 
+    /// A finding of a requirement is an error; one of tramgis's own
+    /// consistency checks (`None`: no requirement GDAL's validator checks
+    /// says so) is a warning, so that the two agree on what is valid.
     fn report(self, c: &mut Checker, table: &str, column: &str) {
         for (requirement, fid, message) in self.listed {
             let mut at = Place::column(table, column);
             at.row = fid;
-            c.error(requirement, at, message);
+            match requirement {
+                Some(_) => c.error(requirement, at, message),
+                None => c.warning(None, at, message),
+            }
         }
         if self.unlisted > 0 {
             c.warning(
@@ -249,22 +255,30 @@ pub fn check(
                 .query_row(&format!("SELECT count(*) FROM {}", ident(rt)), [], |r| {
                     r.get(0)
                 })?;
+        // A stale index is a real fault, but not of a requirement GDAL's
+        // validator checks: a warning, as above.
         if entries != indexed {
-            c.error(
+            c.warning(
                 None,
                 Place::table(rt),
                 format!("spatial index has {entries} entries, but only {indexed} rows of the table have one"),
             );
         }
-        let damage: String = c
+        let damage = c
             .conn
-            .query_row("SELECT rtreecheck(?1)", [rt], |r| r.get(0))?;
-        if damage != "ok" {
-            c.error(
+            .query_row("SELECT rtreecheck(?1)", [rt], |r| r.get::<_, String>(0));
+        match damage {
+            Ok(d) if d == "ok" => {}
+            Ok(d) => c.warning(
                 None,
                 Place::table(rt),
-                format!("spatial index is damaged: {damage}"),
-            );
+                format!("spatial index is damaged: {d}"),
+            ),
+            Err(e) => c.warning(
+                None,
+                Place::table(rt),
+                format!("spatial index cannot be checked: {}", sqlite_message(&e)),
+            ),
         }
     }
     Ok(())

@@ -1,6 +1,8 @@
 //! `tramgis validate`: checks a file against the requirements of the
 //! GeoPackage version it declares, as GDAL's `validate_gpkg.py` does, plus
-//! consistency checks of the spatial index and the geometry headers.
+//! consistency checks of the spatial index and the geometry headers (given
+//! as warnings: GDAL's validator does not check them, and a file it calls
+//! valid is valid here too).
 //! Every finding names the requirement, table, row and column it is about;
 //! a table that cannot be read is a finding about that table, and the
 //! other tables are still checked.

@@ -5,10 +5,12 @@ use std::fmt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
-    /// Advice: the file is valid, but something is unusual or not checked.
+    /// Advice: the file is valid, but something is unusual or not checked,
+    /// or its data are inconsistent in a way no requirement that GDAL's
+    /// validator checks covers (a header envelope or an R-tree entry that
+    /// does not match its geometry).
     Warning,
-    /// The file breaks a requirement of the GeoPackage spec (or its data are
-    /// inconsistent in a way readers trip over, such as a stale index).
+    /// The file breaks a requirement of the GeoPackage spec.
     Error,
 }
 
