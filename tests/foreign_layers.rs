@@ -559,6 +559,64 @@ fn render_draws_the_readable_layers_and_names_the_others() {
     assert!(drawn > 100, "{drawn} pixels drawn");
 }
 
+/// ogr2ogr keeps a WKT ring as written, not closed; exporting it must
+/// close it with the first vertex's Z, not panic.
+#[test]
+fn an_unclosed_polygon_z_from_ogr2ogr_exports_closed_with_its_z() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("uz.csv");
+    std::fs::write(
+        &csv,
+        "WKT,name\n\"POLYGON Z ((0 0 1,10 0 2,10 10 3,0 10 4))\",open\n",
+    )
+    .unwrap();
+    let gpkg = dir.path().join("uz.gpkg");
+    run_ok(
+        "ogr2ogr",
+        &[
+            "-f",
+            "GPKG",
+            gpkg.to_str().unwrap(),
+            csv.to_str().unwrap(),
+            "-nln",
+            "uz",
+            "-oo",
+            "GEOM_POSSIBLE_NAMES=WKT",
+            "-oo",
+            "KEEP_GEOM_COLUMNS=NO",
+            "-nlt",
+            "POLYGONZ",
+        ],
+        None,
+    );
+    let shp = dir.path().join("x.shp");
+    let (ok, _, err) = tramgis(&[
+        "export",
+        gpkg.to_str().unwrap(),
+        "--layer",
+        "uz",
+        "--out",
+        shp.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    let read = "import sys\nfrom osgeo import ogr\nds = ogr.Open(sys.argv[1])\n\
+                f = ds.GetLayer(0).GetNextFeature()\n\
+                print(f.GetGeometryRef().ExportToIsoWkt())\n";
+    let out = Command::new("/usr/bin/python3")
+        .args(["-c", read, shp.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "POLYGON Z ((0 0 1,0 10 4,10 10 3,10 0 2,0 0 1))"
+    );
+}
+
 #[cfg(feature = "gui")]
 mod window {
     use egui_kittest::kittest::Queryable;

@@ -220,13 +220,9 @@ impl<'a> BulkWriter<'a> {
                         schema.geometry_type.name()
                     )));
                 }
-                if !feature.zm.fits(g) {
-                    return Err(bad(format!(
-                        "feature {number}: its Z/M values do not match the geometry's coordinates"
-                    )));
-                }
                 let mut blob = Vec::with_capacity(160);
-                geom::encode_zm(g, schema.srs_id, &feature.zm, &mut blob);
+                geom::encode_zm(g, schema.srs_id, &feature.zm, &mut blob)
+                    .map_err(|e| bad(format!("feature {number}: {e}")))?;
                 Some(blob)
             }
             None => None,

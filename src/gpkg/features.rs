@@ -375,13 +375,9 @@ impl Edit<'_> {
                 schema.geometry_type.name()
             )));
         }
-        if !feature.zm.fits(g) {
-            return Err(bad(
-                "its Z/M values do not match the geometry's coordinates".to_string(),
-            ));
-        }
         self.blob.clear();
-        geom::encode_zm(g, schema.srs_id, &feature.zm, &mut self.blob);
+        geom::encode_zm(g, schema.srs_id, &feature.zm, &mut self.blob)
+            .map_err(|e| bad(e.to_string()))?;
         let env = geom::envelope(&self.blob).expect("a blob we just wrote parses");
         let grown = self.grown.entry(info.name.clone()).or_insert(None);
         if let Some(e) = env {

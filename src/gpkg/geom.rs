@@ -50,6 +50,8 @@ pub enum BlobError {
     Count(u32),
     #[error("the curves need more than {0} vertices to draw")]
     TooManyVertices(usize),
+    #[error("its Z/M values do not match the geometry's coordinates")]
+    ZmMismatch,
 }
 
 /// Which ordinates a geometry carries beside x and y.
@@ -222,13 +224,20 @@ pub fn decode_wkb(wkb: &[u8]) -> Result<(Geometry<f64>, ZmValues), BlobError> {
 /// Encodes a 2D geometry as a little-endian blob with an XY envelope
 /// (points and empty geometries get none, as the spec recommends).
 pub fn encode(geometry: &Geometry<f64>, srs_id: i32, out: &mut Vec<u8>) {
-    encode_zm(geometry, srs_id, &ZmValues::default(), out);
+    encode_zm(geometry, srs_id, &ZmValues::default(), out)
+        .expect("no Z/M values fit every geometry");
 }
 
 /// Encodes a geometry with its Z/M values. `zm.z`/`zm.m` must hold one value
-/// per coordinate when `zm.dims` says the ordinate is present.
-pub fn encode_zm(geometry: &Geometry<f64>, srs_id: i32, zm: &ZmValues, out: &mut Vec<u8>) {
-    encode_with_order(geometry, srs_id, zm, ByteOrder::Little, out);
+/// per coordinate when `zm.dims` says the ordinate is present; otherwise
+/// nothing is written and the error is [`BlobError::ZmMismatch`].
+pub fn encode_zm(
+    geometry: &Geometry<f64>,
+    srs_id: i32,
+    zm: &ZmValues,
+    out: &mut Vec<u8>,
+) -> Result<(), BlobError> {
+    encode_with_order(geometry, srs_id, zm, ByteOrder::Little, out)
 }
 
 /// Byte order of a written blob. Readers must accept both; we write
@@ -245,7 +254,10 @@ pub fn encode_with_order(
     zm: &ZmValues,
     order: ByteOrder,
     out: &mut Vec<u8>,
-) {
+) -> Result<(), BlobError> {
+    if !zm.fits(geometry) {
+        return Err(BlobError::ZmMismatch);
+    }
     let little = order == ByteOrder::Little;
     let empty = is_empty(geometry);
     let mut bounds = Bounds::default();
@@ -296,6 +308,7 @@ pub fn encode_with_order(
         }
     }
     writer.geometry(geometry);
+    Ok(())
 }
 
 pub fn encode_to_vec(geometry: &Geometry<f64>, srs_id: i32) -> Vec<u8> {
@@ -381,6 +394,49 @@ pub fn visit_coords_mut(geometry: &mut Geometry<f64>, f: &mut impl FnMut(&mut Co
             visit_coords_mut(geometry, f);
         }
     }
+}
+
+/// A polygon of rings whose Z/M values are those in `zm` from `start`
+/// (the index into `zm.z`, `zm.m`) on. `Polygon::new` closes a ring that
+/// does not end where it starts by repeating its first vertex (ogr2ogr
+/// writes such rings from WKT); the ring's first Z/M value is repeated
+/// beside it, so that there is still one per coordinate.
+fn polygon_with_zm(
+    exterior: LineString<f64>,
+    holes: Vec<LineString<f64>>,
+    zm: &mut ZmValues,
+    start: (usize, usize),
+) -> Polygon<f64> {
+    let read: Vec<usize> = std::iter::once(&exterior)
+        .chain(&holes)
+        .map(|r| r.0.len())
+        .collect();
+    let polygon = Polygon::new(exterior, holes);
+    let closed: Vec<usize> = std::iter::once(polygon.exterior())
+        .chain(polygon.interiors())
+        .map(|r| r.0.len())
+        .collect();
+    if read == closed {
+        return polygon;
+    }
+    let total: usize = read.iter().sum();
+    for (values, from) in [(&mut zm.z, start.0), (&mut zm.m, start.1)] {
+        // Absent here, or already not one per coordinate (mixed dimensions):
+        // encoding refuses those, there is nothing to line up.
+        if values.len() != from + total {
+            continue;
+        }
+        let ours = values.split_off(from);
+        let mut at = 0;
+        for (&n, &now) in read.iter().zip(&closed) {
+            values.extend_from_slice(&ours[at..at + n]);
+            if now > n && n > 0 {
+                values.extend(std::iter::repeat_n(ours[at], now - n));
+            }
+            at += n;
+        }
+    }
+    polygon
 }
 
 fn polygon_rings(p: &Polygon<f64>) -> impl Iterator<Item = &LineString<f64>> {
@@ -562,7 +618,7 @@ impl<'a> WkbReader<'a> {
             buf,
             pos: 0,
             little: true,
-            vertex_budget: curve::VERTEX_BUDGET,
+            vertex_budget: curve::vertex_budget(buf.len()),
         }
     }
 
@@ -697,12 +753,13 @@ impl<'a> WkbReader<'a> {
         if rings == 0 {
             return Ok(Polygon::new(LineString(vec![]), vec![]));
         }
+        let start = (zm.z.len(), zm.m.len());
         let exterior = self.ring(dims, zm)?;
         let mut holes = Vec::with_capacity(rings - 1);
         for _ in 1..rings {
             holes.push(self.ring(dims, zm)?);
         }
-        Ok(Polygon::new(exterior, holes))
+        Ok(polygon_with_zm(exterior, holes, zm, start))
     }
 
     fn expect(&mut self, base: u32) -> Result<Dims, BlobError> {
@@ -911,7 +968,7 @@ mod tests {
                 };
                 for order in [ByteOrder::Little, ByteOrder::Big] {
                     let mut blob = Vec::new();
-                    encode_with_order(&g, 9214, &zm, order, &mut blob);
+                    encode_with_order(&g, 9214, &zm, order, &mut blob).unwrap();
                     let back =
                         decode(&blob).unwrap_or_else(|e| panic!("{g:?} {dims:?} {order:?}: {e}"));
                     assert_eq!(back.srs_id, 9214);
@@ -978,6 +1035,114 @@ mod tests {
         let mut trailing = good;
         trailing.push(0);
         assert_eq!(decode(&trailing), Err(BlobError::Trailing(1)));
+    }
+
+    /// A little-endian blob without envelope: `body` is the WKB.
+    fn blob_of(body: &[u8]) -> Vec<u8> {
+        let mut blob = vec![b'G', b'P', 0, FLAG_LITTLE_ENDIAN];
+        blob.extend(9214i32.to_le_bytes());
+        blob.extend_from_slice(body);
+        blob
+    }
+
+    fn wkb_head(out: &mut Vec<u8>, code: u32, n: u32) {
+        out.push(1);
+        out.extend(code.to_le_bytes());
+        out.extend(n.to_le_bytes());
+    }
+
+    fn wkb_points(out: &mut Vec<u8>, points: &[[f64; 4]]) {
+        points
+            .iter()
+            .flatten()
+            .for_each(|v| out.extend(v.to_le_bytes()));
+    }
+
+    /// ogr2ogr stores `POLYGON ZM ((0 0 1 5,10 0 2 6,10 10 3 7,0 10 4 8))`
+    /// as written, not closed: the closing vertex geo-types adds gets the
+    /// first vertex's Z and M, and the polygon writes back.
+    #[test]
+    fn an_unclosed_ring_is_closed_with_its_first_z_and_m() {
+        let ring = [
+            [0., 0., 1., 5.],
+            [10., 0., 2., 6.],
+            [10., 10., 3., 7.],
+            [0., 10., 4., 8.],
+        ];
+        let mut linear = Vec::new();
+        wkb_head(&mut linear, 3003, 2);
+        linear.extend(4u32.to_le_bytes());
+        wkb_points(&mut linear, &ring);
+        linear.extend(4u32.to_le_bytes());
+        wkb_points(
+            &mut linear,
+            &ring.map(|[x, y, z, m]| [x / 2., y / 2., z + 10., m]),
+        );
+        // The same ring as a curve polygon of one line string.
+        let mut curved = Vec::new();
+        wkb_head(&mut curved, 3010, 1);
+        wkb_head(&mut curved, 3002, 4);
+        wkb_points(&mut curved, &ring);
+        for (body, rings) in [(linear, 2), (curved, 1)] {
+            let g = decode(&blob_of(&body)).unwrap();
+            let Geometry::Polygon(p) = &g.geometry else {
+                panic!("{:?}", g.geometry)
+            };
+            assert_eq!(p.exterior().0.len(), 5);
+            assert_eq!(g.zm.z.len(), 5 * rings);
+            assert_eq!(g.zm.m.len(), 5 * rings);
+            assert_eq!(g.zm.z[..5], [1., 2., 3., 4., 1.]);
+            assert_eq!(g.zm.m[..5], [5., 6., 7., 8., 5.]);
+            if rings == 2 {
+                assert_eq!(g.zm.z[5..], [11., 12., 13., 14., 11.]);
+            }
+            let mut out = Vec::new();
+            encode_zm(&g.geometry, 9214, &g.zm, &mut out).unwrap();
+            assert_eq!(decode(&out).unwrap(), g);
+        }
+    }
+
+    #[test]
+    fn z_and_m_that_do_not_fit_are_refused_not_indexed() {
+        let square = samples()
+            .into_iter()
+            .find(|g| matches!(g, Geometry::Polygon(_)));
+        let g = square.unwrap();
+        let mut zm = ZmValues {
+            dims: Dims { z: true, m: false },
+            z: vec![1.0; coord_count(&g) - 1],
+            m: vec![],
+        };
+        let mut out = Vec::new();
+        assert_eq!(encode_zm(&g, 0, &zm, &mut out), Err(BlobError::ZmMismatch));
+        assert!(out.is_empty());
+        zm.z.push(1.0);
+        assert_eq!(encode_zm(&g, 0, &zm, &mut out), Ok(()));
+    }
+
+    /// A circular string of 1001 control points alternating across a circle
+    /// of 1000 km: 500 full circles of 4096 chords each from a 16 kB blob.
+    #[test]
+    fn damaged_arcs_exhaust_a_budget_tied_to_the_blob_length() {
+        let points: Vec<[f64; 4]> = (0..1001)
+            .map(|i| [if i % 2 == 0 { 1e6 } else { -1e6 }, 0., 0., 0.])
+            .collect();
+        let mut body = Vec::new();
+        wkb_head(&mut body, 3008, points.len() as u32);
+        wkb_points(&mut body, &points);
+        let blob = blob_of(&body);
+        assert!(matches!(decode(&blob), Err(BlobError::TooManyVertices(_))));
+        assert!(matches!(
+            envelope(&blob),
+            Err(BlobError::TooManyVertices(_))
+        ));
+        // One such circle is a real geometry and is drawn.
+        let mut one = Vec::new();
+        wkb_head(&mut one, 3008, 3);
+        wkb_points(&mut one, &points[..3]);
+        let g = decode(&blob_of(&one)).unwrap();
+        assert_eq!(coord_count(&g.geometry), MAX_CHORDS_PER_ARC + 1);
+        assert_eq!(g.zm.z.len(), MAX_CHORDS_PER_ARC + 1);
     }
 
     #[test]

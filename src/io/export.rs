@@ -379,7 +379,10 @@ fn write(
                 zm.dims.m = false;
                 zm.m.clear();
             }
-            crate::gpkg::geom::encode_zm(g, 0, &zm, &mut blob);
+            crate::gpkg::geom::encode_zm(g, 0, &zm, &mut blob).map_err(|e| {
+                let fid = f.fid.map_or_else(|| "?".to_string(), |n| n.to_string());
+                write_error(staged, format!("feature {fid}: {e}"))
+            })?;
             let header =
                 crate::gpkg::geom::read_header(&blob).expect("a blob we just wrote parses");
             let gdal_geometry =

@@ -31,9 +31,23 @@ pub const ARC_TOLERANCE: f64 = 0.001;
 pub const ARC_RELATIVE_TOLERANCE: f64 = 1e-4;
 /// Most chords one arc is drawn with.
 pub const MAX_CHORDS_PER_ARC: usize = 4096;
-/// Most vertices one linearised geometry may have: a damaged blob of huge
-/// arcs is an error, not gigabytes of vertices.
-const MAX_VERTICES: usize = 16 << 20;
+/// Most vertices one linearised geometry may have, however long its blob: a
+/// damaged blob of huge arcs is an error, not gigabytes of vertices.
+const MAX_VERTICES: usize = 4 << 20;
+/// Most vertices a geometry may have per byte of its WKB beyond
+/// [`MIN_BUDGET`]: 512 per stored XY vertex (16 bytes), 1024 per arc.
+const VERTICES_PER_BYTE: usize = 32;
+/// Vertices any geometry may have: two arcs of the most chords.
+const MIN_BUDGET: usize = 2 * MAX_CHORDS_PER_ARC;
+
+/// The vertices the curves of a geometry whose WKB is `wkb_len` bytes
+/// long may linearise to.
+pub(super) fn vertex_budget(wkb_len: usize) -> usize {
+    wkb_len
+        .saturating_mul(VERTICES_PER_BYTE)
+        .saturating_add(MIN_BUDGET)
+        .min(MAX_VERTICES)
+}
 
 /// A control point or linearised vertex; z and m are NaN when absent.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -147,17 +161,33 @@ fn interpolate(t: f64, middle: f64, v0: f64, v1: f64, v2: f64) -> f64 {
     }
 }
 
+/// Takes `n` vertices from `budget` before they are made.
+fn spend(budget: &mut usize, n: usize) -> Result<(), BlobError> {
+    *budget = budget
+        .checked_sub(n)
+        .ok_or(BlobError::TooManyVertices(MAX_VERTICES))?;
+    Ok(())
+}
+
 /// Appends the vertices of the arc `p0`–`p1`–`p2` after `p0` (which the
 /// caller has already written), ending exactly at `p2`.
-fn linearise_arc(out: &mut Vec<Vertex>, p0: Vertex, p1: Vertex, p2: Vertex) {
+fn linearise_arc(
+    out: &mut Vec<Vertex>,
+    budget: &mut usize,
+    p0: Vertex,
+    p1: Vertex,
+    p2: Vertex,
+) -> Result<(), BlobError> {
     let Some(arc) = Arc::through(p0.c, p1.c, p2.c) else {
+        spend(budget, 2)?;
         if p1.c != p0.c && p1.c != p2.c {
             out.push(p1);
         }
         out.push(p2);
-        return;
+        return Ok(());
     };
     let n = arc.chords();
+    spend(budget, n)?;
     for i in 1..n {
         let t = i as f64 / n as f64;
         out.push(Vertex {
@@ -167,23 +197,26 @@ fn linearise_arc(out: &mut Vec<Vertex>, p0: Vertex, p1: Vertex, p2: Vertex) {
         });
     }
     out.push(p2);
+    Ok(())
 }
 
 /// The linearisation of a circular string's control points: arcs over
 /// points 0-1-2, 2-3-4, ...; a point left over joins with a straight
-/// segment.
-fn circular_string(points: &[Vertex]) -> Vec<Vertex> {
+/// segment. Every vertex is taken from `budget` before it is made.
+fn circular_string(points: &[Vertex], budget: &mut usize) -> Result<Vec<Vertex>, BlobError> {
     let Some(&first) = points.first() else {
-        return vec![];
+        return Ok(vec![]);
     };
+    spend(budget, 1)?;
     let mut out = vec![first];
     let mut i = 0;
     while i + 2 < points.len() {
-        linearise_arc(&mut out, points[i], points[i + 1], points[i + 2]);
+        linearise_arc(&mut out, budget, points[i], points[i + 1], points[i + 2])?;
         i += 2;
     }
+    spend(budget, points.len() - i - 1)?;
     out.extend_from_slice(&points[i + 1..]);
-    out
+    Ok(out)
 }
 
 impl WkbReader<'_> {
@@ -204,26 +237,21 @@ impl WkbReader<'_> {
         Ok(out)
     }
 
-    fn spend(&mut self, vertices: &[Vertex]) -> Result<(), BlobError> {
-        self.vertex_budget = self
-            .vertex_budget
-            .checked_sub(vertices.len())
-            .ok_or(BlobError::TooManyVertices(MAX_VERTICES))?;
-        Ok(())
+    fn circular_string(&mut self, dims: Dims) -> Result<Vec<Vertex>, BlobError> {
+        let points = self.vertices(dims)?;
+        circular_string(&points, &mut self.vertex_budget)
     }
 
     /// One curve as a member of a compound curve, curve polygon or
     /// multi-curve: a line string, circular string or compound curve.
     fn curve_member(&mut self, allow_compound: bool) -> Result<Vec<Vertex>, BlobError> {
         let (base, dims) = self.type_header()?;
-        let vertices = match base {
-            2 => self.vertices(dims)?,
-            8 => circular_string(&self.vertices(dims)?),
-            9 if allow_compound => self.compound(dims)?,
-            other => return Err(BlobError::WkbType(other)),
-        };
-        self.spend(&vertices)?;
-        Ok(vertices)
+        match base {
+            2 => self.vertices(dims),
+            8 => self.circular_string(dims),
+            9 if allow_compound => self.compound(dims),
+            other => Err(BlobError::WkbType(other)),
+        }
     }
 
     /// A compound curve: line strings and circular strings end to end.
@@ -264,8 +292,7 @@ impl WkbReader<'_> {
         let mut out = Emitter { dims, zm };
         Ok(match base {
             8 => {
-                let v = circular_string(&self.vertices(dims)?);
-                self.spend(&v)?;
+                let v = self.circular_string(dims)?;
                 Geometry::LineString(out.line(&v))
             }
             9 => {
@@ -324,20 +351,24 @@ impl Emitter<'_> {
     }
 
     fn polygon(&mut self, rings: &[Vec<Vertex>]) -> Polygon<f64> {
+        let start = (self.zm.z.len(), self.zm.m.len());
         let mut rings = rings.iter().map(|r| self.line(r)).collect::<Vec<_>>();
         if rings.is_empty() {
             return Polygon::new(LineString(vec![]), vec![]);
         }
         let exterior = rings.remove(0);
-        Polygon::new(exterior, rings)
+        super::polygon_with_zm(exterior, rings, self.zm, start)
     }
 }
-
-pub(super) const VERTEX_BUDGET: usize = MAX_VERTICES;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn circular_string_unbounded(points: &[Vertex]) -> Vec<Vertex> {
+        let mut budget = usize::MAX;
+        circular_string(points, &mut budget).unwrap()
+    }
 
     fn v(x: f64, y: f64) -> Vertex {
         Vertex {
@@ -368,7 +399,7 @@ mod tests {
         // Radius 50 m around (500000, 2300000), counter-clockwise.
         let (cx, cy, r) = (500_000.0, 2_300_000.0, 50.0);
         let pts = [v(cx + r, cy), v(cx, cy + r), v(cx - r, cy)];
-        let out = circular_string(&pts);
+        let out = circular_string_unbounded(&pts);
         assert_eq!(out.first().map(|p| p.c), Some(pts[0].c));
         assert_eq!(out.last().map(|p| p.c), Some(pts[2].c));
         let dev = max_deviation(&out, Coord { x: cx, y: cy }, r);
@@ -384,18 +415,18 @@ mod tests {
     #[test]
     fn clockwise_arcs_run_through_their_middle_point() {
         let pts = [v(1.0, 0.0), v(0.0, -1.0), v(-1.0, 0.0)];
-        let out = circular_string(&pts);
+        let out = circular_string_unbounded(&pts);
         assert!(out.iter().all(|p| p.c.y <= 1e-12), "lower half");
     }
 
     #[test]
     fn a_full_circle_closes_and_collinear_points_are_straight() {
-        let out = circular_string(&[v(2.0, 0.0), v(-2.0, 0.0), v(2.0, 0.0)]);
+        let out = circular_string_unbounded(&[v(2.0, 0.0), v(-2.0, 0.0), v(2.0, 0.0)]);
         assert_eq!(out.first().map(|p| p.c), out.last().map(|p| p.c));
         assert!(out.len() > 100);
         let dev = max_deviation(&out, Coord { x: 0.0, y: 0.0 }, 2.0);
         assert!(dev <= 2e-4 + 1e-12, "{dev}");
-        let line = circular_string(&[v(0.0, 0.0), v(1.0, 1.0), v(2.0, 2.0)]);
+        let line = circular_string_unbounded(&[v(0.0, 0.0), v(1.0, 1.0), v(2.0, 2.0)]);
         let coords: Vec<_> = line.iter().map(|p| (p.c.x, p.c.y)).collect();
         assert_eq!(coords, vec![(0.0, 0.0), (1.0, 1.0), (2.0, 2.0)]);
     }
@@ -448,7 +479,8 @@ mod tests {
             z,
             m: f64::NAN,
         };
-        let out = circular_string(&[p(1.0, 0.0, 0.0), p(0.0, 1.0, 10.0), p(-1.0, 0.0, 20.0)]);
+        let out =
+            circular_string_unbounded(&[p(1.0, 0.0, 0.0), p(0.0, 1.0, 10.0), p(-1.0, 0.0, 20.0)]);
         let top = out
             .iter()
             .min_by(|a, b| (a.c.x.abs()).total_cmp(&b.c.x.abs()))
