@@ -8,13 +8,12 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use common::tool;
-use tramgis::gpkg::{GeoPackage, LayerMeta};
+use common::{new_layer, raw_text_shapefile, texts, tool, tramgis};
+use tramgis::gpkg::GeoPackage;
 use tramgis::io::encoding::{LegacyEncoding, encode};
 use tramgis::io::import::EncodingChoice;
-use tramgis::io::{self, ImportOptions, IoError, Target, TextEncoding};
+use tramgis::io::{self, ImportOptions, IoError, TextEncoding};
 use tramgis::jobs::Progress;
 
 const LATIN: [&str; 5] = ["México", "Côte d'Ivoire", "Ñandú", "São Paulo", "Zürich"];
@@ -26,13 +25,6 @@ const VIETNAMESE: [&str; 4] = [
     "Đường Nguyễn Văn Cừ, phường Hồng Hải",
 ];
 
-fn new_layer(name: &str) -> Target {
-    Target::New {
-        name: name.into(),
-        meta: LayerMeta::default(),
-    }
-}
-
 fn gbk() -> TextEncoding {
     TextEncoding::from_name("gbk").unwrap()
 }
@@ -40,31 +32,7 @@ fn gbk() -> TextEncoding {
 /// A point Shapefile whose `ten` field holds exactly these bytes: no .cpg,
 /// language-driver id 0 (ogr2ogr with ENCODING="" passes bytes through).
 fn shapefile(dir: &Path, name: &str, rows: &[Vec<u8>]) -> PathBuf {
-    let mut csv: Vec<u8> = b"ten,x,y\n".to_vec();
-    for (i, row) in rows.iter().enumerate() {
-        csv.push(b'"');
-        csv.extend(row);
-        csv.extend(format!("\",{},{}\n", 430000 + i * 10, 2350000).as_bytes());
-    }
-    let csv_path = dir.join(format!("{name}.csv"));
-    std::fs::write(&csv_path, csv).unwrap();
-    let shp = dir.join(format!("{name}.shp"));
-    let (ok, _, err) = tool(
-        "ogr2ogr",
-        &[
-            "-lco",
-            "ENCODING=",
-            "-a_srs",
-            "EPSG:9214",
-            "-oo",
-            "X_POSSIBLE_NAMES=x",
-            "-oo",
-            "Y_POSSIBLE_NAMES=y",
-            shp.to_str().unwrap(),
-            csv_path.to_str().unwrap(),
-        ],
-    );
-    assert!(ok, "{err}");
+    let shp = raw_text_shapefile(dir, name, rows);
     let dbf = std::fs::read(shp.with_extension("dbf")).unwrap();
     assert_eq!(dbf[29], 0, "ogr2ogr wrote no language-driver id");
     // ogr2ogr leaves an empty .cpg: the file declares nothing until a test
@@ -95,14 +63,6 @@ fn import(
     options(&mut o);
     let report = io::import(&mut gpkg, &o, &Progress::default())?;
     Ok((gpkg, report))
-}
-
-fn texts(gpkg: &GeoPackage, layer: &str) -> Vec<String> {
-    gpkg.all_features(layer)
-        .unwrap()
-        .into_iter()
-        .map(|f| f.values[0].to_string())
-        .collect()
 }
 
 #[test]
@@ -220,18 +180,6 @@ fn undeclared_latin1_stays_latin1_and_vietnamese_tables_are_detected() {
         };
         assert_eq!(texts(&gpkg, &name), want, "{legacy}");
     }
-}
-
-fn tramgis(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_tramgis"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 #[test]
@@ -515,27 +463,13 @@ fn export_writes_any_whatwg_encoding_with_its_cpg() {
 fn mapinfo_latin1_holding_tcvn3() {
     let dir = tempfile::tempdir().unwrap();
     let names = ["Thôn Thanh Ấm", "Đồng Quan Tiên", "Vương Văn Hùng"];
-    let path = dir.path().join("vn.mif");
-    let mut header = String::from(
-        "Version 300\nCharset \"WindowsLatin1\"\nDelimiter \",\"\n\
-         CoordSys Earth Projection 1, 104\nColumns 1\n  ten Char(60)\nData\n\n",
-    );
-    let mut mid = Vec::new();
-    for (i, name) in names.iter().enumerate() {
-        header.push_str(&format!("Point {} 21.0\n", 105.0 + i as f64 * 0.01));
-        mid.push(b'"');
-        mid.extend(encode(name, LegacyEncoding::Tcvn3).unwrap());
-        mid.extend(b"\"\n");
-    }
-    std::fs::write(&path, header).unwrap();
-    std::fs::write(path.with_extension("mid"), mid).unwrap();
-
+    let tcvn3 = TextEncoding::Legacy(LegacyEncoding::Tcvn3);
+    let path = mif(dir.path(), "WindowsLatin1", &names, tcvn3);
     let (gpkg, report) = import(dir.path(), &path, "repaired", |_| {}).unwrap();
     assert_eq!(texts(&gpkg, "repaired"), names.to_vec());
     assert_eq!(report.text.repaired_count, 3);
     drop(gpkg);
-    let tcvn3 = Some(TextEncoding::Legacy(LegacyEncoding::Tcvn3));
-    let (gpkg, report) = import(dir.path(), &path, "chosen", |o| o.encoding = tcvn3).unwrap();
+    let (gpkg, report) = import(dir.path(), &path, "chosen", |o| o.encoding = Some(tcvn3)).unwrap();
     assert_eq!(texts(&gpkg, "chosen"), names.to_vec());
     assert_eq!(
         (report.text.repaired_count, report.text.replaced_chars),

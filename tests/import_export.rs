@@ -17,36 +17,17 @@ fn workspace(dir: &Path) -> GeoPackage {
     GeoPackage::create(dir.join("ws.gpkg")).unwrap()
 }
 
-fn new_layer(name: &str) -> Target {
-    Target::New {
-        name: name.into(),
-        meta: LayerMeta::default(),
-    }
-}
-
 fn run(gpkg: &mut GeoPackage, options: &ImportOptions) -> io::ImportReport {
     io::import(gpkg, options, &Progress::default()).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// cs2cs from EPSG:4326 (lat lon order) to EPSG:9214.
 fn cs2cs(lon: f64, lat: f64) -> (f64, f64) {
-    let out = std::process::Command::new("cs2cs")
-        .args(["-d", "4", "EPSG:4326", "EPSG:9214"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .and_then(|mut c| {
-            use std::io::Write;
-            writeln!(c.stdin.take().unwrap(), "{lat} {lon}")?;
-            c.wait_with_output()
-        })
-        .expect("cs2cs (proj-bin) runs");
-    let text = String::from_utf8(out.stdout).unwrap();
-    let v: Vec<f64> = text
-        .split_whitespace()
-        .take(2)
-        .map(|s| s.parse().unwrap())
-        .collect();
+    let v = transform(
+        "cs2cs",
+        &["-d", "4", "EPSG:4326", "EPSG:9214"],
+        &format!("{lat} {lon}"),
+    );
     (v[0], v[1])
 }
 
@@ -188,22 +169,11 @@ fn mapinfo_tab_imports() {
     let as_written = "+proj=tmerc +lon_0=107 +k=0.9999 +x_0=500000 +y_0=0 +datum=WGS84 +units=m";
     for ((x, y), (_, lon, lat, _, _)) in points(&gpkg, "tram").iter().zip(TOWERS) {
         let (fx, fy) = cs2cs(lon, lat);
-        let out = std::process::Command::new("gdaltransform")
-            .args(["-s_srs", as_written, "-t_srs", "EPSG:9214", "-output_xy"])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .and_then(|mut c| {
-                use std::io::Write;
-                writeln!(c.stdin.take().unwrap(), "{fx} {fy}")?;
-                c.wait_with_output()
-            })
-            .expect("gdaltransform runs");
-        let v: Vec<f64> = String::from_utf8(out.stdout)
-            .unwrap()
-            .split_whitespace()
-            .map(|s| s.parse().unwrap())
-            .collect();
+        let v = transform(
+            "gdaltransform",
+            &["-s_srs", as_written, "-t_srs", "EPSG:9214", "-output_xy"],
+            &format!("{fx} {fy}"),
+        );
         assert!(
             (x - v[0]).abs() < 0.01 && (y - v[1]).abs() < 0.01,
             "({x}, {y}) vs gdaltransform ({}, {})",
@@ -339,32 +309,11 @@ fn alphabet() -> Vec<String> {
 /// Writes a point Shapefile whose text is raw bytes in `enc`, the way old
 /// agency software wrote them (GDAL passes the bytes through untouched).
 fn legacy_shapefile(dir: &Path, enc: LegacyEncoding, rows: &[String]) -> PathBuf {
-    let mut csv: Vec<u8> = b"ten,x,y\n".to_vec();
-    for (i, row) in rows.iter().enumerate() {
-        csv.push(b'"');
-        csv.extend(encoding::encode(row, enc).unwrap());
-        csv.extend(format!("\",{},{}\n", 430000 + i * 10, 2350000).as_bytes());
-    }
-    let csv_path = dir.join(format!("{enc:?}.csv"));
-    std::fs::write(&csv_path, csv).unwrap();
-    let shp = dir.join(format!("{enc:?}.shp"));
-    let (ok, _, err) = tool(
-        "ogr2ogr",
-        &[
-            "-lco",
-            "ENCODING=",
-            "-a_srs",
-            "EPSG:9214",
-            "-oo",
-            "X_POSSIBLE_NAMES=x",
-            "-oo",
-            "Y_POSSIBLE_NAMES=y",
-            shp.to_str().unwrap(),
-            csv_path.to_str().unwrap(),
-        ],
-    );
-    assert!(ok, "{err}");
-    shp
+    let bytes: Vec<Vec<u8>> = rows
+        .iter()
+        .map(|row| encoding::encode(row, enc).unwrap())
+        .collect();
+    raw_text_shapefile(dir, &format!("{enc:?}"), &bytes)
 }
 
 #[test]
@@ -387,12 +336,7 @@ fn legacy_encodings_import_as_unicode_and_round_trip() {
         // Detected from the bytes: the file declares nothing.
         let report = run(&mut gpkg, &ImportOptions::new(&shp, new_layer("ten")));
         assert_eq!(report.encoding, TextEncoding::Legacy(enc), "{enc:?}");
-        let got: Vec<String> = gpkg
-            .all_features("ten")
-            .unwrap()
-            .into_iter()
-            .map(|f| f.values[0].to_string())
-            .collect();
+        let got = texts(&gpkg, "ten");
         for (g, want) in got.iter().zip(&rows) {
             // TCVN3 (the .VnTime font) has no capital toned letters: those
             // come back in lower case.
@@ -418,12 +362,7 @@ fn legacy_encodings_import_as_unicode_and_round_trip() {
             "UTF-8"
         );
         run(&mut gpkg, &ImportOptions::new(&out, new_layer("again")));
-        let again: Vec<String> = gpkg
-            .all_features("again")
-            .unwrap()
-            .into_iter()
-            .map(|f| f.values[0].to_string())
-            .collect();
+        let again = texts(&gpkg, "again");
         assert_eq!(again, got, "{enc:?}");
         // Out in the legacy encoding for old software, and in again.
         let legacy = dir.path().join("legacy.shp");
@@ -437,12 +376,7 @@ fn legacy_encodings_import_as_unicode_and_round_trip() {
             ..ImportOptions::new(&legacy, new_layer("legacy"))
         };
         run(&mut gpkg, &options);
-        let back: Vec<String> = gpkg
-            .all_features("legacy")
-            .unwrap()
-            .into_iter()
-            .map(|f| f.values[0].to_string())
-            .collect();
+        let back = texts(&gpkg, "legacy");
         assert_eq!(back, got, "{enc:?}");
     }
 }
@@ -518,12 +452,7 @@ fn broken_rows_are_reported_and_the_good_ones_imported() {
     let csv = report.to_csv();
     assert_eq!(csv.lines().count(), 5);
     assert!(csv.lines().nth(1).unwrap().contains("\"so_thua\""), "{csv}");
-    let codes: Vec<String> = gpkg
-        .all_features("thua_dat")
-        .unwrap()
-        .iter()
-        .map(|f| f.values[0].to_string())
-        .collect();
+    let codes = texts(&gpkg, "thua_dat");
     assert_eq!(codes, ["LUC", "BHK"]);
 }
 

@@ -7,20 +7,12 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use common::tool;
+use common::{new_layer, python, texts, tool, tramgis, transform};
 use tramgis::gpkg::{GeoPackage, LayerMeta};
 use tramgis::io::{self, ExportOptions, ImportOptions, Target};
 use tramgis::jobs::Progress;
 use tramgis::model::Feature;
-
-fn new_layer(name: &str) -> Target {
-    Target::New {
-        name: name.into(),
-        meta: LayerMeta::default(),
-    }
-}
 
 fn import(gpkg: &mut GeoPackage, source: &Path, target: Target) -> io::ImportReport {
     io::import(
@@ -31,25 +23,13 @@ fn import(gpkg: &mut GeoPackage, source: &Path, target: Target) -> io::ImportRep
     .unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// Runs a python3-gdal script (Debian's python, which has osgeo).
-fn python(script: &str) {
-    let out = Command::new("/usr/bin/python3")
-        .args(["-c", script])
-        .output()
-        .expect("/usr/bin/python3 (python3-gdal) runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// A Shapefile in EPSG:9214 of one geometry type, from WKT.
 fn shapefile(dir: &Path, name: &str, ogr_type: &str, wkts: &[&str]) -> PathBuf {
     let path = dir.join(format!("{name}.shp"));
     let wkts: Vec<String> = wkts.iter().map(|w| format!("'{w}'")).collect();
-    python(&format!(
-        "from osgeo import ogr, osr
+    python(
+        &format!(
+            "from osgeo import ogr, osr
 srs = osr.SpatialReference(); srs.ImportFromEPSG(9214)
 ds = ogr.GetDriverByName('ESRI Shapefile').CreateDataSource('{p}')
 lyr = ds.CreateLayer('{name}', srs, ogr.{ogr_type})
@@ -58,10 +38,23 @@ for i, w in enumerate([{wkts}]):
     f = ogr.Feature(lyr.GetLayerDefn()); f.SetField('ten', 'a%d' % i)
     f.SetGeometry(ogr.CreateGeometryFromWkt(w)); lyr.CreateFeature(f)
 ds = None",
-        p = path.display(),
-        wkts = wkts.join(", ")
-    ));
+            p = path.display(),
+            wkts = wkts.join(", ")
+        ),
+        &[],
+    );
     path
+}
+
+const LINEZ: &str = "LINESTRING Z (500000 2300000 5,500100 2300100 6.5)";
+const POINTM: &str = "POINT M (500000 2300000 42.5)";
+
+/// The Shapefiles `linez` (one LINEZ) and `pointm` (one POINTM).
+fn linez_and_pointm(dir: &Path) -> (PathBuf, PathBuf) {
+    (
+        shapefile(dir, "linez", "wkbLineString25D", &[LINEZ]),
+        shapefile(dir, "pointm", "wkbPointM", &[POINTM]),
+    )
 }
 
 /// (x, y, z, m) of every coordinate of a feature, sorted (a Shapefile
@@ -135,18 +128,7 @@ fn polygonz_polylinez_and_pointm_shapefiles_keep_their_z_and_m() {
             "POLYGON Z ((500000 2300000 10.25,500010 2300000 11.5,500010 2300010 12.75,500000 2300000 10.25))",
         ],
     );
-    let linez = shapefile(
-        dir.path(),
-        "linez",
-        "wkbLineString25D",
-        &["LINESTRING Z (500000 2300000 5,500100 2300100 6.5)"],
-    );
-    let pointm = shapefile(
-        dir.path(),
-        "pointm",
-        "wkbPointM",
-        &["POINT M (500000 2300000 42.5)"],
-    );
+    let (linez, pointm) = linez_and_pointm(dir.path());
     for (src, name) in [(&polyz, "polyz"), (&linez, "linez"), (&pointm, "pointm")] {
         let report = import(&mut ws, src, new_layer(name));
         assert_eq!((report.imported(), report.rejected.len()), (1, 0), "{name}");
@@ -192,7 +174,7 @@ fn polygonz_polylinez_and_pointm_shapefiles_keep_their_z_and_m() {
     );
     assert_eq!(
         ogrinfo_geometries(&ws_path, "pointm"),
-        vec!["POINT M (500000 2300000 42.5)".to_string()]
+        vec![POINTM.to_string()]
     );
 }
 
@@ -211,7 +193,7 @@ f = ogr.Feature(lyr.GetLayerDefn()); f.SetField('Name', 'zone')
 f.SetGeometry(ogr.CreateGeometryFromWkt('POLYGON Z ((106.1 21.1 15,106.2 21.1 16,106.2 21.2 17,106.1 21.1 15))'))
 lyr.CreateFeature(f); ds = None",
         kmz.display()
-    ));
+    ), &[]);
     let ws_path = dir.path().join("ws.gpkg");
     let mut ws = GeoPackage::create(&ws_path).unwrap();
     let report = import(&mut ws, &kmz, new_layer("zones"));
@@ -337,13 +319,7 @@ fn a_shapefile_without_its_shx_imports_from_a_temporary_copy() {
         report.warnings
     );
     assert_eq!(listing(&data), before, "the user's folder was written to");
-    let texts: Vec<String> = ws
-        .all_features("lots")
-        .unwrap()
-        .iter()
-        .map(|f| f.values[0].to_string())
-        .collect();
-    assert_eq!(texts, vec!["a0", "a1"]);
+    assert_eq!(texts(&ws, "lots"), vec!["a0", "a1"]);
 }
 
 /// The positions of GeoJSON coordinates of any nesting.
@@ -357,23 +333,11 @@ fn positions(v: &serde_json::Value) -> Vec<Vec<f64>> {
 
 /// cs2cs from EPSG:9214 to EPSG:4326 (it prints latitude, longitude).
 fn cs2cs_to_wgs84(x: f64, y: f64) -> (f64, f64) {
-    let out = Command::new("cs2cs")
-        .args(["-f", "%.10f", "EPSG:9214", "EPSG:4326"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .and_then(|mut c| {
-            use std::io::Write;
-            writeln!(c.stdin.take().unwrap(), "{x} {y}")?;
-            c.wait_with_output()
-        })
-        .expect("cs2cs (proj-bin) runs");
-    let text = String::from_utf8(out.stdout).unwrap();
-    let v: Vec<f64> = text
-        .split_whitespace()
-        .take(2)
-        .map(|s| s.parse().unwrap())
-        .collect();
+    let v = transform(
+        "cs2cs",
+        &["-f", "%.10f", "EPSG:9214", "EPSG:4326"],
+        &format!("{x} {y}"),
+    );
     (v[1], v[0])
 }
 
@@ -420,18 +384,6 @@ fn geojson_export_keeps_every_vertex_within_a_centimetre_and_keeps_z() {
     }
 }
 
-fn tramgis(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_tramgis"))
-        .args(args)
-        .output()
-        .expect("the tramgis binary runs");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 #[test]
 fn gdal_and_proj_warnings_go_to_the_report_not_to_stderr() {
     let dir = tempfile::tempdir().unwrap();
@@ -451,7 +403,7 @@ for i, h in enumerate([1.5, 2.5]):
     f.SetGeometry(ogr.CreateGeometryFromWkt('POINT (%d 2300000)' % (500000 + i))); lyr.CreateFeature(f)
 ds = None",
         shp.display()
-    ));
+    ), &[]);
     let dbf = dir.path().join("masts.dbf");
     let mut bytes = std::fs::read(&dbf).unwrap();
     let at = bytes
@@ -573,7 +525,7 @@ f = ogr.Feature(lyr.GetLayerDefn()); f.SetField('ten', 'a')
 f.SetGeometry(ogr.CreateGeometryFromWkt('POLYGON ((500000 2300000,500010 2300000,500010 2300010,500000 2300000))'))
 lyr.CreateFeature(f); ds = None",
         gml.display()
-    ));
+    ), &[]);
     let (ok, _, stderr) = tramgis(&["import", gml.to_str().unwrap(), "--into", ws_arg]);
     assert!(!ok);
     assert!(
@@ -616,7 +568,7 @@ f = ogr.Feature(lyr.GetLayerDefn())
 f.SetGeometry(ogr.CreateGeometryFromWkt('TIN Z (((500000 2300000 1,500010 2300000 2,500000 2300010 3,500000 2300000 1)),((500010 2300000 2,500010 2300010 4,500000 2300010 3,500010 2300000 2)))'))
 lyr.CreateFeature(f); ds = None",
         src.display()
-    ));
+    ), &[]);
     let ws_path = dir.path().join("ws.gpkg");
     let mut ws = GeoPackage::create(&ws_path).unwrap();
     let report = import(&mut ws, &src, new_layer("terrain"));
@@ -641,36 +593,21 @@ lyr.CreateFeature(f); ds = None",
 #[test]
 fn z_and_m_layers_export_with_them() {
     let dir = tempfile::tempdir().unwrap();
-    let shp = shapefile(
-        dir.path(),
-        "linez",
-        "wkbLineString25D",
-        &["LINESTRING Z (500000 2300000 5,500100 2300100 6.5)"],
-    );
-    let pointm = shapefile(
-        dir.path(),
-        "pointm",
-        "wkbPointM",
-        &["POINT M (500000 2300000 42.5)"],
-    );
+    let (shp, pointm) = linez_and_pointm(dir.path());
     let mut ws = GeoPackage::create(dir.path().join("ws.gpkg")).unwrap();
     import(&mut ws, &shp, new_layer("linez"));
     import(&mut ws, &pointm, new_layer("pointm"));
     let out = dir.path().join("out");
     std::fs::create_dir(&out).unwrap();
     for (layer, file, expected) in [
-        (
-            "linez",
-            "linez.shp",
-            "LINESTRING Z (500000 2300000 5,500100 2300100 6.5)",
-        ),
+        ("linez", "linez.shp", LINEZ),
         (
             "linez",
             "linez.gpkg",
             "MULTILINESTRING Z ((500000 2300000 5,500100 2300100 6.5))",
         ),
-        ("pointm", "pointm.shp", "POINT M (500000 2300000 42.5)"),
-        ("pointm", "pointm.gpkg", "POINT M (500000 2300000 42.5)"),
+        ("pointm", "pointm.shp", POINTM),
+        ("pointm", "pointm.gpkg", POINTM),
     ] {
         let path = out.join(file);
         io::export_layer(

@@ -5,6 +5,7 @@ use std::process::Command;
 
 use geo_types::{Geometry, LineString, Polygon, point};
 use tramgis::gpkg::{GeoPackage, LayerMeta};
+use tramgis::io::Target;
 use tramgis::model::{Feature, Field, FieldType, FieldValue, GeometryType, Schema};
 
 /// A small sample workspace in `dir`.
@@ -75,6 +76,89 @@ pub fn tool(program: &str, args: &[&str]) -> (bool, String, String) {
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// Runs the tramgis binary; returns (status ok, stdout, stderr).
+pub fn tramgis(args: &[&str]) -> (bool, String, String) {
+    tool(env!("CARGO_BIN_EXE_tramgis"), args)
+}
+
+/// Runs a filter such as cs2cs or gdaltransform on one line of `input`;
+/// returns the numbers it prints.
+pub fn transform(program: &str, args: &[&str], input: &str) -> Vec<f64> {
+    let out = Command::new(program)
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write;
+            writeln!(c.stdin.take().unwrap(), "{input}")?;
+            c.wait_with_output()
+        })
+        .unwrap_or_else(|e| panic!("cannot run {program} (installed by .ci/run): {e}"));
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .map(|s| {
+            s.parse()
+                .unwrap_or_else(|_| panic!("{program} printed {s:?} for {input:?}"))
+        })
+        .collect()
+}
+
+/// Runs a python3-gdal script with `args` (Debian's python, which has
+/// osgeo); panics with its stderr when it fails.
+pub fn python(script: &str, args: &[&str]) {
+    let (ok, _, err) = tool("/usr/bin/python3", &[&["-c", script], args].concat());
+    assert!(ok, "{err}");
+}
+
+/// A new layer `name` as an import's target.
+pub fn new_layer(name: &str) -> Target {
+    Target::New {
+        name: name.into(),
+        meta: LayerMeta::default(),
+    }
+}
+
+/// The first field of every feature of `layer`, as text.
+pub fn texts(gpkg: &GeoPackage, layer: &str) -> Vec<String> {
+    gpkg.all_features(layer)
+        .unwrap()
+        .into_iter()
+        .map(|f| f.values[0].to_string())
+        .collect()
+}
+
+/// A point Shapefile in EPSG:9214 whose `ten` field holds exactly these
+/// bytes (ogr2ogr with ENCODING="" passes them through).
+pub fn raw_text_shapefile(dir: &Path, name: &str, rows: &[Vec<u8>]) -> PathBuf {
+    let mut csv: Vec<u8> = b"ten,x,y\n".to_vec();
+    for (i, row) in rows.iter().enumerate() {
+        csv.push(b'"');
+        csv.extend(row);
+        csv.extend(format!("\",{},{}\n", 430000 + i * 10, 2350000).as_bytes());
+    }
+    let csv_path = dir.join(format!("{name}.csv"));
+    std::fs::write(&csv_path, csv).unwrap();
+    let shp = dir.join(format!("{name}.shp"));
+    let (ok, _, err) = tool(
+        "ogr2ogr",
+        &[
+            "-lco",
+            "ENCODING=",
+            "-a_srs",
+            "EPSG:9214",
+            "-oo",
+            "X_POSSIBLE_NAMES=x",
+            "-oo",
+            "Y_POSSIBLE_NAMES=y",
+            shp.to_str().unwrap(),
+            csv_path.to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "{err}");
+    shp
 }
 
 /// GDAL's output with the one notice GDAL before 3.7 prints for every
