@@ -14,6 +14,8 @@ pub struct Version(pub u32, pub u32, pub u32);
 impl Version {
     /// The newest version whose requirements are checked.
     pub const NEWEST: Version = Version(1, 4, 0);
+    /// The first version whose requirements may differ from `NEWEST`'s.
+    pub const UNKNOWN: Version = Version(1, 5, 0);
 }
 
 impl std::fmt::Display for Version {

@@ -87,7 +87,8 @@ pub fn validate(path: &Path) -> Result<Vec<Problem>> {
     for p in early {
         c.push(p);
     }
-    if version > Version::NEWEST {
+    // A 1.4.x file is 1.4 (GDAL's validator, too, warns from 1.5 on).
+    if version >= Version::UNKNOWN {
         c.warning(
             None,
             Place::file(),
@@ -156,8 +157,9 @@ fn read_header(path: &Path) -> Result<Option<(u32, u32)>> {
 }
 
 /// The version whose requirements apply; on a bad header, the message and
-/// the version checked instead (the user_version's when it is one, else the
-/// newest).
+/// the version checked instead. As GDAL's validator, a GPKG file's
+/// user_version is read as a version even below 10200 (0 is 0.0.0, older
+/// than 1.4, so the 1.0–1.3 rules apply).
 fn declared_version(
     (app_id, user_version): (u32, u32),
 ) -> std::result::Result<Version, (String, Version)> {
@@ -168,7 +170,7 @@ fn declared_version(
         b"GPKG" if user_version >= 10200 => Ok(from_user_version(user_version)),
         b"GPKG" => Err((
             format!("user_version {user_version} is not a GeoPackage 1.2+ version (10200 or more)"),
-            Version::NEWEST,
+            from_user_version(user_version),
         )),
         other => {
             let shown: String = other
@@ -261,7 +263,8 @@ mod tests {
         assert_eq!(v(b"GP10", 0), Ok(Version(1, 0, 0)));
         assert_eq!(v(b"GPKG", 10201), Ok(Version(1, 2, 1)));
         assert_eq!(v(b"GPKG", 10400), Ok(Version(1, 4, 0)));
-        assert_eq!(v(b"GPKG", 0).unwrap_err().1, Version::NEWEST);
+        assert_eq!(v(b"GPKG", 0).unwrap_err().1, Version(0, 0, 0));
+        assert_eq!(v(b"GPKG", 10101).unwrap_err().1, Version(1, 1, 1));
         assert_eq!(v(&[0; 4], 10300).unwrap_err().1, Version(1, 3, 0));
     }
 
