@@ -7,16 +7,15 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use geo_types::{Coord, Geometry};
 use tramgis::crs::{Crs, Transformer};
 use tramgis::gpkg::GeoPackage;
-use tramgis::io::{ImportOptions, Target};
+use tramgis::io::ImportOptions;
 use tramgis::jobs::Progress;
 use tramgis::render::View;
 
-use common::tool;
+use common::{new_layer, python, tool, tramgis, transform};
 
 /// A named square: west and south edge, side length (in the file's units).
 type Square = (&'static str, f64, f64, f64);
@@ -95,35 +94,18 @@ for fid, g in rows:
     c.execute('UPDATE "%s" SET geom = ? WHERE fid = ?' % table, (g, fid))
 c.commit()
 "#;
-    let out = Command::new("/usr/bin/python3")
-        .args(["-c", script])
-        .arg(gpkg)
-        .args([table, &new.to_string(), organization.unwrap_or("")])
-        .output()
-        .expect("/usr/bin/python3 (python3-gdal, installed by .ci/run)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let new = new.to_string();
+    let gpkg = gpkg.to_str().unwrap();
+    python(script, &[gpkg, table, &new, organization.unwrap_or("")]);
 }
 
 /// gdaltransform's result for one point, x = easting/longitude.
 fn gdaltransform(s_srs: &str, t_srs: &str, p: Coord<f64>) -> Coord<f64> {
-    let mut child = Command::new("gdaltransform")
-        .args(["-s_srs", s_srs, "-t_srs", t_srs, "-output_xy"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("gdaltransform (installed by .ci/run)");
-    use std::io::Write;
-    writeln!(child.stdin.take().unwrap(), "{:.6} {:.6}", p.x, p.y).unwrap();
-    let out = child.wait_with_output().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    let v: Vec<f64> = text
-        .split_whitespace()
-        .map(|t| t.parse().unwrap())
-        .collect();
+    let v = transform(
+        "gdaltransform",
+        &["-s_srs", s_srs, "-t_srs", t_srs, "-output_xy"],
+        &format!("{:.6} {:.6}", p.x, p.y),
+    );
     Coord { x: v[0], y: v[1] }
 }
 
@@ -148,19 +130,19 @@ fn render(ws: &Path, bbox: [f64; 4], size: (u32, u32)) -> (image::RgbaImage, Vie
     let out = ws.with_extension("png");
     let bbox_arg = format!("{},{},{},{}", bbox[0], bbox[1], bbox[2], bbox[3]);
     let size_arg = format!("{}x{}", size.0, size.1);
-    let result = Command::new(env!("CARGO_BIN_EXE_tramgis"))
-        .arg("render")
-        .arg(ws)
-        .args(["--bbox", &bbox_arg, "--size", &size_arg, "--msaa", "1"])
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
-    let (stdout, stderr) = (
-        String::from_utf8_lossy(&result.stdout).into_owned(),
-        String::from_utf8_lossy(&result.stderr).into_owned(),
-    );
-    assert!(result.status.success(), "render failed: {stderr}");
+    let (ok, stdout, stderr) = tramgis(&[
+        "render",
+        ws.to_str().unwrap(),
+        "--bbox",
+        &bbox_arg,
+        "--size",
+        &size_arg,
+        "--msaa",
+        "1",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(ok, "render failed: {stderr}");
     let image = image::open(&out).unwrap().to_rgba8();
     (image, View::fit(bbox, size.0, size.1), stdout, stderr)
 }
@@ -377,13 +359,7 @@ fn import_points(ws: &Path, json: &Path, at: (f64, f64), layer: &str) -> tramgis
     )
     .unwrap();
     let mut gpkg = GeoPackage::open(ws).unwrap();
-    let options = ImportOptions::new(
-        json,
-        Target::New {
-            name: layer.into(),
-            meta: Default::default(),
-        },
-    );
+    let options = ImportOptions::new(json, new_layer(layer));
     tramgis::io::import(&mut gpkg, &options, &Progress::default()).unwrap()
 }
 
@@ -424,14 +400,9 @@ fn custom_mif(dir: &Path) -> PathBuf {
 }
 
 fn tramgis_import(args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_tramgis"))
-        .arg("import")
-        .args(args)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "import {args:?}: {stderr}");
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    let (ok, stdout, stderr) = tramgis(&[&["import"], args].concat());
+    assert!(ok, "import {args:?}: {stderr}");
+    stdout
 }
 
 #[test]
@@ -440,20 +411,10 @@ fn a_mapinfo_file_with_a_custom_coordsys_is_imported_through_its_wkt() {
     let mif = custom_mif(dir.path());
     // GDAL's reading of the CoordSys line, as a WKT file for gdaltransform.
     let wkt_file = dir.path().join("ranh_gioi.wkt");
-    let out = Command::new("/usr/bin/python3")
-        .args([
-            "-c",
-            "import sys\nfrom osgeo import ogr\nds = ogr.Open(sys.argv[1])\n\
-             open(sys.argv[2], 'w').write(ds.GetLayer(0).GetSpatialRef().ExportToWkt())",
-        ])
-        .arg(&mif)
-        .arg(&wkt_file)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    python(
+        "import sys\nfrom osgeo import ogr\nds = ogr.Open(sys.argv[1])\n\
+         open(sys.argv[2], 'w').write(ds.GetLayer(0).GetSpatialRef().ExportToWkt())",
+        &[mif.to_str().unwrap(), wkt_file.to_str().unwrap()],
     );
     let wkt = std::fs::read_to_string(&wkt_file).unwrap();
 
@@ -494,16 +455,15 @@ fn a_mapinfo_file_with_a_custom_coordsys_is_imported_through_its_wkt() {
     // GeoPackage, as a .prj (ESRI's WKT, which has no TOWGS84) of the
     // Shapefile.
     let export = |out: &Path| {
-        let done = Command::new(env!("CARGO_BIN_EXE_tramgis"))
-            .args(["export", w, "--layer", "kept", "--out"])
-            .arg(out)
-            .output()
-            .unwrap();
-        assert!(
-            done.status.success(),
-            "{}",
-            String::from_utf8_lossy(&done.stderr)
-        );
+        let (ok, _, stderr) = tramgis(&[
+            "export",
+            w,
+            "--layer",
+            "kept",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(ok, "{stderr}");
     };
     let copy = dir.path().join("kept.gpkg");
     export(&copy);

@@ -5,23 +5,24 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
 use common::*;
 use tramgis::gpkg::GeoPackage;
 use tramgis::gpkg::validate::{Severity, validate};
-use tramgis::io::{self, ImportOptions, Target};
+use tramgis::io::{self, ImportOptions};
 use tramgis::jobs::Progress;
 
-fn tramgis(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_tramgis"))
-        .args(args)
-        .output()
-        .expect("the tramgis binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+/// `tramgis import SOURCE --into WS --to LAYER`, which must succeed.
+fn cli_import(source: &Path, ws: &Path, layer: &str) {
+    let (ok, _, stderr) = tramgis(&[
+        "import",
+        source.to_str().unwrap(),
+        "--into",
+        ws.to_str().unwrap(),
+        "--to",
+        layer,
+    ]);
+    assert!(ok, "import of {}: {stderr}", source.display());
 }
 
 /// The SQLite symbols an ELF file defines itself (not those it imports).
@@ -173,25 +174,12 @@ fn cli_imports_geopackages_from_gdal_and_from_tramgis() {
     let ws = dir.path().join("ws.gpkg");
     drop(GeoPackage::create(&ws).unwrap());
 
-    let out = tramgis(&[
-        "import",
-        source.to_str().unwrap(),
-        "--into",
-        ws.to_str().unwrap(),
-        "--to",
-        "tram_gdal",
-    ]);
-    assert!(
-        out.status.success(),
-        "import of ogr2ogr's GeoPackage: {:?}\n{}",
-        out.status,
-        text(&out.stderr)
-    );
+    cli_import(&source, &ws, "tram_gdal");
     assert_eq!(count(&ws, "tram_gdal"), 3);
 
     // A layer tramgis exported to a GeoPackage comes back in.
     let exported = dir.path().join("exported.gpkg");
-    let out = tramgis(&[
+    let (ok, _, stderr) = tramgis(&[
         "export",
         ws.to_str().unwrap(),
         "--layer",
@@ -199,21 +187,8 @@ fn cli_imports_geopackages_from_gdal_and_from_tramgis() {
         "--out",
         exported.to_str().unwrap(),
     ]);
-    assert!(out.status.success(), "export: {}", text(&out.stderr));
-    let out = tramgis(&[
-        "import",
-        exported.to_str().unwrap(),
-        "--into",
-        ws.to_str().unwrap(),
-        "--to",
-        "tram_again",
-    ]);
-    assert!(
-        out.status.success(),
-        "import of tramgis's own export: {:?}\n{}",
-        out.status,
-        text(&out.stderr)
-    );
+    assert!(ok, "export: {stderr}");
+    cli_import(&exported, &ws, "tram_again");
     assert_eq!(count(&ws, "tram_again"), 3);
     assert_valid(&ws);
 }
@@ -229,13 +204,7 @@ fn importing_from_the_workspace_into_itself_keeps_it_whole() {
     let mut gpkg = GeoPackage::open(&ws).unwrap();
     let options = ImportOptions {
         layer: Some("lots".into()),
-        ..ImportOptions::new(
-            &ws,
-            Target::New {
-                name: "lots_copy".into(),
-                meta: Default::default(),
-            },
-        )
+        ..ImportOptions::new(&ws, new_layer("lots_copy"))
     };
     let report = io::import(&mut gpkg, &options, &Progress::default()).unwrap();
     assert_eq!(report.imported(), 200);
