@@ -152,15 +152,9 @@ impl GeometryType {
         }
     }
 
-    pub const ALL_CONCRETE: [GeometryType; 7] = [
-        GeometryType::Point,
-        GeometryType::LineString,
-        GeometryType::Polygon,
-        GeometryType::MultiPoint,
-        GeometryType::MultiLineString,
-        GeometryType::MultiPolygon,
-        GeometryType::GeometryCollection,
-    ];
+    /// The seven Simple Features types, WKB codes 1 to 7.
+    pub const ALL_CONCRETE: [GeometryType; 7] =
+        *GeometryType::ALL.split_at(1).1.first_chunk().unwrap();
 
     /// The WKB type code (1..14; 0 for the abstract GEOMETRY).
     pub fn wkb_code(self) -> u32 {

@@ -6,16 +6,10 @@ use std::path::Path;
 use egui::{Color32, ComboBox, Grid, RichText, ScrollArea};
 
 use super::i18n::{Key, Lang, tr};
+use super::transfer::say;
 use crate::gpkg::{GeoPackage, LayerInfo};
 use crate::io::repair_text::{ValueRepair, apply_repairs, find_repairs};
 use crate::model::FieldType;
-
-fn say(lang: Lang, vi: &'static str, en: &'static str) -> &'static str {
-    match lang {
-        Lang::Vi => vi,
-        Lang::En => en,
-    }
-}
 
 pub struct RepairTextDialog {
     pub open: bool,
@@ -24,6 +18,8 @@ pub struct RepairTextDialog {
     fields: Vec<(String, bool)>,
     preview: Option<Result<Vec<ValueRepair>, String>>,
     outcome: Option<Result<String, String>>,
+    /// The edit the last Run made, which Undo takes back.
+    applied: Option<i64>,
 }
 
 impl RepairTextDialog {
@@ -34,6 +30,7 @@ impl RepairTextDialog {
             fields: Vec::new(),
             preview: None,
             outcome: None,
+            applied: None,
         };
         if let Some(first) = layers.first() {
             dialog.select(first);
@@ -84,9 +81,24 @@ impl RepairTextDialog {
                 apply_repairs(&mut gpkg, &self.layer, repairs).map_err(|e| e.to_string())
             });
         let changed = matches!(result, Ok(Some(_)));
+        self.applied = result.as_ref().ok().copied().flatten();
         self.outcome =
             Some(result.map(|_| format!("{}: {}", say(lang, "Đã sửa", "Repaired"), repairs.len())));
         self.preview = None;
+        changed
+    }
+
+    /// Takes the last applied repair back (one more edit in the journal);
+    /// true when the workspace changed.
+    pub fn undo(&mut self, workspace: &Path, lang: Lang) -> bool {
+        let Some(edit) = self.applied.take() else {
+            return false;
+        };
+        let result = GeoPackage::open(workspace)
+            .and_then(|mut gpkg| gpkg.undo_edit(edit))
+            .map_err(|e| e.to_string());
+        let changed = result.is_ok();
+        self.outcome = Some(result.map(|_| say(lang, "Đã hoàn tác", "Undone").to_string()));
         changed
     }
 
@@ -143,6 +155,10 @@ impl RepairTextDialog {
                         .clicked()
                     {
                         changed = self.apply(workspace, lang);
+                    }
+                    if self.applied.is_some() && ui.button(say(lang, "Hoàn tác", "Undo")).clicked()
+                    {
+                        changed = self.undo(workspace, lang);
                     }
                 });
                 match &self.preview {
@@ -254,5 +270,26 @@ mod tests {
             )
             .unwrap();
         assert_eq!(edits, 1);
+        drop(gpkg);
+
+        harness.get_by_label("Hoàn tác").click();
+        harness.run();
+        assert!(
+            matches!(&harness.state().0.outcome, Some(Ok(m)) if m == "Đã hoàn tác"),
+            "{:?}",
+            harness.state().0.outcome
+        );
+        let gpkg = GeoPackage::open_read_only(&ws).unwrap();
+        let values: Vec<String> = gpkg
+            .all_features("thua")
+            .unwrap()
+            .iter()
+            .map(|f| f.values[0].to_string())
+            .collect();
+        assert_eq!(
+            values,
+            ["Th«n Thanh Êm", "México"],
+            "Undo restores the text"
+        );
     }
 }

@@ -58,8 +58,9 @@ pub struct ImportDialog {
     preview: Option<Result<import::Preview, String>>,
 }
 
-/// A label in the window's language, for the few strings only this dialog uses.
-fn say(lang: Lang, vi: &'static str, en: &'static str) -> &'static str {
+/// A label in the window's language, for the few strings only the import,
+/// export and repair dialogs use.
+pub(super) fn say(lang: Lang, vi: &'static str, en: &'static str) -> &'static str {
     match lang {
         Lang::Vi => vi,
         Lang::En => en,
@@ -388,18 +389,19 @@ fn shown(text: &str) -> String {
 
 /// Replacement characters and mojibake repairs, in the preview and the report.
 fn text_report(ui: &mut egui::Ui, lang: Lang, text: &TextReport) {
+    let count = |ui: &mut egui::Ui, color: Color32, label: &str, n: u64| {
+        ui.colored_label(color, format!("{label}: {n}"));
+    };
     if text.replaced_chars > 0 {
-        ui.colored_label(
+        count(
+            ui,
             Color32::from_rgb(200, 40, 40),
-            format!(
-                "{}: {}",
-                say(
-                    lang,
-                    "Ký tự không giải mã được (thay bằng U+FFFD)",
-                    "Characters that do not decode (replaced with U+FFFD)"
-                ),
-                text.replaced_chars
+            say(
+                lang,
+                "Ký tự không giải mã được (thay bằng U+FFFD)",
+                "Characters that do not decode (replaced with U+FFFD)",
             ),
+            text.replaced_chars,
         );
         for r in text.replaced.iter().take(5) {
             ui.label(format!(
@@ -412,17 +414,15 @@ fn text_report(ui: &mut egui::Ui, lang: Lang, text: &TextReport) {
         }
     }
     if text.repaired_count > 0 {
-        ui.colored_label(
+        count(
+            ui,
             Color32::from_rgb(0, 120, 60),
-            format!(
-                "{}: {}",
-                say(
-                    lang,
-                    "Giá trị đã sửa lỗi mã hóa",
-                    "Values repaired from mojibake"
-                ),
-                text.repaired_count
+            say(
+                lang,
+                "Giá trị đã sửa lỗi mã hóa",
+                "Values repaired from mojibake",
             ),
+            text.repaired_count,
         );
         ScrollArea::vertical()
             .id_salt("repairs")

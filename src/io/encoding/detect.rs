@@ -204,17 +204,7 @@ mod tests {
 
     #[test]
     fn latin1_names_stay_latin1() {
-        let names = [
-            "México",
-            "Côte d'Ivoire",
-            "Ñandú",
-            "São Paulo",
-            "Zürich",
-            "Málaga",
-            "Hôtel de Ville",
-            "Café à la carte",
-        ];
-        let samples: Vec<Vec<u8>> = names
+        let samples: Vec<Vec<u8>> = crate::io::encoding::LATIN1_NAMES
             .iter()
             .map(|n| TextEncoding::WINDOWS_1252.encode(n).unwrap())
             .collect();

@@ -221,24 +221,18 @@ mod tests {
 
     #[test]
     fn genuine_text_is_left_alone() {
-        for text in [
-            "México",
-            "Côte d'Ivoire",
-            "Ñandú",
-            "São Paulo",
-            "Zürich",
-            "Málaga",
+        let more = [
             "Hé",
             "é",
             "où",
-            "Café à la carte",
             "Lê Hà",
             "Phú Thái",
             "Hà Nội",
             "Đồng Quan Tiên",
             "120 m²",
             "ASCII only",
-        ] {
+        ];
+        for text in crate::io::encoding::LATIN1_NAMES.into_iter().chain(more) {
             assert_eq!(repair(text), None, "{text}");
         }
         let names = ["México", "Ñandú", "Zürich", "São Paulo", "Côte d'Ivoire"];
