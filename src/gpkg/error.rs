@@ -9,7 +9,7 @@ use super::geom::BlobError;
 pub enum GpkgError {
     #[error("{path}: file not found")]
     NotFound { path: PathBuf },
-    #[error("{path}: {path} already exists; choose another name or delete it first")]
+    #[error("{path}: the file already exists; choose another name or delete it first")]
     AlreadyExists { path: PathBuf },
     #[error("{path}: cannot read the file: {source}")]
     Io {
@@ -71,6 +71,19 @@ pub enum GpkgError {
     },
     #[error("{path}: {detail}")]
     Invalid { path: PathBuf, detail: String },
+    #[error("{path}: there is no edit {edit_id} in the edit journal")]
+    NoSuchEdit { path: PathBuf, edit_id: i64 },
+    #[error(
+        "{path}: edit {edit_id} cannot be undone: layer '{layer}', feature {fid} was changed \
+         since by edit {later}; undo that edit first"
+    )]
+    ChangedSince {
+        path: PathBuf,
+        edit_id: i64,
+        layer: String,
+        fid: i64,
+        later: String,
+    },
     #[error("{path}: {context}: {source}")]
     Sqlite {
         path: PathBuf,

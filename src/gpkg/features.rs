@@ -11,7 +11,7 @@ use super::core::quote;
 use super::error::{GpkgError, Result, SqlContext};
 use super::geom::{self, ZmValues};
 use super::rtree;
-use super::store::{self, GeoPackage, LayerInfo};
+use super::store::{self, FeatureIds, GeoPackage, LayerInfo};
 use crate::model::{Feature, FieldType, FieldValue, Schema};
 
 impl ToSql for FieldValue {
@@ -96,6 +96,9 @@ impl GeoPackage {
     /// Streams the features of a layer to `visit`, which may stop early by
     /// returning `ControlFlow::Break`. Returns how many were visited. A
     /// geometry that cannot be decoded is an error naming layer and fid.
+    /// A row of a view whose id is NULL (a LEFT JOIN) or not an integer is
+    /// read with no fid, as GDAL reads it: it is drawn and exported, but
+    /// cannot be picked by id.
     pub fn read_features(
         &self,
         layer: &str,
@@ -133,17 +136,30 @@ impl GeoPackage {
             if query.limit.is_some_and(|l| count >= l) {
                 break;
             }
-            let fid: i64 = row.get(0).ctx(path, &context)?;
+            let fid = match row.get_ref(0).ctx(path, &context)? {
+                ValueRef::Integer(n) => Some(n),
+                _ => None,
+            };
             let blob = match row.get_ref(1).ctx(path, &context)? {
                 ValueRef::Blob(b) => Some(b),
                 _ => None,
             };
-            let bad = |source| GpkgError::BadGeometry {
-                path: path.clone(),
-                layer: layer.to_string(),
-                fid,
-                column: schema.geometry_column.clone(),
-                source,
+            let bad = |source| match fid {
+                Some(fid) => GpkgError::BadGeometry {
+                    path: path.clone(),
+                    layer: layer.to_string(),
+                    fid,
+                    column: schema.geometry_column.clone(),
+                    source,
+                },
+                None => GpkgError::BadFeature {
+                    path: path.clone(),
+                    layer: layer.to_string(),
+                    detail: format!(
+                        "a feature without an id, column '{}': bad geometry: {source}",
+                        schema.geometry_column
+                    ),
+                },
             };
             if let (Some(bbox), Some(b)) = (query.bbox, blob) {
                 match geom::envelope(b).map_err(bad)? {
@@ -165,7 +181,7 @@ impl GeoPackage {
             }
             count += 1;
             if visit(Feature {
-                fid: Some(fid),
+                fid,
                 geometry,
                 zm,
                 values,
@@ -331,6 +347,14 @@ pub struct Edit<'a> {
 impl Edit<'_> {
     pub fn edit_id(&self) -> Option<i64> {
         self.edit_id
+    }
+
+    /// The transaction and a writable layer's description, for store code
+    /// that writes rows itself (undo writes back journalled values).
+    pub(super) fn raw(&mut self, layer: &str) -> Result<(&Transaction<'_>, LayerInfo)> {
+        let info = self.layer(layer)?;
+        self.touched.insert(layer.to_string());
+        Ok((&self.tx, info))
     }
 
     fn layer(&mut self, name: &str) -> Result<LayerInfo> {
@@ -590,8 +614,16 @@ impl GeoPackage {
         let info = self.layer(layer)?;
         let fid = quote(&info.schema.fid_column);
         let mut sql = format!("SELECT {fid} FROM {}", info.source());
+        // A view's row without an integer id cannot be listed by id.
+        let mut conditions = Vec::new();
+        if info.ids == FeatureIds::ViewColumn {
+            conditions.push(format!("typeof({fid}) = 'integer'"));
+        }
         if let Some(f) = filter.map(str::trim).filter(|f| !f.is_empty()) {
-            sql.push_str(&format!(" WHERE ({f})"));
+            conditions.push(format!("({f})"));
+        }
+        if !conditions.is_empty() {
+            sql.push_str(&format!(" WHERE {}", conditions.join(" AND ")));
         }
         match order {
             Some((field, ascending)) => {

@@ -17,6 +17,7 @@ mod rtree;
 mod rtree_pack;
 
 mod store;
+mod undo;
 
 pub mod styles;
 pub mod validate;
@@ -31,3 +32,4 @@ pub use store::{
     ContentKind, Contents, FeatureIds, GeoPackage, LayerInfo, LayerMeta, OpenOptions,
     ReadOnlyReason, Unreadable,
 };
+pub use undo::EditRecord;

@@ -1,0 +1,246 @@
+//! Undoing an edit from the journal: the rows an edit changed are written
+//! back as they were before it, as a new edit of their own (so the undo is
+//! in the journal too, syncs like any edit, and can itself be undone).
+//!
+//! An edit is undone only while no later change touched the same features:
+//! writing old values over a later edit would silently lose it.
+
+use rusqlite::types::Value;
+use rusqlite::{OptionalExtension, params_from_iter};
+
+use super::core::quote;
+use super::error::{GpkgError, Result, SqlContext};
+use super::store::{GeoPackage, LayerInfo};
+use crate::model::FieldType;
+
+/// One row of `tramgis_edits`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EditRecord {
+    pub edit_id: i64,
+    pub user: String,
+    pub description: String,
+    pub started_at: String,
+}
+
+/// One journal row of the edit being undone.
+struct Journalled {
+    table: String,
+    fid: i64,
+    op: String,
+    old_values: Option<String>,
+}
+
+impl GeoPackage {
+    /// The newest edit in the journal, if any.
+    pub fn last_edit(&self) -> Result<Option<EditRecord>> {
+        if !self.has_tramgis_tables {
+            return Ok(None);
+        }
+        self.conn
+            .query_row(
+                "SELECT edit_id, user, description, started_at FROM tramgis_edits
+                 WHERE EXISTS (SELECT 1 FROM tramgis_changes c WHERE c.edit_id = tramgis_edits.edit_id)
+                 ORDER BY edit_id DESC LIMIT 1",
+                [],
+                |r| {
+                    Ok(EditRecord {
+                        edit_id: r.get(0)?,
+                        user: r.get(1)?,
+                        description: r.get(2)?,
+                        started_at: r.get(3)?,
+                    })
+                },
+            )
+            .optional()
+            .ctx(&self.path, "reading the edit journal")
+    }
+
+    /// Undoes edit `edit_id` in one transaction, recorded as a new edit
+    /// ("Hoàn tác: …"); returns the new edit's id. Refused, changing
+    /// nothing, when a later change touched a feature the edit changed.
+    pub fn undo_edit(&mut self, edit_id: i64) -> Result<i64> {
+        let path = self.path.clone();
+        let description: String = self
+            .conn
+            .query_row(
+                "SELECT description FROM tramgis_edits WHERE edit_id = ?1",
+                [edit_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .ctx(&path, "reading the edit journal")?
+            .ok_or_else(|| GpkgError::NoSuchEdit {
+                path: path.clone(),
+                edit_id,
+            })?;
+        let rows = self.journalled(edit_id)?;
+        self.check_nothing_changed_since(edit_id)?;
+        self.edit(&format!("Hoàn tác: {description}"), |e| {
+            let new_id = e.edit_id().unwrap_or_default();
+            // Newest first, so a feature inserted then updated in the same
+            // edit is restored step by step back to nothing.
+            for row in rows.iter().rev() {
+                let (tx, info) = e.raw(&row.table)?;
+                let fid_col = quote(&info.schema.fid_column);
+                let table = quote(&row.table);
+                match row.op.as_str() {
+                    "insert" => {
+                        tx.execute(
+                            &format!("DELETE FROM {table} WHERE {fid_col} = ?1"),
+                            [row.fid],
+                        )
+                        .ctx(&path, &format!("undoing an insert into '{}'", row.table))?;
+                    }
+                    op => {
+                        let values = old_row(&path, &info, row)?;
+                        let sql = if op == "update" {
+                            let sets: Vec<String> = values
+                                .iter()
+                                .enumerate()
+                                .map(|(k, (c, _))| format!("{} = ?{}", quote(c), k + 2))
+                                .collect();
+                            format!(
+                                "UPDATE {table} SET {} WHERE {fid_col} = ?1",
+                                sets.join(", ")
+                            )
+                        } else {
+                            let cols: Vec<String> = std::iter::once(fid_col.clone())
+                                .chain(values.iter().map(|(c, _)| quote(c)))
+                                .collect();
+                            let marks: Vec<String> =
+                                (1..=cols.len()).map(|k| format!("?{k}")).collect();
+                            format!(
+                                "INSERT INTO {table} ({}) VALUES ({})",
+                                cols.join(", "),
+                                marks.join(", ")
+                            )
+                        };
+                        let params = std::iter::once(Value::Integer(row.fid))
+                            .chain(values.into_iter().map(|(_, v)| v));
+                        tx.execute(&sql, params_from_iter(params)).ctx(
+                            &path,
+                            &format!("undoing a change of feature {} in '{}'", row.fid, row.table),
+                        )?;
+                    }
+                }
+            }
+            Ok(new_id)
+        })
+    }
+
+    fn journalled(&self, edit_id: i64) -> Result<Vec<Journalled>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT table_name, fid, op, old_values FROM tramgis_changes
+                 WHERE edit_id = ?1 ORDER BY change_id",
+            )
+            .ctx(&self.path, "reading the edit journal")?;
+        stmt.query_map([edit_id], |r| {
+            Ok(Journalled {
+                table: r.get(0)?,
+                fid: r.get(1)?,
+                op: r.get(2)?,
+                old_values: r.get(3)?,
+            })
+        })
+        .ctx(&self.path, "reading the edit journal")?
+        .collect::<rusqlite::Result<_>>()
+        .ctx(&self.path, "reading the edit journal")
+    }
+
+    fn check_nothing_changed_since(&self, edit_id: i64) -> Result<()> {
+        let later: Option<(String, i64, Option<i64>, String)> = self
+            .conn
+            .query_row(
+                "SELECT l.table_name, l.fid, l.edit_id, l.user FROM tramgis_changes l
+                 JOIN tramgis_changes c ON c.table_name = l.table_name AND c.fid = l.fid
+                 WHERE c.edit_id = ?1 AND l.change_id > c.change_id
+                   AND l.edit_id IS NOT ?1
+                 ORDER BY l.change_id LIMIT 1",
+                [edit_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()
+            .ctx(&self.path, "reading the edit journal")?;
+        match later {
+            None => Ok(()),
+            Some((layer, fid, later_edit, user)) => Err(GpkgError::ChangedSince {
+                path: self.path.clone(),
+                edit_id,
+                layer,
+                fid,
+                later: match later_edit {
+                    Some(id) => format!("{id} ({user})"),
+                    None => format!("of {user}"),
+                },
+            }),
+        }
+    }
+}
+
+/// The values a journal row holds of the row before the change, as the
+/// table's columns (blobs are journalled in hex), the fid left out.
+fn old_row(
+    path: &std::path::Path,
+    info: &LayerInfo,
+    row: &Journalled,
+) -> Result<Vec<(String, Value)>> {
+    let bad = |detail: String| GpkgError::BadFeature {
+        path: path.to_path_buf(),
+        layer: row.table.clone(),
+        detail: format!("feature {}: the journal's old values {detail}", row.fid),
+    };
+    let json: serde_json::Map<String, serde_json::Value> = row
+        .old_values
+        .as_deref()
+        .map(serde_json::from_str)
+        .transpose()
+        .map_err(|e| bad(format!("are not JSON ({e})")))?
+        .ok_or_else(|| bad("are missing".into()))?;
+    let schema = &info.schema;
+    let mut columns: Vec<(String, bool)> = Vec::new();
+    if !schema.geometry_column.is_empty() {
+        columns.push((schema.geometry_column.clone(), true));
+    }
+    columns.extend(
+        schema
+            .fields
+            .iter()
+            .map(|f| (f.name.clone(), f.field_type == FieldType::Blob)),
+    );
+    columns
+        .into_iter()
+        .map(|(name, blob)| {
+            let value = match json.get(&name) {
+                None => return Err(bad(format!("lack column '{name}'"))),
+                // SQLite's hex(NULL) is '': the journal cannot tell a
+                // NULL blob from an empty one, and an empty geometry blob
+                // is not valid, so both come back as NULL.
+                Some(serde_json::Value::Null) => Value::Null,
+                Some(serde_json::Value::String(hex)) if blob && hex.is_empty() => Value::Null,
+                Some(serde_json::Value::String(hex)) if blob => Value::Blob(
+                    from_hex(hex).ok_or_else(|| bad(format!("of '{name}' are not hex")))?,
+                ),
+                Some(serde_json::Value::String(s)) => Value::Text(s.clone()),
+                Some(serde_json::Value::Bool(b)) => Value::Integer(i64::from(*b)),
+                Some(serde_json::Value::Number(n)) => match n.as_i64() {
+                    Some(i) => Value::Integer(i),
+                    None => Value::Real(n.as_f64().unwrap_or(f64::NAN)),
+                },
+                Some(other) => Value::Text(other.to_string()),
+            };
+            Ok((name, value))
+        })
+        .collect()
+}
+
+fn from_hex(hex: &str) -> Option<Vec<u8>> {
+    if hex.len() % 2 != 0 {
+        return None;
+    }
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
+        .collect()
+}
