@@ -43,6 +43,17 @@ fn shapefile(dir: &Path, name: &str, rows: &[Vec<u8>]) -> PathBuf {
     shp
 }
 
+/// A Shapefile of `texts` in UTF-8 that says so in its .cpg.
+fn utf8_shapefile(dir: &Path, name: &str, texts: &[impl AsRef<str>]) -> PathBuf {
+    let rows: Vec<Vec<u8>> = texts
+        .iter()
+        .map(|t| t.as_ref().as_bytes().to_vec())
+        .collect();
+    let shp = shapefile(dir, name, &rows);
+    std::fs::write(shp.with_extension("cpg"), "UTF-8").unwrap();
+    shp
+}
+
 fn encoded(texts: &[&str], encoding: TextEncoding) -> Vec<Vec<u8>> {
     texts.iter().map(|t| encoding.encode(t).unwrap()).collect()
 }
@@ -185,12 +196,7 @@ fn undeclared_latin1_stays_latin1_and_vietnamese_tables_are_detected() {
 #[test]
 fn a_decoding_that_replaces_characters_is_refused_unless_accepted() {
     let dir = tempfile::tempdir().unwrap();
-    let shp = shapefile(
-        dir.path(),
-        "utf8",
-        &encoded(&VIETNAMESE, TextEncoding::Utf8),
-    );
-    std::fs::write(shp.with_extension("cpg"), "UTF-8").unwrap();
+    let shp = utf8_shapefile(dir.path(), "utf8", &VIETNAMESE);
     let tcvn3 = Some(TextEncoding::Legacy(LegacyEncoding::Tcvn3));
     let Err(err) = import(dir.path(), &shp, "t", |o| o.encoding = tcvn3) else {
         panic!("--encoding tcvn3 on UTF-8 text was not refused")
@@ -285,9 +291,7 @@ fn mojibake_rows() -> (Vec<String>, Vec<String>) {
 fn mojibake_is_repaired_on_import() {
     let dir = tempfile::tempdir().unwrap();
     let (bad, good) = mojibake_rows();
-    let bad_refs: Vec<&str> = bad.iter().map(String::as_str).collect();
-    let shp = shapefile(dir.path(), "moji", &encoded(&bad_refs, TextEncoding::Utf8));
-    std::fs::write(shp.with_extension("cpg"), "UTF-8").unwrap();
+    let shp = utf8_shapefile(dir.path(), "moji", &bad);
     let (gpkg, report) = import(dir.path(), &shp, "moji", |_| {}).unwrap();
     assert_eq!(report.encoding, TextEncoding::Utf8);
     assert_eq!(texts(&gpkg, "moji"), good);
@@ -341,9 +345,7 @@ fn mojibake_is_repaired_on_import() {
 fn the_repair_tool_fixes_a_layer_in_one_edit() {
     let dir = tempfile::tempdir().unwrap();
     let (bad, good) = mojibake_rows();
-    let bad_refs: Vec<&str> = bad.iter().map(String::as_str).collect();
-    let shp = shapefile(dir.path(), "moji", &encoded(&bad_refs, TextEncoding::Utf8));
-    std::fs::write(shp.with_extension("cpg"), "UTF-8").unwrap();
+    let shp = utf8_shapefile(dir.path(), "moji", &bad);
     let (gpkg, _) = import(dir.path(), &shp, "thua", |o| o.repair_mojibake = false).unwrap();
     let edits = |gpkg: &GeoPackage| -> Vec<(i64, String)> {
         let conn = gpkg.connection();
@@ -415,8 +417,7 @@ fn the_repair_tool_fixes_a_layer_in_one_edit() {
 #[test]
 fn export_writes_any_whatwg_encoding_with_its_cpg() {
     let dir = tempfile::tempdir().unwrap();
-    let shp = shapefile(dir.path(), "cn", &encoded(&CHINESE, TextEncoding::Utf8));
-    std::fs::write(shp.with_extension("cpg"), "UTF-8").unwrap();
+    let shp = utf8_shapefile(dir.path(), "cn", &CHINESE);
     let (gpkg, _) = import(dir.path(), &shp, "cn", |_| {}).unwrap();
     let out = dir.path().join("out.shp");
     let options = io::ExportOptions {
