@@ -3,6 +3,8 @@
 
 use std::collections::BTreeSet;
 
+use rusqlite::types::ValueRef;
+
 use super::checker::{Checker, Version, ident, sqlite_message};
 use super::features::GeometryColumn;
 use super::report::Place;
@@ -81,10 +83,18 @@ pub fn check_triggers(
 ) -> rusqlite::Result<()> {
     let at = Place::column(table, &gc.column);
     let prefix = format!("{rtree}_");
+    // Only this index's triggers (not every trigger of the schema for each
+    // table), compared as stored (LIKE would take _ as a wildcard), and read
+    // lossily: another program may have named a trigger in bytes that are
+    // not UTF-8.
     let names = c.rows(
-        "SELECT name FROM sqlite_master WHERE type = 'trigger'",
-        [],
-        |r| r.get::<_, String>(0),
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' \
+         AND substr(name, 1, length(?1)) = ?1",
+        [&prefix],
+        |r| match r.get_ref(0)? {
+            ValueRef::Text(t) | ValueRef::Blob(t) => Ok(String::from_utf8_lossy(t).into_owned()),
+            _ => Ok(String::new()),
+        },
     )?;
     let suffixes: Vec<&str> = names
         .iter()

@@ -178,8 +178,15 @@ fn check_constraints(c: &mut Checker) -> rusqlite::Result<()> {
             col("description", &["TEXT"], false, None, 0),
         ],
     );
-    let (mi, ma) = (ident(min_inc), ident(max_inc));
-    let rules: Vec<(u32, String, &str)> = vec![
+    // Qualified, so that a missing column is an error rather than a string
+    // literal (SQLite reads an unknown "name" as one); the rules on a column
+    // that is missing are left out, its absence being Req 107 above.
+    let flag = |name: &str| {
+        c.column_exists(CONSTRAINTS, name)
+            .then(|| format!("t.{}", ident(name)))
+    };
+    let (mi, ma) = (flag(min_inc), flag(max_inc));
+    let mut rules: Vec<(u32, String, &str)> = vec![
         (
             108,
             "constraint_type NOT IN ('range', 'enum', 'glob')".into(),
@@ -214,32 +221,43 @@ fn check_constraints(c: &mut Checker) -> rusqlite::Result<()> {
             "a range's min must be less than its max",
         ),
         (
-            112,
-            format!("constraint_type = 'range' AND {mi} NOT IN (0, 1)"),
-            "min_is_inclusive must be 0 or 1",
-        ),
-        (
-            112,
-            format!("constraint_type = 'range' AND {ma} NOT IN (0, 1)"),
-            "max_is_inclusive must be 0 or 1",
-        ),
-        (
-            113,
-            format!(
-                "constraint_type IN ('enum', 'glob') AND \
-                 (min IS NOT NULL OR {mi} IS NOT NULL OR max IS NOT NULL OR {ma} IS NOT NULL)"
-            ),
-            "an enum or glob must have NULL min, max and inclusive flags",
-        ),
-        (
             114,
             "constraint_type = 'enum' AND value IS NULL".into(),
             "an enum must have a value",
         ),
     ];
+    if let Some(mi) = &mi {
+        rules.push((
+            112,
+            format!("constraint_type = 'range' AND {mi} NOT IN (0, 1)"),
+            "min_is_inclusive must be 0 or 1",
+        ));
+    }
+    if let Some(ma) = &ma {
+        rules.push((
+            112,
+            format!("constraint_type = 'range' AND {ma} NOT IN (0, 1)"),
+            "max_is_inclusive must be 0 or 1",
+        ));
+    }
+    let set: Vec<String> = ["t.min", "t.max"]
+        .into_iter()
+        .map(String::from)
+        .chain(mi)
+        .chain(ma)
+        .map(|col| format!("{col} IS NOT NULL"))
+        .collect();
+    rules.push((
+        113,
+        format!(
+            "constraint_type IN ('enum', 'glob') AND ({})",
+            set.join(" OR ")
+        ),
+        "an enum or glob must have NULL min, max and inclusive flags",
+    ));
     for (requirement, condition, message) in rules {
         let names = c.rows(
-            &format!("SELECT DISTINCT constraint_name FROM {CONSTRAINTS} WHERE {condition}"),
+            &format!("SELECT DISTINCT constraint_name FROM {CONSTRAINTS} t WHERE {condition}"),
             [],
             |r| r.get::<_, Option<String>>(0),
         )?;
