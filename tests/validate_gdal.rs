@@ -786,3 +786,289 @@ fn the_cli_prints_each_finding_once_and_sets_the_exit_status() {
         "{stderr}"
     );
 }
+
+/// Runs `tramgis validate`; returns the exit code and stdout.
+fn cli_validate(path: &Path) -> (Option<i32>, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_tramgis"))
+        .arg("validate")
+        .arg(path)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+/// A copy's name, its statements, the text of the warning they cause, and
+/// the warning's table, fid and column.
+type ConsistencyCase = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<i64>,
+    Option<&'static str>,
+);
+
+/// Header envelopes and R-tree entries that disagree with the geometries
+/// break no requirement GDAL's validator checks: tramgis reports them as
+/// warnings naming table, fid and column, and the file stays valid.
+#[test]
+fn consistency_faults_gdal_does_not_check_are_warnings() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("base.gpkg");
+    add_layer(
+        &base,
+        "VERSION=1.2",
+        "polys",
+        "POLYGON",
+        "EPSG:4326",
+        &["POLYGON ((0 0,10 0,10 10,0 10,0 0))"],
+        NO_INDEX,
+    );
+    add_layer(
+        &base,
+        "VERSION=1.2",
+        "pts",
+        "POINT",
+        "EPSG:4326",
+        &["POINT (1 2)", "POINT (3 4)"],
+        &[],
+    );
+    assert_eq!(agree(&base), BTreeSet::new());
+    let cases: [ConsistencyCase; 4] = [
+        (
+            "envelope_min_x",
+            // The header's min x (bytes 9-16, little-endian) from 0 to 1.
+            "UPDATE polys SET geom = CAST(substr(geom, 1, 8) || X'000000000000F03F' \
+             || substr(geom, 17) AS BLOB) WHERE fid = 1;",
+            "header envelope",
+            "polys",
+            Some(1),
+            Some("geom"),
+        ),
+        (
+            "stale_index_box",
+            "UPDATE rtree_pts_geom SET minx = 50, maxx = 60 WHERE id = 1;",
+            "spatial index box",
+            "pts",
+            Some(1),
+            Some("geom"),
+        ),
+        (
+            "missing_index_entry",
+            "DELETE FROM rtree_pts_geom WHERE id = 2;",
+            "missing from the spatial index",
+            "pts",
+            Some(2),
+            Some("geom"),
+        ),
+        (
+            "extra_index_entry",
+            "INSERT INTO rtree_pts_geom VALUES (99, 0, 1, 0, 1);",
+            "spatial index has 3 entries",
+            "rtree_pts_geom",
+            None,
+            None,
+        ),
+    ];
+    for (name, statements, text, table, fid, column) in cases {
+        let path = copy(dir.path(), &base, &format!("{name}.gpkg"));
+        sql(&path, statements);
+        assert_eq!(agree(&path), BTreeSet::new(), "{name}");
+        let (_, problems) = ours(&path);
+        let found: Vec<&Problem> = problems
+            .iter()
+            .filter(|p| p.message.contains(text))
+            .collect();
+        assert_eq!(found.len(), 1, "{name}: {problems:#?}");
+        let p = found[0];
+        assert_eq!(p.severity, Severity::Warning, "{name}: {p}");
+        assert_eq!(
+            (
+                p.place.table.as_deref(),
+                p.place.row,
+                p.place.column.as_deref()
+            ),
+            (Some(table), fid, column),
+            "{name}: {p}"
+        );
+        let (code, output) = cli_validate(&path);
+        assert_eq!(code, Some(0), "{name}: {output}");
+        assert!(
+            output.contains(&format!("warning: {}", p.place)) && output.contains(text),
+            "{name}: {output}"
+        );
+    }
+}
+
+/// A GPKG file whose user_version is below 10200 is checked as GDAL checks
+/// it, by the version the number gives (0 is older than 1.4, so the 1.0-1.3
+/// triggers are expected); only 1.5 and later are newer than the checks.
+#[test]
+fn the_version_checked_is_the_one_gdal_computes() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("base.gpkg");
+    add_layer(
+        &base,
+        "VERSION=1.2",
+        "pts",
+        "POINT",
+        "EPSG:4326",
+        &["POINT (1 2)"],
+        &[],
+    );
+    let zero = copy(dir.path(), &base, "user_version_0.gpkg");
+    sql(&zero, "PRAGMA user_version = 0;");
+    assert_eq!(agree(&zero), BTreeSet::from([2]));
+
+    let workspace = common::sample(dir.path(), 5);
+    let newer = |v: u32| {
+        let path = copy(dir.path(), &workspace, &format!("v{v}.gpkg"));
+        sql(&path, &format!("PRAGMA user_version = {v};"));
+        assert_eq!(agree(&path), BTreeSet::new(), "{v}");
+        let g = gdal(&path);
+        let (_, problems) = ours(&path);
+        let ours_warns = problems.iter().any(|p| p.message.contains("newer than"));
+        let gdal_warns = g.output.contains("not handled by this script");
+        (gdal_warns, ours_warns)
+    };
+    assert_eq!(newer(10401), (false, false));
+    assert_eq!(newer(10500), (true, true));
+}
+
+/// A 1.2 file whose constraints table has 1.0's column names: the structure
+/// is the fault (Req 107), and the rules on the missing min_is_inclusive and
+/// max_is_inclusive columns are not applied to a string literal of their
+/// names. (GDAL's script stops with "no such column" here.)
+#[test]
+fn constraints_with_the_other_versions_column_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("constraints.gpkg");
+    add_layer(
+        &path,
+        "VERSION=1.2",
+        "pts",
+        "POINT",
+        "EPSG:4326",
+        &["POINT (1 2)"],
+        NO_INDEX,
+    );
+    sql(
+        &path,
+        "CREATE TABLE gpkg_data_column_constraints (constraint_name TEXT NOT NULL,
+           constraint_type TEXT NOT NULL, value TEXT, min NUMERIC, minIsInclusive BOOLEAN,
+           max NUMERIC, maxIsInclusive BOOLEAN, description TEXT,
+           CONSTRAINT gdcc_ntv UNIQUE (constraint_name, constraint_type, value));
+         CREATE TABLE gpkg_data_columns (table_name TEXT NOT NULL, column_name TEXT NOT NULL,
+           name TEXT, title TEXT, description TEXT, mime_type TEXT, constraint_name TEXT,
+           CONSTRAINT pk_gdc PRIMARY KEY (table_name, column_name),
+           CONSTRAINT gdc_tn UNIQUE (table_name, name));
+         INSERT INTO gpkg_data_column_constraints VALUES ('percent', 'range', NULL, 0, 1, 100, 1, NULL);
+         INSERT INTO gpkg_data_column_constraints VALUES ('codes', 'enum', 'a', NULL, NULL, NULL, NULL, NULL);
+         INSERT INTO gpkg_data_columns VALUES ('pts', 'name', 'name', NULL, NULL, NULL, 'codes');",
+    );
+    let g = gdal(&path);
+    assert!(
+        !g.valid && g.output.contains("no such column: min_is_inclusive"),
+        "{}",
+        g.output
+    );
+    let (errors, problems) = ours(&path);
+    assert_eq!(errors, BTreeSet::from([107]), "{problems:#?}");
+}
+
+/// A trigger whose name is not UTF-8 (another program wrote it) neither
+/// stops the trigger check nor counts as a spatial index trigger.
+#[test]
+fn a_trigger_name_that_is_not_utf8_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("names.gpkg");
+    add_layer(
+        &path,
+        "VERSION=1.2",
+        "pts",
+        "POINT",
+        "EPSG:4326",
+        &["POINT (1 2)"],
+        &[],
+    );
+    let mut statements = b"CREATE TRIGGER \"log_\xff\" AFTER DELETE ON pts BEGIN SELECT 1; END;\n\
+        CREATE TRIGGER \"rtree_pts_geom_\xfe\" AFTER DELETE ON pts BEGIN SELECT 1; END;\n"
+        .to_vec();
+    statements.extend_from_slice(
+        b"SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND hex(name) IN \
+          ('6C6F675FFF', '72747265655F7074735F67656F6D5FFE');\n",
+    );
+    let mut shell = Command::new("sqlite3")
+        .arg(&path)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    shell.stdin.take().unwrap().write_all(&statements).unwrap();
+    let out = shell.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "2");
+    assert_eq!(agree(&path), BTreeSet::new());
+}
+
+/// tramgis writing into a GDAL 1.2 file gives a new layer the triggers of
+/// 1.2 (insert, update1-4, delete), so both validators still accept it.
+#[test]
+fn a_layer_tramgis_imports_into_a_gdal_1_2_file_is_valid_for_both() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("f12.gpkg");
+    add_layer(
+        &path,
+        "VERSION=1.2",
+        "pts",
+        "POINT",
+        "EPSG:4326",
+        &["POINT (105.8 21.0)"],
+        &[],
+    );
+    assert_eq!(agree(&path), BTreeSet::new());
+    let geojson = dir.path().join("more.geojson");
+    std::fs::write(
+        &geojson,
+        r#"{"type":"FeatureCollection","features":[
+          {"type":"Feature","properties":{"name":"a"},"geometry":{"type":"Point","coordinates":[105.85,21.03]}},
+          {"type":"Feature","properties":{"name":"b"},"geometry":{"type":"Point","coordinates":[105.9,21.1]}}]}"#,
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_tramgis"))
+        .args(["import", geojson.to_str().unwrap(), "--into"])
+        .arg(&path)
+        .args(["--to", "pts2", "--target-crs", "EPSG:4326"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let triggers: Vec<String> = rusqlite::Connection::open(&path)
+        .unwrap()
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'pts2' AND name LIKE 'rtree%' ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let want: Vec<String> = [
+        "delete", "insert", "update1", "update2", "update3", "update4",
+    ]
+    .iter()
+    .map(|s| format!("rtree_pts2_geom_{s}"))
+    .collect();
+    assert_eq!(triggers, want);
+    assert_eq!(agree(&path), BTreeSet::new());
+}
