@@ -441,7 +441,12 @@ fn info_lists_every_layer_with_its_count_type_and_extent() {
     let dir = tempfile::tempdir().unwrap();
     let path = foreign_file(dir.path());
     let (ok, out, err) = tramgis(&["info", path.to_str().unwrap()]);
-    assert!(ok, "{err}");
+    // Every readable layer is listed, then info fails naming the file.
+    assert!(!ok, "{err}");
+    assert!(
+        err.contains(&format!("{}: 3 layers cannot be read", path.display())),
+        "{err}"
+    );
     let line = |name: &str| {
         out.lines()
             .find(|l| l.split_whitespace().next() == Some(name))
@@ -557,6 +562,73 @@ fn render_draws_the_readable_layers_and_names_the_others() {
     let background = *image.get_pixel(0, 0);
     let drawn = image.pixels().filter(|p| **p != background).count();
     assert!(drawn > 100, "{drawn} pixels drawn");
+}
+
+/// A LEFT JOIN view with NULL and text ids, an attribute view that fails
+/// when read, a listing row whose name is not UTF-8 and one whose data
+/// type is not text: each is named, or read without an id, and nothing
+/// else is hidden.
+const ODD_ROWS: &str = "
+CREATE TABLE extra (fid INTEGER PRIMARY KEY, owner TEXT);
+INSERT INTO extra VALUES (1, 'An');
+CREATE VIEW joined AS
+  SELECT e.fid AS fid, p.geom AS geom, p.name AS name
+  FROM points p LEFT JOIN extra e ON e.fid = p.fid
+  UNION ALL SELECT 'seven', geom, name FROM points WHERE fid = 1;
+CREATE VIEW failing AS SELECT fid, owner FROM owners
+  WHERE abs(-9223372036854775807 - 1) > 0;
+INSERT INTO gpkg_contents (table_name, data_type, identifier, srs_id) VALUES
+  ('joined', 'features', 'joined', 9214),
+  ('failing', 'attributes', 'failing', 0),
+  (CAST(X'6261645F6E616D65FF' AS TEXT), 'features', 'x', 9214),
+  ('numbered', X'6665617475726573', 'numbered', 9214);
+INSERT INTO gpkg_geometry_columns VALUES ('joined', 'geom', 'POINT', 9214, 0, 0);
+";
+
+#[test]
+fn one_odd_row_or_id_hides_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = gdal_file(dir.path());
+    run_ok("sqlite3", &[path.to_str().unwrap()], Some(ODD_ROWS));
+    let gpkg = GeoPackage::open_read_only(&path).unwrap();
+    let contents = gpkg.contents().unwrap();
+    let mut unreadable: Vec<String> = contents
+        .unreadable
+        .iter()
+        .map(|u| u.error.to_string())
+        .collect();
+    unreadable.sort();
+    assert_eq!(unreadable.len(), 2, "{unreadable:?}");
+    assert!(
+        unreadable[0].contains(
+            "layer 'bad_name\u{FFFD}': its table_name in gpkg_contents is not valid UTF-8"
+        ),
+        "{unreadable:?}"
+    );
+    assert!(
+        unreadable[1]
+            .contains("layer 'numbered': its data_type in gpkg_contents is NULL or not text"),
+        "{unreadable:?}"
+    );
+    assert!(contents.layers.iter().any(|l| l.name == "points"));
+    // Three rows: two of them without an integer id.
+    let features = gpkg.all_features("joined").unwrap();
+    let mut fids: Vec<Option<i64>> = features.iter().map(|f| f.fid).collect();
+    fids.sort();
+    assert_eq!(fids, vec![None, None, Some(1)]);
+    assert!(features.iter().all(|f| f.geometry.is_some()));
+    assert_eq!(gpkg.fids_where("joined", None, None).unwrap(), vec![1]);
+    drop(gpkg);
+    let (ok, out, err) = tramgis(&["info", path.to_str().unwrap()]);
+    assert!(!ok, "{err}");
+    assert!(out.lines().any(|l| l.starts_with("joined ")), "{out}");
+    assert!(out.lines().any(|l| l.starts_with("owners ")), "{out}");
+    assert!(!out.contains("failing"), "{out}");
+    assert_eq!(err.matches("'failing'").count(), 1, "{err}");
+    assert!(
+        err.contains(&format!("{}: 3 layers cannot be read", path.display())),
+        "{err}"
+    );
 }
 
 /// ogr2ogr keeps a WKT ring as written, not closed; exporting it must

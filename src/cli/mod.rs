@@ -129,15 +129,27 @@ fn info(file: &Path) -> Result<()> {
         println!("{}: no layers (an empty GeoPackage)", file.display());
         return Ok(());
     }
+    // One layer or table whose rows cannot be read is named, the others
+    // listed; then info fails, naming the file.
+    let mut unreadable = contents.unreadable.len();
     for layer in &contents.layers {
-        // One layer whose rows cannot be read is named; the others listed.
         match layer_line(&gpkg, layer) {
             Ok(line) => println!("{line}"),
-            Err(e) => eprintln!("error: {e}"),
+            Err(e) => {
+                eprintln!("error: {e}");
+                unreadable += 1;
+            }
         }
     }
     for table in &contents.tables {
-        let count = gpkg.count_features(&table.name, None)?;
+        let count = match gpkg.count_features(&table.name, None) {
+            Ok(count) => count,
+            Err(e) => {
+                eprintln!("error: {e}");
+                unreadable += 1;
+                continue;
+            }
+        };
         let read_only = table
             .read_only
             .map(|r| format!("  (read-only: {r})"))
@@ -149,6 +161,13 @@ fn info(file: &Path) -> Result<()> {
     }
     for bad in &contents.unreadable {
         eprintln!("error: {}", bad.error);
+    }
+    if unreadable > 0 {
+        let layers = if unreadable == 1 { "layer" } else { "layers" };
+        bail!(
+            "{}: {unreadable} {layers} cannot be read (named above)",
+            file.display()
+        );
     }
     Ok(())
 }

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
 use super::core::{self, quote};
@@ -369,25 +370,43 @@ impl GeoPackage {
     /// Tile pyramids and other raster contents are not read by tramgis
     /// and are listed as unreadable.
     pub fn contents(&self) -> Result<Contents> {
-        let rows: Vec<(String, String)> = {
+        // As stored: one NULL or non-UTF-8 row must not hide the others.
+        let rows: Vec<(Option<Text>, Option<Text>)> = {
             let mut stmt = self
                 .conn
                 .prepare("SELECT table_name, data_type FROM gpkg_contents ORDER BY table_name")
                 .ctx(&self.path, "listing layers")?;
-            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-                .ctx(&self.path, "listing layers")?
-                .collect::<rusqlite::Result<_>>()
-                .ctx(&self.path, "listing layers")?
+            stmt.query_map([], |r| {
+                Ok((Text::of(r.get_ref(0)?), Text::of(r.get_ref(1)?)))
+            })
+            .ctx(&self.path, "listing layers")?
+            .collect::<rusqlite::Result<_>>()
+            .ctx(&self.path, "listing layers")?
         };
         let mut contents = Contents::default();
         for (name, data_type) in rows {
-            if kind_of(&data_type).is_none() {
+            let problem = match (&name, &data_type) {
+                (None, _) => {
+                    Some("its table_name in gpkg_contents is NULL or not text".to_string())
+                }
+                (Some(Text::Lossy(_)), _) => {
+                    Some("its table_name in gpkg_contents is not valid UTF-8".to_string())
+                }
+                (Some(_), None) => {
+                    Some("its data_type in gpkg_contents is NULL or not text".to_string())
+                }
+                (Some(_), Some(t)) if kind_of(t.as_str()).is_none() => Some(format!(
+                    "its data type '{}' is not one tramgis reads (only features and attributes)",
+                    t.as_str()
+                )),
+                _ => None,
+            };
+            let name = name.map_or_else(|| "(NULL)".to_string(), |n| n.as_str().to_string());
+            if let Some(problem) = problem {
                 contents.unreadable.push(Unreadable {
                     error: GpkgError::Invalid {
                         path: self.path.clone(),
-                        detail: format!(
-                            "layer '{name}': its data type '{data_type}' is not one tramgis reads (only features and attributes)"
-                        ),
+                        detail: format!("layer '{name}': {problem}"),
                     },
                     name,
                 });
@@ -602,6 +621,31 @@ struct ContentsRow {
     identifier: Option<String>,
     description: Option<String>,
     extent: Option<[f64; 4]>,
+}
+
+/// A text cell of `gpkg_contents`, as UTF-8 or (when it is not) lossily.
+enum Text {
+    Utf8(String),
+    Lossy(String),
+}
+
+impl Text {
+    /// None for NULL, numbers and blobs.
+    fn of(value: ValueRef<'_>) -> Option<Text> {
+        match value {
+            ValueRef::Text(bytes) => Some(match std::str::from_utf8(bytes) {
+                Ok(s) => Text::Utf8(s.to_string()),
+                Err(_) => Text::Lossy(String::from_utf8_lossy(bytes).into_owned()),
+            }),
+            _ => None,
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            Text::Utf8(s) | Text::Lossy(s) => s,
+        }
+    }
 }
 
 /// A layer's row in `gpkg_geometry_columns`.
