@@ -233,6 +233,13 @@ mod tests {
         }
         let layers = gpkg.layers().unwrap();
         drop(gpkg);
+        let texts = |gpkg: &GeoPackage| -> Vec<String> {
+            gpkg.all_features("thua")
+                .unwrap()
+                .iter()
+                .map(|f| f.values[0].to_string())
+                .collect()
+        };
         let dialog = RepairTextDialog::new(&layers);
         let path = ws.clone();
         let mut harness = Harness::new_ui_state(
@@ -254,12 +261,7 @@ mod tests {
         harness.run();
         harness.get_by_label_contains("Đã sửa: 1");
         let gpkg = GeoPackage::open(&ws).unwrap();
-        let values: Vec<String> = gpkg
-            .all_features("thua")
-            .unwrap()
-            .iter()
-            .map(|f| f.values[0].to_string())
-            .collect();
+        let values = texts(&gpkg);
         assert_eq!(values, ["Thôn Thanh Ấm", "México"]);
         let edits: i64 = gpkg
             .connection()
@@ -280,12 +282,7 @@ mod tests {
             harness.state().0.outcome
         );
         let gpkg = GeoPackage::open_read_only(&ws).unwrap();
-        let values: Vec<String> = gpkg
-            .all_features("thua")
-            .unwrap()
-            .iter()
-            .map(|f| f.values[0].to_string())
-            .collect();
+        let values = texts(&gpkg);
         assert_eq!(
             values,
             ["Th«n Thanh Êm", "México"],
