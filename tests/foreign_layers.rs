@@ -631,6 +631,67 @@ fn one_odd_row_or_id_hides_nothing_else() {
     );
 }
 
+/// A GEOMETRY column holding a point and an arc, the arc's blob with an
+/// XYZM envelope (the longest header, 72 bytes).
+const MIXED: &str = r#"
+import sqlite3, struct, sys
+from osgeo import ogr, osr
+ogr.UseExceptions()
+ds = ogr.GetDriverByName('GPKG').CreateDataSource(sys.argv[1])
+srs = osr.SpatialReference()
+srs.ImportFromEPSG(9214)
+lyr = ds.CreateLayer('mixed', srs, ogr.wkbUnknown)
+for w in ['POINT (500000 2300000)', 'CIRCULARSTRING (0 0,1 1,2 0)']:
+    f = ogr.Feature(lyr.GetLayerDefn())
+    f.SetGeometry(ogr.CreateGeometryFromWkt(w))
+    lyr.CreateFeature(f)
+ds = None
+pts = [(0, 0, 1, 5), (1, 1, 2, 6), (2, 0, 3, 7)]
+blob = b'GP' + bytes([0, (4 << 1) | 1]) + struct.pack('<i', 9214)
+blob += struct.pack('<8d', 0, 2, 0, 1, 1, 3, 5, 7)
+blob += struct.pack('<BII', 1, 3008, 3) + b''.join(struct.pack('<4d', *p) for p in pts)
+db = sqlite3.connect(sys.argv[1])
+# GDAL's R-tree triggers call these; the arc's envelope is stated above.
+for name, value in [('ST_IsEmpty', 0), ('ST_MinX', 0), ('ST_MaxX', 2), ('ST_MinY', 0), ('ST_MaxY', 1)]:
+    db.create_function(name, 1, lambda g, v=value: v)
+db.execute('UPDATE mixed SET geom = ? WHERE fid = 2', (blob,))
+db.commit()
+"#;
+
+#[test]
+fn a_curve_in_a_geometry_column_refuses_edits_and_a_point_does_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mixed.gpkg");
+    let script = dir.path().join("mixed.py");
+    std::fs::write(&script, MIXED).unwrap();
+    run_ok(
+        "/usr/bin/python3",
+        &[script.to_str().unwrap(), path.to_str().unwrap()],
+        None,
+    );
+    let mut gpkg = GeoPackage::open(&path).unwrap();
+    let stored = |gpkg: &GeoPackage| -> Vec<u8> {
+        gpkg.connection()
+            .query_row("SELECT geom FROM mixed WHERE fid = 2", [], |r| r.get(0))
+            .unwrap()
+    };
+    let before = stored(&gpkg);
+    let arc = gpkg.get_feature("mixed", 2).unwrap().unwrap();
+    assert_eq!(arc.zm.m.len(), arc.zm.z.len());
+    let err = gpkg.update_feature("mixed", &arc).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("layer 'mixed': feature 2 is stored as a curve"),
+        "{err}"
+    );
+    assert_eq!(stored(&gpkg), before);
+    let mut point = gpkg.get_feature("mixed", 1).unwrap().unwrap();
+    point.geometry = Some(Geometry::Point(geo_types::Point::new(500001.0, 2300001.0)));
+    gpkg.update_feature("mixed", &point).unwrap();
+    let back = gpkg.get_feature("mixed", 1).unwrap().unwrap();
+    assert_eq!(back.geometry, point.geometry);
+}
+
 /// ogr2ogr keeps a WKT ring as written, not closed; exporting it must
 /// close it with the first vertex's Z, not panic.
 #[test]

@@ -12,7 +12,7 @@ use super::error::{GpkgError, Result, SqlContext};
 use super::geom::{self, ZmValues};
 use super::rtree;
 use super::store::{self, FeatureIds, GeoPackage, LayerInfo};
-use crate::model::{Feature, FieldType, FieldValue, Schema};
+use crate::model::{Feature, FieldType, FieldValue, GeometryType, Schema};
 
 impl ToSql for FieldValue {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
@@ -70,6 +70,10 @@ impl Query {
         }
     }
 }
+
+/// Bytes of a blob that hold its header (at most 8 + 64 with an XYZM
+/// envelope) and its WKB type (5, and an EWKB SRID's 4).
+const STORED_TYPE_PREFIX: usize = 96;
 
 fn select_columns(schema: &Schema) -> String {
     // An attribute table has no geometry column: NULL stands in for it.
@@ -529,31 +533,40 @@ impl Edit<'_> {
         self.require_one(n, layer, fid)
     }
 
-    /// A curve stored in a column of a linear or GEOMETRY type is read as
-    /// chords: writing the feature back would replace its arcs, so it is
-    /// refused until tramgis can write curves.
+    /// A curve stored in a GEOMETRY or GEOMETRYCOLLECTION column (the only
+    /// non-curve types that may hold one) is read as chords: writing the
+    /// feature back would replace its arcs, so it is refused until tramgis
+    /// can write curves. Only the blob's header and type are read.
     fn refuse_stored_curve(&self, info: &LayerInfo, fid: i64) -> Result<()> {
+        if !matches!(
+            info.schema.geometry_type,
+            GeometryType::Geometry | GeometryType::GeometryCollection
+        ) {
+            return Ok(());
+        }
         let sql = format!(
-            "SELECT {} FROM {} WHERE {} = ?1",
+            "SELECT substr({}, 1, {STORED_TYPE_PREFIX}) FROM {} WHERE {} = ?1",
             quote(&info.schema.geometry_column),
             quote(&info.name),
             quote(&info.schema.fid_column)
         );
-        let blob: Option<Vec<u8>> = self
+        let curved = self
             .tx
-            .query_row(&sql, [fid], |r| match r.get_ref(0)? {
-                ValueRef::Blob(b) => Ok(Some(b.to_vec())),
-                _ => Ok(None),
+            .prepare_cached(&sql)
+            .and_then(|mut s| {
+                s.query_row([fid], |r| {
+                    Ok(match r.get_ref(0)? {
+                        ValueRef::Blob(b) => geom::stored_type(b).is_ok_and(|(code, _)| code >= 8),
+                        _ => false,
+                    })
+                })
+                .optional()
             })
-            .optional()
             .ctx(
                 self.path,
                 &format!("reading feature {fid} of '{}'", info.name),
             )?
-            .flatten();
-        let curved = blob
-            .and_then(|b| geom::stored_type(&b).ok())
-            .is_some_and(|(code, _)| code >= 8);
+            .unwrap_or(false);
         if curved {
             return Err(GpkgError::BadFeature {
                 path: self.path.to_path_buf(),
