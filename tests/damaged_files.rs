@@ -1,7 +1,9 @@
-//! A damaged-file sweep: hundreds of copies of a workspace with random byte
-//! runs overwritten, or cut short, each through the store's open, a full
-//! read, `validate`, `info` and `render`. None may panic, crash or hang;
-//! each failure is one message that names the file.
+//! A damaged-file sweep: hundreds of copies of a workspace, and of a file
+//! GDAL and the sqlite3 shell wrote (a PolygonZ layer with an unclosed
+//! ring, curve layers, a view, an attribute table), with random byte runs
+//! overwritten, or cut short, each through the store's open, a full read,
+//! `validate`, `info`, `render` and `export`. None may panic, crash or
+//! hang; each failure is one message that names the file.
 
 mod common;
 
@@ -13,10 +15,96 @@ use std::time::{Duration, Instant};
 use tramgis::gpkg::GeoPackage;
 use tramgis::gpkg::validate::validate;
 
-/// Copies made; one in `RENDER_EVERY` is also rendered (a render starts a
-/// GPU device, which costs a second on lavapipe).
-const COPIES: u64 = 300;
+/// Copies made of the sample workspace and of the foreign file; one in
+/// `RENDER_EVERY` is also rendered (a render starts a GPU device, which
+/// costs a second on lavapipe), one in `EXPORT_EVERY` exported.
+const SAMPLE_COPIES: u64 = 200;
+const FOREIGN_COPIES: u64 = 100;
 const RENDER_EVERY: u64 = 10;
+const EXPORT_EVERY: u64 = 5;
+
+/// GDAL writes a PolygonZ layer (its ring not closed, as ogr2ogr keeps WKT),
+/// curve layers and an attribute table; the sqlite3 shell adds a view.
+const FOREIGN: &str = r#"
+import sys
+from osgeo import ogr, osr
+ogr.UseExceptions()
+ds = ogr.GetDriverByName('GPKG').CreateDataSource(sys.argv[1])
+srs = osr.SpatialReference()
+srs.ImportFromEPSG(9214)
+def layer(name, gtype, wkts):
+    lyr = ds.CreateLayer(name, srs, gtype)
+    lyr.CreateField(ogr.FieldDefn('name', ogr.OFTString))
+    for i, w in enumerate(wkts):
+        f = ogr.Feature(lyr.GetLayerDefn())
+        f.SetField('name', 'Thửa %s %d' % (name, i))
+        f.SetGeometry(ogr.CreateGeometryFromWkt(w))
+        lyr.CreateFeature(f)
+n = range(40)
+layer('polygons_z', ogr.wkbPolygon25D, [
+    'POLYGON Z ((%d 0 1,%d 0 2,%d 10 3,%d 10 4))' % (20 * i, 20 * i + 10, 20 * i + 10, 20 * i)
+    for i in n])
+layer('arcs', ogr.wkbCircularString, [
+    'CIRCULARSTRING(%d 0,%d 50,%d 0)' % (200 * i, 200 * i + 50, 200 * i + 100) for i in n])
+layer('curvepolygons', ogr.wkbCurvePolygon, [
+    'CURVEPOLYGON(CIRCULARSTRING(%d 0,%d 0,%d 0))' % (300 * i, 300 * i + 100, 300 * i)
+    for i in n])
+owners = ds.CreateLayer('owners', geom_type=ogr.wkbNone)
+owners.CreateField(ogr.FieldDefn('owner', ogr.OFTString))
+for i in n:
+    f = ogr.Feature(owners.GetLayerDefn())
+    f.SetField('owner', 'Nguyễn Văn %d' % i)
+    owners.CreateFeature(f)
+ds = None
+"#;
+const FOREIGN_VIEW: &str = "
+CREATE VIEW polygons_view AS SELECT fid, geom, name FROM polygons_z;
+INSERT INTO gpkg_contents (table_name, data_type, identifier, srs_id)
+  VALUES ('polygons_view', 'features', 'polygons_view', 9214);
+INSERT INTO gpkg_geometry_columns
+  VALUES ('polygons_view', 'geom', 'POLYGON', 9214, 1, 0);
+";
+const FOREIGN_LAYERS: [&str; 5] = [
+    "polygons_z",
+    "arcs",
+    "curvepolygons",
+    "polygons_view",
+    "owners",
+];
+
+fn run_ok(program: &str, args: &[&str], stdin: &str) {
+    use std::io::Write;
+    let mut child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {program} (installed by .ci/run): {e}"));
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{program} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The foreign file, made by GDAL's Python bindings and the sqlite3 shell.
+fn foreign_file(dir: &Path) -> PathBuf {
+    let path = dir.join("foreign.gpkg");
+    let script = dir.join("foreign.py");
+    std::fs::write(&script, FOREIGN).unwrap();
+    let args = [script.to_str().unwrap(), path.to_str().unwrap()];
+    run_ok("/usr/bin/python3", &args, "");
+    run_ok("sqlite3", &[path.to_str().unwrap()], FOREIGN_VIEW);
+    path
+}
 /// Longer than any of these commands takes on a sound file: past it the
 /// command is taken to hang.
 const HANG: Duration = Duration::from_secs(60);
@@ -44,7 +132,7 @@ impl Rng {
 fn damage(original: &[u8], n: u64) -> Vec<u8> {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ (n + 1).wrapping_mul(0xD1B5_4A32_D192_ED03));
     let mut bytes = original.to_vec();
-    if n % 5 == 0 {
+    if n.is_multiple_of(5) {
         bytes.truncate(rng.below(original.len() as u64) as usize);
         return bytes;
     }
@@ -190,29 +278,30 @@ fn check_store(file: &Path) -> Result<(), String> {
     }
 }
 
-#[test]
-fn hundreds_of_damaged_copies_give_messages_not_crashes() {
-    let dir = tempfile::tempdir().unwrap();
-    let original_path = common::sample(dir.path(), 150);
-    // One file, without its -wal, as a user would copy it.
-    GeoPackage::open(&original_path)
-        .unwrap()
-        .checkpoint()
-        .unwrap();
-    let original = std::fs::read(&original_path).unwrap();
-    let mut refused = 0;
-    let mut failures = Vec::new();
-    for n in 0..COPIES {
-        let file: PathBuf = dir.path().join(format!("damaged-{n:03}.gpkg"));
-        std::fs::write(&file, damage(&original, n)).unwrap();
+/// What a sweep of one file's copies found.
+#[derive(Default)]
+struct Sweep {
+    failures: Vec<String>,
+    /// Copies that `validate` refused.
+    refused: u64,
+}
+
+/// Damages `copies` copies of `original`, numbered from `first`, and runs
+/// each through the store and the commands; one in `EXPORT_EVERY` exports
+/// one of `layers` (each in turn) to GeoJSON.
+fn sweep(dir: &Path, original: &[u8], first: u64, copies: u64, layers: &[&str], out: &mut Sweep) {
+    for n in first..first + copies {
+        let file: PathBuf = dir.join(format!("damaged-{n:03}.gpkg"));
+        std::fs::write(&file, damage(original, n)).unwrap();
         let f = file.to_str().unwrap();
-        failures.extend(check_store(&file).err());
+        out.failures.extend(check_store(&file).err());
         // The store's writable open above may have rolled back a journal:
         // every command sees the same damaged bytes again.
-        std::fs::write(&file, damage(&original, n)).unwrap();
-        let png = dir.path().join(format!("damaged-{n:03}.png"));
+        std::fs::write(&file, damage(original, n)).unwrap();
+        let png = dir.join(format!("damaged-{n:03}.png"));
+        let geojson = dir.join(format!("damaged-{n:03}.geojson"));
         let mut commands = vec![vec!["info", f], vec!["validate", f]];
-        if n % RENDER_EVERY == 0 {
+        if n.is_multiple_of(RENDER_EVERY) {
             commands.push(vec![
                 "render",
                 f,
@@ -223,34 +312,109 @@ fn hundreds_of_damaged_copies_give_messages_not_crashes() {
                 png.to_str().unwrap(),
             ]);
         }
+        if n % EXPORT_EVERY == 1 {
+            let layer = layers[(n / EXPORT_EVERY) as usize % layers.len()];
+            commands.push(vec![
+                "export",
+                f,
+                "--layer",
+                layer,
+                "--out",
+                geojson.to_str().unwrap(),
+            ]);
+        }
         for command in commands {
             match run_with_timeout(&command, &file) {
                 Ok(o) => {
                     if command[0] == "validate" && o.code == Some(1) {
-                        refused += 1;
+                        out.refused += 1;
                     }
-                    failures.extend(check_outcome(command[0], &file, &o).err());
+                    out.failures
+                        .extend(check_outcome(command[0], &file, &o).err());
                 }
-                Err(hang) => failures.push(hang),
+                Err(hang) => out.failures.push(hang),
             }
         }
         let _ = std::fs::remove_file(&file);
+        let _ = std::fs::remove_file(&png);
+        let _ = std::fs::remove_file(&geojson);
         for suffix in ["-wal", "-shm", "-journal"] {
             let _ = std::fs::remove_file(format!("{f}{suffix}"));
         }
     }
+}
+
+#[test]
+fn hundreds_of_damaged_copies_give_messages_not_crashes() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample_path = common::sample(dir.path(), 150);
+    // One file, without its -wal, as a user would copy it.
+    GeoPackage::open(&sample_path)
+        .unwrap()
+        .checkpoint()
+        .unwrap();
+    let sample = std::fs::read(&sample_path).unwrap();
+    let foreign_path = foreign_file(dir.path());
+    // The foreign file is sound: every layer is read and exported.
+    for layer in FOREIGN_LAYERS {
+        let geojson = dir.path().join(format!("{layer}.geojson"));
+        let command = [
+            "export",
+            foreign_path.to_str().unwrap(),
+            "--layer",
+            layer,
+            "--out",
+            geojson.to_str().unwrap(),
+        ];
+        let o = run_with_timeout(&command, &foreign_path).unwrap();
+        assert_eq!(o.code, Some(0), "export {layer}: {}", o.stderr);
+    }
+    let foreign = std::fs::read(&foreign_path).unwrap();
+    let sample_layers = ["thua_dat", "duong_giao_thong", "thon_xom"];
+    let mut found = [Sweep::default(), Sweep::default()];
+    sweep(
+        dir.path(),
+        &sample,
+        0,
+        SAMPLE_COPIES,
+        &sample_layers,
+        &mut found[0],
+    );
+    sweep(
+        dir.path(),
+        &foreign,
+        SAMPLE_COPIES,
+        FOREIGN_COPIES,
+        &FOREIGN_LAYERS,
+        &mut found[1],
+    );
     if binary() != Path::new(env!("CARGO_BIN_EXE_tramgis")) {
         let _ = std::fs::remove_file(binary());
     }
+    let failures: Vec<&String> = found.iter().flat_map(|s| &s.failures).collect();
+    let copies = SAMPLE_COPIES + FOREIGN_COPIES;
     assert!(
         failures.is_empty(),
-        "{} failures in {COPIES} damaged copies; the first:\n{}",
+        "{} failures in {copies} damaged copies; the first:\n{}",
         failures.len(),
-        failures[..failures.len().min(8)].join("\n---\n")
+        failures[..failures.len().min(8)]
+            .iter()
+            .map(|f| f.as_str())
+            .collect::<Vec<_>>()
+            .join("\n---\n")
     );
-    // The sweep really damaged the files: most copies must fail validation.
-    assert!(
-        refused > COPIES / 2,
-        "only {refused} of {COPIES} damaged copies were found faulty"
-    );
+    // The sweep really damaged the files: most copies of the sample, and
+    // a third of the small foreign file's (half of it was refused when
+    // this was written: damage to slack space and SRS text is harmless),
+    // must fail validation.
+    for (sweep, (name, copies, share)) in found
+        .iter()
+        .zip([("sample", SAMPLE_COPIES, 2), ("foreign", FOREIGN_COPIES, 3)])
+    {
+        assert!(
+            sweep.refused > copies / share,
+            "only {} of {copies} damaged copies of the {name} file were found faulty",
+            sweep.refused
+        );
+    }
 }

@@ -228,7 +228,12 @@ fn each_feature(
         if let (Some(t), Some(g)) = (transformer, f.geometry.as_mut())
             && let Err(e) = t.transform_geometry(g)
         {
-            failure = Some(e.into());
+            let fid = f.fid.map_or_else(|| "?".to_string(), |n| n.to_string());
+            failure = Some(IoError::Mapping {
+                path: gpkg.path().to_path_buf(),
+                layer: options.layer.clone(),
+                detail: format!("feature {fid}: {e}"),
+            });
             return ControlFlow::Break(());
         }
         progress.advance(1);
