@@ -49,6 +49,13 @@ pub enum Command {
     Export(transfer::ExportArgs),
     /// Repair Vietnamese mojibake (TCVN3/VNI text once misread as Latin-1) in a layer's text fields, as one edit.
     RepairText(transfer::RepairTextArgs),
+    /// Undo an edit of a workspace (default: the last one), as a new edit.
+    Undo {
+        workspace: PathBuf,
+        /// The edit to undo (its id in tramgis_edits).
+        #[arg(long)]
+        edit: Option<i64>,
+    },
     /// Measure store throughput (and GDAL's for the same work) on N parcels.
     Bench(bench::BenchArgs),
     /// Draw a workspace's layers to a PNG (offscreen, no window needed).
@@ -66,6 +73,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Import(args) => transfer::import(&args),
         Command::Export(args) => transfer::export(&args),
         Command::RepairText(args) => transfer::repair_text(&args),
+        Command::Undo { workspace, edit } => undo(&workspace, edit),
         Command::Render(args) => render::run(&args),
         Command::BenchRender(args) => render::bench(&args),
     }
@@ -87,6 +95,23 @@ pub fn sample(parcels: usize, out: &Path) -> Result<()> {
         "wrote {} in {:.1} s",
         out.display(),
         start.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn undo(workspace: &Path, edit: Option<i64>) -> Result<()> {
+    let mut gpkg = GeoPackage::open(workspace)?;
+    let edit_id = match edit {
+        Some(id) => id,
+        None => match gpkg.last_edit()? {
+            Some(last) => last.edit_id,
+            None => bail!("{}: the edit journal is empty", workspace.display()),
+        },
+    };
+    let undo_id = gpkg.undo_edit(edit_id)?;
+    println!(
+        "{}: edit {edit_id} undone (as edit {undo_id})",
+        workspace.display()
     );
     Ok(())
 }
