@@ -381,3 +381,33 @@ fn save_as_writes_a_complete_copy_that_validates() {
     drop(back);
     assert_valid(&copy);
 }
+
+/// Layer descriptions are kept between reads, but never past a change: an
+/// edit through this handle, a commit by another program, a new column.
+#[test]
+fn a_kept_layer_description_follows_every_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut gpkg, path) = lots(dir.path(), 2);
+    let before = gpkg.layer("lots").unwrap();
+    assert_eq!(gpkg.layer("lots").unwrap(), before, "kept while nothing changed");
+
+    gpkg.insert_feature("lots", &square_feature(1000.0, 1000.0, "LUC"))
+        .unwrap();
+    let grown = gpkg.layer("lots").unwrap().extent.unwrap();
+    assert!(grown[1] >= 1005.0, "our edit's extent is seen: {grown:?}");
+
+    let other = rusqlite::Connection::open(&path).unwrap();
+    other
+        .execute(
+            "UPDATE gpkg_contents SET identifier = 'Thửa đất' WHERE table_name = 'lots'",
+            [],
+        )
+        .unwrap();
+    assert_eq!(gpkg.layer("lots").unwrap().identifier, "Thửa đất");
+
+    other
+        .execute_batch("ALTER TABLE lots ADD COLUMN ghi_chu TEXT")
+        .unwrap();
+    let fields = gpkg.layer("lots").unwrap().schema.fields;
+    assert!(fields.iter().any(|f| f.name == "ghi_chu"), "{fields:?}");
+}

@@ -407,6 +407,11 @@ fn polygon_with_zm(
     zm: &mut ZmValues,
     start: (usize, usize),
 ) -> Polygon<f64> {
+    // No Z or M read for this polygon (2D data, the common case): nothing
+    // to keep beside the vertices geo-types adds, and no allocation.
+    if zm.z.len() == start.0 && zm.m.len() == start.1 {
+        return Polygon::new(exterior, holes);
+    }
     let read: Vec<usize> = std::iter::once(&exterior)
         .chain(&holes)
         .map(|r| r.0.len())

@@ -13,6 +13,7 @@ mod features;
 mod functions;
 pub mod geom;
 mod journal;
+mod layer_cache;
 mod rtree;
 mod rtree_pack;
 

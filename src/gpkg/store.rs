@@ -146,6 +146,7 @@ pub struct GeoPackage {
     pub(super) user: String,
     pub(super) has_tramgis_tables: bool,
     pub(super) warnings: Vec<String>,
+    pub(super) layer_cache: super::layer_cache::LayerCache,
 }
 
 const META_SQL: &str = "
@@ -203,6 +204,7 @@ impl GeoPackage {
             user: default_user(),
             has_tramgis_tables: true,
             warnings: Vec::new(),
+            layer_cache: Default::default(),
         })
     }
 
@@ -243,6 +245,7 @@ impl GeoPackage {
             user: default_user(),
             has_tramgis_tables: false,
             warnings,
+            layer_cache: Default::default(),
         };
         gpkg.has_tramgis_tables = gpkg.table_exists("tramgis_changes")?;
         if !options.read_only {
@@ -437,7 +440,10 @@ impl GeoPackage {
 
     /// A feature layer or attribute table by name.
     pub fn layer(&self, name: &str) -> Result<LayerInfo> {
-        read_layer(&self.conn, &self.path, name)
+        self.layer_cache
+            .get(&self.conn, &self.path, name, || {
+                read_layer(&self.conn, &self.path, name)
+            })
     }
 
     /// Creates an empty feature layer with its spatial index and journal
