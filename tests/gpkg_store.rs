@@ -389,7 +389,11 @@ fn a_kept_layer_description_follows_every_change() {
     let dir = tempfile::tempdir().unwrap();
     let (mut gpkg, path) = lots(dir.path(), 2);
     let before = gpkg.layer("lots").unwrap();
-    assert_eq!(gpkg.layer("lots").unwrap(), before, "kept while nothing changed");
+    assert_eq!(
+        gpkg.layer("lots").unwrap(),
+        before,
+        "kept while nothing changed"
+    );
 
     gpkg.insert_feature("lots", &square_feature(1000.0, 1000.0, "LUC"))
         .unwrap();

@@ -440,10 +440,9 @@ impl GeoPackage {
 
     /// A feature layer or attribute table by name.
     pub fn layer(&self, name: &str) -> Result<LayerInfo> {
-        self.layer_cache
-            .get(&self.conn, &self.path, name, || {
-                read_layer(&self.conn, &self.path, name)
-            })
+        self.layer_cache.get(&self.conn, &self.path, name, || {
+            read_layer(&self.conn, &self.path, name)
+        })
     }
 
     /// Creates an empty feature layer with its spatial index and journal
