@@ -7,7 +7,6 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use geo_types::{Coord, Geometry, LineString};
 use tramgis::gpkg::geom::{ARC_RELATIVE_TOLERANCE, ARC_TOLERANCE};
@@ -16,20 +15,6 @@ use tramgis::model::{Feature, FieldValue, GeometryType};
 
 /// GDAL writes the point and curve layers and an attribute table.
 const GDAL_LAYERS: &str = r#"
-import sys
-from osgeo import ogr, osr
-ogr.UseExceptions()
-ds = ogr.GetDriverByName('GPKG').CreateDataSource(sys.argv[1])
-srs = osr.SpatialReference()
-srs.ImportFromEPSG(9214)
-def layer(name, gtype, wkts):
-    lyr = ds.CreateLayer(name, srs, gtype)
-    lyr.CreateField(ogr.FieldDefn('name', ogr.OFTString))
-    for i, w in enumerate(wkts):
-        f = ogr.Feature(lyr.GetLayerDefn())
-        f.SetField('name', '%s %d' % (name, i))
-        f.SetGeometry(ogr.CreateGeometryFromWkt(w))
-        lyr.CreateFeature(f)
 layer('points', ogr.wkbPoint, ['POINT(500000 2300000)', 'POINT(500200 2300100)'])
 layer('arcs', ogr.wkbCircularString, [
     'CIRCULARSTRING(500000 2300000,500050 2300050,500100 2300000)',
@@ -80,38 +65,15 @@ INSERT INTO gpkg_geometry_columns VALUES
   ('damaged', 'geom', 'POINT', 9214, 0, 0);
 ";
 
-fn run_ok(program: &str, args: &[&str], stdin: Option<&str>) {
-    use std::io::Write;
-    let mut child = Command::new(program)
-        .args(args)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {program} (installed by .ci/run): {e}"));
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.unwrap_or("").as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{program} {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// The GDAL layers only (every one readable).
 fn gdal_file(dir: &Path) -> PathBuf {
     let path = dir.join("foreign.gpkg");
     let script = dir.join("make.py");
-    std::fs::write(&script, GDAL_LAYERS).unwrap();
-    run_ok(
+    std::fs::write(&script, common::gdal_script("%s %d", GDAL_LAYERS)).unwrap();
+    common::run_ok(
         "/usr/bin/python3",
         &[script.to_str().unwrap(), path.to_str().unwrap()],
-        None,
+        "",
     );
     path
 }
@@ -120,20 +82,8 @@ fn gdal_file(dir: &Path) -> PathBuf {
 /// that cannot be read.
 fn foreign_file(dir: &Path) -> PathBuf {
     let path = gdal_file(dir);
-    run_ok("sqlite3", &[path.to_str().unwrap()], Some(SQL_LAYERS));
+    common::run_ok("sqlite3", &[path.to_str().unwrap()], SQL_LAYERS);
     path
-}
-
-fn tramgis(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_tramgis"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 fn lines(g: &Geometry<f64>) -> Vec<&LineString<f64>> {
@@ -440,7 +390,7 @@ fn attribute_tables_are_listed_and_read() {
 fn info_lists_every_layer_with_its_count_type_and_extent() {
     let dir = tempfile::tempdir().unwrap();
     let path = foreign_file(dir.path());
-    let (ok, out, err) = tramgis(&["info", path.to_str().unwrap()]);
+    let (ok, out, err) = common::tramgis(&["info", path.to_str().unwrap()]);
     // Every readable layer is listed, then info fails naming the file.
     assert!(!ok, "{err}");
     assert!(
@@ -493,12 +443,12 @@ fn info_says_when_a_file_has_no_layers() {
         "import sys\nfrom osgeo import ogr\nogr.GetDriverByName('GPKG').CreateDataSource(sys.argv[1])\n",
     )
     .unwrap();
-    run_ok(
+    common::run_ok(
         "/usr/bin/python3",
         &[script.to_str().unwrap(), path.to_str().unwrap()],
-        None,
+        "",
     );
-    let (ok, out, err) = tramgis(&["info", path.to_str().unwrap()]);
+    let (ok, out, err) = common::tramgis(&["info", path.to_str().unwrap()]);
     assert!(ok, "{err}");
     assert_eq!(
         out.trim(),
@@ -510,28 +460,28 @@ fn info_says_when_a_file_has_no_layers() {
 fn application_id_zero_opens_with_a_warning() {
     let dir = tempfile::tempdir().unwrap();
     let path = gdal_file(dir.path());
-    run_ok(
+    common::run_ok(
         "sqlite3",
         &[path.to_str().unwrap(), "PRAGMA application_id = 0;"],
-        None,
+        "",
     );
     let gpkg = GeoPackage::open_read_only(&path).unwrap();
     assert_eq!(gpkg.warnings().len(), 1);
     assert!(gpkg.warnings()[0].contains("application_id is 0"));
     assert_eq!(gpkg.count_features("points", None).unwrap(), 2);
     drop(gpkg);
-    let (ok, out, err) = tramgis(&["info", path.to_str().unwrap()]);
+    let (ok, out, err) = common::tramgis(&["info", path.to_str().unwrap()]);
     assert!(ok, "{err}");
     assert_eq!(err.matches("application_id is 0").count(), 1, "{err}");
     assert!(out.contains("points"));
     // Another program's application_id is still refused.
-    run_ok(
+    common::run_ok(
         "sqlite3",
         &[
             path.to_str().unwrap(),
             "PRAGMA application_id = 1297105496;",
         ],
-        None,
+        "",
     );
     assert!(matches!(
         GeoPackage::open_read_only(&path),
@@ -544,7 +494,7 @@ fn render_draws_the_readable_layers_and_names_the_others() {
     let dir = tempfile::tempdir().unwrap();
     let path = foreign_file(dir.path());
     let png = dir.path().join("out.png");
-    let (ok, _, err) = tramgis(&[
+    let (ok, _, err) = common::tramgis(&[
         "render",
         path.to_str().unwrap(),
         "--size",
@@ -589,7 +539,7 @@ INSERT INTO gpkg_geometry_columns VALUES ('joined', 'geom', 'POINT', 9214, 0, 0)
 fn one_odd_row_or_id_hides_nothing_else() {
     let dir = tempfile::tempdir().unwrap();
     let path = gdal_file(dir.path());
-    run_ok("sqlite3", &[path.to_str().unwrap()], Some(ODD_ROWS));
+    common::run_ok("sqlite3", &[path.to_str().unwrap()], ODD_ROWS);
     let gpkg = GeoPackage::open_read_only(&path).unwrap();
     let contents = gpkg.contents().unwrap();
     let mut unreadable: Vec<String> = contents
@@ -619,7 +569,7 @@ fn one_odd_row_or_id_hides_nothing_else() {
     assert!(features.iter().all(|f| f.geometry.is_some()));
     assert_eq!(gpkg.fids_where("joined", None, None).unwrap(), vec![1]);
     drop(gpkg);
-    let (ok, out, err) = tramgis(&["info", path.to_str().unwrap()]);
+    let (ok, out, err) = common::tramgis(&["info", path.to_str().unwrap()]);
     assert!(!ok, "{err}");
     assert!(out.lines().any(|l| l.starts_with("joined ")), "{out}");
     assert!(out.lines().any(|l| l.starts_with("owners ")), "{out}");
@@ -664,10 +614,10 @@ fn a_curve_in_a_geometry_column_refuses_edits_and_a_point_does_not() {
     let path = dir.path().join("mixed.gpkg");
     let script = dir.path().join("mixed.py");
     std::fs::write(&script, MIXED).unwrap();
-    run_ok(
+    common::run_ok(
         "/usr/bin/python3",
         &[script.to_str().unwrap(), path.to_str().unwrap()],
-        None,
+        "",
     );
     let mut gpkg = GeoPackage::open(&path).unwrap();
     let stored = |gpkg: &GeoPackage| -> Vec<u8> {
@@ -704,7 +654,7 @@ fn an_unclosed_polygon_z_from_ogr2ogr_exports_closed_with_its_z() {
     )
     .unwrap();
     let gpkg = dir.path().join("uz.gpkg");
-    run_ok(
+    common::run_ok(
         "ogr2ogr",
         &[
             "-f",
@@ -720,10 +670,10 @@ fn an_unclosed_polygon_z_from_ogr2ogr_exports_closed_with_its_z() {
             "-nlt",
             "POLYGONZ",
         ],
-        None,
+        "",
     );
     let shp = dir.path().join("x.shp");
-    let (ok, _, err) = tramgis(&[
+    let (ok, _, err) = common::tramgis(&[
         "export",
         gpkg.to_str().unwrap(),
         "--layer",
@@ -735,17 +685,10 @@ fn an_unclosed_polygon_z_from_ogr2ogr_exports_closed_with_its_z() {
     let read = "import sys\nfrom osgeo import ogr\nds = ogr.Open(sys.argv[1])\n\
                 f = ds.GetLayer(0).GetNextFeature()\n\
                 print(f.GetGeometryRef().ExportToIsoWkt())\n";
-    let out = Command::new("/usr/bin/python3")
-        .args(["-c", read, shp.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (ok, out, err) = common::tool("/usr/bin/python3", &["-c", read, shp.to_str().unwrap()]);
+    assert!(ok, "{err}");
     assert_eq!(
-        String::from_utf8_lossy(&out.stdout).trim(),
+        out.trim(),
         "POLYGON Z ((0 0 1,0 10 4,10 10 3,10 0 2,0 0 1))"
     );
 }

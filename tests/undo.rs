@@ -156,16 +156,9 @@ fn the_command_line_undoes_the_last_edit() {
     })
     .unwrap();
     drop(gpkg);
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tramgis"))
-        .args(["undo", path.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("undone"));
+    let (ok, out, err) = common::tramgis(&["undo", path.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert!(out.contains("undone"));
     let gpkg = GeoPackage::open_read_only(&path).unwrap();
     assert_eq!(text_of(&gpkg, 2), "ODT");
 }

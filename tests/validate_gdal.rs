@@ -158,6 +158,25 @@ fn add_layer(
     run("ogr2ogr", &args);
 }
 
+/// Writes `csv` next to `gpkg` and adds it to `gpkg` as the attributes
+/// table `name` with ogr2ogr.
+fn add_attributes(gpkg: &Path, name: &str, csv: &str) {
+    let file = gpkg.parent().unwrap().join(format!("{name}.csv"));
+    std::fs::write(&file, csv).unwrap();
+    run(
+        "ogr2ogr",
+        &[
+            "-f",
+            "GPKG",
+            "-update",
+            gpkg.to_str().unwrap(),
+            file.to_str().unwrap(),
+            "-nln",
+            name,
+        ],
+    );
+}
+
 const VERSIONS: [&str; 4] = ["VERSION=1.0", "VERSION=1.1", "VERSION=1.2", "VERSION=1.3"];
 
 const NO_INDEX: &[&str] = &["-lco", "SPATIAL_INDEX=NO"];
@@ -244,20 +263,7 @@ fn everything(dir: &Path, version: &str) -> PathBuf {
          UPDATE gpkg_contents SET srs_id = -1 WHERE table_name = 'undefined_cartesian';
          UPDATE undefined_cartesian SET geom = CAST(substr(geom, 1, 4) || X'FFFFFFFF' || substr(geom, 9) AS BLOB);",
     );
-    let attrs = dir.join("attrs.csv");
-    std::fs::write(&attrs, "code,label\n1,đất ở\n2,đất lúa\n").unwrap();
-    run(
-        "ogr2ogr",
-        &[
-            "-f",
-            "GPKG",
-            "-update",
-            path.to_str().unwrap(),
-            attrs.to_str().unwrap(),
-            "-nln",
-            "codes",
-        ],
-    );
+    add_attributes(&path, "codes", "code,label\n1,đất ở\n2,đất lúa\n");
     // A view registered as GDAL registers one.
     sql(
         &path,
@@ -388,20 +394,7 @@ fn broken_copies_are_flagged_by_both() {
         &["CIRCULARSTRING (0 0,1 1,2 0)"],
         &[],
     );
-    let attrs = dir.path().join("codes.csv");
-    std::fs::write(&attrs, "code,label\n1,a\n").unwrap();
-    run(
-        "ogr2ogr",
-        &[
-            "-f",
-            "GPKG",
-            "-update",
-            base.to_str().unwrap(),
-            attrs.to_str().unwrap(),
-            "-nln",
-            "codes",
-        ],
-    );
+    add_attributes(&base, "codes", "code,label\n1,a\n");
     sql(
         &base,
         "CREATE TABLE gpkg_data_columns (table_name TEXT NOT NULL, column_name TEXT NOT NULL,

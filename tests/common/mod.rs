@@ -78,6 +78,31 @@ pub fn tool(program: &str, args: &[&str]) -> (bool, String, String) {
     )
 }
 
+/// Runs `program` with `stdin` as its input; panics with its stderr when
+/// it fails.
+pub fn run_ok(program: &str, args: &[&str], stdin: &str) {
+    use std::io::Write;
+    let mut child = Command::new(program)
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {program} (installed by .ci/run): {e}"));
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{program} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// Runs the tramgis binary; returns (status ok, stdout, stderr).
 pub fn tramgis(args: &[&str]) -> (bool, String, String) {
     tool(env!("CARGO_BIN_EXE_tramgis"), args)
@@ -104,6 +129,29 @@ pub fn transform(program: &str, args: &[&str], input: &str) -> Vec<f64> {
                 .unwrap_or_else(|_| panic!("{program} printed {s:?} for {input:?}"))
         })
         .collect()
+}
+
+/// A python3-gdal script that writes `body` into the GeoPackage named by
+/// its first argument, where `layer(name, gtype, wkts)` adds a layer in
+/// EPSG:9214 whose `name` field is `label % (name, i)`.
+pub fn gdal_script(label: &str, body: &str) -> String {
+    format!(
+        "import sys
+from osgeo import ogr, osr
+ogr.UseExceptions()
+ds = ogr.GetDriverByName('GPKG').CreateDataSource(sys.argv[1])
+srs = osr.SpatialReference()
+srs.ImportFromEPSG(9214)
+def layer(name, gtype, wkts):
+    lyr = ds.CreateLayer(name, srs, gtype)
+    lyr.CreateField(ogr.FieldDefn('name', ogr.OFTString))
+    for i, w in enumerate(wkts):
+        f = ogr.Feature(lyr.GetLayerDefn())
+        f.SetField('name', '{label}' % (name, i))
+        f.SetGeometry(ogr.CreateGeometryFromWkt(w))
+        lyr.CreateFeature(f)
+{body}"
+    )
 }
 
 /// Runs a python3-gdal script with `args` (Debian's python, which has

@@ -1,9 +1,8 @@
 //! Attribute (aspatial) tables and views (spec 2.4).
 
 use super::checker::Checker;
-use super::features::check_view_key;
+use super::features::{check_plain_column, check_view_key};
 use super::report::Place;
-use super::structure::is_valid_data_type;
 
 pub fn check(c: &mut Checker) -> rusqlite::Result<()> {
     let tables = c.rows(
@@ -29,23 +28,8 @@ fn check_table(c: &mut Checker, table: &str) -> rusqlite::Result<()> {
         let at = Place::column(table, &column.name);
         if column.pk == 1 {
             keys += 1;
-            if column.decl_type != "INTEGER" {
-                c.error(
-                    119,
-                    at,
-                    format!(
-                        "the primary key is declared {}, not INTEGER",
-                        column.decl_type
-                    ),
-                );
-            }
-        } else if !is_valid_data_type(&column.decl_type) {
-            c.error(
-                5,
-                at,
-                format!("'{}' is not a GeoPackage data type", column.decl_type),
-            );
         }
+        check_plain_column(c, 119, at, column);
     }
     if kind.as_deref() == Some("table") {
         if keys != 1 {

@@ -176,14 +176,21 @@ impl Reader<'_> {
         })
     }
 
-    fn points(&mut self, little: bool, dims: usize) -> Result<(), BlobFault> {
+    /// Reads a count of items of at least `min_size` bytes each, refusing
+    /// one the rest of the blob cannot hold.
+    fn count(&mut self, little: bool, min_size: usize, what: &str) -> Result<usize, BlobFault> {
         let n = self.u32(little)? as usize;
-        if n.saturating_mul(dims * 8) > self.wkb.len() - self.pos {
+        if n.saturating_mul(min_size) > self.wkb.len() - self.pos {
             return Err(fault(
                 19,
-                format!("WKB declares {n} points, more than the blob holds"),
+                format!("WKB declares {n} {what}, more than the blob holds"),
             ));
         }
+        Ok(n)
+    }
+
+    fn points(&mut self, little: bool, dims: usize) -> Result<(), BlobFault> {
+        let n = self.count(little, dims * 8, "points")?;
         for _ in 0..n {
             self.point(little, dims)?;
         }
@@ -241,13 +248,7 @@ impl Reader<'_> {
         }
         let dims = 2 + usize::from(dim == 1 || dim == 2) + 2 * usize::from(dim == 3);
         let parts = |r: &mut Self, allowed: &[u32]| -> Result<(), BlobFault> {
-            let n = r.u32(little)? as usize;
-            if n.saturating_mul(9) > r.wkb.len() - r.pos {
-                return Err(fault(
-                    19,
-                    format!("WKB declares {n} parts, more than the blob holds"),
-                ));
-            }
+            let n = r.count(little, 9, "parts")?;
             for _ in 0..n {
                 let (_, part_dim) = r.geometry(allowed, depth + 1, Some(base))?;
                 if part_dim != dim {
@@ -267,13 +268,7 @@ impl Reader<'_> {
                 self.points(little, dims)?
             }
             3 => {
-                let rings = self.u32(little)? as usize;
-                if rings.saturating_mul(4) > self.wkb.len() - self.pos {
-                    return Err(fault(
-                        19,
-                        format!("WKB declares {rings} rings, more than the blob holds"),
-                    ));
-                }
+                let rings = self.count(little, 4, "rings")?;
                 for _ in 0..rings {
                     self.points(little, dims)?;
                 }

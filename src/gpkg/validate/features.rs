@@ -1,6 +1,7 @@
 //! Feature tables: `gpkg_geometry_columns` (spec 2.1.5), each feature table
 //! or view (2.1.6) and the curve types' extension rows (Annex F.1).
 
+use super::blob::TYPE_NAMES;
 use super::checker::{Checker, Column, ident};
 use super::report::Place;
 use super::structure::{self, col, is_valid_data_type};
@@ -8,26 +9,9 @@ use super::{geometries, rtree};
 
 const GEOMETRY_COLUMNS: &str = "gpkg_geometry_columns";
 
-pub const BASE_TYPES: [&str; 8] = [
-    "GEOMETRY",
-    "POINT",
-    "LINESTRING",
-    "POLYGON",
-    "MULTIPOINT",
-    "MULTILINESTRING",
-    "MULTIPOLYGON",
-    "GEOMETRYCOLLECTION",
-];
+pub const BASE_TYPES: &[&str] = TYPE_NAMES.split_at(8).0;
 /// The non-linear types of Annex F.1, each needing its `gpkg_geom_` row.
-pub const CURVE_TYPES: [&str; 7] = [
-    "CIRCULARSTRING",
-    "COMPOUNDCURVE",
-    "CURVEPOLYGON",
-    "MULTICURVE",
-    "MULTISURFACE",
-    "CURVE",
-    "SURFACE",
-];
+pub const CURVE_TYPES: &[&str] = TYPE_NAMES.split_at(8).1;
 
 pub struct GeometryColumn {
     pub column: String,
@@ -192,25 +176,12 @@ fn check_table(c: &mut Checker, table: &str) -> rusqlite::Result<()> {
                     ),
                 );
             }
-        } else if column.pk == 1 {
-            key.get_or_insert(column);
-            keys += 1;
-            if column.decl_type != "INTEGER" {
-                c.error(
-                    29,
-                    at,
-                    format!(
-                        "the primary key is declared {}, not INTEGER",
-                        column.decl_type
-                    ),
-                );
+        } else {
+            if column.pk == 1 {
+                key.get_or_insert(column);
+                keys += 1;
             }
-        } else if !is_valid_data_type(&column.decl_type) {
-            c.error(
-                5,
-                at,
-                format!("'{}' is not a GeoPackage data type", column.decl_type),
-            );
+            check_plain_column(c, 29, at, column);
         }
     }
     if !found_geometry {
@@ -261,6 +232,30 @@ fn check_table(c: &mut Checker, table: &str) -> rusqlite::Result<()> {
         rtree::check_triggers(c, table, gc, &rtree)?;
     }
     Ok(())
+}
+
+/// Checks a column other than a geometry one: the primary key must be
+/// declared INTEGER (`key_requirement`), any other column a GeoPackage
+/// data type.
+pub fn check_plain_column(c: &mut Checker, key_requirement: u32, at: Place, column: &Column) {
+    if column.pk == 1 {
+        if column.decl_type != "INTEGER" {
+            c.error(
+                key_requirement,
+                at,
+                format!(
+                    "the primary key is declared {}, not INTEGER",
+                    column.decl_type
+                ),
+            );
+        }
+    } else if !is_valid_data_type(&column.decl_type) {
+        c.error(
+            5,
+            at,
+            format!("'{}' is not a GeoPackage data type", column.decl_type),
+        );
+    }
 }
 
 pub fn check_view_key(

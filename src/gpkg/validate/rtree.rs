@@ -22,47 +22,34 @@ pub fn check_structure(c: &mut Checker, table: &str, gc: &GeometryColumn, rtree:
         ),
         Err(e) => c.error(78, Place::table("gpkg_extensions"), format!("cannot be read: {}", sqlite_message(&e))),
     }
-    match c.table_info(rtree) {
-        Ok(columns) => {
-            structure::check(
-                c,
-                77,
-                rtree,
-                &columns,
-                &[
-                    col("id", &["", "INT"], false, None, 0),
-                    col("minx", &["", "NUM", "REAL"], false, None, 0),
-                    col("maxx", &["", "NUM", "REAL"], false, None, 0),
-                    col("miny", &["", "NUM", "REAL"], false, None, 0),
-                    col("maxy", &["", "NUM", "REAL"], false, None, 0),
-                ],
-            );
-            // SQLite resolves the shadow tables only when the index is read.
-            match c
-                .conn
-                .query_row(&format!("SELECT count(*) FROM {}", ident(rtree)), [], |r| {
-                    r.get::<_, i64>(0)
-                }) {
-                Ok(_) => true,
-                Err(e) => {
-                    c.error(
-                        77,
-                        Place::table(rtree),
-                        format!("spatial index cannot be read: {}", sqlite_message(&e)),
-                    );
-                    false
-                }
-            }
-        }
-        Err(e) => {
-            c.error(
-                77,
-                Place::table(rtree),
-                format!("spatial index cannot be read: {}", sqlite_message(&e)),
-            );
-            false
-        }
+    let read = c.table_info(rtree).and_then(|columns| {
+        structure::check(
+            c,
+            77,
+            rtree,
+            &columns,
+            &[
+                col("id", &["", "INT"], false, None, 0),
+                col("minx", &["", "NUM", "REAL"], false, None, 0),
+                col("maxx", &["", "NUM", "REAL"], false, None, 0),
+                col("miny", &["", "NUM", "REAL"], false, None, 0),
+                col("maxy", &["", "NUM", "REAL"], false, None, 0),
+            ],
+        );
+        // SQLite resolves the shadow tables only when the index is read.
+        c.conn
+            .query_row(&format!("SELECT count(*) FROM {}", ident(rtree)), [], |r| {
+                r.get::<_, i64>(0)
+            })
+    });
+    if let Err(e) = &read {
+        c.error(
+            77,
+            Place::table(rtree),
+            format!("spatial index cannot be read: {}", sqlite_message(e)),
+        );
     }
+    read.is_ok()
 }
 
 /// The update triggers the file's version requires: 1.4 replaced update1
