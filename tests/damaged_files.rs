@@ -26,20 +26,6 @@ const EXPORT_EVERY: u64 = 5;
 /// GDAL writes a PolygonZ layer (its ring not closed, as ogr2ogr keeps WKT),
 /// curve layers and an attribute table; the sqlite3 shell adds a view.
 const FOREIGN: &str = r#"
-import sys
-from osgeo import ogr, osr
-ogr.UseExceptions()
-ds = ogr.GetDriverByName('GPKG').CreateDataSource(sys.argv[1])
-srs = osr.SpatialReference()
-srs.ImportFromEPSG(9214)
-def layer(name, gtype, wkts):
-    lyr = ds.CreateLayer(name, srs, gtype)
-    lyr.CreateField(ogr.FieldDefn('name', ogr.OFTString))
-    for i, w in enumerate(wkts):
-        f = ogr.Feature(lyr.GetLayerDefn())
-        f.SetField('name', 'Thửa %s %d' % (name, i))
-        f.SetGeometry(ogr.CreateGeometryFromWkt(w))
-        lyr.CreateFeature(f)
 n = range(40)
 layer('polygons_z', ogr.wkbPolygon25D, [
     'POLYGON Z ((%d 0 1,%d 0 2,%d 10 3,%d 10 4))' % (20 * i, 20 * i + 10, 20 * i + 10, 20 * i)
@@ -72,37 +58,14 @@ const FOREIGN_LAYERS: [&str; 5] = [
     "owners",
 ];
 
-fn run_ok(program: &str, args: &[&str], stdin: &str) {
-    use std::io::Write;
-    let mut child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {program} (installed by .ci/run): {e}"));
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{program} {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// The foreign file, made by GDAL's Python bindings and the sqlite3 shell.
 fn foreign_file(dir: &Path) -> PathBuf {
     let path = dir.join("foreign.gpkg");
     let script = dir.join("foreign.py");
-    std::fs::write(&script, FOREIGN).unwrap();
+    std::fs::write(&script, common::gdal_script("Thửa %s %d", FOREIGN)).unwrap();
     let args = [script.to_str().unwrap(), path.to_str().unwrap()];
-    run_ok("/usr/bin/python3", &args, "");
-    run_ok("sqlite3", &[path.to_str().unwrap()], FOREIGN_VIEW);
+    common::run_ok("/usr/bin/python3", &args, "");
+    common::run_ok("sqlite3", &[path.to_str().unwrap()], FOREIGN_VIEW);
     path
 }
 /// Longer than any of these commands takes on a sound file: past it the
