@@ -152,12 +152,17 @@ fn map_crs(gpkg: &GeoPackage, layers: &[LayerInfo], args: &SceneArgs) -> Result<
 /// Reads and tessellates the scene's layers with their styles, in the map
 /// CRS it returns.
 fn load(gpkg: &GeoPackage, args: &SceneArgs) -> Result<(Vec<LayerMesh>, Crs)> {
-    let layers = scene::pick_layers(gpkg, args.layers.as_deref())?;
-    if args.layers.is_none() {
-        for bad in gpkg.contents()?.unreadable {
-            eprintln!("error: {} (not drawn)", bad.error);
+    // All layers: one listing gives both the readable ones and those to name.
+    let layers = match args.layers.as_deref() {
+        None => {
+            let contents = gpkg.contents()?;
+            for bad in &contents.unreadable {
+                eprintln!("error: {} (not drawn)", bad.error);
+            }
+            contents.layers
         }
-    }
+        names => scene::pick_layers(gpkg, names)?,
+    };
     let crs = map_crs(gpkg, &layers, args)?;
     let mut styles = scene::stored_styles(gpkg, &layers);
     for spec in &args.styles {
