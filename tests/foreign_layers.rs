@@ -252,7 +252,13 @@ fn curve_layers_are_not_rewritten_and_refuse_edits() {
     // The spatial index answers with the arc's own extent (y up to 50 m
     // above the chord between its ends).
     let hits = gpkg
-        .count_features("arcs", Some([500040.0, 2300045.0, 500060.0, 2300055.0]))
+        .count_features(
+            "arcs",
+            Some(geo_types::Rect::new(
+                (500040.0, 2300045.0),
+                (500060.0, 2300055.0),
+            )),
+        )
         .unwrap();
     assert_eq!(hits, 1);
 }
@@ -333,7 +339,10 @@ fn views_and_keyless_tables_open_read_only_and_one_bad_layer_hides_nothing() {
     );
     assert_eq!(
         gpkg.compute_extent(&keyless).unwrap(),
-        Some([500000.0, 500200.0, 2300000.0, 2300100.0])
+        Some(geo_types::Rect::new(
+            (500000.0, 2300000.0),
+            (500200.0, 2300100.0)
+        ))
     );
 
     // A writable open skips the index and journal where they cannot be,

@@ -109,18 +109,16 @@ fn the_sample_workspace_looks_as_reviewed() {
         .unwrap();
     let c = geo::InteriorPoint::interior_point(&town).unwrap();
     let town_view = View::fit(
-        [
-            c.x() - 1500.0,
-            c.y() - 1000.0,
-            c.x() + 1500.0,
-            c.y() + 1000.0,
-        ],
+        geo_types::Rect::new(
+            (c.x() - 1500.0, c.y() - 1000.0),
+            (c.x() + 1500.0, c.y() + 1000.0),
+        ),
         480,
         320,
     );
     compare("town.png", &render(&workspace, &town_view));
     // The whole province: dots for sub-pixel parcels, district labels.
     let extent = gpkg.layer("ranh_gioi_huyen").unwrap().extent.unwrap();
-    let province = View::fit([extent[0], extent[2], extent[1], extent[3]], 480, 320);
+    let province = View::fit(extent, 480, 320);
     compare("province.png", &render(&workspace, &province));
 }

@@ -116,8 +116,11 @@ fn update_delete_and_bbox_reads_follow_the_index() {
     gpkg.delete_feature("lots", 3).unwrap();
     assert_eq!(hit(&gpkg), vec![4]);
     assert_eq!(
-        gpkg.count_features("lots", Some([499.0, 499.0, 501.0, 501.0]))
-            .unwrap(),
+        gpkg.count_features(
+            "lots",
+            Some(geo_types::Rect::new((499.0, 499.0), (501.0, 501.0)))
+        )
+        .unwrap(),
         1
     );
     assert!(matches!(
@@ -126,7 +129,7 @@ fn update_delete_and_bbox_reads_follow_the_index() {
     ));
     assert_eq!(rtree_ids(&gpkg, "lots"), fids(&gpkg, "lots"));
     // The layer extent grew to take in the moved square.
-    assert_eq!(gpkg.layer("lots").unwrap().extent.unwrap()[1], 505.0);
+    assert_eq!(gpkg.layer("lots").unwrap().extent.unwrap().max().x, 505.0);
     drop(gpkg);
     assert_valid(&path);
 }
@@ -335,7 +338,7 @@ fn sample_is_deterministic_and_valid() {
         let e = layer.extent.unwrap();
         assert_eq!(layer.schema.srs_id, 9214);
         assert!(
-            e[0] >= minx && e[1] <= maxx && e[2] >= miny && e[3] <= maxy,
+            e.min().x >= minx && e.max().x <= maxx && e.min().y >= miny && e.max().y <= maxy,
             "{}: {e:?}",
             layer.name
         );
@@ -398,7 +401,10 @@ fn a_kept_layer_description_follows_every_change() {
     gpkg.insert_feature("lots", &square_feature(1000.0, 1000.0, "LUC"))
         .unwrap();
     let grown = gpkg.layer("lots").unwrap().extent.unwrap();
-    assert!(grown[1] >= 1005.0, "our edit's extent is seen: {grown:?}");
+    assert!(
+        grown.max().x >= 1005.0,
+        "our edit's extent is seen: {grown:?}"
+    );
 
     let other = rusqlite::Connection::open(&path).unwrap();
     other

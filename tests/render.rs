@@ -260,7 +260,11 @@ fn the_hole_of_a_polygon_is_not_filled() {
     let gpkg = workspace(dir.path(), "ao", GeometryType::MultiPolygon, 9214, &[multi]);
     let green = rgb(40, 160, 60);
     let mesh = load(&gpkg, "ao", Some(single(green)));
-    let view = View::fit([X0 - 20.0, Y0 - 20.0, X0 + 280.0, Y0 + 120.0], 600, 280);
+    let view = View::fit(
+        geo_types::Rect::new((X0 - 20.0, Y0 - 20.0), (X0 + 280.0, Y0 + 120.0)),
+        600,
+        280,
+    );
     let (image, _) = draw(&[&mesh], &view, 4);
     let at = |x: f64, y: f64| pixel_near_origin(&image, &view, x, y);
     assert_eq!(at(50.0, 50.0), BACKGROUND, "inside the pond");
@@ -287,7 +291,11 @@ fn an_srgb_target_gets_the_same_colours() {
     let format = wgpu::TextureFormat::Rgba8UnormSrgb;
     let mut renderer = Renderer::new(&gpu.device, &gpu.queue, format, RendererOptions::default());
     let layer = GpuLayer::upload(&gpu.device, &mesh);
-    let view = View::fit([X0 - 50.0, Y0 - 50.0, X0 + 100.0, Y0 + 100.0], 150, 150);
+    let view = View::fit(
+        geo_types::Rect::new((X0 - 50.0, Y0 - 50.0), (X0 + 100.0, Y0 + 100.0)),
+        150,
+        150,
+    );
     let target = gpu.target_with_format(150, 150, format).unwrap();
     renderer.render(&target, &view, &[&layer]);
     let image = gpu.read_back(&target).unwrap();
@@ -363,7 +371,11 @@ fn a_layer_in_wgs84_lines_up_with_the_same_layer_in_vn2000() {
     let a = load(&gpkg, "vn2000", Some(single(red)));
     let b = load(&gpkg, "wgs84", Some(single(red)));
     // 0.2 m per pixel: one pixel is 20 cm on the ground.
-    let view = View::fit([X0 - 10.0, Y0 - 5.0, X0 + 100.0, Y0 + 97.0], 550, 510);
+    let view = View::fit(
+        geo_types::Rect::new((X0 - 10.0, Y0 - 5.0), (X0 + 100.0, Y0 + 97.0)),
+        550,
+        510,
+    );
     let (ia, _) = draw(&[&a], &view, 1);
     let (ib, _) = draw(&[&b], &view, 1);
     let (na, ca) = coverage(&ia);
@@ -470,8 +482,8 @@ fn features_smaller_than_a_pixel_are_dots_and_culling_skips_chunks() {
     // A window well outside the layer's extent draws nothing.
     let corner = around(
         Coord {
-            x: extent[0] - 10_000.0,
-            y: extent[1] - 10_000.0,
+            x: extent.min().x - 10_000.0,
+            y: extent.min().y - 10_000.0,
         },
         100.0,
         200,

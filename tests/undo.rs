@@ -105,13 +105,16 @@ fn an_edit_of_inserts_updates_and_deletes_is_undone_exactly() {
     assert_eq!(snapshot(&gpkg), before);
     // The spatial index followed: the moved square is found where it was.
     assert_eq!(
-        gpkg.count_features("lots", Some([10.0, 0.0, 15.0, 5.0]))
+        gpkg.count_features("lots", Some(geo_types::Rect::new((10.0, 0.0), (15.0, 5.0))))
             .unwrap(),
         1
     );
     assert_eq!(
-        gpkg.count_features("lots", Some([49.0, 49.0, 56.0, 56.0]))
-            .unwrap(),
+        gpkg.count_features(
+            "lots",
+            Some(geo_types::Rect::new((49.0, 49.0), (56.0, 56.0)))
+        )
+        .unwrap(),
         0
     );
     drop(gpkg);

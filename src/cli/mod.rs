@@ -209,10 +209,10 @@ fn layer_line(gpkg: &GeoPackage, layer: &crate::gpkg::LayerInfo) -> crate::gpkg:
         .map(|e| {
             format!(
                 "{:.d$} {:.d$} {:.d$} {:.d$}",
-                e[0],
-                e[2],
-                e[1],
-                e[3],
+                e.min().x,
+                e.min().y,
+                e.max().x,
+                e.max().y,
                 d = decimals
             )
         })

@@ -52,7 +52,7 @@ pub struct RenderArgs {
     pub scene: SceneArgs,
     /// Map area MINX,MINY,MAXX,MAXY in the map CRS (default: the layers' extent).
     #[arg(long, value_parser = parse_bbox, allow_hyphen_values = true)]
-    pub bbox: Option<[f64; 4]>,
+    pub bbox: Option<geo_types::Rect<f64>>,
     /// Highlight features: LAYER:FID[,FID...]. May be repeated.
     #[arg(long = "select", value_name = "LAYER:FIDS")]
     pub selections: Vec<String>,
@@ -107,12 +107,12 @@ fn parse_numbers<const N: usize>(s: &str, what: &str) -> Result<[f64; N], String
         .map_err(|_| format!("expected {what} ({N} numbers separated by commas)"))
 }
 
-fn parse_bbox(s: &str) -> Result<[f64; 4], String> {
+fn parse_bbox(s: &str) -> Result<geo_types::Rect<f64>, String> {
     let b = parse_numbers::<4>(s, "MINX,MINY,MAXX,MAXY")?;
     if b[2] <= b[0] || b[3] <= b[1] {
         return Err("MAXX must exceed MINX and MAXY exceed MINY".into());
     }
-    Ok(b)
+    Ok(geo_types::Rect::new((b[0], b[1]), (b[2], b[3])))
 }
 
 fn parse_point(s: &str) -> Result<[f64; 2], String> {
@@ -364,12 +364,10 @@ pub fn bench(args: &BenchRenderArgs) -> Result<()> {
         args.street_window / 2.0 * f64::from(s.size.1) / f64::from(s.size.0),
     );
     let street = View::fit(
-        [
-            at[0] - half.0,
-            at[1] - half.1,
-            at[0] + half.0,
-            at[1] + half.1,
-        ],
+        geo_types::Rect::new(
+            (at[0] - half.0, at[1] - half.1),
+            (at[0] + half.0, at[1] + half.1),
+        ),
         s.size.0,
         s.size.1,
     );

@@ -1,7 +1,7 @@
 //! Where data lies on the Earth, and which map CRS fits it: a workspace
 //! outside the default zone's area of use opens in a CRS that covers it.
 
-use geo_types::Coord;
+use geo_types::{Coord, Rect};
 
 use super::{Crs, Transformer, WGS84};
 
@@ -9,40 +9,37 @@ use super::{Crs, Transformer, WGS84};
 /// be shown in it: a 3° zone is still good at its neighbour's edge.
 pub const AREA_MARGIN_DEG: f64 = 1.0;
 
-/// `[minx, miny, maxx, maxy]` in `crs`, as `[west, south, east, north]`
-/// degrees of WGS 84 (through a 5 x 5 grid of points, so a curved edge
-/// still lies inside). None for an undefined CRS or when no point of the
-/// box transforms.
-pub fn lonlat_box(crs: &Crs, bbox: [f64; 4]) -> Option<[f64; 4]> {
+/// A box in `crs` as a box of WGS 84 degrees (x longitude, y latitude),
+/// through a 5 x 5 grid of points, so a curved edge still lies inside.
+/// None for an undefined CRS or when no point of the box transforms.
+pub fn lonlat_box(crs: &Crs, bbox: Rect<f64>) -> Option<Rect<f64>> {
     if !crs.is_defined() {
         return None;
     }
     let t = Transformer::between(crs, &Crs::Epsg(WGS84)).ok()?;
-    let mut out: Option<[f64; 4]> = None;
+    let mut out: Option<Rect<f64>> = None;
     for i in 0..5 {
         for j in 0..5 {
             let c = Coord {
-                x: bbox[0] + (bbox[2] - bbox[0]) * f64::from(i) / 4.0,
-                y: bbox[1] + (bbox[3] - bbox[1]) * f64::from(j) / 4.0,
+                x: bbox.min().x + bbox.width() * f64::from(i) / 4.0,
+                y: bbox.min().y + bbox.height() * f64::from(j) / 4.0,
             };
             let Ok(p) = t.transform(c) else { continue };
-            out = Some(match out {
-                Some(o) => [o[0].min(p.x), o[1].min(p.y), o[2].max(p.x), o[3].max(p.y)],
-                None => [p.x, p.y, p.x, p.y],
-            });
+            out = Some(crate::gpkg::geom::union(out, Rect::new(p, p)));
         }
     }
     out
 }
 
 /// Whether `area` (west, south, east, north; west > east across the
-/// antimeridian) grown by `margin` degrees holds the box `lonlat`.
-pub fn covers(area: [f64; 4], lonlat: [f64; 4], margin: f64) -> bool {
+/// antimeridian, so not a box) grown by `margin` degrees holds the box
+/// `lonlat`.
+pub fn covers(area: [f64; 4], lonlat: Rect<f64>, margin: f64) -> bool {
     let [w, s, mut e, n] = area;
-    if lonlat[1] < s - margin || lonlat[3] > n + margin {
+    if lonlat.min().y < s - margin || lonlat.max().y > n + margin {
         return false;
     }
-    let (mut a, mut b) = (lonlat[0], lonlat[2]);
+    let (mut a, mut b) = (lonlat.min().x, lonlat.max().x);
     if w > e {
         // Unwrap the area to [w, e + 360] and the box along with it.
         e += 360.0;
@@ -56,7 +53,7 @@ pub fn covers(area: [f64; 4], lonlat: [f64; 4], margin: f64) -> bool {
 
 /// Whether data in `lonlat` lies within `crs`'s area of use (margin
 /// included). A CRS without a known area is given the benefit of the doubt.
-pub fn fits(crs: &Crs, lonlat: [f64; 4]) -> bool {
+pub fn fits(crs: &Crs, lonlat: Rect<f64>) -> bool {
     match crs.facts() {
         Some(f) => f
             .area_of_use
@@ -69,8 +66,8 @@ pub fn fits(crs: &Crs, lonlat: [f64; 4]) -> bool {
 #[derive(Debug, Clone)]
 pub struct LayerPlace {
     pub crs: Crs,
-    /// `[minx, miny, maxx, maxy]` in the layer's CRS; None when empty.
-    pub extent: Option<[f64; 4]>,
+    /// The layer's box in its CRS; None when empty.
+    pub extent: Option<Rect<f64>>,
     pub features: u64,
 }
 
@@ -89,14 +86,7 @@ pub fn choose_map_crs(preferred: &Crs, layers: &[LayerPlace]) -> Crs {
     let Some(all) = defined
         .iter()
         .filter_map(|l| lonlat_box(&l.crs, l.extent?))
-        .reduce(|a, b| {
-            [
-                a[0].min(b[0]),
-                a[1].min(b[1]),
-                a[2].max(b[2]),
-                a[3].max(b[3]),
-            ]
-        })
+        .reduce(|a, b| crate::gpkg::geom::union(Some(a), b))
     else {
         return preferred.clone();
     };
@@ -121,9 +111,9 @@ mod tests {
     fn areas_across_the_antimeridian_cover_both_sides() {
         // NAD83 (EPSG:4269): 167.65 E to 40.73 W.
         let nad83 = [167.65, 14.92, -40.73, 86.45];
-        assert!(covers(nad83, [-125.0, 25.0, -67.0, 49.0], 0.0));
-        assert!(covers(nad83, [170.0, 50.0, 175.0, 55.0], 0.0));
-        assert!(!covers(nad83, [100.0, 20.0, 108.0, 22.0], 0.0));
+        assert!(covers(nad83, Rect::new((-125.0, 25.0), (-67.0, 49.0)), 0.0));
+        assert!(covers(nad83, Rect::new((170.0, 50.0), (175.0, 55.0)), 0.0));
+        assert!(!covers(nad83, Rect::new((100.0, 20.0), (108.0, 22.0)), 0.0));
     }
 
     #[test]
@@ -131,25 +121,25 @@ mod tests {
         let zone = Crs::Epsg(9214);
         let province = LayerPlace {
             crs: Crs::Epsg(4326),
-            extent: Some([105.9, 21.1, 107.0, 21.6]),
+            extent: Some(Rect::new((105.9, 21.1), (107.0, 21.6))),
             features: 10,
         };
         assert_eq!(choose_map_crs(&zone, &[province]), zone);
         let world = LayerPlace {
             crs: Crs::Epsg(3857),
-            extent: Some([-2.0e7, -1.5e7, 2.0e7, 1.8e7]),
+            extent: Some(Rect::new((-2.0e7, -1.5e7), (2.0e7, 1.8e7))),
             features: 5,
         };
         assert_eq!(choose_map_crs(&zone, &[world]), Crs::Epsg(3857));
         let us = LayerPlace {
             crs: Crs::Epsg(4269),
-            extent: Some([-124.0, 25.0, -67.0, 49.0]),
+            extent: Some(Rect::new((-124.0, 25.0), (-67.0, 49.0))),
             features: 5,
         };
         assert_eq!(choose_map_crs(&zone, &[us]), Crs::Epsg(4269));
         let undefined = LayerPlace {
             crs: Crs::Undefined { geographic: false },
-            extent: Some([0.0, 0.0, 10.0, 10.0]),
+            extent: Some(Rect::new((0.0, 0.0), (10.0, 10.0))),
             features: 5,
         };
         assert_eq!(

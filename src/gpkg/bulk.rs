@@ -35,8 +35,8 @@ struct LayerLoad<'a> {
     insert_batch: Statement<'a>,
     pending: Vec<PendingRow>,
     next_fid: i64,
-    envelopes: Vec<(i64, [f64; 4])>,
-    extent: Option<[f64; 4]>,
+    envelopes: Vec<(i64, geo_types::Rect<f64>)>,
+    extent: Option<geo_types::Rect<f64>>,
     journaled: bool,
     count: u64,
 }
@@ -234,15 +234,7 @@ impl<'a> BulkWriter<'a> {
             .and_then(|b| geom::envelope(b).expect("a blob we just wrote parses"))
         {
             load.envelopes.push((fid, e));
-            load.extent = Some(match load.extent {
-                Some(x) => [
-                    x[0].min(e[0]),
-                    x[1].max(e[1]),
-                    x[2].min(e[2]),
-                    x[3].max(e[3]),
-                ],
-                None => e,
-            });
+            load.extent = Some(geom::union(load.extent, e));
         }
         load.pending.push(PendingRow {
             fid,

@@ -54,8 +54,8 @@ pub(super) fn read_value(value: ValueRef<'_>, field_type: FieldType) -> FieldVal
 /// What to read from a layer.
 #[derive(Debug, Clone, Default)]
 pub struct Query {
-    /// Only features whose envelope meets `[minx, miny, maxx, maxy]`.
-    pub bbox: Option<[f64; 4]>,
+    /// Only features whose envelope meets this box.
+    pub bbox: Option<geo_types::Rect<f64>>,
     /// Stop after this many features.
     pub limit: Option<u64>,
     /// Skip decoding geometries (attribute tables, counts).
@@ -65,7 +65,7 @@ pub struct Query {
 impl Query {
     pub fn bbox(minx: f64, miny: f64, maxx: f64, maxy: f64) -> Self {
         Query {
-            bbox: Some([minx, miny, maxx, maxy]),
+            bbox: Some(geo_types::Rect::new((minx, miny), (maxx, maxy))),
             ..Query::default()
         }
     }
@@ -90,10 +90,6 @@ fn select_columns(schema: &Schema) -> String {
             .map(|f| format!("t.{}", quote(&f.name))),
     );
     cols.join(", ")
-}
-
-fn envelope_meets(env: [f64; 4], bbox: [f64; 4]) -> bool {
-    env[0] <= bbox[2] && env[1] >= bbox[0] && env[2] <= bbox[3] && env[3] >= bbox[1]
 }
 
 impl GeoPackage {
@@ -122,7 +118,7 @@ impl GeoPackage {
                     quote(&rtree::table_name(layer, &schema.geometry_column)),
                     quote(&schema.fid_column)
                 ),
-                b.to_vec(),
+                vec![b.min().x, b.min().y, b.max().x, b.max().y],
             ),
             _ => (
                 format!("SELECT {} FROM {} t", select_columns(schema), info.source()),
@@ -167,7 +163,7 @@ impl GeoPackage {
             };
             if let (Some(bbox), Some(b)) = (query.bbox, blob) {
                 match geom::envelope(b).map_err(bad)? {
-                    Some(env) if envelope_meets(env, bbox) => {}
+                    Some(env) if geom::boxes_meet(env, bbox) => {}
                     _ => continue,
                 }
             }
@@ -258,7 +254,7 @@ impl GeoPackage {
     }
 
     /// Number of features, optionally of those meeting a bbox.
-    pub fn count_features(&self, layer: &str, bbox: Option<[f64; 4]>) -> Result<u64> {
+    pub fn count_features(&self, layer: &str, bbox: Option<geo_types::Rect<f64>>) -> Result<u64> {
         if bbox.is_none() {
             // Straight from the table (or view): the layer's registration
             // may be unreadable while its rows can still be counted.
@@ -345,7 +341,7 @@ pub struct Edit<'a> {
     blob: Vec<u8>,
     edit_id: Option<i64>,
     /// Per layer, the envelope of the geometries this edit wrote.
-    grown: HashMap<String, Option<[f64; 4]>>,
+    grown: HashMap<String, Option<geo_types::Rect<f64>>>,
 }
 
 impl Edit<'_> {
@@ -409,15 +405,7 @@ impl Edit<'_> {
         let env = geom::envelope(&self.blob).expect("a blob we just wrote parses");
         let grown = self.grown.entry(info.name.clone()).or_insert(None);
         if let Some(e) = env {
-            *grown = Some(match *grown {
-                Some(g) => [
-                    g[0].min(e[0]),
-                    g[1].max(e[1]),
-                    g[2].min(e[2]),
-                    g[3].max(e[3]),
-                ],
-                None => e,
-            });
+            *grown = Some(geom::union(*grown, e));
         }
         Ok(Some(self.blob.clone()))
     }

@@ -23,7 +23,11 @@ fn envelope_value(ctx: &Context<'_>, index: usize) -> rusqlite::Result<Option<f6
     let Some(blob) = blob_arg(ctx) else {
         return Ok(None);
     };
-    Ok(geom::envelope(blob).map_err(sql_err)?.map(|env| env[index]))
+    let Some(env) = geom::envelope(blob).map_err(sql_err)? else {
+        return Ok(None);
+    };
+    let (min, max) = (env.min(), env.max());
+    Ok(Some([min.x, max.x, min.y, max.y][index]))
 }
 
 pub fn register(conn: &Connection) -> rusqlite::Result<()> {

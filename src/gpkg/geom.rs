@@ -161,7 +161,7 @@ pub fn read_header(blob: &[u8]) -> Result<Header, BlobError> {
 
 /// The 2D bounding box of a blob: from its header when it has one, otherwise
 /// by scanning the WKB without building a geometry. None for empty geometries.
-pub fn envelope(blob: &[u8]) -> Result<Option<[f64; 4]>, BlobError> {
+pub fn envelope(blob: &[u8]) -> Result<Option<Rect<f64>>, BlobError> {
     let header = read_header(blob)?;
     if header.empty {
         return Ok(None);
@@ -169,7 +169,7 @@ pub fn envelope(blob: &[u8]) -> Result<Option<[f64; 4]>, BlobError> {
     if let Some(env) = header.envelope
         && env.iter().all(|v| !v.is_nan())
     {
-        return Ok(Some(env));
+        return Ok(Some(envelope_rect(env)));
     }
     let mut bounds = Bounds::default();
     let mut reader = WkbReader::new(&blob[header.len..]);
@@ -177,8 +177,8 @@ pub fn envelope(blob: &[u8]) -> Result<Option<[f64; 4]>, BlobError> {
     Ok(bounds.xy())
 }
 
-/// The 2D bounds `[minx, maxx, miny, maxy]` of a geometry; None if empty.
-pub fn bounds(geometry: &Geometry<f64>) -> Option<[f64; 4]> {
+/// The 2D bounds of a geometry; None if empty.
+pub fn bounds(geometry: &Geometry<f64>) -> Option<Rect<f64>> {
     let mut b = Bounds::default();
     visit_coords(geometry, &mut |c| b.add(c.x, c.y, None, None));
     b.xy()
@@ -486,8 +486,19 @@ impl Bounds {
         }
     }
 
-    fn xy(&self) -> Option<[f64; 4]> {
-        (self.min[0] <= self.max[0]).then_some([self.min[0], self.max[0], self.min[1], self.max[1]])
+    fn xy(&self) -> Option<Rect<f64>> {
+        (self.min[0] <= self.max[0]).then(|| {
+            Rect::new(
+                Coord {
+                    x: self.min[0],
+                    y: self.min[1],
+                },
+                Coord {
+                    x: self.max[0],
+                    y: self.max[1],
+                },
+            )
+        })
     }
 }
 
@@ -867,20 +878,39 @@ impl<'a> WkbReader<'a> {
     }
 }
 
-/// The union of two `[minx, maxx, miny, maxy]` envelopes.
-pub fn union(a: Option<[f64; 4]>, b: [f64; 4]) -> [f64; 4] {
+/// The union of two boxes (None: nothing yet).
+pub fn union(a: Option<Rect<f64>>, b: Rect<f64>) -> Rect<f64> {
     match a {
-        Some(a) => [
-            a[0].min(b[0]),
-            a[1].max(b[1]),
-            a[2].min(b[2]),
-            a[3].max(b[3]),
-        ],
+        Some(a) => Rect::new(
+            Coord {
+                x: a.min().x.min(b.min().x),
+                y: a.min().y.min(b.min().y),
+            },
+            Coord {
+                x: a.max().x.max(b.max().x),
+                y: a.max().y.max(b.max().y),
+            },
+        ),
         None => b,
     }
 }
 
-/// Converts a `[minx, maxx, miny, maxy]` envelope to a rectangle.
+/// Whether two boxes meet (touching counts).
+pub fn boxes_meet(a: Rect<f64>, b: Rect<f64>) -> bool {
+    a.min().x <= b.max().x
+        && a.max().x >= b.min().x
+        && a.min().y <= b.max().y
+        && a.max().y >= b.min().y
+}
+
+/// A box as gpkg_contents, blob headers and the R-tree store it:
+/// `[minx, maxx, miny, maxy]`.
+pub fn stored_order(r: Rect<f64>) -> [f64; 4] {
+    [r.min().x, r.max().x, r.min().y, r.max().y]
+}
+
+/// Converts a header envelope, stored `[minx, maxx, miny, maxy]` as the
+/// GeoPackage blob and R-tree hold it, to a rectangle.
 pub fn envelope_rect(env: [f64; 4]) -> Rect<f64> {
     Rect::new(
         Coord {
@@ -997,13 +1027,16 @@ mod tests {
         let blob = encode_to_vec(g, 4326);
         let header = read_header(&blob).unwrap();
         assert_eq!(header.envelope, Some([-7.0, 3e6, -2.25, 2.3e6]));
-        assert_eq!(envelope(&blob).unwrap(), header.envelope);
+        assert_eq!(envelope(&blob).unwrap(), header.envelope.map(envelope_rect));
         // Points carry no envelope; the bounds come from the WKB.
         let p = encode_to_vec(&samples()[0], 4326);
         assert_eq!(read_header(&p).unwrap().envelope, None);
         assert_eq!(
             envelope(&p).unwrap(),
-            Some([416_802.265, 416_802.265, 2_356_377.9, 2_356_377.9])
+            Some(Rect::new(
+                coord! {x: 416_802.265, y: 2_356_377.9},
+                coord! {x: 416_802.265, y: 2_356_377.9}
+            ))
         );
         assert_eq!(envelope(&encode_to_vec(&empties()[2], 0)).unwrap(), None);
     }

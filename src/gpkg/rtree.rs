@@ -213,23 +213,23 @@ pub fn bulk_insert(
     path: &Path,
     table: &str,
     column: &str,
-    entries: &mut [(i64, [f64; 4])],
+    entries: &mut [(i64, geo_types::Rect<f64>)],
 ) -> Result<()> {
     if entries.is_empty() {
         return Ok(());
     }
     let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
     for (_, e) in entries.iter() {
-        lo = [lo[0].min(e[0]), lo[1].min(e[2])];
-        hi = [hi[0].max(e[1]), hi[1].max(e[3])];
+        lo = [lo[0].min(e.min().x), lo[1].min(e.min().y)];
+        hi = [hi[0].max(e.max().x), hi[1].max(e.max().y)];
     }
     let scale = [
         65535.0 / (hi[0] - lo[0]).max(f64::MIN_POSITIVE),
         65535.0 / (hi[1] - lo[1]).max(f64::MIN_POSITIVE),
     ];
     entries.sort_by_cached_key(|(_, e)| {
-        let cx = ((e[0] + e[1]) * 0.5 - lo[0]) * scale[0];
-        let cy = ((e[2] + e[3]) * 0.5 - lo[1]) * scale[1];
+        let cx = (e.center().x - lo[0]) * scale[0];
+        let cy = (e.center().y - lo[1]) * scale[1];
         hilbert_index(cx as u32, cy as u32)
     });
     let rt = table_name(table, column);
@@ -243,7 +243,7 @@ pub fn bulk_insert(
         ))
         .ctx(path, "filling the spatial index")?;
     for (id, e) in entries.iter() {
-        stmt.execute(params![id, e[0], e[1], e[2], e[3]])
+        stmt.execute(params![id, e.min().x, e.max().x, e.min().y, e.max().y])
             .ctx(path, "filling the spatial index")?;
     }
     Ok(())

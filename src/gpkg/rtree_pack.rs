@@ -76,7 +76,7 @@ pub fn load_empty(
     conn: &Connection,
     path: &Path,
     rtree: &str,
-    entries: &[(i64, [f64; 4])],
+    entries: &[(i64, geo_types::Rect<f64>)],
 ) -> Result<bool> {
     let (node_t, rowid_t, parent_t) = (
         quote(&format!("{rtree}_node")),
@@ -110,7 +110,10 @@ pub fn load_empty(
             .map(|chunk| Node {
                 cells: chunk
                     .iter()
-                    .map(|(id, e)| (*id, [down(e[0]), up(e[1]), down(e[2]), up(e[3])]))
+                    .map(|(id, e)| {
+                        let (lo, hi) = (e.min(), e.max());
+                        (*id, [down(lo.x), up(hi.x), down(lo.y), up(hi.y)])
+                    })
                     .collect(),
             })
             .collect(),
@@ -208,10 +211,11 @@ mod tests {
             let conn = Connection::open_in_memory().unwrap();
             conn.execute_batch("CREATE VIRTUAL TABLE rt USING rtree(id, minx, maxx, miny, maxy)")
                 .unwrap();
-            let entries: Vec<(i64, [f64; 4])> = (0..n)
+            let entries: Vec<(i64, geo_types::Rect<f64>)> = (0..n)
                 .map(|i| {
                     let (x, y) = ((i % 400) as f64 * 10.3, (i / 400) as f64 * 7.1);
-                    (i as i64 * 3 + 1, [x, x + 5.05, y, y + 4.4])
+                    let r = geo_types::Rect::new((x, y), (x + 5.05, y + 4.4));
+                    (i as i64 * 3 + 1, r)
                 })
                 .collect();
             assert!(load_empty(&conn, Path::new(":memory:"), "rt", &entries).unwrap());
@@ -228,7 +232,10 @@ mod tests {
                 .unwrap();
             let expected = entries
                 .iter()
-                .filter(|(_, e)| e[0] <= 100.0 && e[1] >= 50.0 && e[2] <= 20.0 && e[3] >= 10.0)
+                .filter(|(_, e)| {
+                    let (lo, hi) = (e.min(), e.max());
+                    lo.x <= 100.0 && hi.x >= 50.0 && lo.y <= 20.0 && hi.y >= 10.0
+                })
                 .count();
             assert_eq!(hits as usize, expected, "n = {n}");
             // The tree stays a working R*Tree: later edits keep it valid.
@@ -252,7 +259,7 @@ mod tests {
                 &conn,
                 Path::new(":memory:"),
                 "rt",
-                &[(2, [0.0, 1.0, 0.0, 1.0])]
+                &[(2, geo_types::Rect::new((0.0, 0.0), (1.0, 1.0)))]
             )
             .unwrap()
         );

@@ -8,7 +8,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
 use super::core::{self, quote};
 use super::error::{GpkgError, Result, SqlContext, classify};
-use super::{functions, journal, rtree};
+use super::{functions, geom, journal, rtree};
 use crate::model::{Field, FieldType, GeometryType, LayerTheme, Schema};
 
 /// How to open a workspace.
@@ -41,8 +41,8 @@ pub struct LayerInfo {
     /// For an attribute table: its fields and fid column; the geometry
     /// column is empty and the geometry type GEOMETRY.
     pub schema: Schema,
-    /// `[minx, maxx, miny, maxy]` from gpkg_contents, when set.
-    pub extent: Option<[f64; 4]>,
+    /// The extent from gpkg_contents, when set.
+    pub extent: Option<geo_types::Rect<f64>>,
     pub meta: LayerMeta,
     pub has_rtree: bool,
     pub kind: ContentKind,
@@ -521,7 +521,7 @@ impl GeoPackage {
     }
 
     /// Recomputes a layer's extent in gpkg_contents from its features.
-    pub fn update_extent(&self, name: &str) -> Result<Option<[f64; 4]>> {
+    pub fn update_extent(&self, name: &str) -> Result<Option<geo_types::Rect<f64>>> {
         self.ensure_writable()?;
         let layer = self.layer(name)?;
         if layer.read_only == Some(ReadOnlyReason::View) {
@@ -529,7 +529,7 @@ impl GeoPackage {
         }
         let extent = self.compute_extent(&layer)?;
         let e: [Option<f64>; 4] = match extent {
-            Some(e) => e.map(Some),
+            Some(e) => geom::stored_order(e).map(Some),
             None => [None; 4],
         };
         self.conn
@@ -544,7 +544,7 @@ impl GeoPackage {
 
     /// The bounding box of all features, from the spatial index when there
     /// is one (rounded outwards to float precision), else by a scan.
-    pub fn compute_extent(&self, layer: &LayerInfo) -> Result<Option<[f64; 4]>> {
+    pub fn compute_extent(&self, layer: &LayerInfo) -> Result<Option<geo_types::Rect<f64>>> {
         if layer.is_attributes() {
             return Ok(None);
         }
@@ -573,7 +573,7 @@ impl GeoPackage {
                 &format!("computing the extent of layer '{}'", layer.name),
             )?;
         Ok(match env {
-            [Some(a), Some(b), Some(c), Some(d)] => Some([a, b, c, d]),
+            [Some(a), Some(b), Some(c), Some(d)] => Some(geom::envelope_rect([a, b, c, d])),
             _ => None,
         })
     }
@@ -625,7 +625,7 @@ struct ContentsRow {
     data_type: String,
     identifier: Option<String>,
     description: Option<String>,
-    extent: Option<[f64; 4]>,
+    extent: Option<geo_types::Rect<f64>>,
 }
 
 /// A text cell of `gpkg_contents`, as UTF-8 or (when it is not) lossily.
@@ -677,7 +677,9 @@ fn contents_row(conn: &Connection, path: &Path, name: &str) -> Result<ContentsRo
                     identifier: r.get(1)?,
                     description: r.get(2)?,
                     extent: match env {
-                        [Some(a), Some(b), Some(c), Some(d)] => Some([a, b, c, d]),
+                        [Some(a), Some(b), Some(c), Some(d)] => {
+                            Some(geom::envelope_rect([a, b, c, d]))
+                        }
                         _ => None,
                     },
                 })
@@ -1060,9 +1062,9 @@ pub(super) fn grow_extent(
     conn: &Connection,
     path: &Path,
     layer: &str,
-    added: Option<[f64; 4]>,
+    added: Option<geo_types::Rect<f64>>,
 ) -> Result<()> {
-    let e: [Option<f64>; 4] = added.map_or([None; 4], |e| e.map(Some));
+    let e: [Option<f64>; 4] = added.map_or([None; 4], |e| geom::stored_order(e).map(Some));
     conn.execute(
         "UPDATE gpkg_contents SET
            last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now'),

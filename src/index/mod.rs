@@ -2,6 +2,7 @@
 //! selection, snapping) and culling. Built in one bulk load after a layer is
 //! read; the exact geometry test happens on the few candidates.
 
+use geo_types::Rect;
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
 
@@ -14,12 +15,13 @@ pub struct LayerIndex {
 }
 
 impl LayerIndex {
-    /// Builds the tree from `(fid, [minx, miny, maxx, maxy])`.
-    pub fn build(entries: impl IntoIterator<Item = (i64, [f64; 4])>) -> Self {
+    /// Builds the tree from `(fid, envelope)`.
+    pub fn build(entries: impl IntoIterator<Item = (i64, Rect<f64>)>) -> Self {
         let items = entries
             .into_iter()
             .map(|(fid, b)| {
-                GeomWithData::new(Rectangle::from_corners([b[0], b[1]], [b[2], b[3]]), fid)
+                let (lo, hi) = (b.min(), b.max());
+                GeomWithData::new(Rectangle::from_corners([lo.x, lo.y], [hi.x, hi.y]), fid)
             })
             .collect();
         LayerIndex {
@@ -37,12 +39,15 @@ impl LayerIndex {
 
     /// Fids whose envelope comes within `tolerance` of (x, y).
     pub fn near(&self, x: f64, y: f64, tolerance: f64) -> Vec<i64> {
-        self.within([x - tolerance, y - tolerance, x + tolerance, y + tolerance])
+        self.within(Rect::new(
+            (x - tolerance, y - tolerance),
+            (x + tolerance, y + tolerance),
+        ))
     }
 
-    /// Fids whose envelope meets `[minx, miny, maxx, maxy]`.
-    pub fn within(&self, b: [f64; 4]) -> Vec<i64> {
-        let envelope = AABB::from_corners([b[0], b[1]], [b[2], b[3]]);
+    /// Fids whose envelope meets `b`.
+    pub fn within(&self, b: Rect<f64>) -> Vec<i64> {
+        let envelope = AABB::from_corners([b.min().x, b.min().y], [b.max().x, b.max().y]);
         self.tree
             .locate_in_envelope_intersecting(&envelope)
             .map(|e| e.data)
@@ -56,13 +61,14 @@ mod tests {
 
     #[test]
     fn finds_envelopes_near_a_point_and_in_a_box() {
-        let index = LayerIndex::build(
-            (0..100).map(|i| (i, [i as f64 * 10.0, 0.0, i as f64 * 10.0 + 5.0, 5.0])),
-        );
+        let index = LayerIndex::build((0..100).map(|i| {
+            let x = i as f64 * 10.0;
+            (i, Rect::new((x, 0.0), (x + 5.0, 5.0)))
+        }));
         assert_eq!(index.len(), 100);
         assert_eq!(index.near(12.0, 2.0, 0.5), vec![1]);
         assert!(index.near(7.0, 2.0, 1.0).is_empty());
-        let mut hits = index.within([15.0, 1.0, 31.0, 2.0]);
+        let mut hits = index.within(Rect::new((15.0, 1.0), (31.0, 2.0)));
         hits.sort();
         assert_eq!(hits, vec![1, 2, 3]);
     }

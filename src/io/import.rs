@@ -595,7 +595,7 @@ struct Loader<'p> {
     /// The srs_id new layers are created with.
     srs_id: i32,
     /// `[minx, miny, maxx, maxy]` of the source coordinates read so far.
-    source_bounds: std::cell::Cell<Option<[f64; 4]>>,
+    source_bounds: std::cell::Cell<Option<geo_types::Rect<f64>>>,
     file: String,
     rejected: Vec<Rejection>,
     cad_slots: [Option<usize>; 3],
@@ -657,16 +657,8 @@ impl Loader<'_> {
         }
         check_geometry(&g).map_err(|e| ("geometry".to_string(), e))?;
         if let Some(b) = crate::gpkg::geom::bounds(&g) {
-            let b = [b[0], b[2], b[1], b[3]];
-            self.source_bounds.set(Some(match self.source_bounds.get() {
-                Some(o) => [
-                    o[0].min(b[0]),
-                    o[1].min(b[1]),
-                    o[2].max(b[2]),
-                    o[3].max(b[3]),
-                ],
-                None => b,
-            }));
+            let all = crate::gpkg::geom::union(self.source_bounds.get(), b);
+            self.source_bounds.set(Some(all));
         }
         if let Some(t) = &self.transformer {
             t.transform_geometry(&mut g)
@@ -857,7 +849,7 @@ fn source_transformer(plan: &Plan) -> Result<Option<Transformer>, IoError> {
 
 /// A warning when the data lies outside the target CRS's area of use,
 /// where its projection distorts (a Vietnamese zone for European data).
-fn area_warning(plan: &Plan, file: &str, bounds: Option<[f64; 4]>) -> Option<String> {
+fn area_warning(plan: &Plan, file: &str, bounds: Option<geo_types::Rect<f64>>) -> Option<String> {
     let src = plan.src_crs.as_ref()?;
     let lonlat = crate::crs::lonlat_box(src, bounds?)?;
     let area = plan.target_crs.facts()?.area_of_use?;
@@ -869,10 +861,10 @@ fn area_warning(plan: &Plan, file: &str, bounds: Option<[f64; 4]>) -> Option<Str
          the area of use of {} (longitude {:.2} to {:.2}, latitude {:.2} to {:.2}), where its \
          coordinates are distorted; import into a CRS that covers it (--target-crs)",
         plan.layer.name,
-        lonlat[0],
-        lonlat[2],
-        lonlat[1],
-        lonlat[3],
+        lonlat.min().x,
+        lonlat.max().x,
+        lonlat.min().y,
+        lonlat.max().y,
         plan.target_crs.label(),
         area[0],
         area[2],
@@ -1030,7 +1022,9 @@ pub fn preview(plan: &Plan, rows: u64) -> Result<Preview, IoError> {
                 let mut cells: Vec<String> = values.iter().map(|v| v.to_string()).collect();
                 cells.push(
                     g.and_then(|g| crate::gpkg::geom::bounds(&g))
-                        .map_or(String::new(), |b| format!("{:.2} {:.2}", b[0], b[2])),
+                        .map_or(String::new(), |b| {
+                            format!("{:.2} {:.2}", b.min().x, b.min().y)
+                        }),
                 );
                 Ok(cells)
             }

@@ -2,6 +2,8 @@
 //! pixels. All of it in f64: only offsets relative to a chunk's origin are
 //! ever narrowed to f32 (see [`View::offset`]).
 
+use geo_types::Rect;
+
 /// A view: the map point at the image centre, the map units per pixel and
 /// the image size in pixels.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -14,31 +16,28 @@ pub struct View {
 }
 
 impl View {
-    /// The view that shows all of `bbox` (`[minx, miny, maxx, maxy]`),
-    /// centred, with square pixels.
-    pub fn fit(bbox: [f64; 4], width: u32, height: u32) -> View {
-        let (w, h) = (bbox[2] - bbox[0], bbox[3] - bbox[1]);
+    /// The view that shows all of `bbox`, centred, with square pixels.
+    pub fn fit(bbox: Rect<f64>, width: u32, height: u32) -> View {
+        let (w, h) = (bbox.width(), bbox.height());
         let resolution = (w / f64::from(width.max(1)))
             .max(h / f64::from(height.max(1)))
             .max(1e-9);
         View {
-            centre: [(bbox[0] + bbox[2]) / 2.0, (bbox[1] + bbox[3]) / 2.0],
+            centre: [bbox.center().x, bbox.center().y],
             resolution,
             width,
             height,
         }
     }
 
-    /// `[minx, miny, maxx, maxy]` of the map area in the image.
-    pub fn bounds(&self) -> [f64; 4] {
+    /// The map area in the image.
+    pub fn bounds(&self) -> Rect<f64> {
         let hw = f64::from(self.width) * self.resolution / 2.0;
         let hh = f64::from(self.height) * self.resolution / 2.0;
-        [
-            self.centre[0] - hw,
-            self.centre[1] - hh,
-            self.centre[0] + hw,
-            self.centre[1] + hh,
-        ]
+        Rect::new(
+            (self.centre[0] - hw, self.centre[1] - hh),
+            (self.centre[0] + hw, self.centre[1] + hh),
+        )
     }
 
     /// Image coordinates of a map point: x right, y down, (0, 0) the
@@ -70,10 +69,13 @@ impl View {
 
     /// Whether `bbox` meets the view grown by `margin_px` on each side
     /// (for line widths and symbols reaching beyond their coordinates).
-    pub fn meets(&self, bbox: [f64; 4], margin_px: f64) -> bool {
-        let b = self.bounds();
+    pub fn meets(&self, bbox: Rect<f64>, margin_px: f64) -> bool {
+        let (lo, hi) = (self.bounds().min(), self.bounds().max());
         let m = margin_px * self.resolution;
-        bbox[0] <= b[2] + m && bbox[2] >= b[0] - m && bbox[1] <= b[3] + m && bbox[3] >= b[1] - m
+        bbox.min().x <= hi.x + m
+            && bbox.max().x >= lo.x - m
+            && bbox.min().y <= hi.y + m
+            && bbox.max().y >= lo.y - m
     }
 }
 
@@ -83,21 +85,23 @@ mod tests {
 
     #[test]
     fn pixels_and_map_points_round_trip() {
-        let v = View::fit([400_000.0, 2_350_000.0, 402_000.0, 2_351_500.0], 2000, 1500);
+        let b = Rect::new((400_000.0, 2_350_000.0), (402_000.0, 2_351_500.0));
+        let v = View::fit(b, 2000, 1500);
         assert_eq!(v.resolution, 1.0);
         assert_eq!(v.to_pixel([400_000.0, 2_351_500.0]), [0.0, 0.0]);
         assert_eq!(v.to_pixel([402_000.0, 2_350_000.0]), [2000.0, 1500.0]);
         let p = v.to_map([123.5, 456.25]);
         let back = v.to_pixel(p);
         assert!((back[0] - 123.5).abs() < 1e-9 && (back[1] - 456.25).abs() < 1e-9);
-        assert_eq!(v.bounds(), [400_000.0, 2_350_000.0, 402_000.0, 2_351_500.0]);
+        assert_eq!(v.bounds(), b);
     }
 
     #[test]
     fn culling_respects_the_margin() {
-        let v = View::fit([0.0, 0.0, 100.0, 100.0], 100, 100);
-        assert!(v.meets([50.0, 50.0, 60.0, 60.0], 0.0));
-        assert!(!v.meets([103.0, 0.0, 110.0, 10.0], 2.0));
-        assert!(v.meets([103.0, 0.0, 110.0, 10.0], 4.0));
+        let v = View::fit(Rect::new((0.0, 0.0), (100.0, 100.0)), 100, 100);
+        assert!(v.meets(Rect::new((50.0, 50.0), (60.0, 60.0)), 0.0));
+        let beyond = Rect::new((103.0, 0.0), (110.0, 10.0));
+        assert!(!v.meets(beyond, 2.0));
+        assert!(v.meets(beyond, 4.0));
     }
 }

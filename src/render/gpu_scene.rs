@@ -14,7 +14,7 @@ pub struct Counted {
 
 pub struct GpuChunk {
     pub origin: [f64; 2],
-    pub bbox: [f64; 4],
+    pub bbox: geo_types::Rect<f64>,
     pub min_size: f64,
     pub max_size: f64,
     pub fill_vertices: Option<Counted>,

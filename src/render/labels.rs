@@ -49,9 +49,8 @@ impl LabelSource {
         Self::within(text, g, crate::gpkg::geom::bounds(g)?)
     }
 
-    /// The same, for a feature whose bounds (`[minx, maxx, miny, maxy]`)
-    /// are known already.
-    pub fn within(text: String, g: &Geometry<f64>, bounds: [f64; 4]) -> Option<Self> {
+    /// The same, for a feature whose bounds are known already.
+    pub fn within(text: String, g: &Geometry<f64>, bounds: geo_types::Rect<f64>) -> Option<Self> {
         if text.is_empty() {
             return None;
         }
@@ -59,7 +58,7 @@ impl LabelSource {
         Some(LabelSource {
             text,
             at: point_within(g, bounds)?,
-            width: if area { bounds[1] - bounds[0] } else { 0.0 },
+            width: if area { bounds.width() } else { 0.0 },
             area,
         })
     }
@@ -167,9 +166,9 @@ impl LabelSet {
     }
 }
 
-/// A good point for a feature's label (bounds `[minx, maxx, miny, maxy]`):
-/// the middle of a line, a point inside an area.
-fn point_within(g: &Geometry<f64>, b: [f64; 4]) -> Option<[f64; 2]> {
+/// A good point for a feature's label (within bounds `b`): the middle of
+/// a line, a point inside an area.
+fn point_within(g: &Geometry<f64>, b: geo_types::Rect<f64>) -> Option<[f64; 2]> {
     use geo::{Euclidean, InteriorPoint, InterpolatableLine};
     match g {
         Geometry::LineString(l) => l
@@ -179,7 +178,7 @@ fn point_within(g: &Geometry<f64>, b: [f64; 4]) -> Option<[f64; 2]> {
         // a crossing test is far cheaper than the general interior point,
         // and this runs for every parcel of the province.
         Geometry::Polygon(_) | Geometry::MultiPolygon(_) => {
-            let centre = [(b[0] + b[1]) / 2.0, (b[2] + b[3]) / 2.0];
+            let centre = [b.center().x, b.center().y];
             let polygons: &[geo_types::Polygon<f64>] = match g {
                 Geometry::Polygon(p) => std::slice::from_ref(p),
                 Geometry::MultiPolygon(m) => &m.0,

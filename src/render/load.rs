@@ -8,7 +8,7 @@
 use std::ops::ControlFlow;
 use std::sync::mpsc::sync_channel;
 
-use geo_types::{Coord, Geometry};
+use geo_types::{Coord, Geometry, Rect};
 
 use crate::crs::{Crs, Transformer};
 use crate::gpkg::{GeoPackage, LayerInfo, Query};
@@ -79,13 +79,13 @@ pub struct LayerMesh {
     pub params: DrawParams,
     pub chunks: Vec<Chunk>,
     pub features: u64,
-    /// `[minx, miny, maxx, maxy]` in the map CRS.
-    pub extent: Option<[f64; 4]>,
+    /// The layer's box in the map CRS.
+    pub extent: Option<Rect<f64>>,
     /// The features' labels (by the style's label field), in reading order.
     pub labels: LabelSet,
-    /// Each feature's id and `[minx, miny, maxx, maxy]` in the map CRS, in
-    /// reading (fid) order: what identify and selection index.
-    pub envelopes: Vec<(i64, [f64; 4])>,
+    /// Each feature's id and box in the map CRS, in reading (fid) order:
+    /// what identify and selection index.
+    pub envelopes: Vec<(i64, Rect<f64>)>,
 }
 
 impl LayerMesh {
@@ -133,7 +133,7 @@ pub fn load_layer(
                     let Some(b) = crate::gpkg::geom::bounds(&f.geometry) else {
                         continue;
                     };
-                    found.envelopes.push((f.fid, [b[0], b[2], b[1], b[3]]));
+                    found.envelopes.push((f.fid, b));
                     if let Some(label) =
                         f.label.and_then(|t| LabelSource::within(t, &f.geometry, b))
                     {
@@ -201,7 +201,7 @@ pub fn load_selection(
             continue;
         };
         builder
-            .get_or_insert_with(|| ChunkBuilder::new([b[0], b[2]]))
+            .get_or_insert_with(|| ChunkBuilder::new([b.min().x, b.min().y]))
             .add(&g, &paint);
     }
     let chunks = builder.map(ChunkBuilder::finish).into_iter().collect();
@@ -211,14 +211,10 @@ pub fn load_selection(
 }
 
 fn mesh(info: &LayerInfo, style: &LayerStyle, chunks: Vec<Chunk>) -> LayerMesh {
-    let extent = chunks.iter().filter_map(|c| c.bbox).reduce(|a, b| {
-        [
-            a[0].min(b[0]),
-            a[1].min(b[1]),
-            a[2].max(b[2]),
-            a[3].max(b[3]),
-        ]
-    });
+    let extent = chunks
+        .iter()
+        .filter_map(|c| c.bbox)
+        .reduce(|a, b| crate::gpkg::geom::union(Some(a), b));
     LayerMesh {
         name: info.name.clone(),
         params: DrawParams::new(style, info.schema.geometry_type),
@@ -250,7 +246,7 @@ struct Styled {
 #[derive(Default)]
 struct Found {
     labels: Vec<LabelSource>,
-    envelopes: Vec<(i64, [f64; 4])>,
+    envelopes: Vec<(i64, Rect<f64>)>,
 }
 
 /// Streams the layer's features, in the map CRS and with their paint, to
@@ -310,12 +306,12 @@ fn map_extent(
     gpkg: &GeoPackage,
     info: &LayerInfo,
     t: &Transformer,
-) -> Result<Option<[f64; 4]>, RenderError> {
+) -> Result<Option<Rect<f64>>, RenderError> {
     let Some(e) = info.extent.or(gpkg.compute_extent(info)?) else {
         return Ok(None);
     };
-    let (minx, maxx, miny, maxy) = (e[0], e[1], e[2], e[3]);
-    let mut out: Option<[f64; 4]> = None;
+    let (minx, maxx, miny, maxy) = (e.min().x, e.max().x, e.min().y, e.max().y);
+    let mut out: Option<Rect<f64>> = None;
     for i in 0..5 {
         for j in 0..5 {
             let c = Coord {
@@ -323,10 +319,7 @@ fn map_extent(
                 y: miny + (maxy - miny) * f64::from(j) / 4.0,
             };
             let Ok(p) = t.transform(c) else { continue };
-            out = Some(match out {
-                Some(o) => [o[0].min(p.x), o[1].min(p.y), o[2].max(p.x), o[3].max(p.y)],
-                None => [p.x, p.y, p.x, p.y],
-            });
+            out = Some(crate::gpkg::geom::union(out, Rect::new(p, p)));
         }
     }
     Ok(out)
@@ -335,12 +328,12 @@ fn map_extent(
 /// A square-celled grid over the layer's extent.
 #[derive(Debug, Clone, Copy)]
 struct Grid {
-    extent: Option<[f64; 4]>,
+    extent: Option<Rect<f64>>,
     n: usize,
 }
 
 impl Grid {
-    fn new(extent: Option<[f64; 4]>, features: u64) -> Self {
+    fn new(extent: Option<Rect<f64>>, features: u64) -> Self {
         let n = ((features as f64 / FEATURES_PER_CELL as f64).sqrt().ceil() as usize).clamp(1, 32);
         Grid { extent, n }
     }
@@ -352,13 +345,14 @@ impl Grid {
             return (0, p);
         };
         let n = self.n;
-        let w = ((e[2] - e[0]) / n as f64).max(1e-9);
-        let h = ((e[3] - e[1]) / n as f64).max(1e-9);
-        let i = (((p[0] - e[0]) / w).floor().max(0.0) as usize).min(n - 1);
-        let j = (((p[1] - e[1]) / h).floor().max(0.0) as usize).min(n - 1);
+        let lo = e.min();
+        let w = (e.width() / n as f64).max(1e-9);
+        let h = (e.height() / n as f64).max(1e-9);
+        let i = (((p[0] - lo.x) / w).floor().max(0.0) as usize).min(n - 1);
+        let j = (((p[1] - lo.y) / h).floor().max(0.0) as usize).min(n - 1);
         (
             j * n + i,
-            [e[0] + (i as f64 + 0.5) * w, e[1] + (j as f64 + 0.5) * h],
+            [lo.x + (i as f64 + 0.5) * w, lo.y + (j as f64 + 0.5) * h],
         )
     }
 }
@@ -383,7 +377,7 @@ impl Bins {
         let Some(b) = crate::gpkg::geom::bounds(g) else {
             return;
         };
-        let (cell, centre) = self.grid.cell([(b[0] + b[1]) / 2.0, (b[2] + b[3]) / 2.0]);
+        let (cell, centre) = self.grid.cell([b.center().x, b.center().y]);
         let builder = self.open[cell].get_or_insert_with(|| ChunkBuilder::new(centre));
         builder.add(g, paint);
         if builder.features() >= CHUNK_FEATURES
@@ -408,7 +402,10 @@ mod tests {
 
     #[test]
     fn grid_cells_cover_the_extent_and_clamp_outside_points() {
-        let g = Grid::new(Some([0.0, 0.0, 100.0, 100.0]), 4 * FEATURES_PER_CELL);
+        let g = Grid::new(
+            Some(Rect::new((0.0, 0.0), (100.0, 100.0))),
+            4 * FEATURES_PER_CELL,
+        );
         assert_eq!(g.n, 2);
         assert_eq!(g.cell([10.0, 10.0]), (0, [25.0, 25.0]));
         assert_eq!(g.cell([60.0, 10.0]), (1, [75.0, 25.0]));

@@ -15,11 +15,7 @@ pub fn choose(gpkg: &GeoPackage, layers: &[LayerInfo], preferred: &Crs) -> Crs {
         .filter(|l| !l.is_attributes())
         .map(|l| LayerPlace {
             crs: l.crs.clone(),
-            // gpkg_contents keeps [minx, maxx, miny, maxy].
-            extent: l
-                .extent
-                .or_else(|| gpkg.compute_extent(l).ok().flatten())
-                .map(|e| [e[0], e[2], e[1], e[3]]),
+            extent: l.extent.or_else(|| gpkg.compute_extent(l).ok().flatten()),
             features: gpkg.count_features(&l.name, None).unwrap_or(0),
         })
         .collect();

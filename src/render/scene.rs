@@ -54,14 +54,10 @@ pub fn load_layers(
         .collect()
 }
 
-/// `[minx, miny, maxx, maxy]` of all meshes, in the map CRS.
-pub fn extent(meshes: &[LayerMesh]) -> Option<[f64; 4]> {
-    meshes.iter().filter_map(|m| m.extent).reduce(|a, b| {
-        [
-            a[0].min(b[0]),
-            a[1].min(b[1]),
-            a[2].max(b[2]),
-            a[3].max(b[3]),
-        ]
-    })
+/// The box of all meshes, in the map CRS.
+pub fn extent(meshes: &[LayerMesh]) -> Option<geo_types::Rect<f64>> {
+    meshes
+        .iter()
+        .filter_map(|m| m.extent)
+        .reduce(|a, b| crate::gpkg::geom::union(Some(a), b))
 }

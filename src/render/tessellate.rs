@@ -65,8 +65,8 @@ pub struct FeaturePaint {
 #[derive(Debug, Clone, Default)]
 pub struct Chunk {
     pub origin: [f64; 2],
-    /// `[minx, miny, maxx, maxy]` of the features; `None` while empty.
-    pub bbox: Option<[f64; 4]>,
+    /// The box of the features; `None` while empty.
+    pub bbox: Option<geo_types::Rect<f64>>,
     pub features: u32,
     /// Smallest and largest extent of a polygon or line feature (map
     /// units): whether the chunk needs fills, dots or both at a scale.
@@ -129,30 +129,18 @@ impl ChunkBuilder {
 
     /// Adds a feature. Empty geometries add nothing.
     pub fn add(&mut self, geometry: &Geometry<f64>, paint: &FeaturePaint) {
-        let Some(b) = crate::gpkg::geom::bounds(geometry) else {
+        let Some(bbox) = crate::gpkg::geom::bounds(geometry) else {
             return;
         };
-        let bbox = [b[0], b[2], b[1], b[3]];
         let c = &mut self.chunk;
-        c.bbox = Some(match c.bbox {
-            Some(e) => [
-                e[0].min(bbox[0]),
-                e[1].min(bbox[1]),
-                e[2].max(bbox[2]),
-                e[3].max(bbox[3]),
-            ],
-            None => bbox,
-        });
+        c.bbox = Some(crate::gpkg::geom::union(c.bbox, bbox));
         c.features += 1;
-        let size = (bbox[2] - bbox[0]).max(bbox[3] - bbox[1]);
+        let size = bbox.width().max(bbox.height());
         self.add_geometry(geometry, paint, size as f32);
         // Polygons and lines get a dot; point features are symbols at every
         // scale and take no part in the size range.
         if has_extent(geometry) {
-            let centre = Coord {
-                x: (bbox[0] + bbox[2]) / 2.0,
-                y: (bbox[1] + bbox[3]) / 2.0,
-            };
+            let centre = bbox.center();
             // An unfilled polygon shows as its outline, so its dot does too.
             let color = match (paint.fill, paint.outline) {
                 (false, Some(o)) => o,
@@ -341,7 +329,10 @@ mod tests {
         assert_eq!(c.dots.len(), 1, "one dot per feature, not per part");
         assert_eq!(
             c.bbox,
-            Some([400_000.0, 2_350_000.0, 401_010.0, 2_350_030.0])
+            Some(geo_types::Rect::new(
+                (400_000.0, 2_350_000.0),
+                (401_010.0, 2_350_030.0)
+            ))
         );
     }
 

@@ -477,8 +477,8 @@ impl TramgisApp {
     }
 
     /// Selects the features whose geometry meets a map rectangle.
-    pub fn select_box(&mut self, b: [f64; 4], add: bool) {
-        let rect = geo_types::Geometry::Rect(geo_types::Rect::new((b[0], b[1]), (b[2], b[3])));
+    pub fn select_box(&mut self, b: map::Bbox, add: bool) {
+        let rect = geo_types::Geometry::Rect(b);
         self.select_meeting(&rect, add);
     }
 
@@ -506,7 +506,6 @@ impl TramgisApp {
         let Some(b) = crate::gpkg::geom::bounds(area) else {
             return;
         };
-        let b = [b[0], b[2], b[1], b[3]];
         let targets = scene
             .layers
             .iter()
@@ -583,13 +582,14 @@ impl TramgisApp {
         }
     }
 
-    fn zoom_to(&mut self, b: [f64; 4]) {
+    fn zoom_to(&mut self, b: map::Bbox) {
         let Some(rect) = self.map_rect else { return };
         self.view_follows_data = false;
         // A point or a tiny feature: show 200 m around it.
-        let pad = ((b[2] - b[0]).max(b[3] - b[1]) * 0.1).max(100.0);
+        let pad = (b.width().max(b.height()) * 0.1).max(100.0);
+        let (lo, hi) = (b.min(), b.max());
         self.view = Some(View::fit(
-            [b[0] - pad, b[1] - pad, b[2] + pad, b[3] + pad],
+            map::Bbox::new((lo.x - pad, lo.y - pad), (hi.x + pad, hi.y + pad)),
             rect,
         ));
     }
@@ -597,7 +597,7 @@ impl TramgisApp {
     /// Zooms to the envelope of every selected feature.
     pub fn zoom_to_selection(&mut self) {
         let Some(scene) = &self.scene else { return };
-        let mut b: Option<[f64; 4]> = None;
+        let mut b: Option<map::Bbox> = None;
         for layer in &scene.layers {
             for fid in self.selection.get(&layer.info.name).into_iter().flatten() {
                 if let Some(e) = layer.bbox_of(*fid) {
@@ -1192,12 +1192,12 @@ impl TramgisApp {
             );
             match self.tool {
                 Tool::ZoomBox => {
-                    self.view = Some(View::fit([a[0], a[1], b[0], b[1]], rect));
+                    self.view = Some(View::fit(map::Bbox::new((a[0], a[1]), (b[0], b[1])), rect));
                     self.view_follows_data = false;
                 }
                 _ => {
                     let add = ui.input(|i| i.modifiers.shift);
-                    self.select_box([a[0], a[1], b[0], b[1]], add);
+                    self.select_box(map::Bbox::new((a[0], a[1]), (b[0], b[1])), add);
                 }
             }
         }

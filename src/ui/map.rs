@@ -19,7 +19,7 @@ use crate::render::labels::{LabelSet, LabelSource, Screen, place};
 /// map coordinates.
 struct Item {
     fid: i64,
-    bbox: [f64; 4],
+    bbox: Bbox,
     color: Color32,
     /// Triangles of the fill: vertices (x, y) and index triples.
     fill: Option<(Vec<[f64; 2]>, Vec<u32>)>,
@@ -43,7 +43,7 @@ pub struct MapLayer {
     /// How the layer is drawn, its label field included.
     pub style: crate::render::LayerStyle,
     /// Each feature's id and map envelope, in fid order.
-    envelopes: Vec<(i64, [f64; 4])>,
+    envelopes: Vec<(i64, Bbox)>,
     /// The features' labels by the style's label field, in map coordinates.
     labels: LabelSet,
     /// What the painter draws; empty when the GPU renderer draws the layer.
@@ -56,8 +56,8 @@ pub struct MapLayer {
 pub struct Scene {
     /// In draw order: the first is drawn first (at the bottom).
     pub layers: Vec<MapLayer>,
-    /// `[minx, miny, maxx, maxy]` of all layers, in map coordinates.
-    pub extent: Option<[f64; 4]>,
+    /// The box of all layers, in map coordinates.
+    pub extent: Option<Bbox>,
     /// The map CRS every layer was reprojected to.
     pub map_crs: Crs,
     /// Visibility and opacity the user gave each layer before a reload.
@@ -106,8 +106,8 @@ impl Scene {
 }
 
 impl MapLayer {
-    /// `[minx, miny, maxx, maxy]` of the layer in map coordinates.
-    pub fn extent(&self) -> Option<[f64; 4]> {
+    /// The box of the layer in map coordinates.
+    pub fn extent(&self) -> Option<Bbox> {
         self.envelopes
             .iter()
             .fold(None, |a, (_, b)| Some(union_box(a, *b)))
@@ -115,7 +115,7 @@ impl MapLayer {
 
     /// The map envelope of one feature. Envelopes are in fid order (as
     /// the table is read), so this is a binary search.
-    pub fn bbox_of(&self, fid: i64) -> Option<[f64; 4]> {
+    pub fn bbox_of(&self, fid: i64) -> Option<Bbox> {
         match self.envelopes.binary_search_by_key(&fid, |e| e.0) {
             Ok(k) => Some(self.envelopes[k].1),
             Err(_) => self.envelopes.iter().find(|e| e.0 == fid).map(|e| e.1),
@@ -161,17 +161,12 @@ fn prepare_geometry(item: &mut Item, g: &Geometry<f64>) {
 /// Styles chosen by the user in the style editor, by layer name.
 pub type StyleChoices = std::collections::HashMap<String, crate::render::LayerStyle>;
 
-/// The union of two `[minx, miny, maxx, maxy]` boxes (map coordinates).
-pub fn union_box(a: Option<[f64; 4]>, b: [f64; 4]) -> [f64; 4] {
-    match a {
-        Some(a) => [
-            a[0].min(b[0]),
-            a[1].min(b[1]),
-            a[2].max(b[2]),
-            a[3].max(b[3]),
-        ],
-        None => b,
-    }
+/// A box in map coordinates (egui's `Rect` is the screen's).
+pub type Bbox = geo_types::Rect<f64>;
+
+/// The union of two boxes (map coordinates).
+pub fn union_box(a: Option<Bbox>, b: Bbox) -> Bbox {
+    crate::gpkg::geom::union(a, b)
 }
 
 /// Label fields chosen by the user, by layer name (None: no labels).
@@ -318,7 +313,7 @@ pub fn load_scene(
 }
 
 /// What one layer gives the painter: its items, envelopes and labels.
-type PainterLayer = (Vec<Item>, Vec<(i64, [f64; 4])>, LabelSet);
+type PainterLayer = (Vec<Item>, Vec<(i64, Bbox)>, LabelSet);
 
 /// Reads a layer into the painter's items (fill triangles, outlines,
 /// points), reprojected to the map CRS and coloured by its style.
@@ -357,10 +352,9 @@ fn painter_items(
             bad = Some(format!("{}, feature {fid}: {e}", info.name));
             return ControlFlow::Break(());
         }
-        let Some(b) = crate::gpkg::geom::bounds(g) else {
+        let Some(bbox) = crate::gpkg::geom::bounds(g) else {
             return ControlFlow::Continue(());
         };
-        let bbox = [b[0], b[2], b[1], b[3]];
         envelopes.push((fid, bbox));
         if let Some(label) = label_index.and_then(|i| LabelSource::of(f.values[i].to_string(), g)) {
             labels.push(label);
@@ -447,14 +441,14 @@ pub struct View {
 }
 
 impl View {
-    pub fn fit(extent: [f64; 4], rect: Rect) -> View {
-        let (w, h) = (extent[2] - extent[0], extent[3] - extent[1]);
+    pub fn fit(extent: Bbox, rect: Rect) -> View {
+        let (w, h) = (extent.width(), extent.height());
         let resolution = (w / rect.width() as f64)
             .max(h / rect.height() as f64)
             .max(1e-9)
             * 1.05;
         View {
-            centre: [(extent[0] + extent[2]) / 2.0, (extent[1] + extent[3]) / 2.0],
+            centre: [extent.center().x, extent.center().y],
             resolution,
         }
     }
@@ -475,13 +469,13 @@ impl View {
         ]
     }
 
-    /// The map rectangle `[minx, miny, maxx, maxy]` the panel shows.
-    pub fn bounds(&self, rect: Rect) -> [f64; 4] {
+    /// The map box the panel shows.
+    pub fn bounds(&self, rect: Rect) -> Bbox {
         let (a, b) = (
             self.to_map(rect, rect.left_bottom()),
             self.to_map(rect, rect.right_top()),
         );
-        [a[0], a[1], b[0], b[1]]
+        Bbox::new((a[0], a[1]), (b[0], b[1]))
     }
 
     /// Zooms by `factor` keeping the map point under `anchor` in place.
@@ -526,10 +520,10 @@ pub fn paint(
             .all(|i| i.fill.is_none() && i.points.is_empty());
         for item in &layer.items {
             let ib = item.bbox;
-            if ib[0] > b[2] || ib[2] < b[0] || ib[1] > b[3] || ib[3] < b[1] {
+            if !crate::gpkg::geom::boxes_meet(ib, b) {
                 continue;
             }
-            let size = ((ib[2] - ib[0]).max(ib[3] - ib[1]) / view.resolution) as f32;
+            let size = (ib.width().max(ib.height()) / view.resolution) as f32;
             if layer.outline_only && item.fill.is_some() {
                 for line in &item.lines {
                     shapes.push(Shape::line(
@@ -540,7 +534,7 @@ pub fn paint(
             } else if let Some((verts, idx)) = &item.fill {
                 if size < 1.5 {
                     shapes.push(Shape::circle_filled(
-                        view.to_screen(rect, [(ib[0] + ib[2]) / 2.0, (ib[1] + ib[3]) / 2.0]),
+                        view.to_screen(rect, [ib.center().x, ib.center().y]),
                         0.8,
                         item.color,
                     ));

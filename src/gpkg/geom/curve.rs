@@ -469,7 +469,7 @@ mod tests {
         assert_eq!(super::super::stored_type(&blob).unwrap().0, 9);
         // The arc rises to y = 1 between its ends: the envelope says so.
         let env = super::super::envelope(&blob).unwrap().unwrap();
-        assert!((env[3] - 1.0).abs() < 1e-9, "{env:?}");
+        assert!((env.max().y - 1.0).abs() < 1e-9, "{env:?}");
     }
 
     #[test]
