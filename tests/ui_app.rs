@@ -10,6 +10,7 @@ use geo::InteriorPoint;
 use tramgis::gpkg::GeoPackage;
 use tramgis::model::landuse::landuse_code;
 use tramgis::ui::Tool;
+use tramgis::ui::map::ScreenView;
 
 use common::ui::{State, gpu_harness, harness};
 
@@ -142,14 +143,17 @@ fn identify_shows_the_clicked_parcels_attributes() {
     let (fid, _, inside) = a_parcel(&path);
     let mut h = harness(path.clone());
     h.state_mut().0.zoom_to_feature("thua_dat", fid);
-    h.state_mut().0.tool = Tool::Identify;
+    h.state_mut().0.set_tool(Tool::Identify);
     h.run_steps(2);
     let at = screen_of(&h, inside);
     h.hover_at(at);
     h.drag_at(at);
     h.drop_at(at);
-    h.run_steps(3);
-    let found = &h.state().0.identified;
+    h.run_steps(1);
+    // Identify reads the store in a job; its result shows in the next frames.
+    h.state_mut().0.finish_jobs();
+    h.run_steps(2);
+    let found = h.state().0.identified();
     let parcel = found
         .iter()
         .find(|i| i.layer == "thua_dat")
@@ -261,6 +265,7 @@ fn a_polygon_drawn_by_clicks_selects_the_parcels_it_meets_in_the_active_layer() 
     }
     h.key_press(egui::Key::Enter);
     h.run_steps(2);
+    h.state_mut().0.finish_jobs();
     let selection = &h.state().0.selection;
     assert_eq!(
         selection
@@ -311,6 +316,8 @@ fn dragging_a_layer_onto_another_moves_it_and_the_order_is_saved() {
     }
     h.drop_at(to.center());
     h.run_steps(3);
+    // The new order is saved in a job.
+    h.state_mut().0.finish_jobs();
     let after = order(&h);
     let towers = before.iter().position(|n| n == "tram_bts").unwrap();
     assert_eq!(
@@ -405,7 +412,7 @@ fn a_freehand_lasso_selects_what_it_encloses() {
         ..
     } = at_a_parcel(harness);
     h.state_mut().0.active_layer = Some("thua_dat".into());
-    h.state_mut().0.tool = Tool::SelectPolygon;
+    h.state_mut().0.set_tool(Tool::SelectPolygon);
     h.run_steps(2);
     let at = screen_of(&h, inside);
     // A small loop around the point, traced with the button held.
@@ -424,6 +431,7 @@ fn a_freehand_lasso_selects_what_it_encloses() {
     }
     h.drop_at(*outline.last().unwrap());
     h.run_steps(2);
+    h.state_mut().0.finish_jobs();
     let selected = h
         .state()
         .0
@@ -567,6 +575,7 @@ fn a_style_opacity_is_drawn_and_the_layer_menu_keeps_it() {
         .unwrap()
         .set_value_accesskit(0.25);
     h.run_steps(2);
+    h.state_mut().0.finish_jobs();
     assert_eq!(layer(&h), Some(0.25));
     let stored = stored_style(&path, "thua_dat");
     assert!(

@@ -45,6 +45,18 @@ impl LayerIndex {
         ))
     }
 
+    /// The fids and envelopes that meet `b` (selection by box takes the
+    /// envelopes inside it without reading a geometry).
+    pub fn meeting(&self, b: Rect<f64>) -> impl Iterator<Item = (i64, Rect<f64>)> + '_ {
+        let envelope = AABB::from_corners([b.min().x, b.min().y], [b.max().x, b.max().y]);
+        self.tree
+            .locate_in_envelope_intersecting(&envelope)
+            .map(|e| {
+                let (lo, hi) = (e.geom().lower(), e.geom().upper());
+                (e.data, Rect::new((lo[0], lo[1]), (hi[0], hi[1])))
+            })
+    }
+
     /// Fids whose envelope meets `b`.
     pub fn within(&self, b: Rect<f64>) -> Vec<i64> {
         let envelope = AABB::from_corners([b.min().x, b.min().y], [b.max().x, b.max().y]);

@@ -14,6 +14,7 @@ use crate::gpkg::{GeoPackage, LayerInfo, Query};
 use crate::jobs::{Cancelled, Progress};
 use crate::model::LayerTheme;
 use crate::render::labels::{LabelSet, LabelSource, Screen, place};
+use crate::ui::jobs::JobError;
 
 /// One feature ready for the painter (when there is no GPU renderer), in
 /// map coordinates.
@@ -39,7 +40,8 @@ pub struct MapLayer {
     /// 0 (invisible) to 1 (opaque).
     pub opacity: f32,
     /// Feature envelopes in map coordinates, for identify and selection.
-    pub index: crate::index::LayerIndex,
+    /// Shared with the identify and selection jobs.
+    pub index: std::sync::Arc<crate::index::LayerIndex>,
     /// How the layer is drawn, its label field included.
     pub style: crate::render::LayerStyle,
     /// Each feature's id and map envelope, in fid order.
@@ -208,7 +210,7 @@ pub fn load_scene(
     gpu: Option<&eframe::wgpu::Device>,
     progress: &Progress,
     send: &dyn Fn(Loaded),
-) -> Result<Result<(), Cancelled>, String> {
+) -> Result<Result<(), Cancelled>, JobError> {
     let SceneRequest {
         path,
         map_crs,
@@ -217,8 +219,8 @@ pub fn load_scene(
         styles,
         only,
     } = request;
-    let gpkg = GeoPackage::open_read_only(path).map_err(|e| e.to_string())?;
-    let infos = gpkg.layers().map_err(|e| e.to_string())?;
+    let gpkg = GeoPackage::open_read_only(path)?;
+    let infos = gpkg.layers()?;
     let map_crs = &match choose_crs {
         Some(preferred) => crate::render::map_crs::choose(&gpkg, &infos, preferred),
         None => map_crs.clone(),
@@ -230,9 +232,7 @@ pub fn load_scene(
     };
     let mut counts = vec![0; infos.len()];
     for (i, info) in infos.iter().enumerate().filter(|(i, _)| wanted(*i)) {
-        counts[i] = gpkg
-            .count_features(&info.name, None)
-            .map_err(|e| e.to_string())?;
+        counts[i] = gpkg.count_features(&info.name, None)?;
     }
     let total: u64 = counts.iter().sum();
     let mut order: Vec<usize> = (0..infos.len()).filter(|&i| wanted(i)).collect();
@@ -263,7 +263,7 @@ pub fn load_scene(
                     Err(crate::render::RenderError::Cancelled) => return Ok(Err(Cancelled)),
                     // The renderer's errors name the layer already.
                     Err(e) => {
-                        failed.push(e.to_string());
+                        failed.push(JobError::Render(e));
                         continue;
                     }
                 };
@@ -283,7 +283,7 @@ pub fn load_scene(
         };
         // Administrative boundaries over other layers must not hide them.
         let outline_only = info.meta.theme == Some(LayerTheme::Base) && !bottom;
-        let index = crate::index::LayerIndex::build(envelopes.iter().copied());
+        let index = std::sync::Arc::new(crate::index::LayerIndex::build(envelopes.iter().copied()));
         let crs_warning = crate::render::map_crs::crs_warning(&info, map_crs);
         let layer = MapLayer {
             crs_warning,
@@ -308,7 +308,7 @@ pub fn load_scene(
     if failed.is_empty() {
         Ok(Ok(()))
     } else {
-        Err(failed.join("\n"))
+        Err(JobError::Layers(failed))
     }
 }
 
@@ -323,12 +323,13 @@ fn painter_items(
     style: &crate::render::LayerStyle,
     map_crs: &Crs,
     progress: &Progress,
-) -> Result<Result<PainterLayer, Cancelled>, String> {
-    let transformer = crate::crs::Transformer::between(&info.crs, map_crs)
-        .map_err(|e| format!("{}: {e}", info.name))?;
-    let classifier = style
-        .classifier(&info.name, &info.schema)
-        .map_err(|e| format!("{}: {e}", info.name))?;
+) -> Result<Result<PainterLayer, Cancelled>, JobError> {
+    let transformer =
+        crate::crs::Transformer::between(&info.crs, map_crs).map_err(|source| JobError::Crs {
+            layer: info.name.clone(),
+            source,
+        })?;
+    let classifier = style.classifier(&info.name, &info.schema)?;
     let label_index = style
         .label_field
         .as_deref()
@@ -348,8 +349,12 @@ fn painter_items(
         let Some(g) = &mut f.geometry else {
             return ControlFlow::Continue(());
         };
-        if let Err(e) = transformer.transform_geometry(g) {
-            bad = Some(format!("{}, feature {fid}: {e}", info.name));
+        if let Err(source) = transformer.transform_geometry(g) {
+            bad = Some(JobError::Reproject {
+                layer: info.name.clone(),
+                fid,
+                source,
+            });
             return ControlFlow::Break(());
         }
         let Some(bbox) = crate::gpkg::geom::bounds(g) else {
@@ -370,8 +375,7 @@ fn painter_items(
         prepare_geometry(&mut item, g);
         items.push(item);
         ControlFlow::Continue(())
-    })
-    .map_err(|e| e.to_string())?;
+    })?;
     if cancelled {
         return Ok(Err(Cancelled));
     }
@@ -431,17 +435,24 @@ fn paint_labels(painter: &egui::Painter, rect: Rect, view: &View, scene: &Scene)
     }
 }
 
-/// What part of the map the panel shows.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct View {
-    /// Map coordinates at the panel's centre.
-    pub centre: [f64; 2],
-    /// Map units (metres) per screen point.
-    pub resolution: f64,
+/// What part of the map the panel shows: the renderer's view, in screen
+/// points rather than pixels (the GPU callback converts).
+pub use crate::render::View;
+
+/// The view on the screen: the map panel's `rect` is where it is drawn.
+pub trait ScreenView {
+    /// The view that shows all of `extent` in `rect`, with a small margin.
+    fn fit_screen(extent: Bbox, rect: Rect) -> View;
+    fn to_screen(&self, rect: Rect, p: [f64; 2]) -> Pos2;
+    fn screen_to_map(&self, rect: Rect, p: Pos2) -> [f64; 2];
+    /// The map box the panel shows.
+    fn screen_bounds(&self, rect: Rect) -> Bbox;
+    /// Zooms by `factor` keeping the map point under `anchor` in place.
+    fn zoom_at(&mut self, rect: Rect, anchor: Pos2, factor: f64);
 }
 
-impl View {
-    pub fn fit(extent: Bbox, rect: Rect) -> View {
+impl ScreenView for View {
+    fn fit_screen(extent: Bbox, rect: Rect) -> View {
         let (w, h) = (extent.width(), extent.height());
         let resolution = (w / rect.width() as f64)
             .max(h / rect.height() as f64)
@@ -450,10 +461,12 @@ impl View {
         View {
             centre: [extent.center().x, extent.center().y],
             resolution,
+            width: rect.width().round() as u32,
+            height: rect.height().round() as u32,
         }
     }
 
-    pub fn to_screen(&self, rect: Rect, p: [f64; 2]) -> Pos2 {
+    fn to_screen(&self, rect: Rect, p: [f64; 2]) -> Pos2 {
         let c = rect.center();
         Pos2::new(
             c.x + ((p[0] - self.centre[0]) / self.resolution) as f32,
@@ -461,7 +474,7 @@ impl View {
         )
     }
 
-    pub fn to_map(&self, rect: Rect, p: Pos2) -> [f64; 2] {
+    fn screen_to_map(&self, rect: Rect, p: Pos2) -> [f64; 2] {
         let c = rect.center();
         [
             self.centre[0] + f64::from(p.x - c.x) * self.resolution,
@@ -469,20 +482,18 @@ impl View {
         ]
     }
 
-    /// The map box the panel shows.
-    pub fn bounds(&self, rect: Rect) -> Bbox {
+    fn screen_bounds(&self, rect: Rect) -> Bbox {
         let (a, b) = (
-            self.to_map(rect, rect.left_bottom()),
-            self.to_map(rect, rect.right_top()),
+            self.screen_to_map(rect, rect.left_bottom()),
+            self.screen_to_map(rect, rect.right_top()),
         );
         Bbox::new((a[0], a[1]), (b[0], b[1]))
     }
 
-    /// Zooms by `factor` keeping the map point under `anchor` in place.
-    pub fn zoom_at(&mut self, rect: Rect, anchor: Pos2, factor: f64) {
-        let before = self.to_map(rect, anchor);
+    fn zoom_at(&mut self, rect: Rect, anchor: Pos2, factor: f64) {
+        let before = self.screen_to_map(rect, anchor);
         self.resolution = (self.resolution / factor).clamp(0.001, 100_000.0);
-        let after = self.to_map(rect, anchor);
+        let after = self.screen_to_map(rect, anchor);
         self.centre[0] += before[0] - after[0];
         self.centre[1] += before[1] - after[1];
     }
@@ -502,7 +513,7 @@ pub fn paint(
     selection: &Selection,
     layers_on_gpu: bool,
 ) {
-    let b = view.bounds(rect);
+    let b = view.screen_bounds(rect);
     let outline = Stroke::new(0.6, Color32::from_gray(110));
     let painted = scene
         .layers
@@ -622,6 +633,7 @@ pub fn view_in_crs(view: View, from: &Crs, to: &Crs) -> Option<View> {
     (resolution.is_finite() && resolution > 0.0).then_some(View {
         centre: [centre.x, centre.y],
         resolution,
+        ..view
     })
 }
 
@@ -646,11 +658,13 @@ mod tests {
         let mut view = View {
             centre: [400_000.0, 2_350_000.0],
             resolution: 10.0,
+            width: 800,
+            height: 600,
         };
         let anchor = Pos2::new(100.0, 500.0);
-        let before = view.to_map(rect, anchor);
+        let before = view.screen_to_map(rect, anchor);
         view.zoom_at(rect, anchor, 2.0);
-        let after = view.to_map(rect, anchor);
+        let after = view.screen_to_map(rect, anchor);
         assert!((before[0] - after[0]).abs() < 1e-6 && (before[1] - after[1]).abs() < 1e-6);
         assert_eq!(view.resolution, 5.0);
     }
@@ -660,6 +674,8 @@ mod tests {
         let view = View {
             centre: [416_802.265, 2_356_377.900],
             resolution: 10.0,
+            width: 800,
+            height: 600,
         };
         let wgs = view_in_crs(view, &Crs::Epsg(9214), &Crs::Epsg(4326)).unwrap();
         assert!((wgs.centre[0] - 106.2).abs() < 1e-6 && (wgs.centre[1] - 21.3).abs() < 1e-6);

@@ -1,21 +1,27 @@
 //! The window: an eframe (wgpu) app around the map, the layer tree and the
-//! status bar. Everything below `ui` is usable without a window.
+//! status bar. Its structure: `app` wires the workspace, view, panels,
+//! active tool, `jobs` and `notifications` together; everything that
+//! changes state is a `command::AppCommand`; `panels` and `tools` (one
+//! file each) only send commands.
 
 mod app;
+pub mod command;
 mod gpu;
 pub mod i18n;
-mod lasso;
+pub mod jobs;
 pub mod map;
-mod repair_text;
-mod style_editor;
-mod table;
-mod transfer;
+pub mod notifications;
+pub mod panels;
+pub mod tools;
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-pub use app::{Identified, Tool, TramgisApp};
+pub use app::TramgisApp;
+pub use command::AppCommand;
+pub use panels::identify::Identified;
+pub use tools::Tool;
 
 /// The bundled sample workspace, written to the user's data directory on
 /// first start so that edits never touch the copy inside the program.

@@ -5,11 +5,11 @@ use std::path::Path;
 
 use egui::{Color32, ComboBox, Grid, RichText, ScrollArea};
 
-use super::i18n::{Key, Lang, tr};
 use super::transfer::say;
 use crate::gpkg::{GeoPackage, LayerInfo};
 use crate::io::repair_text::{ValueRepair, apply_repairs, find_repairs};
 use crate::model::FieldType;
+use crate::ui::i18n::{Key, Lang, tr};
 
 pub struct RepairTextDialog {
     pub open: bool,
@@ -245,7 +245,7 @@ mod tests {
         let mut harness = Harness::new_ui_state(
             move |ui, (dialog, fonts): &mut (RepairTextDialog, bool)| {
                 if !*fonts {
-                    super::super::install_fonts(ui.ctx());
+                    crate::ui::install_fonts(ui.ctx());
                     *fonts = true;
                     return;
                 }

@@ -4,37 +4,30 @@
 //! layer when clicked (selection tools then act on it alone) and opens its
 //! context menu on a right click. A new order is saved in the workspace.
 
-use super::TramgisApp;
+use super::PanelContext;
 use crate::model::LayerTheme;
+use crate::ui::command::AppCommand;
 use crate::ui::i18n::{Key, Lang, tr};
+use crate::ui::map::MapLayer;
 
 /// What is carried while a layer row is dragged: its draw-order index.
 struct DraggedLayer(usize);
 
-/// What the user asked for in this frame, applied after the tree is drawn.
+/// The layer panel. It holds nothing between frames: the layers, their
+/// visibility and the selection are the workspace's.
 #[derive(Default)]
-struct Requests {
-    zoom_to: Option<String>,
-    table: Option<String>,
-    edit_style: Option<(crate::gpkg::LayerInfo, crate::render::LayerStyle)>,
-    /// Draw-order index from, index to.
-    move_layer: Option<(usize, usize)>,
-    relabel: Option<(String, Option<String>)>,
-    activate: Option<Option<String>>,
-    /// The layer whose opacity the user set.
-    opacity: Option<String>,
-}
+pub struct LayerTree;
 
-impl TramgisApp {
-    pub(super) fn layer_tree(&mut self, ui: &mut egui::Ui) {
-        let lang = self.lang;
+impl LayerTree {
+    pub fn ui(&mut self, ui: &mut egui::Ui, cx: &PanelContext) -> Vec<AppCommand> {
+        let lang = cx.lang;
         ui.heading(tr(lang, Key::Layers));
         let mut themes: Vec<Option<LayerTheme>> =
             LayerTheme::ALL.iter().copied().map(Some).collect();
         themes.push(None);
-        let mut asked = Requests::default();
+        let mut asked = Vec::new();
         egui::ScrollArea::vertical().show(ui, |ui| {
-            if let Some(scene) = self.scene.as_mut() {
+            if let Some(scene) = cx.scene {
                 let n = scene.layers.len();
                 for theme in themes {
                     // The top of the tree is drawn last: show in reverse draw order.
@@ -50,94 +43,25 @@ impl TramgisApp {
                         .default_open(true)
                         .show(ui, |ui| {
                             for i in members {
-                                let layer = &mut scene.layers[i];
-                                let active = self.active_layer.as_deref() == Some(&layer.info.name);
-                                let selected =
-                                    self.selection.get(&layer.info.name).map_or(0, |s| s.len());
+                                let layer = &scene.layers[i];
                                 let row = Row {
                                     lang,
                                     index: i,
                                     layers: n,
-                                    active,
-                                    selected,
+                                    active: cx.active_layer == Some(layer.info.name.as_str()),
+                                    selected: cx
+                                        .selection
+                                        .get(&layer.info.name)
+                                        .map_or(0, |s| s.len()),
                                 };
                                 layer_row(ui, &row, layer, &mut asked);
                             }
                         });
                 }
             }
-            attribute_tables(ui, lang, &self.attribute_tables, &mut asked);
+            attribute_tables(ui, lang, cx.attribute_tables, &mut asked);
         });
-        if let Some((from, to)) = asked.move_layer {
-            self.move_layer(from, to);
-        }
-        if let Some(active) = asked.activate {
-            self.active_layer = active;
-        }
-        if let Some(layer) = asked.opacity {
-            self.keep_opacity(&layer);
-        }
-        if let Some((layer, field)) = asked.relabel {
-            self.set_label_field(&layer, field);
-        }
-        if let Some(l) = asked.zoom_to {
-            self.zoom_to_layer(&l);
-        }
-        if let Some(l) = asked.table {
-            self.open_table(&l);
-        }
-        if let Some((info, style)) = asked.edit_style {
-            self.style_editor = Some(crate::ui::style_editor::StyleEditor::new(info, style));
-        }
-    }
-
-    /// Makes the opacity set in the layer menu part of the layer's style
-    /// and saves it; the map already draws it, so nothing is reloaded.
-    fn keep_opacity(&mut self, name: &str) {
-        let Some(layer) = self
-            .scene
-            .as_mut()
-            .and_then(|s| s.layers.iter_mut().find(|l| l.info.name == name))
-        else {
-            return;
-        };
-        let mut style = self
-            .styles
-            .get(name)
-            .cloned()
-            .unwrap_or_else(|| layer.style.clone());
-        style.opacity = layer.opacity;
-        layer.style.opacity = layer.opacity;
-        if let Err(e) = self.save_style(name, &style) {
-            self.message = Some(format!("{}: {e}", tr(self.lang, Key::StyleNotSaved)));
-        }
-        self.styles.insert(name.to_string(), style);
-    }
-
-    /// Moves the layer at draw-order index `from` to index `to` (the
-    /// others shift) and saves the new order in the workspace. Not while
-    /// the workspace is loading: the layers still to come have their place
-    /// in the stored order, which a move now would scramble.
-    pub fn move_layer(&mut self, from: usize, to: usize) {
-        if self.loading.is_some() && self.reloading.is_none() {
-            self.message = Some(tr(self.lang, Key::WaitForLoad).to_string());
-            return;
-        }
-        let Some(scene) = &mut self.scene else { return };
-        if from == to || from >= scene.layers.len() || to >= scene.layers.len() {
-            return;
-        }
-        let layer = scene.layers.remove(from);
-        scene.layers.insert(to, layer);
-        for (k, l) in scene.layers.iter_mut().enumerate() {
-            l.position = k;
-        }
-        let names: Vec<&str> = scene.layers.iter().map(|l| l.info.name.as_str()).collect();
-        let saved = crate::gpkg::GeoPackage::open(&self.workspace)
-            .and_then(|mut gpkg| gpkg.set_draw_order(&names));
-        if let Err(e) = saved {
-            self.message = Some(format!("{}: {e}", tr(self.lang, Key::OrderNotSaved)));
-        }
+        asked
     }
 }
 
@@ -147,7 +71,7 @@ fn attribute_tables(
     ui: &mut egui::Ui,
     lang: Lang,
     tables: &[(crate::gpkg::LayerInfo, u64)],
-    asked: &mut Requests,
+    asked: &mut Vec<AppCommand>,
 ) {
     if tables.is_empty() {
         return;
@@ -167,7 +91,7 @@ fn attribute_tables(
                     .on_hover_text(tr(lang, Key::AttributeTable))
                     .clicked()
                 {
-                    asked.table = Some(info.name.clone());
+                    asked.push(AppCommand::OpenTable(info.name.clone()));
                 }
             }
         });
@@ -184,12 +108,7 @@ struct Row {
     selected: usize,
 }
 
-fn layer_row(
-    ui: &mut egui::Ui,
-    row: &Row,
-    layer: &mut crate::ui::map::MapLayer,
-    asked: &mut Requests,
-) {
+fn layer_row(ui: &mut egui::Ui, row: &Row, layer: &MapLayer, asked: &mut Vec<AppCommand>) {
     let (lang, i, active, selected) = (row.lang, row.index, row.active, row.selected);
     let title = match lang {
         Lang::Vi => layer.info.meta.title_vi.clone(),
@@ -209,12 +128,22 @@ fn layer_row(
         .response
         .on_hover_text(tr(lang, Key::DragToReorder));
         let visible_label = format!("{}: {title}", tr(lang, Key::Visible));
-        ui.checkbox(&mut layer.visible, "").widget_info(|| {
-            egui::WidgetInfo::selected(egui::Role::CheckBox, true, layer.visible, &visible_label)
+        let mut visible = layer.visible;
+        let checkbox = ui.checkbox(&mut visible, "");
+        checkbox.widget_info(|| {
+            egui::WidgetInfo::selected(egui::Role::CheckBox, true, visible, &visible_label)
         });
+        if checkbox.changed() {
+            asked.push(AppCommand::SetVisible {
+                layer: layer.info.name.clone(),
+                visible,
+            });
+        }
         let name = ui.selectable_label(active, text);
         if name.clicked() {
-            asked.activate = Some((!active).then(|| layer.info.name.clone()));
+            asked.push(AppCommand::SetActiveLayer(
+                (!active).then(|| layer.info.name.clone()),
+            ));
         }
         name.context_menu(|ui| layer_menu(ui, row, layer, asked));
         if let Some(warning) = &layer.crs_warning {
@@ -237,42 +166,46 @@ fn layer_row(
         );
     }
     if let Some(dragged) = response.dnd_release_payload::<DraggedLayer>() {
-        asked.move_layer = Some((dragged.0, i));
+        asked.push(AppCommand::MoveLayer {
+            from: dragged.0,
+            to: i,
+        });
     }
 }
 
-fn layer_menu(
-    ui: &mut egui::Ui,
-    row: &Row,
-    layer: &mut crate::ui::map::MapLayer,
-    asked: &mut Requests,
-) {
+fn layer_menu(ui: &mut egui::Ui, row: &Row, layer: &MapLayer, asked: &mut Vec<AppCommand>) {
     let (lang, i, n) = (row.lang, row.index, row.layers);
+    let name = || layer.info.name.clone();
     if ui.button(tr(lang, Key::ZoomToLayer)).clicked() {
-        asked.zoom_to = Some(layer.info.name.clone());
+        asked.push(AppCommand::ZoomToLayer(name()));
         ui.close();
     }
     if ui.button(tr(lang, Key::AttributeTable)).clicked() {
-        asked.table = Some(layer.info.name.clone());
+        asked.push(AppCommand::OpenTable(name()));
         ui.close();
     }
     if ui.button(format!("{}…", tr(lang, Key::Style))).clicked() {
-        asked.edit_style = Some((layer.info.clone(), layer.style.clone()));
+        asked.push(AppCommand::OpenStyleEditor(name()));
         ui.close();
     }
     if ui.button(tr(lang, Key::MoveUp)).clicked() && i + 1 < n {
-        asked.move_layer = Some((i, i + 1));
+        asked.push(AppCommand::MoveLayer { from: i, to: i + 1 });
         ui.close();
     }
     if ui.button(tr(lang, Key::MoveDown)).clicked() && i > 0 {
-        asked.move_layer = Some((i, i - 1));
+        asked.push(AppCommand::MoveLayer { from: i, to: i - 1 });
         ui.close();
     }
-    let opacity =
-        ui.add(egui::Slider::new(&mut layer.opacity, 0.0..=1.0).text(tr(lang, Key::Opacity)));
-    // Saved with the style once the user lets go (not at every step).
-    if opacity.drag_stopped() || (opacity.changed() && !opacity.dragged()) {
-        asked.opacity = Some(layer.info.name.clone());
+    let mut value = layer.opacity;
+    let opacity = ui.add(egui::Slider::new(&mut value, 0.0..=1.0).text(tr(lang, Key::Opacity)));
+    // Drawn at every step, saved with the style once the user lets go.
+    let save = opacity.drag_stopped() || (opacity.changed() && !opacity.dragged());
+    if opacity.changed() || save {
+        asked.push(AppCommand::SetOpacity {
+            layer: name(),
+            opacity: value,
+            save,
+        });
     }
     let mut field = layer.style.label_field.clone();
     egui::ComboBox::from_label(tr(lang, Key::LabelField))
@@ -284,7 +217,10 @@ fn layer_menu(
             }
         });
     if field != layer.style.label_field {
-        asked.relabel = Some((layer.info.name.clone(), field));
+        asked.push(AppCommand::SetLabelField {
+            layer: name(),
+            field,
+        });
     }
 }
 

@@ -9,10 +9,10 @@ use std::path::PathBuf;
 use egui::{Color32, RichText};
 use egui_extras::{Column, TableBuilder};
 
-use super::i18n::{Key, Lang, tr};
 use crate::gpkg::{GeoPackage, LayerInfo};
 use crate::jobs::{Job, Poll};
 use crate::model::FieldValue;
+use crate::ui::i18n::{Key, Lang, tr};
 
 const BLOCK: usize = 200;
 

@@ -7,11 +7,11 @@
 
 use egui::{Color32, ComboBox, RichText};
 
-use super::i18n::{Key, Lang, tr};
 use crate::gpkg::{GeoPackage, LayerInfo};
 use crate::model::GeometryType;
 use crate::render::style::Symbology;
 use crate::render::{LayerStyle, Rgba, Shape, classify};
+use crate::ui::i18n::{Key, Lang, tr};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {

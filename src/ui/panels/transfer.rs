@@ -6,7 +6,6 @@ use std::path::PathBuf;
 
 use egui::{Color32, ComboBox, Grid, RichText, ScrollArea};
 
-use super::i18n::{Key, Lang, tr};
 use crate::crs::PRESETS;
 use crate::gpkg::{GeoPackage, LayerInfo, LayerMeta};
 use crate::io::import::{self, EncodingChoice, Plan};
@@ -16,6 +15,7 @@ use crate::io::{
     TextEncoding,
 };
 use crate::model::FieldType;
+use crate::ui::i18n::{Key, Lang, tr};
 
 const FIELD_TYPES: [FieldType; 7] = [
     FieldType::Text,
@@ -684,7 +684,7 @@ mod tests {
                 // Fonts apply from the next frame: the first one only installs
                 // them (egui refuses to lay out a glyph it has no font for).
                 if !*fonts {
-                    super::super::install_fonts(ui.ctx());
+                    crate::ui::install_fonts(ui.ctx());
                     *fonts = true;
                     return;
                 }

@@ -1,0 +1,139 @@
+//! Everything that changes the window's state is an [`AppCommand`]: menus,
+//! shortcuts, panels, map tools and finished jobs only send commands, and
+//! `TramgisApp::apply` carries them out in one place, once a frame. A new
+//! tool or panel adds its variants here and its arm in `apply`.
+
+use std::path::PathBuf;
+
+use super::i18n::Lang;
+use super::map::{Bbox, View};
+use super::panels::transfer::Request;
+use super::tools::Tool;
+use crate::crs::Crs;
+use crate::render::LayerStyle;
+
+/// How a selection tool's result combines with the current selection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SelectMode {
+    /// The result replaces the selection.
+    Replace,
+    /// The result is added (Shift held).
+    Add,
+}
+
+impl SelectMode {
+    pub fn from_shift(shift: bool) -> Self {
+        if shift {
+            SelectMode::Add
+        } else {
+            SelectMode::Replace
+        }
+    }
+}
+
+/// One change the user (or a finished job) asks of the window.
+pub enum AppCommand {
+    // The workspace.
+    /// Opens a workspace (in the background).
+    Open(PathBuf),
+    /// Writes a copy of the workspace to a new file, then opens it.
+    SaveAs(PathBuf),
+    SetMapCrs(Crs),
+    SetLanguage(Lang),
+    Quit,
+
+    // The view.
+    /// Back to the extent of the data.
+    ZoomFull,
+    /// Zooms by a factor about the map's centre (2: in, 0.5: out).
+    ZoomBy(f64),
+    /// Shows a map box (padded, so a point shows 200 m around it).
+    ZoomToBox(Bbox),
+    ZoomToLayer(String),
+    ZoomToFeature {
+        layer: String,
+        fid: i64,
+    },
+    ZoomToSelection,
+    /// The user moved the map (pan, wheel): the view no longer follows
+    /// the data as it loads.
+    SetView(View),
+    /// Moves the map by a drag of `delta` screen points.
+    PanBy(egui::Vec2),
+    /// Zooms by `factor` keeping the map point under `anchor` (screen) in place.
+    ZoomAt {
+        anchor: egui::Pos2,
+        factor: f64,
+    },
+
+    // Tools.
+    SetTool(Tool),
+
+    // Layers.
+    /// The layer the selection tools act on; None: every visible layer.
+    SetActiveLayer(Option<String>),
+    SetVisible {
+        layer: String,
+        visible: bool,
+    },
+    /// Draws the layer at this opacity; with `save`, also keeps it in the
+    /// layer's stored style (once the slider is let go).
+    SetOpacity {
+        layer: String,
+        opacity: f32,
+        save: bool,
+    },
+    /// Moves the layer at draw-order index `from` to `to` and saves the order.
+    MoveLayer {
+        from: usize,
+        to: usize,
+    },
+    SetLabelField {
+        layer: String,
+        field: Option<String>,
+    },
+    /// Restyles a layer, redraws it and saves the style in the workspace.
+    SetStyle {
+        layer: String,
+        style: LayerStyle,
+    },
+    OpenStyleEditor(String),
+    OpenTable(String),
+
+    // Selection and identify.
+    ClearSelection,
+    /// Sets the selection of one layer to these features (the other
+    /// layers' selections stay).
+    SelectFeatures {
+        layer: String,
+        fids: Vec<i64>,
+    },
+    /// Selects what meets an area of the map (box or polygon, map
+    /// coordinates), in a background job.
+    SelectIn {
+        area: geo_types::Geometry<f64>,
+        mode: SelectMode,
+    },
+    /// Selects the top feature under a map point (within `tolerance` map units).
+    SelectAt {
+        at: [f64; 2],
+        tolerance: f64,
+        mode: SelectMode,
+    },
+    /// Lists the features under a map point, with their attributes.
+    IdentifyAt {
+        at: [f64; 2],
+        tolerance: f64,
+    },
+
+    // Dialogs and jobs.
+    OpenImport(PathBuf),
+    OpenExport,
+    OpenRepairText,
+    StartTransfer(Request),
+    /// The repair dialog changed the workspace's text: show it again.
+    ReloadWorkspace,
+    DismissNotification(u64),
+    DismissAllNotifications,
+    ShowNotifications(bool),
+}
