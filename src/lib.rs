@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod crs;
+pub mod edit;
 pub mod gpkg;
 pub mod index;
 pub mod io;

@@ -2,6 +2,7 @@
 //! store's messages, which name the file, layer and row.
 
 pub mod bench;
+pub mod check;
 pub mod render;
 pub mod transfer;
 
@@ -56,6 +57,9 @@ pub enum Command {
         #[arg(long)]
         edit: Option<i64>,
     },
+    /// Validate a polygon layer (invalid geometries, overlaps, gaps, outside
+    /// the boundary); the report as CSV, exit status 1 if it has findings.
+    Check(check::CheckArgs),
     /// Measure store throughput (and GDAL's for the same work) on N parcels.
     Bench(bench::BenchArgs),
     /// Draw a workspace's layers to a PNG (offscreen, no window needed).
@@ -70,6 +74,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Validate { file } => run_validate(&file),
         Command::Info { file } => info(&file),
         Command::Bench(args) => bench::run(&args),
+        Command::Check(args) => check::run(&args),
         Command::Import(args) => transfer::import(&args),
         Command::Export(args) => transfer::export(&args),
         Command::RepairText(args) => transfer::repair_text(&args),
