@@ -9,6 +9,8 @@ packages=(
   # tests: GDAL's and SQLite's command-line tools, PROJ's data and cs2cs,
   # GDAL's Python bindings (for /usr/bin/python3) to write fixtures
   gdal-bin proj-bin sqlite3 python3-gdal
+  # GNSS: gpsd for field laptops; gpsfake (gpsd-clients) replays NMEA logs in tests
+  gpsd gpsd-clients
   # tests and CI: a virtual X display and Vulkan on the CPU (lavapipe)
   xvfb mesa-vulkan-drivers x11-apps imagemagick
 )

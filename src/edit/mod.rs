@@ -3,3 +3,6 @@
 //! See /tmp/team/EDIT-API.md for who owns what.
 
 pub mod check;
+pub mod domains;
+pub mod gnss;
+pub mod rules;

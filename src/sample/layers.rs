@@ -720,20 +720,32 @@ fn scatter(p: &Province, rng: &mut Rng, urban_weight: f64, spread: f64) -> (Coor
     )
 }
 
+/// BTS operators (`nha_mang`), as stored.
+pub const BTS_OPERATORS: [&str; 4] = ["Viettel", "VNPT/VinaPhone", "MobiFone", "Vietnamobile"];
+/// Tower types (`loai_cot`) with their height range, m.
+pub const BTS_TOWER_TYPES: [(&str, (f64, f64)); 4] = [
+    ("Cột tự đứng", (30.0, 60.0)),
+    ("Cột dây co", (30.0, 50.0)),
+    ("Cột trên mái nhà", (6.0, 18.0)),
+    ("Cột ngụy trang", (15.0, 25.0)),
+];
+/// Technologies (`cong_nghe`) the generator writes.
+pub const BTS_TECHNOLOGIES: [&str; 4] = ["4G", "4G/5G", "2G/3G/4G", "3G/4G"];
+
+/// The planning functions (`chuc_nang` of o_quy_hoach): (symbol, name).
+pub fn planning_functions() -> impl Iterator<Item = (&'static str, &'static str)> {
+    FUNCTIONS.iter().map(|f| (f.prefix, f.name))
+}
+
 pub fn bts_towers(p: &Province, count: usize, rng: &mut Rng) -> Vec<Feature> {
-    let operators = ["Viettel", "VNPT/VinaPhone", "MobiFone", "Vietnamobile"];
-    let types: [(&str, (f64, f64)); 4] = [
-        ("Cột tự đứng", (30.0, 60.0)),
-        ("Cột dây co", (30.0, 50.0)),
-        ("Cột trên mái nhà", (6.0, 18.0)),
-        ("Cột ngụy trang", (15.0, 25.0)),
-    ];
+    let operators = BTS_OPERATORS;
+    let types = BTS_TOWER_TYPES;
     (0..count)
         .map(|i| {
             let (at, _) = scatter(p, rng, 4.0, 1500.0);
             let op = rng.weighted(&[40.0, 30.0, 25.0, 5.0]);
             let ty = rng.weighted(&[45.0, 20.0, 30.0, 5.0]);
-            let tech = *rng.pick(&["4G", "4G/5G", "2G/3G/4G", "3G/4G"]);
+            let tech = *rng.pick(&BTS_TECHNOLOGIES);
             let shared = if rng.unit() < 0.25 {
                 operators[(op + 1 + rng.below(3)) % 4]
             } else {

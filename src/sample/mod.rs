@@ -2,6 +2,7 @@
 //! same code makes the bundled sample (10,000 parcels) and the
 //! province-scale files (1,000,000 parcels) that the benchmarks use.
 
+mod domains;
 mod layers;
 mod province;
 mod rng;
@@ -12,6 +13,7 @@ use crate::gpkg::styles::StoredStyle;
 use crate::gpkg::{GeoPackage, GpkgError, Result};
 use crate::model::Feature;
 
+pub use domains::{definitions as domain_definitions, write as write_domains};
 pub use layers::definitions as layer_definitions;
 pub use province::{EXTENT_LONLAT, projected_extent};
 pub use rng::Rng;
@@ -68,6 +70,10 @@ fn write_all(path: &Path, parcels: usize, progress: &mut impl FnMut(&str, u64)) 
     for d in &defs {
         gpkg.create_layer(d.name, &d.schema, &d.meta)?;
     }
+    domains::write(gpkg.connection()).map_err(|e| GpkgError::Invalid {
+        path: path.to_path_buf(),
+        detail: e.to_string(),
+    })?;
     let mut summary = Summary::default();
     let mut load = |gpkg: &mut GeoPackage, name: &str, features: Vec<Feature>| -> Result<()> {
         let mut writer = gpkg.bulk_writer(name, "sample data")?;
