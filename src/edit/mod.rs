@@ -4,5 +4,16 @@
 
 pub mod check;
 pub mod domains;
+pub mod error;
+pub mod geometry;
 pub mod gnss;
+pub mod history;
+pub mod measure;
+pub mod numeric;
 pub mod rules;
+pub mod session;
+pub mod snap;
+pub mod topology;
+
+pub use error::EditError;
+pub use session::{Applied, EditSession, EditTx, LayerChanges};

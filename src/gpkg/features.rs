@@ -103,95 +103,10 @@ impl GeoPackage {
         &self,
         layer: &str,
         query: &Query,
-        mut visit: impl FnMut(Feature) -> ControlFlow<()>,
+        visit: impl FnMut(Feature) -> ControlFlow<()>,
     ) -> Result<u64> {
         let info = self.layer(layer)?;
-        let schema = &info.schema;
-        let path = &self.path;
-        let (sql, args): (String, Vec<f64>) = match query.bbox {
-            Some(b) if info.has_rtree => (
-                format!(
-                    "SELECT {} FROM {} t JOIN {} r ON t.{} = r.id
-                     WHERE r.minx <= ?3 AND r.maxx >= ?1 AND r.miny <= ?4 AND r.maxy >= ?2",
-                    select_columns(schema),
-                    info.source(),
-                    quote(&rtree::table_name(layer, &schema.geometry_column)),
-                    quote(&schema.fid_column)
-                ),
-                vec![b.min().x, b.min().y, b.max().x, b.max().y],
-            ),
-            _ => (
-                format!("SELECT {} FROM {} t", select_columns(schema), info.source()),
-                vec![],
-            ),
-        };
-        // Built once: error contexts must cost nothing per row.
-        let context = format!("reading layer '{layer}'");
-        let mut stmt = self.conn.prepare(&sql).ctx(path, &context)?;
-        let mut rows = stmt
-            .query(params_from_iter(args.iter()))
-            .ctx(path, &context)?;
-        let mut count = 0u64;
-        while let Some(row) = rows.next().ctx(path, &context)? {
-            if query.limit.is_some_and(|l| count >= l) {
-                break;
-            }
-            let fid = match row.get_ref(0).ctx(path, &context)? {
-                ValueRef::Integer(n) => Some(n),
-                _ => None,
-            };
-            let blob = match row.get_ref(1).ctx(path, &context)? {
-                ValueRef::Blob(b) => Some(b),
-                _ => None,
-            };
-            let bad = |source| match fid {
-                Some(fid) => GpkgError::BadGeometry {
-                    path: path.clone(),
-                    layer: layer.to_string(),
-                    fid,
-                    column: schema.geometry_column.clone(),
-                    source,
-                },
-                None => GpkgError::BadFeature {
-                    path: path.clone(),
-                    layer: layer.to_string(),
-                    detail: format!(
-                        "a feature without an id, column '{}': bad geometry: {source}",
-                        schema.geometry_column
-                    ),
-                },
-            };
-            if let (Some(bbox), Some(b)) = (query.bbox, blob) {
-                match geom::envelope(b).map_err(bad)? {
-                    Some(env) if geom::boxes_meet(env, bbox) => {}
-                    _ => continue,
-                }
-            }
-            let (geometry, zm) = match blob {
-                Some(b) if !query.skip_geometry => {
-                    let g = geom::decode(b).map_err(bad)?;
-                    (Some(g.geometry), g.zm)
-                }
-                _ => (None, ZmValues::default()),
-            };
-            let mut values = Vec::with_capacity(schema.fields.len());
-            for (i, field) in schema.fields.iter().enumerate() {
-                let v = row.get_ref(i + 2).ctx(path, &context)?;
-                values.push(read_value(v, field.field_type));
-            }
-            count += 1;
-            if visit(Feature {
-                fid,
-                geometry,
-                zm,
-                values,
-            })
-            .is_break()
-            {
-                break;
-            }
-        }
-        Ok(count)
+        read_features_on(&self.conn, &self.path, &info, query, visit)
     }
 
     /// Reads every feature of a layer into memory.
@@ -206,51 +121,7 @@ impl GeoPackage {
 
     pub fn get_feature(&self, layer: &str, fid: i64) -> Result<Option<Feature>> {
         let info = self.layer(layer)?;
-        let schema = &info.schema;
-        let path = &self.path;
-        let sql = format!(
-            "SELECT {} FROM {} t WHERE t.{} = ?1",
-            select_columns(schema),
-            info.source(),
-            quote(&schema.fid_column)
-        );
-        let row = self
-            .conn
-            .query_row(&sql, [fid], |row| {
-                let blob: Option<Vec<u8>> = match row.get_ref(1)? {
-                    ValueRef::Blob(b) => Some(b.to_vec()),
-                    _ => None,
-                };
-                let values = (0..schema.fields.len())
-                    .map(|i| Ok(read_value(row.get_ref(i + 2)?, schema.fields[i].field_type)))
-                    .collect::<rusqlite::Result<Vec<_>>>()?;
-                Ok((blob, values))
-            })
-            .optional()
-            .ctx(path, &format!("reading feature {fid} of '{layer}'"))?;
-        let Some((blob, values)) = row else {
-            return Ok(None);
-        };
-        let decoded = blob
-            .map(|b| geom::decode(&b))
-            .transpose()
-            .map_err(|source| GpkgError::BadGeometry {
-                path: path.clone(),
-                layer: layer.to_string(),
-                fid,
-                column: schema.geometry_column.clone(),
-                source,
-            })?;
-        let (geometry, zm) = match decoded {
-            Some(g) => (Some(g.geometry), g.zm),
-            None => (None, ZmValues::default()),
-        };
-        Ok(Some(Feature {
-            fid: Some(fid),
-            geometry,
-            zm,
-            values,
-        }))
+        get_feature_on(&self.conn, &self.path, &info, fid)
     }
 
     /// Number of features, optionally of those meeting a bbox.
@@ -332,6 +203,156 @@ impl GeoPackage {
     }
 }
 
+/// Streams the features of a layer read on `conn` (the workspace's
+/// connection, or an edit's transaction) to `visit`.
+pub(super) fn read_features_on(
+    conn: &rusqlite::Connection,
+    path: &std::path::Path,
+    info: &LayerInfo,
+    query: &Query,
+    mut visit: impl FnMut(Feature) -> ControlFlow<()>,
+) -> Result<u64> {
+    let layer = info.name.as_str();
+    let schema = &info.schema;
+    let (sql, args): (String, Vec<f64>) = match query.bbox {
+        Some(b) if info.has_rtree => (
+            format!(
+                "SELECT {} FROM {} t JOIN {} r ON t.{} = r.id
+                 WHERE r.minx <= ?3 AND r.maxx >= ?1 AND r.miny <= ?4 AND r.maxy >= ?2",
+                select_columns(schema),
+                info.source(),
+                quote(&rtree::table_name(layer, &schema.geometry_column)),
+                quote(&schema.fid_column)
+            ),
+            vec![b.min().x, b.min().y, b.max().x, b.max().y],
+        ),
+        _ => (
+            format!("SELECT {} FROM {} t", select_columns(schema), info.source()),
+            vec![],
+        ),
+    };
+    // Built once: error contexts must cost nothing per row.
+    let context = format!("reading layer '{layer}'");
+    let mut stmt = conn.prepare(&sql).ctx(path, &context)?;
+    let mut rows = stmt
+        .query(params_from_iter(args.iter()))
+        .ctx(path, &context)?;
+    let mut count = 0u64;
+    while let Some(row) = rows.next().ctx(path, &context)? {
+        if query.limit.is_some_and(|l| count >= l) {
+            break;
+        }
+        let fid = match row.get_ref(0).ctx(path, &context)? {
+            ValueRef::Integer(n) => Some(n),
+            _ => None,
+        };
+        let blob = match row.get_ref(1).ctx(path, &context)? {
+            ValueRef::Blob(b) => Some(b),
+            _ => None,
+        };
+        let bad = |source| match fid {
+            Some(fid) => GpkgError::BadGeometry {
+                path: path.to_path_buf(),
+                layer: layer.to_string(),
+                fid,
+                column: schema.geometry_column.clone(),
+                source,
+            },
+            None => GpkgError::BadFeature {
+                path: path.to_path_buf(),
+                layer: layer.to_string(),
+                detail: format!(
+                    "a feature without an id, column '{}': bad geometry: {source}",
+                    schema.geometry_column
+                ),
+            },
+        };
+        if let (Some(bbox), Some(b)) = (query.bbox, blob) {
+            match geom::envelope(b).map_err(bad)? {
+                Some(env) if geom::boxes_meet(env, bbox) => {}
+                _ => continue,
+            }
+        }
+        let (geometry, zm) = match blob {
+            Some(b) if !query.skip_geometry => {
+                let g = geom::decode(b).map_err(bad)?;
+                (Some(g.geometry), g.zm)
+            }
+            _ => (None, ZmValues::default()),
+        };
+        let mut values = Vec::with_capacity(schema.fields.len());
+        for (i, field) in schema.fields.iter().enumerate() {
+            let v = row.get_ref(i + 2).ctx(path, &context)?;
+            values.push(read_value(v, field.field_type));
+        }
+        count += 1;
+        if visit(Feature {
+            fid,
+            geometry,
+            zm,
+            values,
+        })
+        .is_break()
+        {
+            break;
+        }
+    }
+    Ok(count)
+}
+
+/// One feature by fid, read on `conn`.
+pub(super) fn get_feature_on(
+    conn: &rusqlite::Connection,
+    path: &std::path::Path,
+    info: &LayerInfo,
+    fid: i64,
+) -> Result<Option<Feature>> {
+    let layer = info.name.as_str();
+    let schema = &info.schema;
+    let sql = format!(
+        "SELECT {} FROM {} t WHERE t.{} = ?1",
+        select_columns(schema),
+        info.source(),
+        quote(&schema.fid_column)
+    );
+    let row = conn
+        .query_row(&sql, [fid], |row| {
+            let blob: Option<Vec<u8>> = match row.get_ref(1)? {
+                ValueRef::Blob(b) => Some(b.to_vec()),
+                _ => None,
+            };
+            let values = (0..schema.fields.len())
+                .map(|i| Ok(read_value(row.get_ref(i + 2)?, schema.fields[i].field_type)))
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok((blob, values))
+        })
+        .optional()
+        .ctx(path, &format!("reading feature {fid} of '{layer}'"))?;
+    let Some((blob, values)) = row else {
+        return Ok(None);
+    };
+    let decoded = blob
+        .map(|b| geom::decode(&b))
+        .transpose()
+        .map_err(|source| GpkgError::BadGeometry {
+            path: path.to_path_buf(),
+            layer: layer.to_string(),
+            fid,
+            column: schema.geometry_column.clone(),
+            source,
+        })?;
+    let (geometry, zm) = match decoded {
+        Some(g) => (Some(g.geometry), g.zm),
+        None => (None, ZmValues::default()),
+    };
+    Ok(Some(Feature {
+        fid: Some(fid),
+        geometry,
+        zm,
+        values,
+    }))
+}
+
 /// An edit in progress (see [`GeoPackage::edit`]).
 pub struct Edit<'a> {
     tx: Transaction<'a>,
@@ -347,6 +368,45 @@ pub struct Edit<'a> {
 impl Edit<'_> {
     pub fn edit_id(&self) -> Option<i64> {
         self.edit_id
+    }
+
+    /// The file being edited.
+    pub fn path(&self) -> &std::path::Path {
+        self.path
+    }
+
+    /// The edit's transaction, for tables that belong to the edit itself
+    /// (the undo history). Features are written through insert, update
+    /// and delete, which keep the extent and the checks.
+    pub fn connection(&self) -> &rusqlite::Connection {
+        &self.tx
+    }
+
+    /// A writable layer's description, as this transaction sees it.
+    pub fn layer_info(&mut self, layer: &str) -> Result<LayerInfo> {
+        self.layer(layer)
+    }
+
+    /// One feature, as this transaction sees it (with the edit's own
+    /// writes so far).
+    pub fn get(&mut self, layer: &str, fid: i64) -> Result<Option<Feature>> {
+        let info = self.layer(layer)?;
+        get_feature_on(&self.tx, self.path, &info, fid)
+    }
+
+    /// The features whose envelope meets `area`, through the R-tree.
+    pub fn features_in(&mut self, layer: &str, area: geo_types::Rect<f64>) -> Result<Vec<Feature>> {
+        let info = self.layer(layer)?;
+        let mut out = Vec::new();
+        let query = Query {
+            bbox: Some(area),
+            ..Query::default()
+        };
+        read_features_on(&self.tx, self.path, &info, &query, |f| {
+            out.push(f);
+            ControlFlow::Continue(())
+        })?;
+        Ok(out)
     }
 
     /// The transaction and a writable layer's description, for store code

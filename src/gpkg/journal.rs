@@ -15,7 +15,7 @@
 
 use std::path::Path;
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::core::{literal, quote};
 use super::error::{Result, SqlContext};
@@ -48,6 +48,7 @@ CREATE TABLE IF NOT EXISTS tramgis_changes (
   edit_id INTEGER
 );
 CREATE INDEX IF NOT EXISTS tramgis_changes_table_fid ON tramgis_changes (table_name, fid);
+CREATE INDEX IF NOT EXISTS tramgis_changes_edit ON tramgis_changes (edit_id);
 ";
 
 pub fn ensure_tables(conn: &Connection, path: &Path) -> Result<()> {
@@ -68,10 +69,21 @@ fn trigger_name(table: &str, op: &str) -> String {
 /// `json_object(...)` of a row. SQLite caps a function at 127 arguments,
 /// so wide tables are built as json_object of the first 60 columns with
 /// json_insert calls adding the rest.
+///
+/// SQLite's JSON writes a REAL with 15 significant digits, which does not
+/// give the same double back; undo must restore the exact value, so a
+/// finite REAL is written with 17 (`%!.17g`, read back as a JSON number).
 fn row_json(prefix: &str, columns: &[(String, bool)]) -> String {
     let value = |(name, blob): &(String, bool)| {
         let v = format!("{prefix}.{}", quote(name));
-        if *blob { format!("hex({v})") } else { v }
+        if *blob {
+            format!("hex({v})")
+        } else {
+            format!(
+                "CASE WHEN typeof({v}) = 'real' AND abs({v}) < 1e308 \
+                 THEN json(printf('%!.17g', {v})) ELSE {v} END"
+            )
+        }
     };
     let mut chunks = columns.chunks(60);
     let first = chunks.next().unwrap_or(&[]);
@@ -105,6 +117,44 @@ pub fn install_triggers(
     table: &str,
     schema: &Schema,
 ) -> Result<()> {
+    let sql: Vec<String> = trigger_sql(table, schema)
+        .into_iter()
+        .map(|(_, sql)| format!("{sql};"))
+        .collect();
+    conn.execute_batch(&sql.join("\n")).ctx(
+        path,
+        &format!("creating the edit journal triggers of '{table}'"),
+    )
+}
+
+/// Whether the layer's three triggers exist as this tramgis writes them
+/// (an older tramgis wrote REALs with 15 digits; a schema change adds
+/// columns the old triggers do not record).
+pub fn triggers_current(
+    conn: &Connection,
+    path: &Path,
+    table: &str,
+    schema: &Schema,
+) -> Result<bool> {
+    for (name, sql) in trigger_sql(table, schema) {
+        let stored: Option<String> = conn
+            .query_row(
+                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?1",
+                [&name],
+                |r| r.get(0),
+            )
+            .optional()
+            .ctx(path, "reading the schema")?;
+        if stored.as_deref().map(str::trim) != Some(sql.trim()) {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// The name and CREATE TRIGGER statement (without ';') of each of a
+/// layer's journal triggers.
+fn trigger_sql(table: &str, schema: &Schema) -> Vec<(String, String)> {
     let mut columns = vec![
         (schema.fid_column.clone(), false),
         (schema.geometry_column.clone(), true),
@@ -119,28 +169,26 @@ pub fn install_triggers(
     let who = "(SELECT edit_id FROM tramgis_edit_context LIMIT 1), \
                COALESCE((SELECT user FROM tramgis_edit_context LIMIT 1), 'external')";
     let record = |op: &str, key: &str, old: &str, new: &str| {
-        format!(
-            "CREATE TRIGGER {name} AFTER {upper} ON {t}
+        (
+            trigger_name(table, op),
+            format!(
+                "CREATE TRIGGER {name} AFTER {upper} ON {t}
 BEGIN
   INSERT INTO tramgis_changes (table_name, fid, op, old_values, new_values, edit_id, user)
   VALUES ({tl}, {key}.{fid}, '{op}', {old}, {new}, {who});
-END;",
-            name = quote(&trigger_name(table, op)),
-            upper = op.to_uppercase(),
-            tl = literal(table),
+END",
+                name = quote(&trigger_name(table, op)),
+                upper = op.to_uppercase(),
+                tl = literal(table),
+            ),
         )
     };
     let (old, new) = (row_json("OLD", &columns), row_json("NEW", &columns));
-    let sql = [
+    vec![
         record("insert", "NEW", "NULL", &new),
         record("update", "NEW", &old, &new),
         record("delete", "OLD", &old, "NULL"),
     ]
-    .join("\n");
-    conn.execute_batch(&sql).ctx(
-        path,
-        &format!("creating the edit journal triggers of '{table}'"),
-    )
 }
 
 pub fn drop_triggers(conn: &Connection, path: &Path, table: &str) -> Result<()> {

@@ -19,6 +19,12 @@ pub struct OpenOptions {
     pub read_only: bool,
     /// How long to wait for another program's lock before giving up.
     pub busy_timeout: Duration,
+    /// Whether a writable open adopts a file made by another program (WAL
+    /// mode, tramgis tables, journal triggers, spatial indexes). An edit
+    /// session opens without, and adopts a layer only when its editing
+    /// starts ([`GeoPackage::adopt_layer`]): a foreign file that is only
+    /// looked at stays as it was.
+    pub adopt: bool,
 }
 
 impl Default for OpenOptions {
@@ -26,6 +32,7 @@ impl Default for OpenOptions {
         OpenOptions {
             read_only: false,
             busy_timeout: Duration::from_secs(5),
+            adopt: true,
         }
     }
 }
@@ -248,7 +255,7 @@ impl GeoPackage {
             layer_cache: Default::default(),
         };
         gpkg.has_tramgis_tables = gpkg.table_exists("tramgis_changes")?;
-        if !options.read_only {
+        if !options.read_only && options.adopt {
             let mode: String = gpkg
                 .conn
                 .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
@@ -323,6 +330,49 @@ impl GeoPackage {
                 Err(e)
             }
         }
+    }
+
+    /// Makes one layer editable with the journal: WAL mode, the tramgis
+    /// tables, the layer's spatial index and its (current) journal
+    /// triggers, in one transaction. What is already there is kept; a
+    /// workspace of ours changes only where its triggers are outdated.
+    pub fn adopt_layer(&mut self, name: &str) -> Result<()> {
+        self.ensure_writable()?;
+        let path = self.path.clone();
+        let layer = self.layer(name)?;
+        ensure_layer_writable(&path, &layer)?;
+        let mode: String = self
+            .conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .ctx(&path, "reading the journal mode")?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            let mode: String = self
+                .conn
+                .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
+                .ctx(&path, "switching to WAL mode")?;
+            if !mode.eq_ignore_ascii_case("wal") {
+                return Err(GpkgError::ReadOnly { path });
+            }
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .ctx(&path, "starting a transaction")?;
+        if !table_exists(&tx, &path, "tramgis_layer_meta")? {
+            tx.execute_batch(META_SQL)
+                .ctx(&path, "creating tramgis_layer_meta")?;
+        }
+        journal::ensure_tables(&tx, &path)?;
+        if !layer.has_rtree {
+            rtree::create_index(&tx, &path, name, &layer.schema, true)?;
+        }
+        if !journal::triggers_current(&tx, &path, name, &layer.schema)? {
+            journal::drop_triggers(&tx, &path, name)?;
+            journal::install_triggers(&tx, &path, name, &layer.schema)?;
+        }
+        tx.commit().ctx(&path, "committing")?;
+        self.has_tramgis_tables = true;
+        Ok(())
     }
 
     pub fn path(&self) -> &Path {

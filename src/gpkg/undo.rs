@@ -10,8 +10,11 @@ use rusqlite::{OptionalExtension, params_from_iter};
 
 use super::core::quote;
 use super::error::{GpkgError, Result, SqlContext};
+use super::features::Edit;
 use super::store::{GeoPackage, LayerInfo};
 use crate::model::FieldType;
+use rusqlite::Connection;
+use std::path::Path;
 
 /// One row of `tramgis_edits`.
 #[derive(Debug, Clone, PartialEq)]
@@ -73,69 +76,26 @@ impl GeoPackage {
                 path: path.clone(),
                 edit_id,
             })?;
-        let rows = self.journalled(edit_id)?;
         self.check_nothing_changed_since(edit_id)?;
         self.edit(&format!("Hoàn tác: {description}"), |e| {
-            let new_id = e.edit_id().unwrap_or_default();
-            // Newest first, so a feature inserted then updated in the same
-            // edit is restored step by step back to nothing.
-            for row in rows.iter().rev() {
-                let (tx, info) = e.raw(&row.table)?;
-                let fid_col = quote(&info.schema.fid_column);
-                let table = quote(&row.table);
-                match row.op.as_str() {
-                    "insert" => {
-                        tx.execute(
-                            &format!("DELETE FROM {table} WHERE {fid_col} = ?1"),
-                            [row.fid],
-                        )
-                        .ctx(&path, &format!("undoing an insert into '{}'", row.table))?;
-                    }
-                    op => {
-                        let values = old_row(&path, &info, row)?;
-                        let sql = if op == "update" {
-                            let sets: Vec<String> = values
-                                .iter()
-                                .enumerate()
-                                .map(|(k, (c, _))| format!("{} = ?{}", quote(c), k + 2))
-                                .collect();
-                            format!(
-                                "UPDATE {table} SET {} WHERE {fid_col} = ?1",
-                                sets.join(", ")
-                            )
-                        } else {
-                            let cols: Vec<String> = std::iter::once(fid_col.clone())
-                                .chain(values.iter().map(|(c, _)| quote(c)))
-                                .collect();
-                            let marks: Vec<String> =
-                                (1..=cols.len()).map(|k| format!("?{k}")).collect();
-                            format!(
-                                "INSERT INTO {table} ({}) VALUES ({})",
-                                cols.join(", "),
-                                marks.join(", ")
-                            )
-                        };
-                        let params = std::iter::once(Value::Integer(row.fid))
-                            .chain(values.into_iter().map(|(_, v)| v));
-                        tx.execute(&sql, params_from_iter(params)).ctx(
-                            &path,
-                            &format!("undoing a change of feature {} in '{}'", row.fid, row.table),
-                        )?;
-                    }
-                }
-            }
-            Ok(new_id)
+            e.write_back(edit_id)?;
+            Ok(e.edit_id().unwrap_or_default())
         })
     }
 
-    fn journalled(&self, edit_id: i64) -> Result<Vec<Journalled>> {
-        let mut stmt = self
-            .conn
+    fn check_nothing_changed_since(&self, edit_id: i64) -> Result<()> {
+        changed_since(&self.conn, &self.path, edit_id, &[])
+    }
+}
+
+fn journalled(conn: &Connection, path: &Path, edit_id: i64) -> Result<Vec<Journalled>> {
+    {
+        let mut stmt = conn
             .prepare(
                 "SELECT table_name, fid, op, old_values FROM tramgis_changes
                  WHERE edit_id = ?1 ORDER BY change_id",
             )
-            .ctx(&self.path, "reading the edit journal")?;
+            .ctx(path, "reading the edit journal")?;
         stmt.query_map([edit_id], |r| {
             Ok(Journalled {
                 table: r.get(0)?,
@@ -144,38 +104,108 @@ impl GeoPackage {
                 old_values: r.get(3)?,
             })
         })
-        .ctx(&self.path, "reading the edit journal")?
+        .ctx(path, "reading the edit journal")?
         .collect::<rusqlite::Result<_>>()
-        .ctx(&self.path, "reading the edit journal")
+        .ctx(path, "reading the edit journal")
+    }
+}
+
+/// Refuses (ChangedSince) when a change after edit `edit_id` touched a
+/// feature it changed, except changes by the edits in `ignoring` (an undo
+/// history's steps that were undone: their effect is already gone).
+fn changed_since(conn: &Connection, path: &Path, edit_id: i64, ignoring: &[i64]) -> Result<()> {
+    let ignoring = serde_json::to_string(ignoring).unwrap_or_else(|_| "[]".into());
+    let later: Option<(String, i64, Option<i64>, String)> = conn
+        .query_row(
+            "SELECT l.table_name, l.fid, l.edit_id, l.user FROM tramgis_changes l
+             JOIN tramgis_changes c ON c.table_name = l.table_name AND c.fid = l.fid
+             WHERE c.edit_id = ?1 AND l.change_id > c.change_id
+               AND l.edit_id IS NOT ?1
+               AND (l.edit_id IS NULL OR l.edit_id NOT IN (SELECT value FROM json_each(?2)))
+             ORDER BY l.change_id LIMIT 1",
+            rusqlite::params![edit_id, ignoring],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()
+        .ctx(path, "reading the edit journal")?;
+    match later {
+        None => Ok(()),
+        Some((layer, fid, later_edit, user)) => Err(GpkgError::ChangedSince {
+            path: path.to_path_buf(),
+            edit_id,
+            layer,
+            fid,
+            later: match later_edit {
+                Some(id) => format!("{id} ({user})"),
+                None => format!("of {user}"),
+            },
+        }),
+    }
+}
+
+impl Edit<'_> {
+    /// Refuses, inside this edit, when a later change touched a feature
+    /// edit `edit_id` changed (see [`GeoPackage::undo_edit`]); changes by
+    /// the edits in `ignoring` do not count.
+    pub fn check_unchanged_since(&self, edit_id: i64, ignoring: &[i64]) -> Result<()> {
+        changed_since(self.connection(), self.path(), edit_id, ignoring)
     }
 
-    fn check_nothing_changed_since(&self, edit_id: i64) -> Result<()> {
-        let later: Option<(String, i64, Option<i64>, String)> = self
-            .conn
-            .query_row(
-                "SELECT l.table_name, l.fid, l.edit_id, l.user FROM tramgis_changes l
-                 JOIN tramgis_changes c ON c.table_name = l.table_name AND c.fid = l.fid
-                 WHERE c.edit_id = ?1 AND l.change_id > c.change_id
-                   AND l.edit_id IS NOT ?1
-                 ORDER BY l.change_id LIMIT 1",
-                [edit_id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-            )
-            .optional()
-            .ctx(&self.path, "reading the edit journal")?;
-        match later {
-            None => Ok(()),
-            Some((layer, fid, later_edit, user)) => Err(GpkgError::ChangedSince {
-                path: self.path.clone(),
-                edit_id,
-                layer,
-                fid,
-                later: match later_edit {
-                    Some(id) => format!("{id} ({user})"),
-                    None => format!("of {user}"),
-                },
-            }),
+    /// Writes the rows edit `edit_id` changed back as they were before
+    /// it, as part of this edit (its journal rows carry this edit's id).
+    pub fn write_back(&mut self, edit_id: i64) -> Result<()> {
+        let path = self.path().to_path_buf();
+        let rows = journalled(self.connection(), &path, edit_id)?;
+        // Newest first, so a feature inserted then updated in the same
+        // edit is restored step by step back to nothing.
+        for row in rows.iter().rev() {
+            let (tx, info) = self.raw(&row.table)?;
+            let fid_col = quote(&info.schema.fid_column);
+            let table = quote(&row.table);
+            match row.op.as_str() {
+                "insert" => {
+                    tx.execute(
+                        &format!("DELETE FROM {table} WHERE {fid_col} = ?1"),
+                        [row.fid],
+                    )
+                    .ctx(&path, &format!("undoing an insert into '{}'", row.table))?;
+                }
+                op => {
+                    let values = old_row(&path, &info, row)?;
+                    let sql = if op == "update" {
+                        let sets: Vec<String> = values
+                            .iter()
+                            .enumerate()
+                            .map(|(k, (c, _))| format!("{} = ?{}", quote(c), k + 2))
+                            .collect();
+                        format!(
+                            "UPDATE {table} SET {} WHERE {fid_col} = ?1",
+                            sets.join(", ")
+                        )
+                    } else {
+                        let cols: Vec<String> = std::iter::once(fid_col.clone())
+                            .chain(values.iter().map(|(c, _)| quote(c)))
+                            .collect();
+                        let marks: Vec<String> =
+                            (1..=cols.len()).map(|k| format!("?{k}")).collect();
+                        format!(
+                            "INSERT INTO {table} ({}) VALUES ({})",
+                            cols.join(", "),
+                            marks.join(", ")
+                        )
+                    };
+                    let params = std::iter::once(Value::Integer(row.fid))
+                        .chain(values.into_iter().map(|(_, v)| v));
+                    tx.prepare_cached(&sql)
+                        .and_then(|mut s| s.execute(params_from_iter(params)))
+                        .ctx(
+                            &path,
+                            &format!("undoing a change of feature {} in '{}'", row.fid, row.table),
+                        )?;
+                }
+            }
         }
+        Ok(())
     }
 }
 
