@@ -10,7 +10,11 @@
 use geo_types::{Coord, Geometry};
 
 use super::geometry::vertex::{insert_vertices, move_vertices};
-use super::geometry::{GeometryError, VertexId, dist, project_on_segment, segments, vertices};
+use super::geometry::{
+    GeometryError, VertexId, dist, feature_error, project_on_segment, segments, stored_geometry,
+    vertices, write_geometry,
+};
+use super::{Applied, EditError, EditSession};
 
 /// How a neighbour's geometry follows a vertex moved from `old` to `new`,
 /// or None when it is not joined to it.
@@ -60,6 +64,51 @@ pub fn search_area(old: Coord<f64>, new: Coord<f64>, tolerance: f64) -> geo_type
         (old.x.min(new.x) - t, old.y.min(new.y) - t),
         (old.x.max(new.x) + t, old.y.max(new.y) + t),
     )
+}
+
+/// The vertex tool with topological editing on: moves `vertex` of feature
+/// `fid` to `new_xy`, and with it every neighbour in `layer` joined to it
+/// within `tolerance` (found through the layer's R-tree), as ONE edit
+/// ("Di chuyển đỉnh"). Area fields of every changed feature follow.
+pub fn move_vertex_topological(
+    session: &mut EditSession,
+    layer: &str,
+    fid: i64,
+    vertex: VertexId,
+    new_xy: Coord<f64>,
+    tolerance: f64,
+) -> Result<Applied, EditError> {
+    let (_, applied) = session.apply("Di chuyển đỉnh", |tx| {
+        let g = stored_geometry(tx, layer, fid)?;
+        let old = vertices(&g)
+            .into_iter()
+            .find(|(v, _)| *v == vertex)
+            .map(|(_, c)| c)
+            .ok_or_else(|| feature_error(tx, layer, fid, GeometryError::NoSuchVertex(vertex)))?;
+        // Other vertices of the same feature at that spot (a ring touching
+        // itself, parts sharing a corner) move along too.
+        let moved = follow(&g, old, new_xy, tolerance)
+            .map_err(|e| feature_error(tx, layer, fid, e))?
+            .unwrap_or(g);
+        let moved = move_vertices(&moved, &[(vertex, new_xy)])
+            .map_err(|e| feature_error(tx, layer, fid, e))?;
+        write_geometry(tx, layer, fid, moved)?;
+        for n in tx.features_in(layer, search_area(old, new_xy, tolerance))? {
+            let (Some(nfid), Some(ng)) = (n.fid, &n.geometry) else {
+                continue;
+            };
+            if nfid == fid {
+                continue;
+            }
+            if let Some(ng) =
+                follow(ng, old, new_xy, tolerance).map_err(|e| feature_error(tx, layer, nfid, e))?
+            {
+                write_geometry(tx, layer, nfid, ng)?;
+            }
+        }
+        Ok(())
+    })?;
+    Ok(applied)
 }
 
 #[cfg(test)]

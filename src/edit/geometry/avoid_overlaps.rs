@@ -56,6 +56,66 @@ pub fn avoid_overlaps(
     }
 }
 
+/// Cuts `new` against the polygons of `layers` near it, read through the
+/// transaction (so earlier writes of the same edit count); `skip` is the
+/// feature being edited, which must not avoid itself. Call it inside the
+/// edit that writes `new`.
+pub fn avoid_overlaps_in(
+    tx: &mut crate::edit::EditTx<'_>,
+    new: &Geometry<f64>,
+    layers: &[&str],
+    skip: Option<(&str, i64)>,
+) -> Result<Geometry<f64>, crate::edit::EditError> {
+    let Some(area) = new.bounding_rect() else {
+        return Ok(new.clone());
+    };
+    let mut neighbours = Vec::new();
+    for layer in layers {
+        for f in tx.features_in(layer, area)? {
+            if skip.is_some_and(|(l, fid)| l == *layer && f.fid == Some(fid)) {
+                continue;
+            }
+            neighbours.extend(f.geometry);
+        }
+    }
+    avoid_overlaps(new, &neighbours).map_err(|e| crate::edit::EditError::Invalid {
+        path: tx.path().to_path_buf(),
+        detail: format!("avoiding overlaps with {}: {e}", layers.join(", ")),
+    })
+}
+
+/// Adds a polygon feature to `layer`, cut against the polygons of
+/// `avoid` (the layer itself may be one of them), as one edit. Returns the
+/// new fid and what changed.
+pub fn insert_avoiding_overlaps(
+    session: &mut crate::edit::EditSession,
+    layer: &str,
+    mut feature: crate::model::Feature,
+    avoid: &[&str],
+) -> Result<(i64, crate::edit::Applied), crate::edit::EditError> {
+    session.apply("Thêm vùng (tránh chồng lấn)", |tx| {
+        let g = feature
+            .geometry
+            .clone()
+            .ok_or_else(|| crate::edit::EditError::Layer {
+                path: tx.path().to_path_buf(),
+                layer: layer.to_string(),
+                detail: "the new feature has no geometry".into(),
+            })?;
+        feature.geometry = Some(avoid_overlaps_in(tx, &g, avoid, None)?);
+        feature.zm = Default::default();
+        let info = tx.layer(layer)?;
+        crate::edit::measure::set_area_fields(&info, &mut feature).map_err(|e| {
+            crate::edit::EditError::Layer {
+                path: tx.path().to_path_buf(),
+                layer: layer.to_string(),
+                detail: e.to_string(),
+            }
+        })?;
+        tx.insert(layer, &feature)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

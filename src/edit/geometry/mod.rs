@@ -280,3 +280,71 @@ pub(crate) fn check_valid(g: &Geometry<f64>) -> Result<(), GeometryError> {
     g.check_validation()
         .map_err(|e| GeometryError::Invalid(e.to_string()))
 }
+
+// ---- Operations: a tool applied to stored features, as one edit ----------
+
+use crate::edit::{Applied, EditError, EditSession, EditTx};
+
+/// A geometry tool's refusal as an edit error naming file, layer and fid.
+pub fn feature_error(tx: &EditTx<'_>, layer: &str, fid: i64, e: GeometryError) -> EditError {
+    EditError::Feature {
+        path: tx.path().to_path_buf(),
+        layer: layer.to_string(),
+        fid,
+        detail: e.to_string(),
+    }
+}
+
+/// A stored feature's geometry; a feature without one is an error.
+pub fn stored_geometry(
+    tx: &mut EditTx<'_>,
+    layer: &str,
+    fid: i64,
+) -> Result<Geometry<f64>, EditError> {
+    let feature = tx.require(layer, fid)?;
+    feature.geometry.ok_or_else(|| EditError::Feature {
+        path: tx.path().to_path_buf(),
+        layer: layer.to_string(),
+        fid,
+        detail: "the feature has no geometry to edit".into(),
+    })
+}
+
+/// Writes a feature's new geometry in one UPDATE, its area fields
+/// following it (QGIS's #29683/#32377 left them stale).
+pub fn write_geometry(
+    tx: &mut EditTx<'_>,
+    layer: &str,
+    fid: i64,
+    g: Geometry<f64>,
+) -> Result<(), EditError> {
+    let info = tx.layer(layer)?;
+    let mut feature = tx.require(layer, fid)?;
+    feature.geometry = Some(g);
+    // The stored Z/M belong to the old coordinates.
+    feature.zm = Default::default();
+    crate::edit::measure::set_area_fields(&info, &mut feature).map_err(|e| EditError::Feature {
+        path: tx.path().to_path_buf(),
+        layer: layer.to_string(),
+        fid,
+        detail: e.to_string(),
+    })?;
+    tx.update(layer, &feature)
+}
+
+/// Runs a pure tool on one feature's geometry and writes the result, as
+/// one edit described by `description`.
+pub fn edit_geometry(
+    session: &mut EditSession,
+    layer: &str,
+    fid: i64,
+    description: &str,
+    tool: impl FnOnce(&Geometry<f64>) -> Result<Geometry<f64>, GeometryError>,
+) -> Result<Applied, EditError> {
+    let (_, applied) = session.apply(description, |tx| {
+        let g = stored_geometry(tx, layer, fid)?;
+        let new = tool(&g).map_err(|e| feature_error(tx, layer, fid, e))?;
+        write_geometry(tx, layer, fid, new)
+    })?;
+    Ok(applied)
+}

@@ -74,6 +74,19 @@ pub fn offset_line(g: &Geometry<f64>, distance: f64) -> Result<Geometry<f64>, Ge
     }
 }
 
+/// Offsets one stored line in place, as one edit.
+pub fn offset_in(
+    session: &mut crate::edit::EditSession,
+    layer: &str,
+    fid: i64,
+    distance: f64,
+) -> Result<crate::edit::Applied, crate::edit::EditError> {
+    let description = format!("Dịch song song đường {fid} {distance} m");
+    super::edit_geometry(session, layer, fid, &description, |g| {
+        offset_line(g, distance)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

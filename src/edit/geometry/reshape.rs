@@ -177,6 +177,17 @@ pub fn reshape(g: &Geometry<f64>, drawn: &LineString<f64>) -> Result<Geometry<f6
     Ok(out)
 }
 
+/// Reshapes one stored feature by a drawn line, as one edit.
+pub fn reshape_in(
+    session: &mut crate::edit::EditSession,
+    layer: &str,
+    fid: i64,
+    drawn: &LineString<f64>,
+) -> Result<crate::edit::Applied, crate::edit::EditError> {
+    let description = format!("Sửa ranh đối tượng {fid}");
+    super::edit_geometry(session, layer, fid, &description, |g| reshape(g, drawn))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -136,6 +136,84 @@ pub fn area(g: &Geometry<f64>) -> f64 {
     g.unsigned_area()
 }
 
+/// Adds a hole to one stored polygon, as one edit ("Thêm lỗ").
+pub fn add_ring_in(
+    session: &mut crate::edit::EditSession,
+    layer: &str,
+    fid: i64,
+    ring: &LineString<f64>,
+) -> Result<crate::edit::Applied, crate::edit::EditError> {
+    let description = format!("Thêm lỗ vào đối tượng {fid}");
+    super::edit_geometry(session, layer, fid, &description, |g| {
+        add_ring(g, ring).map(|(g, _)| g)
+    })
+}
+
+/// Deletes a hole of one stored polygon, as one edit.
+pub fn delete_ring_in(
+    session: &mut crate::edit::EditSession,
+    layer: &str,
+    fid: i64,
+    part: usize,
+    ring: usize,
+) -> Result<crate::edit::Applied, crate::edit::EditError> {
+    let description = format!("Xóa lỗ của đối tượng {fid}");
+    super::edit_geometry(session, layer, fid, &description, |g| {
+        delete_ring(g, part, ring)
+    })
+}
+
+/// Fill ring on a stored polygon, as one edit: with `drawn` the ring is
+/// first cut into the polygon (QGIS's Fill ring), else hole (part, ring)
+/// is filled. The new feature takes `values` (the form's), or a copy of the
+/// polygon's; area fields of both are set from their geometries. Returns
+/// the new feature's fid.
+pub fn fill_ring_in(
+    session: &mut crate::edit::EditSession,
+    layer: &str,
+    fid: i64,
+    which: FillRing<'_>,
+    values: Option<Vec<crate::model::FieldValue>>,
+) -> Result<(i64, crate::edit::Applied), crate::edit::EditError> {
+    let description = format!("Lấp lỗ của đối tượng {fid} thành đối tượng mới");
+    session.apply(&description, |tx| {
+        let g = super::stored_geometry(tx, layer, fid)?;
+        let fail = |tx: &crate::edit::EditTx<'_>, e| super::feature_error(tx, layer, fid, e);
+        let fill = match which {
+            FillRing::Hole { part, ring } => fill_hole(&g, part, ring).map_err(|e| fail(tx, e))?,
+            FillRing::Drawn(ring) => {
+                let (with_hole, fill) = fill_ring(&g, ring).map_err(|e| fail(tx, e))?;
+                super::write_geometry(tx, layer, fid, with_hole)?;
+                fill
+            }
+        };
+        let source = tx.require(layer, fid)?;
+        let info = tx.layer(layer)?;
+        let mut new = crate::model::Feature::new(
+            Some(Geometry::Polygon(fill)),
+            values.unwrap_or(source.values),
+        );
+        crate::edit::measure::set_area_fields(&info, &mut new).map_err(|e| {
+            crate::edit::EditError::Feature {
+                path: tx.path().to_path_buf(),
+                layer: layer.to_string(),
+                fid,
+                detail: e.to_string(),
+            }
+        })?;
+        tx.insert(layer, &new)
+    })
+}
+
+/// Which ring [`fill_ring_in`] fills.
+#[derive(Debug, Clone, Copy)]
+pub enum FillRing<'a> {
+    /// An existing hole.
+    Hole { part: usize, ring: usize },
+    /// A ring drawn inside the polygon.
+    Drawn(&'a LineString<f64>),
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

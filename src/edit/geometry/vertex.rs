@@ -201,6 +201,44 @@ pub fn nearest_segment(
         .map(|(v, q, _)| (v, q))
 }
 
+/// Moves vertices of one stored feature, as one edit ("Di chuyển đỉnh").
+/// For shared vertices see `edit::topology::move_vertex_topological`.
+pub fn move_vertices_in(
+    session: &mut crate::edit::EditSession,
+    layer: &str,
+    fid: i64,
+    moves: &[(VertexId, Coord<f64>)],
+) -> Result<crate::edit::Applied, crate::edit::EditError> {
+    super::edit_geometry(session, layer, fid, "Di chuyển đỉnh", |g| {
+        move_vertices(g, moves)
+    })
+}
+
+/// Adds vertices to one stored feature, as one edit ("Thêm đỉnh").
+pub fn insert_vertices_in(
+    session: &mut crate::edit::EditSession,
+    layer: &str,
+    fid: i64,
+    inserts: &[(VertexId, Coord<f64>)],
+) -> Result<crate::edit::Applied, crate::edit::EditError> {
+    super::edit_geometry(session, layer, fid, "Thêm đỉnh", |g| {
+        insert_vertices(g, inserts)
+    })
+}
+
+/// Deletes vertices of one stored feature, as one edit ("Xóa đỉnh"); a
+/// ring or line left too short is refused and nothing is written.
+pub fn delete_vertices_in(
+    session: &mut crate::edit::EditSession,
+    layer: &str,
+    fid: i64,
+    ids: &[VertexId],
+) -> Result<crate::edit::Applied, crate::edit::EditError> {
+    super::edit_geometry(session, layer, fid, "Xóa đỉnh", |g| {
+        delete_vertices(g, ids)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
