@@ -97,6 +97,13 @@ fn opening_a_foreign_file_changes_nothing_until_editing_starts() {
     session.start_editing("parcels").unwrap();
     assert!(session.is_editing("parcels"));
     assert!(tables(&file) > 0);
+    session.stop_editing("parcels");
+    session.start_editing("parcels").unwrap();
+    let registered = count(
+        &file,
+        "SELECT count(*) FROM gpkg_extensions WHERE extension_name IN ('tramgis_edit_journal', 'tramgis_undo_history')",
+    );
+    assert_eq!(registered, 2, "each extension is registered once");
     let (_, applied) = session
         .apply("Sửa tên thửa", |tx| {
             tx.set_value("parcels", 1, "ten", &FieldValue::Text("B".into()))
@@ -324,4 +331,80 @@ fn an_edit_blocked_by_another_programs_lock_fails_clearly_and_loses_nothing() {
         .field_index("so_to")
         .unwrap();
     assert_eq!(f.values[i], FieldValue::Integer(6));
+}
+
+#[test]
+fn tramgis_edit_sets_fields_by_type_refuses_bad_values_and_undo_redo_follow_the_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = common::sample(dir.path(), 10);
+    let ws = path.to_str().unwrap();
+    let fid = {
+        let s = EditSession::open(&path, "A").unwrap();
+        first_fids(&s, "thua_dat", 1)[0]
+    };
+    let before = snapshot(&path, "thua_dat");
+    let fid_s = fid.to_string();
+    let (ok, out, err) = common::tramgis(&[
+        "edit",
+        ws,
+        "--layer",
+        "thua_dat",
+        "--fid",
+        &fid_s,
+        "--set",
+        "so_to=12",
+        "--set",
+        "dien_tich=1234,5",
+        "--user",
+        "Phạm D",
+    ]);
+    assert!(ok, "{err}");
+    assert!(out.contains("edit"), "{out}");
+    let after = snapshot(&path, "thua_dat");
+    assert_ne!(before, after);
+    let (user, description): (String, String) = rusqlite::Connection::open(&path)
+        .unwrap()
+        .query_row(
+            "SELECT user, description FROM tramgis_edits ORDER BY edit_id DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(user, "Phạm D");
+    assert!(description.contains("so_to") && description.contains("dien_tich"));
+
+    for (set, field) in [
+        ("so_to=abc", "so_to"),
+        ("khong_co=1", "khong_co"),
+        ("ngay=x", "ngay"),
+    ] {
+        let (ok, _, err) = common::tramgis(&[
+            "edit", ws, "--layer", "thua_dat", "--fid", &fid_s, "--set", set,
+        ]);
+        assert!(!ok);
+        assert!(
+            err.contains(field) && err.contains("thua_dat") && err.contains(ws),
+            "{err}"
+        );
+    }
+    let (ok, _, err) = common::tramgis(&[
+        "edit", ws, "--layer", "thua_dat", "--fid", "999999", "--set", "so_to=1",
+    ]);
+    assert!(!ok && err.contains("999999"), "{err}");
+    assert_eq!(
+        snapshot(&path, "thua_dat"),
+        after,
+        "a refused edit changed the file"
+    );
+
+    let (ok, out, err) = common::tramgis(&["undo", ws]);
+    assert!(ok, "{err}");
+    assert!(out.contains("Hoàn tác"), "{out}");
+    assert_eq!(snapshot(&path, "thua_dat"), before);
+    let (ok, out, err) = common::tramgis(&["redo", ws]);
+    assert!(ok, "{err}");
+    assert!(out.contains("Làm lại"), "{out}");
+    assert_eq!(snapshot(&path, "thua_dat"), after);
+    let (ok, _, err) = common::tramgis(&["redo", ws]);
+    assert!(!ok && err.contains("nothing to redo"), "{err}");
 }

@@ -3,7 +3,9 @@
 
 pub mod bench;
 pub mod check;
+pub mod edit;
 pub mod render;
+pub mod snap_bench;
 pub mod transfer;
 
 use std::path::{Path, PathBuf};
@@ -50,13 +52,20 @@ pub enum Command {
     Export(transfer::ExportArgs),
     /// Repair Vietnamese mojibake (TCVN3/VNI text once misread as Latin-1) in a layer's text fields, as one edit.
     RepairText(transfer::RepairTextArgs),
-    /// Undo an edit of a workspace (default: the last one), as a new edit.
+    /// Set fields of one feature, as one edit (values read by field type).
+    Edit(edit::EditArgs),
+    /// Undo an edit of a workspace (default: the last step of the undo
+    /// history, else the last edit of the journal), as a new edit.
     Undo {
         workspace: PathBuf,
         /// The edit to undo (its id in tramgis_edits).
         #[arg(long)]
         edit: Option<i64>,
     },
+    /// Redo the step of the undo history undone last, as a new edit.
+    Redo { workspace: PathBuf },
+    /// Measure editing: one edit committed, its undo, a split, its undo.
+    BenchEdit(edit::BenchEditArgs),
     /// Validate a polygon layer (invalid geometries, overlaps, gaps, outside
     /// the boundary); the report as CSV, exit status 1 if it has findings.
     Check(check::CheckArgs),
@@ -66,6 +75,8 @@ pub enum Command {
     Render(render::RenderArgs),
     /// Measure the map renderer: tessellation, upload and frame times.
     BenchRender(render::BenchRenderArgs),
+    /// Measure snapping: index build and one query per mouse move, on a layer.
+    BenchSnap(snap_bench::SnapBenchArgs),
 }
 
 pub fn run(command: Command) -> Result<()> {
@@ -78,9 +89,13 @@ pub fn run(command: Command) -> Result<()> {
         Command::Import(args) => transfer::import(&args),
         Command::Export(args) => transfer::export(&args),
         Command::RepairText(args) => transfer::repair_text(&args),
-        Command::Undo { workspace, edit } => undo(&workspace, edit),
+        Command::Edit(args) => edit::edit(&args),
+        Command::Undo { workspace, edit } => edit::undo(&workspace, edit),
+        Command::Redo { workspace } => edit::redo(&workspace),
+        Command::BenchEdit(args) => edit::bench(&args),
         Command::Render(args) => render::run(&args),
         Command::BenchRender(args) => render::bench(&args),
+        Command::BenchSnap(args) => snap_bench::run(&args),
     }
 }
 
@@ -100,23 +115,6 @@ pub fn sample(parcels: usize, out: &Path) -> Result<()> {
         "wrote {} in {:.1} s",
         out.display(),
         start.elapsed().as_secs_f64()
-    );
-    Ok(())
-}
-
-fn undo(workspace: &Path, edit: Option<i64>) -> Result<()> {
-    let mut gpkg = GeoPackage::open(workspace)?;
-    let edit_id = match edit {
-        Some(id) => id,
-        None => match gpkg.last_edit()? {
-            Some(last) => last.edit_id,
-            None => bail!("{}: the edit journal is empty", workspace.display()),
-        },
-    };
-    let undo_id = gpkg.undo_edit(edit_id)?;
-    println!(
-        "{}: edit {edit_id} undone (as edit {undo_id})",
-        workspace.display()
     );
     Ok(())
 }

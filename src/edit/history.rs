@@ -34,6 +34,7 @@ CREATE TABLE IF NOT EXISTS tramgis_history_edits (
   edit_id INTEGER NOT NULL,
   PRIMARY KEY (step_id, edit_id)
 );
+CREATE INDEX IF NOT EXISTS tramgis_history_edits_edit ON tramgis_history_edits (edit_id);
 ";
 
 /// One step of the history.
@@ -76,7 +77,7 @@ pub fn ensure_tables(conn: &Connection, path: &Path) -> Result<(), EditError> {
     conn.execute_batch("BEGIN IMMEDIATE").map_err(&err)?;
     let made = conn.execute_batch(TABLES_SQL).and_then(|()| {
         conn.execute(
-            "INSERT OR IGNORE INTO gpkg_extensions VALUES ('tramgis_history', NULL, ?1, ?2, 'write-only')",
+            "INSERT INTO gpkg_extensions SELECT 'tramgis_history', NULL, ?1, ?2, 'write-only' WHERE NOT EXISTS (SELECT 1 FROM gpkg_extensions WHERE table_name = 'tramgis_history' AND extension_name = ?1)",
             params![EXTENSION, DEFINITION],
         )
     });
@@ -193,14 +194,13 @@ pub fn steps(conn: &Connection, path: &Path) -> Result<Vec<Step>, EditError> {
     rows.collect::<rusqlite::Result<_>>().map_err(&err)
 }
 
-/// Every edit of the steps after `step_id`. They are all undone when this
-/// step is undone or redone, so their changes are no longer in effect and
-/// do not block it.
-pub fn edits_after(conn: &Connection, path: &Path, step_id: i64) -> Result<Vec<i64>, EditError> {
-    let err = sql_err(path, "reading the undo history");
-    let mut stmt = conn
-        .prepare_cached("SELECT edit_id FROM tramgis_history_edits WHERE step_id > ?1")
-        .map_err(&err)?;
-    let rows = stmt.query_map([step_id], |r| r.get(0)).map_err(&err)?;
-    rows.collect::<rusqlite::Result<_>>().map_err(&err)
+/// Whether `edit_id` belongs to a step of the history other than
+/// `step_id`. When a step is undone or redone, the later changes by other
+/// steps are undo/redo pairs whose effect is gone (steps are undone
+/// newest first and redone oldest first), so they do not block it.
+pub fn is_other_step_edit(conn: &Connection, step_id: i64, edit_id: i64) -> rusqlite::Result<bool> {
+    conn.prepare_cached(
+        "SELECT EXISTS(SELECT 1 FROM tramgis_history_edits WHERE edit_id = ?1 AND step_id != ?2)",
+    )?
+    .query_row(params![edit_id, step_id], |r| r.get(0))
 }

@@ -10,6 +10,8 @@ pub mod gnss;
 pub mod history;
 pub mod measure;
 pub mod numeric;
+pub mod ops;
+pub mod policy;
 pub mod rules;
 pub mod session;
 pub mod snap;

@@ -212,11 +212,18 @@ impl EditSession {
         description: &str,
         undo: bool,
     ) -> Result<Applied, EditError> {
-        let ignoring =
-            history::edits_after(self.gpkg.connection(), self.gpkg.path(), step.step_id)?;
         let mut failure: Option<EditError> = None;
         let result = self.gpkg.edit(description, |e| {
-            e.check_unchanged_since(step.edit_id, &ignoring)?;
+            let path = e.path().to_path_buf();
+            e.check_unchanged_since(step.edit_id, &|conn, id| {
+                history::is_other_step_edit(conn, step.step_id, id).map_err(|source| {
+                    GpkgError::Sqlite {
+                        path: path.clone(),
+                        context: "reading the undo history".into(),
+                        source,
+                    }
+                })
+            })?;
             e.write_back(step.edit_id)?;
             let done = (|| {
                 let edit_id = e.edit_id().ok_or_else(|| no_journal(e.path()))?;

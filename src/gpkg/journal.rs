@@ -55,7 +55,7 @@ pub fn ensure_tables(conn: &Connection, path: &Path) -> Result<()> {
     conn.execute_batch(TABLES_SQL)
         .ctx(path, "creating the edit journal tables")?;
     conn.execute(
-        "INSERT OR IGNORE INTO gpkg_extensions VALUES ('tramgis_changes', NULL, ?1, ?2, 'write-only')",
+        "INSERT INTO gpkg_extensions SELECT 'tramgis_changes', NULL, ?1, ?2, 'write-only' WHERE NOT EXISTS (SELECT 1 FROM gpkg_extensions WHERE table_name = 'tramgis_changes' AND extension_name = ?1)",
         params![EXTENSION, DEFINITION],
     )
     .ctx(path, "registering the edit journal in gpkg_extensions")?;

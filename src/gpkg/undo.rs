@@ -84,7 +84,7 @@ impl GeoPackage {
     }
 
     fn check_nothing_changed_since(&self, edit_id: i64) -> Result<()> {
-        changed_since(&self.conn, &self.path, edit_id, &[])
+        changed_since(&self.conn, &self.path, edit_id, &|_| Ok(false))
     }
 }
 
@@ -111,26 +111,37 @@ fn journalled(conn: &Connection, path: &Path, edit_id: i64) -> Result<Vec<Journa
 }
 
 /// Refuses (ChangedSince) when a change after edit `edit_id` touched a
-/// feature it changed, except changes by the edits in `ignoring` (an undo
-/// history's steps that were undone: their effect is already gone).
-fn changed_since(conn: &Connection, path: &Path, edit_id: i64, ignoring: &[i64]) -> Result<()> {
-    let ignoring = serde_json::to_string(ignoring).unwrap_or_else(|_| "[]".into());
-    let later: Option<(String, i64, Option<i64>, String)> = conn
-        .query_row(
+/// feature it changed, unless `allowed` says the later edit does not
+/// count (an undo history's undone-and-redone steps: their effect is
+/// gone). Changes without an edit id (other programs) always count.
+fn changed_since(
+    conn: &Connection,
+    path: &Path,
+    edit_id: i64,
+    allowed: &dyn Fn(i64) -> Result<bool>,
+) -> Result<()> {
+    let mut stmt = conn
+        .prepare_cached(
             "SELECT l.table_name, l.fid, l.edit_id, l.user FROM tramgis_changes l
              JOIN tramgis_changes c ON c.table_name = l.table_name AND c.fid = l.fid
              WHERE c.edit_id = ?1 AND l.change_id > c.change_id
                AND l.edit_id IS NOT ?1
-               AND (l.edit_id IS NULL OR l.edit_id NOT IN (SELECT value FROM json_each(?2)))
-             ORDER BY l.change_id LIMIT 1",
-            rusqlite::params![edit_id, ignoring],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+             GROUP BY l.edit_id ORDER BY min(l.change_id)",
         )
-        .optional()
         .ctx(path, "reading the edit journal")?;
-    match later {
-        None => Ok(()),
-        Some((layer, fid, later_edit, user)) => Err(GpkgError::ChangedSince {
+    let later: Vec<(String, i64, Option<i64>, String)> = stmt
+        .query_map([edit_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
+        .and_then(|rows| rows.collect())
+        .ctx(path, "reading the edit journal")?;
+    for (layer, fid, later_edit, user) in later {
+        if let Some(id) = later_edit
+            && allowed(id)?
+        {
+            continue;
+        }
+        return Err(GpkgError::ChangedSince {
             path: path.to_path_buf(),
             edit_id,
             layer,
@@ -139,16 +150,22 @@ fn changed_since(conn: &Connection, path: &Path, edit_id: i64, ignoring: &[i64])
                 Some(id) => format!("{id} ({user})"),
                 None => format!("of {user}"),
             },
-        }),
+        });
     }
+    Ok(())
 }
 
 impl Edit<'_> {
     /// Refuses, inside this edit, when a later change touched a feature
-    /// edit `edit_id` changed (see [`GeoPackage::undo_edit`]); changes by
-    /// the edits in `ignoring` do not count.
-    pub fn check_unchanged_since(&self, edit_id: i64, ignoring: &[i64]) -> Result<()> {
-        changed_since(self.connection(), self.path(), edit_id, ignoring)
+    /// edit `edit_id` changed (see [`GeoPackage::undo_edit`]); a later
+    /// edit for which `allowed(connection, id)` is true does not count.
+    pub fn check_unchanged_since(
+        &self,
+        edit_id: i64,
+        allowed: &dyn Fn(&Connection, i64) -> Result<bool>,
+    ) -> Result<()> {
+        let conn = self.connection();
+        changed_since(conn, self.path(), edit_id, &|id| allowed(conn, id))
     }
 
     /// Writes the rows edit `edit_id` changed back as they were before
