@@ -9,8 +9,10 @@ use std::process::Command;
 
 use common::{python, sample, tool, tramgis};
 use tramgis::edit::domains::{self, DomainKind, Range};
+use tramgis::edit::error::EditError;
 use tramgis::edit::rules::{DefaultValue, FieldRules, ViolationReason};
-use tramgis::gpkg::{GeoPackage, GpkgError};
+use tramgis::edit::session::EditSession;
+use tramgis::gpkg::GeoPackage;
 use tramgis::model::{FieldValue, GeometryType};
 
 fn ogrinfo(args: &[&str]) -> String {
@@ -385,14 +387,17 @@ fn state(path: &Path) -> (Vec<(String, i64)>, i64, String) {
     (counts, edits, bts)
 }
 
+/// Through the edit session, as every tool writes: insert, update and
+/// set_value of a value outside its domain are refused naming the field,
+/// and nothing is written.
 #[test]
 fn a_value_outside_its_domain_is_refused_and_nothing_is_written() {
     let dir = tempfile::tempdir().unwrap();
     let path = sample(dir.path(), 300);
-    let mut gpkg = GeoPackage::open(&path).unwrap();
+    let mut session = EditSession::open(&path, "Cán bộ địa chính").unwrap();
+    session.start_editing("tram_bts").unwrap();
     let before = state(&path);
-    let info = gpkg.layer("tram_bts").unwrap();
-    let rules = FieldRules::load(gpkg.connection(), &info).unwrap();
+    let info = session.gpkg().layer("tram_bts").unwrap();
     let watcher = rusqlite::Connection::open(&path).unwrap();
     let version = |c: &rusqlite::Connection| -> i64 {
         c.query_row("PRAGMA data_version", [], |r| r.get(0))
@@ -400,41 +405,56 @@ fn a_value_outside_its_domain_is_refused_and_nothing_is_written() {
     };
     let v0 = version(&watcher);
 
-    let mut tower = gpkg.get_feature("tram_bts", 5).unwrap().unwrap();
+    let mut tower = session.gpkg().get_feature("tram_bts", 5).unwrap().unwrap();
     let height = info.schema.field_index("chieu_cao").unwrap();
     let operator = info.schema.field_index("nha_mang").unwrap();
+    let refused = |err: EditError, field: &str, value: &FieldValue, fid: Option<i64>| {
+        let text = err.to_string();
+        let EditError::Domain(v) = err else {
+            panic!("not a domain violation: {text}")
+        };
+        assert_eq!((v.field.as_str(), v.fid), (field, fid), "{text}");
+        assert_eq!(v.value, value.to_string());
+        assert!(text.contains(&format!("trường {field}")), "{text}");
+        assert!(text.contains("tram_bts"), "{text}");
+    };
     for (field, bad) in [
         (height, FieldValue::Real(-12.0)),
         (height, FieldValue::Real(0.0)),
         (operator, FieldValue::Text("Gtel".into())),
     ] {
+        let name = info.schema.fields[field].name.clone();
         let mut changed = tower.clone();
         changed.values[field] = bad.clone();
-        // As an edit does it: the rules first, in the transaction.
-        let result = gpkg.edit("Sửa trạm BTS 5", |e| {
-            rules
-                .check(&info, changed.fid, &changed.values)
-                .map_err(|v| GpkgError::Invalid {
-                    path: path.clone(),
-                    detail: v.to_string(),
-                })?;
-            e.update("tram_bts", &changed)
-        });
-        let err = result.unwrap_err().to_string();
-        let name = &info.schema.fields[field].name;
-        assert!(err.contains(&format!("trường {name}")), "{err}");
-        assert!(err.contains("fid 5"), "{err}");
-        assert!(err.contains(&bad.to_string()), "{err}");
+        let err = session
+            .apply("Sửa trạm BTS 5", |tx| tx.update("tram_bts", &changed))
+            .unwrap_err();
+        refused(err, &name, &bad, Some(5));
+        let err = session
+            .apply("Sửa trạm BTS 5", |tx| {
+                tx.set_value("tram_bts", 5, &name, &bad)
+            })
+            .unwrap_err();
+        refused(err, &name, &bad, Some(5));
+        let mut new = changed.clone();
+        new.fid = None;
+        let err = session
+            .apply("Thêm trạm BTS", |tx| tx.insert("tram_bts", &new))
+            .unwrap_err();
+        refused(err, &name, &bad, None);
     }
     assert_eq!(version(&watcher), v0, "the file changed");
-    drop(gpkg);
     assert_eq!(state(&path), before);
 
-    // The same edit within the domain goes through.
-    let mut gpkg = GeoPackage::open(&path).unwrap();
+    // The same edit within the domain goes through, journalled.
     tower.values[height] = FieldValue::Real(42.0);
-    rules.check(&info, tower.fid, &tower.values).unwrap();
-    gpkg.update_feature("tram_bts", &tower).unwrap();
+    let ((), applied) = session
+        .apply("Sửa chiều cao trạm BTS 5", |tx| {
+            tx.update("tram_bts", &tower)
+        })
+        .unwrap();
+    assert_eq!(applied.layer("tram_bts").unwrap().updated, [5]);
+    drop(session);
     assert_ne!(state(&path), before);
     let out = Command::new("ogrinfo")
         .args(["-ro", "-q", "-fid", "5", path.to_str().unwrap(), "tram_bts"])

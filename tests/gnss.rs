@@ -12,9 +12,10 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use common::{sample, tool, transform};
+use tramgis::edit::error::EditError;
 use tramgis::edit::gnss::{self, FixFields, FixMode, GpsdClient, GpsdStatus};
 use tramgis::edit::rules::FieldRules;
-use tramgis::gpkg::{GeoPackage, GpkgError};
+use tramgis::edit::session::EditSession;
 use tramgis::model::FieldValue;
 
 const LAT: f64 = 21.27;
@@ -85,11 +86,13 @@ fn cs2cs(lon: f64, lat: f64) -> (f64, f64) {
     (v[0], v[1])
 }
 
-/// Waits for a 3D fix (gpsd reports 2D first, before it has the altitude).
+/// Waits for a 3D fix with its altitude (gpsd reports 2D first, and a
+/// 3D one before the epoch's GGA has given the altitude).
 fn fix_3d(client: &GpsdClient) -> gnss::Fix {
     for _ in 0..100 {
         if let Some(f) = client.wait_for_fix(Duration::from_secs(20))
             && f.mode == FixMode::ThreeD
+            && f.alt.is_some()
         {
             return f;
         }
@@ -128,9 +131,10 @@ fn a_tower_added_at_the_gpsd_fix_lands_at_the_logged_position() {
     let accuracy = fix.horizontal_accuracy_m.unwrap();
     assert!((accuracy - 2.0 * 1.5f64.hypot(1.3)).abs() < 1e-9, "{fix:?}");
 
-    let mut gpkg = GeoPackage::open(&path).unwrap();
-    let info = gpkg.layer("tram_bts").unwrap();
-    let rules = FieldRules::load(gpkg.connection(), &info).unwrap();
+    let mut session = EditSession::open(&path, "Nhân viên hiện trường").unwrap();
+    session.start_editing("tram_bts").unwrap();
+    let info = session.gpkg().layer("tram_bts").unwrap();
+    let rules = FieldRules::load(session.gpkg().connection(), &info).unwrap();
     let mut values = rules.defaults(&info);
     let set = |values: &mut Vec<FieldValue>, name: &str, v: &str| {
         values[info.schema.field_index(name).unwrap()] = FieldValue::Text(v.into());
@@ -144,19 +148,12 @@ fn a_tower_added_at_the_gpsd_fix_lands_at_the_logged_position() {
         time: Some("thoi_gian_gnss".into()),
     };
     let tower = gnss::point_at_fix(&info, &fix, &fields, values).unwrap();
-    rules.check(&info, None, &tower.values).unwrap();
-    let fid = gpkg
-        .edit("Thêm trạm BTS tại vị trí GNSS", |e| {
-            rules
-                .check(&info, None, &tower.values)
-                .map_err(|v| GpkgError::Invalid {
-                    path: path.clone(),
-                    detail: v.to_string(),
-                })?;
-            e.insert("tram_bts", &tower)
-        })
+    let description = "Thêm trạm BTS tại vị trí GNSS";
+    let (fid, applied) = session
+        .apply(description, |tx| tx.insert("tram_bts", &tower))
         .unwrap();
-    drop(gpkg);
+    assert_eq!(applied.layer("tram_bts").unwrap().inserted, [fid]);
+    assert_eq!(applied.description, description);
 
     // Read back by GDAL, compared with PROJ's own command-line tool.
     let (ok, out, err) = tool(
@@ -199,13 +196,29 @@ fn a_tower_added_at_the_gpsd_fix_lands_at_the_logged_position() {
     assert!(out.contains("ma_tram (String) = BGG-GNSS-1"), "{out}");
 
     // Moving the tower to a later fix keeps its values.
-    let gpkg = GeoPackage::open(&path).unwrap();
-    let mut moved = gpkg.get_feature("tram_bts", fid).unwrap().unwrap();
     let later = client.wait_for_fix(Duration::from_secs(20)).unwrap();
-    gnss::move_to_fix(&mut moved, &info, &later, &fields).unwrap();
-    assert_eq!(moved.fid, Some(fid));
-    let at = later.position_in(&info.crs).unwrap();
-    assert!((at.x - x).abs() < 0.1 && (at.y - y).abs() < 0.1);
+    let ((), applied) = session
+        .apply("Di chuyển trạm BTS đến vị trí GNSS", |tx| {
+            let mut moved = tx.require("tram_bts", fid)?;
+            gnss::move_to_fix(&mut moved, &info, &later, &fields).map_err(|e| {
+                EditError::Invalid {
+                    path: path.clone(),
+                    detail: e.to_string(),
+                }
+            })?;
+            tx.update("tram_bts", &moved)
+        })
+        .unwrap();
+    assert_eq!(applied.layer("tram_bts").unwrap().updated, [fid]);
+    let moved = session
+        .gpkg()
+        .get_feature("tram_bts", fid)
+        .unwrap()
+        .unwrap();
+    let Some(geo_types::Geometry::Point(p)) = moved.geometry else {
+        panic!("{moved:?}")
+    };
+    assert!((p.x() - x).abs() < 0.1 && (p.y() - y).abs() < 0.1);
     assert_eq!(
         moved.values[info.schema.field_index("ma_tram").unwrap()],
         FieldValue::Text("BGG-GNSS-1".into())
