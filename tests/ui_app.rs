@@ -584,3 +584,49 @@ fn a_style_opacity_is_drawn_and_the_layer_menu_keeps_it() {
         stored.qml
     );
 }
+
+#[test]
+fn every_message_is_listed_with_its_time_until_dismissed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(common::sample(dir.path(), 200));
+    for name in ["missing-a.gpkg", "missing-b.gpkg"] {
+        h.state_mut().0.open(dir.path().join(name));
+        h.state_mut().0.finish_loading();
+        h.run_steps(2);
+    }
+    // The status bar shows the newest; the list holds both.
+    let texts: Vec<String> = h
+        .state()
+        .0
+        .notifications()
+        .items()
+        .iter()
+        .map(|n| n.text.clone())
+        .collect();
+    assert_eq!(texts.len(), 2, "{texts:?}");
+    h.get_by_label("Thông báo (2)").click();
+    // The click opens the list; a window is sized in its first frame.
+    h.run_steps(4);
+    assert!(h.state().0.notifications().open, "the list opens");
+    for name in ["missing-a.gpkg", "missing-b.gpkg"] {
+        assert!(texts.iter().any(|t| t.contains(name)), "{texts:?}");
+        // The newest is in the status bar too.
+        assert!(h.get_all_by_label_contains(name).next().is_some(), "{name}");
+    }
+    let clock = h.state().0.notifications().items()[0].clock();
+    assert_eq!(clock.len(), 8, "HH:MM:SS, got {clock}");
+    assert!(h.get_all_by_label_contains(&clock).next().is_some());
+    h.get_all_by_label("Bỏ qua").next().unwrap().click();
+    h.run_steps(2);
+    let left: Vec<String> = h
+        .state()
+        .0
+        .notifications()
+        .items()
+        .iter()
+        .map(|n| n.text.clone())
+        .collect();
+    assert_eq!(left.len(), 1, "{left:?}");
+    // The newest is listed first, so it went; the older one stays.
+    assert!(left[0].contains("missing-a.gpkg"), "{left:?}");
+}

@@ -140,11 +140,15 @@ impl Notifications {
                     for n in self.items.iter().rev() {
                         ui.horizontal(|ui| {
                             ui.label(n.clock());
-                            ui.colored_label(colour(n.level), &n.text);
                             if ui.small_button(dismiss).clicked() {
                                 asked.push(AppCommand::DismissNotification(n.id));
                             }
                         });
+                        // Below, so a long message (a list of layers) wraps.
+                        ui.add(
+                            egui::Label::new(egui::RichText::new(&n.text).color(colour(n.level)))
+                                .wrap(),
+                        );
                         ui.separator();
                     }
                 });

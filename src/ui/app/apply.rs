@@ -164,12 +164,19 @@ impl TramgisApp {
                 }
             }
             Ok(JobOutput::Identified(found)) => self.panels.identify.results = found,
-            Ok(JobOutput::Selected { selection, mode }) => {
-                if mode == SelectMode::Replace {
-                    self.selection.clear();
-                }
-                for (layer, fids) in selection.into_iter().filter(|(_, f)| !f.is_empty()) {
-                    self.selection.entry(layer).or_default().extend(fids);
+            Ok(JobOutput::Selected {
+                mut selection,
+                mode,
+            }) => {
+                selection.retain(|_, fids| !fids.is_empty());
+                match mode {
+                    // Taken as it is: 300,000 fids are not inserted again.
+                    SelectMode::Replace => self.selection = selection,
+                    SelectMode::Add => {
+                        for (layer, fids) in selection {
+                            self.selection.entry(layer).or_default().extend(fids);
+                        }
+                    }
                 }
             }
             Ok(JobOutput::SavedAs(path)) => self.open(path),

@@ -4,7 +4,8 @@
 //! decide. A box over 300,000 parcels reads the few thousand on its edge,
 //! not the 300,000 inside it.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
+use std::ops::ControlFlow;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -90,42 +91,89 @@ pub fn select(
     let Some(bbox) = crate::gpkg::geom::bounds(area) else {
         return Ok(selection);
     };
-    let mut edge: Vec<(usize, i64)> = Vec::new();
-    for (k, layer) in layers.iter().enumerate() {
+    let gpkg = GeoPackage::open_read_only(path)?;
+    let mut transformers = TransformerCache::default();
+    for layer in layers {
         let mut inside = BTreeSet::new();
+        let mut edge = HashSet::new();
         for (fid, envelope) in layer.index.meeting(bbox) {
             if holds(area, envelope) {
                 inside.insert(fid);
             } else {
-                edge.push((k, fid));
+                edge.insert(fid);
             }
         }
-        selection.insert(layer.info.name.clone(), inside);
-    }
-    if edge.is_empty() {
-        return Ok(selection);
-    }
-    progress.set_total(edge.len() as u64);
-    let gpkg = GeoPackage::open_read_only(path)?;
-    let mut transformers = TransformerCache::default();
-    for (k, fid) in edge {
-        if progress.is_cancelled() {
-            return Ok(Selection::new());
-        }
-        progress.advance(1);
-        let info = &layers[k].info;
-        let Some(mut f) = gpkg.get_feature(&info.name, fid)? else {
-            continue;
+        let info = &layer.info;
+        let mut test = |fid: i64, g: &mut Geometry<f64>| -> Result<(), JobError> {
+            in_map_crs(&mut transformers, info, map_crs, fid, g)?;
+            if g.intersects(area) {
+                inside.insert(fid);
+            }
+            Ok(())
         };
-        let Some(g) = f.geometry.as_mut() else {
-            continue;
-        };
-        in_map_crs(&mut transformers, info, map_crs, fid, g)?;
-        if g.intersects(area) {
-            selection.entry(info.name.clone()).or_default().insert(fid);
+        // The features on a box's edge are those whose envelope meets one
+        // of its four sides: four R-tree queries of the store, in the
+        // layer's CRS when the map is in it too.
+        if let Geometry::Rect(r) = area
+            && info.has_rtree
+            && info.crs == *map_crs
+            && !edge.is_empty()
+        {
+            let mut failed = None;
+            for side in sides(*r) {
+                let query = crate::gpkg::Query {
+                    bbox: Some(side),
+                    ..Default::default()
+                };
+                gpkg.read_features(&info.name, &query, |mut f| {
+                    let (Some(fid), Some(g)) = (f.fid, f.geometry.as_mut()) else {
+                        return ControlFlow::Continue(());
+                    };
+                    if !edge.remove(&fid) {
+                        return ControlFlow::Continue(());
+                    }
+                    match test(fid, g) {
+                        Ok(()) => ControlFlow::Continue(()),
+                        Err(e) => {
+                            failed = Some(e);
+                            ControlFlow::Break(())
+                        }
+                    }
+                })?;
+                if let Some(e) = failed.take() {
+                    return Err(e);
+                }
+            }
         }
+        // The rest (a polygon's edge, another CRS, no spatial index, or
+        // one the sides missed by rounding): one by one.
+        progress.set_total(edge.len() as u64);
+        for fid in edge {
+            if progress.is_cancelled() {
+                return Ok(Selection::new());
+            }
+            progress.advance(1);
+            let Some(mut f) = gpkg.get_feature(&info.name, fid)? else {
+                continue;
+            };
+            if let Some(g) = f.geometry.as_mut() {
+                test(fid, g)?;
+            }
+        }
+        selection.insert(info.name.clone(), inside);
     }
     Ok(selection)
+}
+
+/// A box's four sides, as boxes of no width.
+fn sides(r: Bbox) -> [Bbox; 4] {
+    let (lo, hi) = (r.min(), r.max());
+    [
+        Bbox::new((lo.x, lo.y), (lo.x, hi.y)),
+        Bbox::new((hi.x, lo.y), (hi.x, hi.y)),
+        Bbox::new((lo.x, lo.y), (hi.x, lo.y)),
+        Bbox::new((lo.x, hi.y), (hi.x, hi.y)),
+    ]
 }
 
 fn in_map_crs(
