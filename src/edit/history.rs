@@ -35,6 +35,7 @@ CREATE TABLE IF NOT EXISTS tramgis_history_edits (
   PRIMARY KEY (step_id, edit_id)
 );
 CREATE INDEX IF NOT EXISTS tramgis_history_edits_edit ON tramgis_history_edits (edit_id);
+CREATE INDEX IF NOT EXISTS tramgis_history_undone ON tramgis_history (undone, step_id);
 ";
 
 /// One step of the history.
