@@ -117,7 +117,7 @@ pub fn check(
                     let mut done = 0u64;
                     for i in (t..shapes.len()).step_by(threads) {
                         done += 1;
-                        if done % 1024 == 0 {
+                        if done.is_multiple_of(1024) {
                             progress.advance(1024);
                             keep_going(progress)?;
                         }

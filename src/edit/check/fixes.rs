@@ -1,20 +1,22 @@
 //! Repairs for findings. Each fix reads the features it needs, computes
-//! their new geometry (pure geometry, below) and writes it as ONE edit:
-//! one transaction, one `tramgis_edits` row with a Vietnamese description.
+//! their new geometry (pure geometry, below) and writes it as ONE edit of
+//! the [`EditSession`]: one transaction, one `tramgis_edits` row with a
+//! Vietnamese description, one undo step.
 
 use geo::orient::{Direction, Orient};
-use geo::{Area, BooleanOps, Validation};
-use geo_types::{Geometry, MultiPolygon, Polygon};
+use geo::{Area, BooleanOps, BoundingRect, Validation};
+use geo_types::{Geometry, MultiPolygon, Polygon, Rect};
 
 use super::validity::clean;
 use super::{CheckOptions, Finding, Fix, m2};
+use crate::edit::{Applied, EditError, EditSession, EditTx};
 use crate::gpkg::{GeoPackage, GpkgError, Query};
 use crate::model::{Feature, GeometryType};
 
 #[derive(Debug, thiserror::Error)]
 pub enum FixError {
     #[error(transparent)]
-    Gpkg(#[from] GpkgError),
+    Edit(#[from] EditError),
     #[error("layer '{layer}': feature {fid} no longer exists")]
     Gone { layer: String, fid: i64 },
     #[error("layer '{layer}': feature {fid} has no polygon geometry")]
@@ -31,14 +33,10 @@ pub enum FixError {
     NoFix,
 }
 
-/// What a fix wrote.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FixOutcome {
-    /// The tramgis_edits row (None in a file without the journal).
-    pub edit_id: Option<i64>,
-    pub description: String,
-    pub updated: Vec<i64>,
-    pub inserted: Vec<i64>,
+impl From<GpkgError> for FixError {
+    fn from(e: GpkgError) -> Self {
+        FixError::Edit(e.into())
+    }
 }
 
 /// The new state of the features a fix touches.
@@ -50,47 +48,100 @@ struct Plan {
     inserts: Vec<Feature>,
 }
 
-/// Applies the finding's fix as one edit of `gpkg`.
+/// Where a fix reads the features it needs: the workspace (to describe
+/// the edit before it starts) or the edit's own transaction (to compute
+/// what is written from the rows as they are inside it).
+trait Source {
+    fn get(&mut self, layer: &str, fid: i64) -> Result<Option<Feature>, FixError>;
+    fn features_in(&mut self, layer: &str, area: Rect<f64>) -> Result<Vec<Feature>, FixError>;
+    fn geometry_type(&mut self, layer: &str) -> Result<GeometryType, FixError>;
+}
+
+impl Source for &GeoPackage {
+    fn get(&mut self, layer: &str, fid: i64) -> Result<Option<Feature>, FixError> {
+        Ok(self.get_feature(layer, fid)?)
+    }
+    fn features_in(&mut self, layer: &str, area: Rect<f64>) -> Result<Vec<Feature>, FixError> {
+        let mut out = Vec::new();
+        let query = Query {
+            bbox: Some(area),
+            ..Query::default()
+        };
+        self.read_features(layer, &query, |f| {
+            out.push(f);
+            std::ops::ControlFlow::Continue(())
+        })?;
+        Ok(out)
+    }
+    fn geometry_type(&mut self, layer: &str) -> Result<GeometryType, FixError> {
+        Ok(self.layer(layer)?.schema.geometry_type)
+    }
+}
+
+impl Source for EditTx<'_> {
+    fn get(&mut self, layer: &str, fid: i64) -> Result<Option<Feature>, FixError> {
+        Ok(EditTx::get(self, layer, fid)?)
+    }
+    fn features_in(&mut self, layer: &str, area: Rect<f64>) -> Result<Vec<Feature>, FixError> {
+        Ok(EditTx::features_in(self, layer, area)?)
+    }
+    fn geometry_type(&mut self, layer: &str) -> Result<GeometryType, FixError> {
+        Ok(self.layer(layer)?.schema.geometry_type)
+    }
+}
+
+/// Applies the finding's fix as one edit of the session (one transaction,
+/// one tramgis_edits row, one undo step). The layer must be being edited.
 pub fn apply_fix(
-    gpkg: &mut GeoPackage,
+    session: &mut EditSession,
     finding: &Finding,
     options: &CheckOptions,
-) -> Result<FixOutcome, FixError> {
+) -> Result<Applied, FixError> {
     let fix = finding.fix.as_ref().ok_or(FixError::NoFix)?;
-    let plan = plan(gpkg, &finding.layer, fix, finding.area, options)?;
     let layer = finding.layer.as_str();
-    let (edit_id, inserted) = gpkg.edit(&plan.description, |e| {
+    let description = plan(&mut session.gpkg(), layer, fix, finding.area, options)?.description;
+    let mut failure = None;
+    let result = session.apply(&description, |tx| {
+        // Computed again from the rows inside the transaction: what is
+        // written is what the fix makes of them as they are now.
+        let plan = match plan(tx, layer, fix, finding.area, options) {
+            Ok(plan) => plan,
+            Err(FixError::Edit(e)) => return Err(e),
+            Err(e) => {
+                failure = Some(e);
+                return Err(EditError::from(GpkgError::BadFeature {
+                    path: tx.path().to_path_buf(),
+                    layer: layer.to_string(),
+                    detail: "the fix no longer applies".into(),
+                }));
+            }
+        };
         for f in &plan.updates {
-            e.update(layer, f)?;
+            tx.update(layer, f)?;
         }
-        let mut inserted = Vec::new();
         for f in &plan.inserts {
-            inserted.push(e.insert(layer, f)?);
+            tx.insert(layer, f)?;
         }
-        Ok((e.edit_id(), inserted))
-    })?;
-    Ok(FixOutcome {
-        edit_id,
-        description: plan.description,
-        updated: plan.updates.iter().filter_map(|f| f.fid).collect(),
-        inserted,
-    })
+        Ok(())
+    });
+    match result {
+        Ok(((), applied)) => Ok(applied),
+        Err(e) => Err(failure.unwrap_or(FixError::Edit(e))),
+    }
 }
 
 fn plan(
-    gpkg: &GeoPackage,
+    source: &mut impl Source,
     layer: &str,
     fix: &Fix,
     area: f64,
     options: &CheckOptions,
 ) -> Result<Plan, FixError> {
-    let read = |fid: i64| -> Result<(Feature, MultiPolygon<f64>), FixError> {
-        let feature = gpkg
-            .get_feature(layer, fid)?
-            .ok_or_else(|| FixError::Gone {
-                layer: layer.to_string(),
-                fid,
-            })?;
+    let mut read = |fid: i64| -> Result<(Feature, MultiPolygon<f64>), FixError> {
+        let feature = source.get(layer, fid)?.ok_or_else(|| FixError::Gone {
+            layer: layer.to_string(),
+            fid,
+        })?;
         let polygons = match &feature.geometry {
             Some(Geometry::Polygon(p)) => MultiPolygon(vec![p.clone()]),
             Some(Geometry::MultiPolygon(mp)) => mp.clone(),
@@ -103,7 +154,6 @@ fn plan(
         };
         Ok((feature, polygons))
     };
-    let single = gpkg.layer(layer)?.schema.geometry_type == GeometryType::Polygon;
     let (description, fid, feature, new) = match fix {
         Fix::MakeValid { fid } => {
             let (feature, polygons) = read(*fid)?;
@@ -135,7 +185,7 @@ fn plan(
             boundary_layer,
         } => {
             let (feature, a) = read(*fid)?;
-            let inside = boundary_near(gpkg, boundary_layer, &a)?;
+            let inside = boundary_near(source, boundary_layer, &a)?;
             let d = format!("Cắt đối tượng {fid} theo ranh giới {boundary_layer}");
             (d, *fid, feature, a.intersection(&inside))
         }
@@ -147,29 +197,27 @@ fn plan(
             fid,
         });
     }
+    let single = source.geometry_type(layer)? == GeometryType::Polygon;
     Ok(into_features(description, feature, new, single))
 }
 
 /// The union of the boundary layer's polygons near `polygons`.
 fn boundary_near(
-    gpkg: &GeoPackage,
+    source: &mut impl Source,
     boundary_layer: &str,
     polygons: &MultiPolygon<f64>,
 ) -> Result<MultiPolygon<f64>, FixError> {
-    use geo::BoundingRect;
     let mut near: Vec<Polygon<f64>> = Vec::new();
-    let query = Query {
-        bbox: polygons.bounding_rect(),
-        ..Query::default()
+    let Some(area) = polygons.bounding_rect() else {
+        return Ok(MultiPolygon(vec![]));
     };
-    gpkg.read_features(boundary_layer, &query, |f| {
+    for f in source.features_in(boundary_layer, area)? {
         match f.geometry {
             Some(Geometry::Polygon(p)) => near.push(p),
             Some(Geometry::MultiPolygon(mp)) => near.extend(mp.0),
             _ => {}
         }
-        std::ops::ControlFlow::Continue(())
-    })?;
+    }
     Ok(geo::unary_union(&near))
 }
 

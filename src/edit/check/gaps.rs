@@ -5,7 +5,7 @@
 
 use geo::orient::{Direction, Orient};
 use geo::{Area, BoundingRect, Centroid, Distance, Euclidean};
-use geo_types::{Coord, LineString, Point, Polygon};
+use geo_types::{LineString, Point, Polygon};
 
 use super::load::{Layer, ShapeIndex};
 use super::{CheckError, CheckOptions, Finding, FindingKind, Fix, fid_list, keep_going, m2};
@@ -52,7 +52,7 @@ pub fn check(
             layer: layer.name.clone(),
             fid: None,
             other_fids: fids.clone(),
-            location: Coord::from(location),
+            location,
             bounds,
             area,
             message_vi: format!("Khe hở {} giữa các đối tượng {}", m2(area), fid_list(&fids)),

@@ -2,7 +2,7 @@
 //! R-tree by envelope, the exact intersection only for those.
 
 use geo::{Area, BooleanOps, BoundingRect, Centroid};
-use geo_types::{Coord, MultiPolygon};
+use geo_types::MultiPolygon;
 
 use super::load::{Layer, Shape, ShapeIndex};
 use super::{CheckError, CheckOptions, Finding, FindingKind, Fix, fid_list, keep_going, m2};
@@ -28,7 +28,7 @@ pub fn check(
                     let mut done = 0u64;
                     for i in (t..shapes.len()).step_by(threads) {
                         done += 1;
-                        if done % 1024 == 0 {
+                        if done.is_multiple_of(1024) {
                             progress.advance(1024);
                             keep_going(progress)?;
                         }
@@ -84,7 +84,7 @@ fn overlap(layer: &str, a: &Shape, b: &Shape, options: &CheckOptions) -> Option<
         layer: layer.to_string(),
         fid: Some(a.fid),
         other_fids: vec![b.fid],
-        location: Coord::from(location),
+        location,
         bounds,
         area,
         message_vi: format!("Đối tượng {} chồng lấn nhau {}", fid_list(&pair), m2(area)),
