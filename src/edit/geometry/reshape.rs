@@ -52,9 +52,10 @@ fn drawn_between(drawn: &[Coord<f64>], a: &Crossing, b: &Crossing) -> Vec<Coord<
         a.along_drawn.floor() as usize,
         b.along_drawn.floor() as usize,
     );
-    for k in (ja + 1)..=jb.min(drawn.len() - 1) {
+    let last = jb.min(drawn.len() - 1);
+    for (k, c) in drawn.iter().enumerate().take(last + 1).skip(ja + 1) {
         if (k as f64) > a.along_drawn && (k as f64) < b.along_drawn {
-            out.push(drawn[k]);
+            out.push(*c);
         }
     }
     out.push(b.point);

@@ -46,6 +46,9 @@ pub fn move_vertices(
     Ok(parts.to_geometry())
 }
 
+/// A vertex to insert: the index of its segment's first vertex, and where.
+type Insert = (usize, Coord<f64>);
+
 /// Inserts new vertices, each in the segment that starts at the given
 /// vertex (the segment from vertex i to i + 1; on a ring, the last vertex's
 /// segment is the closing one). Several in one segment go in along it, in
@@ -63,7 +66,7 @@ pub fn insert_vertices(
     }
     let closed = parts.kind.closed();
     // Per ring, from the last segment back, so earlier indexes stay right.
-    let mut by_ring: BTreeMap<(usize, usize), Vec<(usize, Coord<f64>)>> = BTreeMap::new();
+    let mut by_ring: BTreeMap<(usize, usize), Vec<Insert>> = BTreeMap::new();
     for &(v, at) in inserts {
         by_ring
             .entry((v.part, v.ring))
