@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::wgpu::{WgpuTestRenderer, create_render_state, default_wgpu_setup};
-use tramgis::ui::{AppCommand, TramgisApp, install_fonts, command::SelectMode};
+use tramgis::ui::{AppCommand, TramgisApp, command::SelectMode, install_fonts};
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -41,7 +41,15 @@ fn main() {
         (app, false),
     );
     h.run_steps(3);
-    let layer = h.state().0.scene().unwrap().layers.iter().find(|l| l.info.name == "thua_dat").unwrap();
+    let layer = h
+        .state()
+        .0
+        .scene()
+        .unwrap()
+        .layers
+        .iter()
+        .find(|l| l.info.name == "thua_dat")
+        .unwrap();
     let e = layer.extent().unwrap();
     let total = layer.count;
     let side = fraction.sqrt();

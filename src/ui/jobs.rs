@@ -220,10 +220,7 @@ impl Jobs {
     /// and closing the window, which must not lose a write).
     pub fn wait(&mut self, kinds: &[JobKind]) -> Vec<Finished> {
         let mut done = Vec::new();
-        loop {
-            let Some(k) = self.running.iter().position(|r| kinds.contains(&r.kind)) else {
-                break;
-            };
+        while let Some(k) = self.running.iter().position(|r| kinds.contains(&r.kind)) {
             let r = self.running.remove(k);
             let label = r.job.label.clone();
             let result = r
