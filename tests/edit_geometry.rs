@@ -511,3 +511,83 @@ fn a_new_parcel_avoids_its_neighbours_and_corner_lists_become_parcels() {
     );
     assert!(ok && out.contains("POLYGON"), "{err}{out}");
 }
+
+#[test]
+fn offset_a_road_and_add_then_delete_a_ring() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = common::sample(dir.path(), 50);
+    let mut s = EditSession::open(&path, "kiem_thu").unwrap();
+    s.start_editing("duong_giao_thong").unwrap();
+    s.start_editing(LAYER).unwrap();
+    let road = s
+        .gpkg()
+        .get_feature("duong_giao_thong", 1)
+        .unwrap()
+        .unwrap()
+        .geometry
+        .unwrap();
+    let applied =
+        tramgis::edit::geometry::offset::offset_in(&mut s, "duong_giao_thong", 1, 5.0).unwrap();
+    let moved = s
+        .gpkg()
+        .get_feature("duong_giao_thong", 1)
+        .unwrap()
+        .unwrap()
+        .geometry
+        .unwrap();
+    assert_eq!(
+        moved,
+        tramgis::edit::geometry::offset::offset_line(&road, 5.0).unwrap()
+    );
+    // Every vertex of the copy lies at least 5 m from the old line (to a mm).
+    for (_, c) in vertices(&moved) {
+        let d = geo::Distance::distance(&geo::Euclidean, &geo_types::Point(c), &road);
+        assert!(d > 5.0 - 1e-3, "{c:?} is {d} m from the road");
+    }
+    let rows: i64 = s
+        .gpkg()
+        .connection()
+        .query_row(
+            "SELECT count(*) FROM tramgis_changes WHERE edit_id = ?1 AND table_name = 'duong_giao_thong' AND fid = 1",
+            [applied.edit_id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(rows, 1);
+
+    let g = geometry(&s, 2);
+    let area = g.unsigned_area();
+    let c = vertices(&g);
+    let centre = Coord {
+        x: c.iter().map(|(_, c)| c.x).sum::<f64>() / c.len() as f64,
+        y: c.iter().map(|(_, c)| c.y).sum::<f64>() / c.len() as f64,
+    };
+    let ring = LineString::from(vec![
+        (centre.x - 1., centre.y - 1.),
+        (centre.x + 1., centre.y - 1.),
+        (centre.x + 1., centre.y + 1.),
+        (centre.x - 1., centre.y + 1.),
+        (centre.x - 1., centre.y - 1.),
+    ]);
+    tramgis::edit::geometry::rings::add_ring_in(&mut s, LAYER, 2, &ring).unwrap();
+    assert!((geometry(&s, 2).unsigned_area() - (area - 4.0)).abs() < 1e-6);
+    assert!((dien_tich(&s, 2) - (area - 4.0)).abs() <= 0.05 + 1e-6);
+    tramgis::edit::geometry::rings::delete_ring_in(&mut s, LAYER, 2, 0, 1).unwrap();
+    assert!((geometry(&s, 2).unsigned_area() - area).abs() < 1e-6);
+    // A ring across the parcel's edge is refused, naming the feature.
+    let a = c[0].1;
+    let across = LineString::from(vec![
+        (a.x - 1., a.y - 1.),
+        (a.x + 1., a.y - 1.),
+        (a.x + 1., a.y + 1.),
+        (a.x - 1., a.y + 1.),
+        (a.x - 1., a.y - 1.),
+    ]);
+    let err = tramgis::edit::geometry::rings::add_ring_in(&mut s, LAYER, 2, &across)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("feature 2") && err.contains("inside the polygon"),
+        "{err}"
+    );
+}
