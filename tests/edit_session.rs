@@ -408,3 +408,30 @@ fn tramgis_edit_sets_fields_by_type_refuses_bad_values_and_undo_redo_follow_the_
     let (ok, _, err) = common::tramgis(&["redo", ws]);
     assert!(!ok && err.contains("nothing to redo"), "{err}");
 }
+
+#[test]
+fn undo_is_refused_while_another_program_changed_the_same_feature() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = common::sample(dir.path(), 10);
+    let mut session = EditSession::open(&path, "A").unwrap();
+    session.start_editing("thua_dat").unwrap();
+    let fid = first_fids(&session, "thua_dat", 1)[0];
+    session
+        .apply("Sửa số tờ", |tx| {
+            tx.set_value("thua_dat", fid, "so_to", &FieldValue::Integer(3))
+        })
+        .unwrap();
+    // GDAL (as QGIS would) changes the same parcel.
+    common::python(
+        "import sys\nfrom osgeo import ogr\nds = ogr.Open(sys.argv[1], 1)\nds.ExecuteSQL('UPDATE thua_dat SET so_to = 4 WHERE fid = ' + sys.argv[2])\nds = None",
+        &[path.to_str().unwrap(), &fid.to_string()],
+    );
+    let before = snapshot(&path, "thua_dat");
+    let err = session.undo().unwrap_err().to_string();
+    assert!(
+        err.contains("cannot be undone") && err.contains("external") && err.contains("thua_dat"),
+        "{err}"
+    );
+    assert_eq!(snapshot(&path, "thua_dat"), before);
+    assert_eq!(session.can_undo().unwrap().as_deref(), Some("Sửa số tờ"));
+}
