@@ -174,6 +174,22 @@ fn finds_exactly_the_planted_overlap_gap_bow_tie_and_outside_feature() {
         gap.message_en
     );
     assert!(matches!(gap.fix, Some(Fix::FillGap { into: 19, .. })));
+    // On save, only around the edited features: near lot 19, the gap and
+    // nothing else; near lot 1, the overlap.
+    let around = |x0: f64, y0: f64, x1: f64, y1: f64| {
+        let area = geo_types::Rect::new((X0 + x0, Y0 + y0), (X0 + x1, Y0 + y1));
+        let report = check(&path, &CheckOptions::around("quy_hoach", area));
+        assert!(report.checked < 27);
+        summary(&report)
+    };
+    assert_eq!(
+        around(29.0, 29.0, 41.0, 41.0),
+        vec![(FindingKind::Gap, None, vec![14, 19, 20, 24])]
+    );
+    assert_eq!(
+        around(0.0, 0.0, 5.0, 5.0),
+        vec![(FindingKind::Overlap, Some(1), vec![2])]
+    );
     // Without a boundary, no boundary finding.
     let report = check(&path, &options("quy_hoach", None));
     assert_eq!(report.findings.len(), 3);

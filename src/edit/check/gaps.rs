@@ -36,6 +36,16 @@ pub fn check(
         if area <= options.min_area || area > options.max_gap_area {
             continue;
         }
+        // Around an edit only the neighbours inside the area were read: a
+        // hole reaching out of it may be covered by a feature not read.
+        if let Some(around) = options.area
+            && !hole.0.iter().all(|c| {
+                (around.min().x..=around.max().x).contains(&c.x)
+                    && (around.min().y..=around.max().y).contains(&c.y)
+            })
+        {
+            continue;
+        }
         let neighbours = neighbours(layer, index, hole);
         let Some(&(into, _)) = neighbours
             .iter()

@@ -8,7 +8,7 @@ use rstar::{AABB, RTree};
 use rusqlite::types::ValueRef;
 
 use super::{CheckError, keep_going};
-use crate::gpkg::{GeoPackage, GpkgError, geom, quote};
+use crate::gpkg::{GeoPackage, GpkgError, geom, quote, rtree_table_name};
 use crate::jobs::Progress;
 use crate::model::GeometryType;
 
@@ -26,8 +26,15 @@ pub struct Layer {
     pub shapes: Vec<Shape>,
 }
 
-/// Reads every polygon of `layer`; features with no geometry are skipped.
-pub fn load(gpkg: &GeoPackage, layer: &str, progress: &Progress) -> Result<Layer, CheckError> {
+/// Reads the polygons of `layer` (those whose envelope meets `area`, when
+/// given: through the layer's R-tree); features with no geometry are
+/// skipped.
+pub fn load(
+    gpkg: &GeoPackage,
+    layer: &str,
+    area: Option<Rect<f64>>,
+    progress: &Progress,
+) -> Result<Layer, CheckError> {
     let info = gpkg.layer(layer)?;
     let kind = info.schema.geometry_type;
     if !matches!(
@@ -42,12 +49,23 @@ pub fn load(gpkg: &GeoPackage, layer: &str, progress: &Progress) -> Result<Layer
     }
     // One pass over fid and blob (not the attributes): the blob is decoded
     // and also scanned for rings stored unclosed, which decoding closes.
-    let sql = format!(
-        "SELECT {}, {} FROM {}",
+    let (fid, geometry) = (
         quote(&info.schema.fid_column),
         quote(&info.schema.geometry_column),
-        quote(layer)
     );
+    let sql = match area {
+        Some(_) if info.has_rtree => format!(
+            "SELECT t.{fid}, t.{geometry} FROM {} t JOIN {} r ON t.{fid} = r.id
+             WHERE r.minx <= ?3 AND r.maxx >= ?1 AND r.miny <= ?4 AND r.maxy >= ?2",
+            quote(layer),
+            quote(&rtree_table_name(layer, &info.schema.geometry_column))
+        ),
+        _ => format!("SELECT {fid}, {geometry} FROM {}", quote(layer)),
+    };
+    let args: Vec<f64> = match area {
+        Some(a) if info.has_rtree => vec![a.min().x, a.min().y, a.max().x, a.max().y],
+        _ => vec![],
+    };
     let path = gpkg.path();
     let sql_error = |e: rusqlite::Error| {
         CheckError::Gpkg(GpkgError::Sqlite {
@@ -57,7 +75,9 @@ pub fn load(gpkg: &GeoPackage, layer: &str, progress: &Progress) -> Result<Layer
         })
     };
     let mut stmt = gpkg.connection().prepare(&sql).map_err(sql_error)?;
-    let mut rows = stmt.query([]).map_err(sql_error)?;
+    let mut rows = stmt
+        .query(rusqlite::params_from_iter(args.iter()))
+        .map_err(sql_error)?;
     let mut shapes = Vec::new();
     while let Some(row) = rows.next().map_err(sql_error)? {
         if shapes.len() % 4096 == 0 {
@@ -84,6 +104,9 @@ pub fn load(gpkg: &GeoPackage, layer: &str, progress: &Progress) -> Result<Layer
         let Some(bounds) = polygons.bounding_rect() else {
             continue;
         };
+        if area.is_some_and(|a| !geom::boxes_meet(bounds, a)) {
+            continue;
+        }
         shapes.push(Shape {
             fid,
             polygons,

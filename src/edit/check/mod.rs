@@ -48,6 +48,10 @@ pub struct CheckOptions {
     pub spike_angle_deg: f64,
     /// Worker threads (0: as many as the machine has cores).
     pub threads: usize,
+    /// Check only around here (on save: the box of the features an edit
+    /// touched): the features whose envelope meets it, their overlaps and
+    /// boundary, and the gaps lying wholly inside it. None: the layer.
+    pub area: Option<Rect<f64>>,
 }
 
 impl CheckOptions {
@@ -60,6 +64,15 @@ impl CheckOptions {
             duplicate_tolerance: 0.001,
             spike_angle_deg: 1.0,
             threads: 0,
+            area: None,
+        }
+    }
+
+    /// Options for checking only around `area` (see [`CheckOptions::area`]).
+    pub fn around(layer: &str, area: Rect<f64>) -> Self {
+        CheckOptions {
+            area: Some(area),
+            ..CheckOptions::new(layer)
         }
     }
 
@@ -201,7 +214,16 @@ pub fn check_layer(
     options: &CheckOptions,
     progress: &Progress,
 ) -> Result<Report, CheckError> {
-    let layer = load::load(gpkg, &options.layer, progress)?;
+    // Around an edit: the features meeting the area, and their neighbours
+    // (the features meeting those), so that their overlaps are seen.
+    let area = match options.area {
+        Some(a) => load::load(gpkg, &options.layer, Some(a), progress)?
+            .shapes
+            .iter()
+            .fold(Some(a), |b, s| Some(crate::gpkg::geom::union(b, s.bounds))),
+        None => None,
+    };
+    let layer = load::load(gpkg, &options.layer, area, progress)?;
     let n = layer.shapes.len() as u64;
     let phases = if options.boundary.is_some() { 5 } else { 4 };
     progress.set_total(n * phases);
@@ -230,7 +252,7 @@ pub fn check_layer(
     )?);
     findings.extend(gaps::check(&layer, &index, &usable, options, progress)?);
     if let Some(boundary_layer) = &options.boundary {
-        let boundary = load::load(gpkg, boundary_layer, &Progress::default())?;
+        let boundary = load::load(gpkg, boundary_layer, None, &Progress::default())?;
         findings.extend(boundary::check(
             &layer, &boundary, options, threads, progress,
         )?);
