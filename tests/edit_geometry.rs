@@ -591,3 +591,62 @@ fn offset_a_road_and_add_then_delete_a_ring() {
         "{err}"
     );
 }
+
+/// A corner list as a spreadsheet in a Vietnamese locale saves it (written
+/// by Python's csv module: semicolons, decimal commas, a header, a BOM),
+/// becomes a parcel that ogrinfo reads with its area.
+#[test]
+fn a_corner_list_csv_written_elsewhere_becomes_a_parcel() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = common::sample(dir.path(), 20);
+    let csv = dir.path().join("goc_ranh.csv");
+    common::python(
+        "import csv, sys
+pts = [(2345600.0, 456700.0), (2345600.0, 456725.5), (2345640.0, 456725.5), (2345640.0, 456700.0)]
+with open(sys.argv[1], 'w', newline='', encoding='utf-8-sig') as f:
+    w = csv.writer(f, delimiter=';')
+    w.writerow(['Số hiệu điểm', 'X (m)', 'Y (m)'])
+    for i, (x, y) in enumerate(pts, 1):
+        w.writerow([i, ('%.2f' % x).replace('.', ','), ('%.2f' % y).replace('.', ',')])
+",
+        &[csv.to_str().unwrap()],
+    );
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let list = parse_corners(&text).unwrap();
+    assert_eq!(list.corners.len(), 4);
+    assert_eq!(
+        list.corners[0].coord,
+        Coord {
+            x: 456700.0,
+            y: 2345600.0
+        }
+    );
+    let parcel = parcel_from_corners(&list).unwrap();
+    assert!((parcel.unsigned_area() - 40.0 * 25.5).abs() < 1e-6);
+    let mut s = session(&path);
+    let info = s.gpkg().layer(LAYER).unwrap();
+    let mut feature = Feature::new(
+        Some(Geometry::Polygon(parcel)),
+        vec![FieldValue::Null; info.schema.fields.len()],
+    );
+    let (fid, _) = s
+        .apply("Tạo thửa từ tọa độ góc ranh", |tx| {
+            let info = tx.layer(LAYER)?;
+            tramgis::edit::measure::set_area_fields(&info, &mut feature).unwrap();
+            tx.insert(LAYER, &feature)
+        })
+        .unwrap();
+    drop(s);
+    let out = ogr_feature(&path, fid);
+    assert!(out.contains("dien_tich (Real) = 1020"), "{out}");
+    assert!(
+        ogr_has_coord(
+            &out,
+            Coord {
+                x: 456725.5,
+                y: 2345640.0
+            }
+        ),
+        "{out}"
+    );
+}
