@@ -1,0 +1,116 @@
+//! Wiring of the attribute form, the validation panel and the GNSS panel:
+//! opening them (commands), their menu, and showing them each frame.
+
+use super::TramgisApp;
+use crate::model::GeometryType;
+use crate::ui::command::AppCommand;
+use crate::ui::i18n::{Key, tr};
+use crate::ui::panels::attribute_form::AttributeForm;
+use crate::ui::panels::gnss::GnssPanel;
+use crate::ui::panels::validation::ValidationPanel;
+
+impl TramgisApp {
+    /// Opens the form of `fid` (None: the layer's first selected feature).
+    pub(super) fn open_attribute_form(&mut self, layer: &str, fid: Option<i64>) {
+        let fid = fid.or_else(|| {
+            self.selection
+                .get(layer)
+                .and_then(|s| s.iter().next().copied())
+        });
+        let Some(fid) = fid else {
+            self.notifications
+                .warn(tr(self.lang, Key::OpenAttributeForm));
+            return;
+        };
+        match AttributeForm::load(&self.workspace, layer, Some(fid), None) {
+            Ok(form) => self.panels.attribute_form = Some(form),
+            Err(e) => {
+                self.notifications.warn(e.to_string());
+            }
+        }
+    }
+
+    pub(super) fn open_validation(&mut self) {
+        let layer = self
+            .active_layer
+            .clone()
+            .unwrap_or_else(|| self.polygon_layers().into_iter().next().unwrap_or_default());
+        self.panels.validation = Some(ValidationPanel::new(&self.workspace, &layer));
+    }
+
+    pub(super) fn open_gnss(&mut self) {
+        let mut panel = GnssPanel::new(&self.workspace);
+        if let Some(l) = self.point_layers().into_iter().next() {
+            panel.set_layer(&l);
+        }
+        self.panels.gnss = Some(panel);
+    }
+
+    fn layers_of(&self, keep: impl Fn(GeometryType) -> bool) -> Vec<String> {
+        self.layer_infos()
+            .into_iter()
+            .filter(|l| keep(l.schema.geometry_type))
+            .map(|l| l.name)
+            .collect()
+    }
+
+    fn polygon_layers(&self) -> Vec<String> {
+        self.layers_of(|g| matches!(g, GeometryType::Polygon | GeometryType::MultiPolygon))
+    }
+
+    fn point_layers(&self) -> Vec<String> {
+        self.layers_of(|g| matches!(g, GeometryType::Point | GeometryType::MultiPoint))
+    }
+
+    /// The menu entries that open these panels.
+    pub(super) fn field_panels_menu(&mut self, ui: &mut egui::Ui) {
+        let lang = self.lang;
+        if let Some(layer) = self.active_layer.clone()
+            && ui.button(tr(lang, Key::OpenAttributeForm)).clicked()
+        {
+            ui.close();
+            self.commands
+                .push(AppCommand::OpenAttributeForm { layer, fid: None });
+        }
+        if ui.button(tr(lang, Key::OpenValidation)).clicked() {
+            ui.close();
+            self.commands.push(AppCommand::OpenValidation);
+        }
+        if ui.button(tr(lang, Key::OpenGnss)).clicked() {
+            ui.close();
+            self.commands.push(AppCommand::OpenGnss);
+        }
+    }
+
+    /// Shows the open panels (each frame).
+    pub(super) fn field_panels(&mut self, ctx: &egui::Context) {
+        let lang = self.lang;
+        let mut asked = Vec::new();
+        if let Some(form) = &mut self.panels.attribute_form {
+            asked.extend(form.show(ctx, lang));
+            if !form.open && !form.is_busy() {
+                self.panels.attribute_form = None;
+            }
+        }
+        let polygons = self.polygon_layers();
+        if let Some(panel) = &mut self.panels.validation {
+            asked.extend(panel.show(ctx, lang, &polygons));
+            if !panel.open {
+                self.panels.validation = None;
+            }
+        }
+        let points = self.point_layers();
+        if let Some(panel) = &mut self.panels.gnss {
+            let selected = panel
+                .layer
+                .as_ref()
+                .and_then(|l| self.selection.get(&l.name))
+                .and_then(|s| s.iter().next().copied());
+            asked.extend(panel.show(ctx, lang, &points, selected));
+            if !panel.open {
+                self.panels.gnss = None;
+            }
+        }
+        self.commands.extend(asked);
+    }
+}

@@ -1,0 +1,384 @@
+//! The attribute form of one feature (new or existing), built from the
+//! layer's schema and its FieldRules: a coded domain is a pick list
+//! ("code — name"), a range shows its bounds, required fields are marked,
+//! a new feature starts with the defaults. On OK every value is checked
+//! with the rules before anything is written; a refused value is shown
+//! next to its field and the form stays open with what the user typed.
+//! The write is one edit of an `EditSession`, in a background job; when
+//! it fails (another program holds the lock) the form stays too.
+
+use std::path::{Path, PathBuf};
+
+use geo_types::Geometry;
+
+use crate::edit::domains::{DomainError, DomainKind};
+use crate::edit::measure::{Measurement, Measurer, NumberStyle, format_area, format_length};
+use crate::edit::rules::FieldRules;
+use crate::edit::{Applied, EditError, EditSession};
+use crate::gpkg::{GeoPackage, GpkgError, LayerInfo};
+use crate::jobs::{Job, Poll};
+use crate::model::{Feature, FieldType, FieldValue};
+use crate::ui::command::AppCommand;
+use crate::ui::i18n::{Key, Lang, tr};
+
+#[derive(Debug, thiserror::Error)]
+pub enum FormError {
+    #[error(transparent)]
+    Store(#[from] GpkgError),
+    #[error(transparent)]
+    Rules(#[from] DomainError),
+    #[error(transparent)]
+    Edit(#[from] EditError),
+    #[error("{layer}: feature {fid} is not in the layer")]
+    Missing { layer: String, fid: i64 },
+    #[error("the write stopped unexpectedly (a fault in tramgis; please report it)")]
+    Panicked,
+}
+
+/// The form of one feature.
+pub struct AttributeForm {
+    path: PathBuf,
+    user: String,
+    pub layer: LayerInfo,
+    rules: FieldRules,
+    /// None: a new feature.
+    pub fid: Option<i64>,
+    /// In the layer's CRS.
+    geometry: Option<Geometry<f64>>,
+    measurement: Option<Measurement>,
+    /// What the user typed, per field (the layer's field order).
+    pub texts: Vec<String>,
+    /// Why a field's value was refused.
+    pub field_errors: Vec<Option<String>>,
+    /// Why the write failed (the lock, the store).
+    pub error: Option<String>,
+    job: Option<Job<Result<Applied, FormError>>>,
+    /// The edit written; the form is then closed.
+    pub written: Option<Applied>,
+    pub open: bool,
+}
+
+impl AttributeForm {
+    /// The form of feature `fid` of `layer` (its values), or of a new
+    /// feature with `geometry` (the defaults). Reads the layer's schema,
+    /// rules and the feature through a read-only connection.
+    pub fn load(
+        path: &Path,
+        layer: &str,
+        fid: Option<i64>,
+        geometry: Option<Geometry<f64>>,
+    ) -> Result<Self, FormError> {
+        let gpkg = GeoPackage::open_read_only(path)?;
+        let info = gpkg.layer(layer)?;
+        let rules = FieldRules::load(gpkg.connection(), &info)?;
+        let (values, geometry) = match fid {
+            Some(fid) => {
+                let f = gpkg.get_feature(layer, fid)?.ok_or(FormError::Missing {
+                    layer: layer.to_string(),
+                    fid,
+                })?;
+                (f.values, f.geometry)
+            }
+            None => (rules.defaults(&info), geometry),
+        };
+        let measurement = geometry.as_ref().and_then(|g| {
+            Measurer::new(&info.crs)
+                .ok()
+                .and_then(|m| m.measure(g).ok())
+        });
+        let n = values.len();
+        Ok(AttributeForm {
+            path: path.to_path_buf(),
+            user: gpkg.user().to_string(),
+            layer: info,
+            rules,
+            fid,
+            geometry,
+            measurement,
+            texts: values.iter().map(ToString::to_string).collect(),
+            field_errors: vec![None; n],
+            error: None,
+            job: None,
+            written: None,
+            open: true,
+        })
+    }
+
+    pub fn is_busy(&self) -> bool {
+        self.job.is_some()
+    }
+
+    /// Sets a field's typed value by name (tests, the GNSS panel).
+    pub fn set_text(&mut self, field: &str, text: &str) {
+        if let Some(k) = self.field_index(field) {
+            self.texts[k] = text.to_string();
+        }
+    }
+
+    fn field_index(&self, field: &str) -> Option<usize> {
+        self.layer
+            .schema
+            .fields
+            .iter()
+            .position(|f| f.name.eq_ignore_ascii_case(field))
+    }
+
+    /// Checks the typed values and, if all pass, starts writing them.
+    /// Returns whether the write started.
+    pub fn submit(&mut self, lang: Lang) -> bool {
+        self.error = None;
+        let mut values = Vec::with_capacity(self.texts.len());
+        let mut refused = false;
+        for (k, field) in self.layer.schema.fields.iter().enumerate() {
+            match parse(&self.texts[k], field.field_type, lang) {
+                Ok(v) => {
+                    self.field_errors[k] = None;
+                    values.push(v);
+                }
+                Err(why) => {
+                    self.field_errors[k] = Some(why);
+                    values.push(FieldValue::Null);
+                    refused = true;
+                }
+            }
+        }
+        if refused {
+            return false;
+        }
+        let violations = self.rules.violations(&self.layer, self.fid, &values);
+        for v in &violations {
+            match self.field_index(&v.field) {
+                Some(k) => self.field_errors[k] = Some(format!("{}: {}", v.field, v.reason)),
+                None => self.error = Some(v.to_string()),
+            }
+        }
+        if !violations.is_empty() {
+            return false;
+        }
+        let (path, user, layer, fid) = (
+            self.path.clone(),
+            self.user.clone(),
+            self.layer.name.clone(),
+            self.fid,
+        );
+        let mut feature = Feature::new(self.geometry.clone(), values);
+        feature.fid = fid;
+        let description = match fid {
+            Some(fid) => format!("Sửa thuộc tính đối tượng {fid} của lớp {layer}"),
+            None => format!("Thêm đối tượng vào lớp {layer}"),
+        };
+        self.job = Some(Job::spawn(description.clone(), move |_| {
+            write(&path, &user, &layer, &feature, &description)
+        }));
+        true
+    }
+
+    /// Takes the write's result when it is done (each frame).
+    pub fn poll(&mut self) -> Option<AppCommand> {
+        let done = match self.job.as_mut()?.poll() {
+            Poll::Running => return None,
+            Poll::Done(r) => r,
+            Poll::Failed => Err(FormError::Panicked),
+        };
+        self.job = None;
+        self.finish(done)
+    }
+
+    /// Waits for the write (tests).
+    pub fn wait(&mut self) -> Option<AppCommand> {
+        let job = self.job.take()?;
+        self.finish(job.wait().unwrap_or(Err(FormError::Panicked)))
+    }
+
+    fn finish(&mut self, done: Result<Applied, FormError>) -> Option<AppCommand> {
+        match done {
+            Ok(applied) => {
+                self.written = Some(applied);
+                self.open = false;
+                Some(AppCommand::LayerChangedOutside(self.layer.name.clone()))
+            }
+            Err(FormError::Edit(EditError::Domain(v))) => {
+                match self.field_index(&v.field) {
+                    Some(k) => self.field_errors[k] = Some(format!("{}: {}", v.field, v.reason)),
+                    None => self.error = Some(v.to_string()),
+                }
+                None
+            }
+            Err(e) => {
+                self.error = Some(e.to_string());
+                None
+            }
+        }
+    }
+
+    /// The form as a window.
+    pub fn show(&mut self, ctx: &egui::Context, lang: Lang) -> Vec<AppCommand> {
+        let mut asked = Vec::new();
+        let mut open = self.open;
+        let title = match self.fid {
+            Some(fid) => format!("{} — {} {fid}", tr(lang, Key::FormTitle), self.layer.name),
+            None => format!("{} — {}", tr(lang, Key::FormTitleNew), self.layer.name),
+        };
+        egui::Window::new(title)
+            .id(egui::Id::unique("attribute-form"))
+            .open(&mut open)
+            .show(ctx, |ui| asked = self.ui(ui, lang));
+        self.open &= open;
+        asked
+    }
+
+    /// The form's fields and buttons.
+    pub fn ui(&mut self, ui: &mut egui::Ui, lang: Lang) -> Vec<AppCommand> {
+        let asked: Vec<AppCommand> = self.poll().into_iter().collect();
+        if let Some(m) = &self.measurement {
+            let style = match lang {
+                Lang::Vi => NumberStyle::Vietnamese,
+                Lang::En => NumberStyle::English,
+            };
+            if m.area_m2 > 0.0 {
+                ui.label(format!(
+                    "{}: {}",
+                    tr(lang, Key::FormArea),
+                    format_area(m.area_m2, style)
+                ));
+            } else if m.length_m > 0.0 {
+                ui.label(format!(
+                    "{}: {}",
+                    tr(lang, Key::FormLength),
+                    format_length(m.length_m, style)
+                ));
+            }
+        }
+        egui::Grid::new("attribute-form-grid")
+            .num_columns(2)
+            .show(ui, |ui| {
+                for (k, rule) in self.rules.fields().iter().enumerate() {
+                    let mark = if rule.required { " *" } else { "" };
+                    let name = rule.title.clone().unwrap_or_else(|| rule.name.clone());
+                    let label = ui
+                        .label(format!("{name}{mark}"))
+                        .on_hover_text(rule.description.clone().unwrap_or_default());
+                    ui.vertical(|ui| {
+                        field_input(ui, lang, rule, &mut self.texts[k], label.id);
+                        if let Some(why) = &self.field_errors[k] {
+                            ui.colored_label(ui.visuals().error_fg_color, why);
+                        }
+                    });
+                    ui.end_row();
+                }
+            });
+        if let Some(e) = &self.error {
+            ui.colored_label(ui.visuals().error_fg_color, e);
+        }
+        ui.horizontal(|ui| {
+            if self.is_busy() {
+                ui.label(tr(lang, Key::FormSaving));
+            } else if ui.button(tr(lang, Key::FormOk)).clicked() {
+                self.submit(lang);
+            }
+            if ui.button(tr(lang, Key::Cancel)).clicked() {
+                self.open = false;
+            }
+        });
+        if self.is_busy() {
+            ui.ctx()
+                .request_repaint_after(std::time::Duration::from_millis(50));
+        }
+        asked
+    }
+}
+
+/// One field's input: a pick list for a coded domain, a text box showing
+/// the bounds for a range, else a text box.
+fn field_input(
+    ui: &mut egui::Ui,
+    lang: Lang,
+    rule: &crate::edit::rules::FieldRule,
+    text: &mut String,
+    label: egui::Id,
+) {
+    match rule.domain.as_ref().map(|d| &d.kind) {
+        Some(DomainKind::Coded(list)) => {
+            let shown = list
+                .iter()
+                .find(|c| c.code == *text)
+                .map(|c| format!("{} — {}", c.code, c.name))
+                .unwrap_or_else(|| text.clone());
+            egui::ComboBox::from_id_salt(("form-field", &rule.name))
+                .selected_text(shown)
+                .show_ui(ui, |ui| {
+                    if !rule.required {
+                        ui.selectable_value(text, String::new(), "—");
+                    }
+                    for c in list {
+                        ui.selectable_value(
+                            text,
+                            c.code.clone(),
+                            format!("{} — {}", c.code, c.name),
+                        );
+                    }
+                })
+                .response
+                .labelled_by(label);
+        }
+        Some(DomainKind::Range(range)) => {
+            ui.horizontal(|ui| {
+                ui.add(egui::TextEdit::singleline(text).desired_width(120.0))
+                    .labelled_by(label);
+                ui.weak(format!("{}: {range}", tr(lang, Key::FormRange)));
+            });
+        }
+        _ => {
+            ui.add(egui::TextEdit::singleline(text).desired_width(180.0))
+                .labelled_by(label);
+        }
+    }
+}
+
+/// The typed text as a value of the field's type; empty is NULL.
+fn parse(text: &str, field_type: FieldType, lang: Lang) -> Result<FieldValue, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Ok(FieldValue::Null);
+    }
+    match field_type {
+        FieldType::Integer => t
+            .parse()
+            .map(FieldValue::Integer)
+            .map_err(|_| format!("«{t}»: {}", tr(lang, Key::FormNotInteger))),
+        // A Vietnamese decimal comma is accepted.
+        FieldType::Real => t
+            .replace(',', ".")
+            .parse()
+            .map(FieldValue::Real)
+            .map_err(|_| format!("«{t}»: {}", tr(lang, Key::FormNotNumber))),
+        FieldType::Boolean => match t.to_lowercase().as_str() {
+            "1" | "true" | "có" | "yes" => Ok(FieldValue::Boolean(true)),
+            "0" | "false" | "không" | "no" => Ok(FieldValue::Boolean(false)),
+            _ => Err(format!("«{t}»: {}", tr(lang, Key::FormNotBoolean))),
+        },
+        FieldType::Date => Ok(FieldValue::Date(t.to_string())),
+        FieldType::DateTime => Ok(FieldValue::DateTime(t.to_string())),
+        FieldType::Text => Ok(FieldValue::Text(text.to_string())),
+        FieldType::Blob => Err(tr(lang, Key::FormBlob).to_string()),
+    }
+}
+
+/// Writes the feature as one edit (insert when it has no fid).
+fn write(
+    path: &Path,
+    user: &str,
+    layer: &str,
+    feature: &Feature,
+    description: &str,
+) -> Result<Applied, FormError> {
+    let mut session = EditSession::open(path, user)?;
+    if !session.is_editing(layer) {
+        session.start_editing(layer)?;
+    }
+    let (_, applied) = session.apply(description, |tx| match feature.fid {
+        Some(_) => tx.update(layer, feature).map(|_| ()),
+        None => tx.insert(layer, feature).map(|_| ()),
+    })?;
+    Ok(applied)
+}

@@ -1,0 +1,225 @@
+//! The attribute form and the validation panel, driven headlessly with
+//! egui_kittest (real clicks on their buttons); each test checks the
+//! GeoPackage afterwards (sqlite, ogrinfo, python3-gdal), not the window.
+#![cfg(feature = "gui")]
+
+mod common;
+
+use std::path::Path;
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use tramgis::edit::check::FindingKind;
+use tramgis::edit::domains::DomainKind;
+use tramgis::edit::rules::FieldRules;
+use tramgis::gpkg::GeoPackage;
+use tramgis::ui::i18n::Lang;
+use tramgis::ui::install_fonts;
+use tramgis::ui::panels::attribute_form::AttributeForm;
+use tramgis::ui::panels::validation::ValidationPanel;
+
+fn text_of(path: &Path, sql: &str) -> String {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.query_row(sql, [], |r| r.get::<_, Option<String>>(0))
+        .unwrap()
+        .unwrap_or_default()
+}
+
+fn edits(path: &Path) -> i64 {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.query_row("SELECT count(*) FROM tramgis_edits", [], |r| r.get(0))
+        .unwrap_or(0)
+}
+
+/// A harness showing one panel; the first frame only installs the fonts.
+fn harness_of<S: 'static>(
+    state: S,
+    mut ui: impl FnMut(&mut egui::Ui, &mut S) + 'static,
+) -> Harness<'static, (S, bool)> {
+    let mut h = Harness::builder().with_size([900.0, 700.0]).build_ui_state(
+        move |u, (s, fonts): &mut (S, bool)| {
+            if !*fonts {
+                install_fonts(u.ctx());
+                *fonts = true;
+                return;
+            }
+            ui(u, s)
+        },
+        (state, false),
+    );
+    h.run_steps(3);
+    h
+}
+
+#[test]
+fn form_refuses_out_of_domain_code_then_writes_a_listed_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = common::sample(dir.path(), 50);
+    let gpkg = GeoPackage::open_read_only(&path).unwrap();
+    let info = gpkg.layer("thua_dat").unwrap();
+    let rules = FieldRules::load(gpkg.connection(), &info).unwrap();
+    let Some(DomainKind::Coded(codes)) = rules
+        .field("ma_loai_dat")
+        .and_then(|r| r.domain.as_ref())
+        .map(|d| d.kind.clone())
+    else {
+        panic!("ma_loai_dat has a coded domain in the sample");
+    };
+    drop(gpkg);
+    let before = text_of(&path, "SELECT ma_loai_dat FROM thua_dat WHERE fid = 1");
+    let edits_before = edits(&path);
+    let listed = codes.iter().find(|c| c.code != before).unwrap().clone();
+
+    let mut form = AttributeForm::load(&path, "thua_dat", Some(1), None).unwrap();
+    form.set_text("ma_loai_dat", "XYZ");
+    let mut h = harness_of(form, |ui, form: &mut AttributeForm| {
+        form.ui(ui, Lang::Vi);
+    });
+    h.get_by_label("Đồng ý").click();
+    h.run_steps(2);
+    // Refused before any write: the field and the reason are shown, the
+    // typed value stays, the file is as it was.
+    assert!(!h.state().0.is_busy());
+    let shown = h.query_by_label_contains("ma_loai_dat: ");
+    assert!(shown.is_some(), "the refused field is named next to it");
+    assert_eq!(h.state().0.texts[0], "XYZ");
+    assert!(h.state().0.open);
+    assert_eq!(
+        text_of(&path, "SELECT ma_loai_dat FROM thua_dat WHERE fid = 1"),
+        before
+    );
+    assert_eq!(edits(&path), edits_before);
+
+    // The pick list shows "code — name"; choose a listed code and retry.
+    h.get_by_role(egui::accesskit::Role::ComboBox).click();
+    h.run_steps(2);
+    h.get_by_label(&format!("{} — {}", listed.code, listed.name))
+        .click();
+    h.run_steps(2);
+    assert_eq!(h.state().0.texts[0], listed.code);
+    h.get_by_label("Đồng ý").click();
+    h.run_steps(1);
+    h.state_mut().0.wait();
+    h.run_steps(2);
+    let form = &h.state().0;
+    assert!(form.error.is_none(), "{:?}", form.error);
+    assert!(!form.open, "the form closes once written");
+    let applied = form.written.as_ref().expect("the edit was written");
+
+    // The file (read by GDAL too) and the journal hold the edit.
+    let (ok, out, err) = common::tool(
+        "ogrinfo",
+        &[
+            "-q",
+            path.to_str().unwrap(),
+            "-sql",
+            "SELECT ma_loai_dat FROM thua_dat WHERE fid = 1",
+        ],
+    );
+    assert!(ok, "{err}");
+    assert!(
+        out.contains(&format!("ma_loai_dat (String) = {}", listed.code)),
+        "{out}"
+    );
+    assert_eq!(edits(&path), edits_before + 1);
+    assert_eq!(
+        text_of(
+            &path,
+            &format!(
+                "SELECT description FROM tramgis_edits WHERE edit_id = {}",
+                applied.edit_id
+            )
+        ),
+        "Sửa thuộc tính đối tượng 1 của lớp thua_dat"
+    );
+    assert_eq!(
+        text_of(
+            &path,
+            &format!(
+                "SELECT group_concat(op || ' ' || fid) FROM tramgis_changes \
+                 WHERE edit_id = {} AND table_name = 'thua_dat'",
+                applied.edit_id
+            )
+        ),
+        "update 1"
+    );
+}
+
+/// Three 10 m lots written by python3-gdal; lot 1 reaches 1 m into lot 2.
+fn overlapping(dir: &Path) -> std::path::PathBuf {
+    let (x, y) = (500_000.0, 2_300_000.0);
+    let rect = |x0: f64, x1: f64| {
+        format!(
+            "'POLYGON(({a} {y},{b} {y},{b} {c},{a} {c},{a} {y}))'",
+            a = x + x0,
+            b = x + x1,
+            c = y + 10.0
+        )
+    };
+    let body = format!(
+        "layer('quy_hoach', ogr.wkbPolygon, [{}, {}, {}])\nds = None\n",
+        rect(0.0, 11.0),
+        rect(10.0, 20.0),
+        rect(20.0, 30.0)
+    );
+    let path = dir.join("overlap.gpkg");
+    common::python(
+        &common::gdal_script("%s %d", &body),
+        &[path.to_str().unwrap()],
+    );
+    path
+}
+
+/// The summed pairwise overlap area of the layer, computed by GDAL/GEOS.
+fn overlap_area(path: &Path) -> f64 {
+    let script = "import sys
+from osgeo import ogr
+ds = ogr.Open(sys.argv[1])
+geoms = [f.GetGeometryRef().Clone() for f in ds.GetLayer('quy_hoach')]
+print(sum(a.Intersection(b).GetArea() for i, a in enumerate(geoms) for b in geoms[i + 1:]))";
+    let (ok, out, err) = common::tool("/usr/bin/python3", &["-c", script, path.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    out.trim().parse().unwrap()
+}
+
+#[test]
+fn validation_panel_finds_a_planted_overlap_and_fixes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = overlapping(dir.path());
+    assert!((overlap_area(&path) - 10.0).abs() < 1e-6);
+
+    let panel = ValidationPanel::new(&path, "quy_hoach");
+    let layers = vec!["quy_hoach".to_string()];
+    let mut h = harness_of(panel, move |ui, p: &mut ValidationPanel| {
+        p.ui(ui, Lang::Vi, &layers);
+    });
+    h.get_by_label("Kiểm tra").click();
+    h.run_steps(1);
+    h.state_mut().0.wait();
+    h.run_steps(2);
+    let report = h.state().0.report.clone().expect("the check finished");
+    let overlaps: Vec<_> = report.of_kind(FindingKind::Overlap).collect();
+    assert_eq!(overlaps.len(), 1, "{:?}", report.findings);
+    assert!((overlaps[0].area - 10.0).abs() < 1e-6);
+    assert!(h.query_by_label("overlap").is_some(), "listed in the panel");
+    let k = report
+        .findings
+        .iter()
+        .position(|f| f.kind == FindingKind::Overlap)
+        .unwrap();
+    let edits_before = edits(&path);
+
+    h.get_all_by_label("Sửa").nth(k).unwrap().click();
+    h.run_steps(1);
+    // The fix, then the check it starts again.
+    h.state_mut().0.wait();
+    h.state_mut().0.wait();
+    h.run_steps(2);
+    let panel = &h.state().0;
+    assert!(panel.error.is_none(), "{:?}", panel.error);
+    assert!(panel.fixed.is_some());
+    let again = panel.report.as_ref().unwrap();
+    assert_eq!(again.of_kind(FindingKind::Overlap).count(), 0);
+    assert!(overlap_area(&path) < 1e-6, "GDAL sees no overlap left");
+    assert_eq!(edits(&path), edits_before + 1, "the fix is one edit");
+}
