@@ -7,7 +7,7 @@ use geo::Area;
 use geo_types::{Geometry, MultiPolygon, Polygon};
 
 use super::gdal_ops;
-use super::{area_m2, fit_to_column, noun};
+use super::{area_m2, fit_to_column, noun, still_as_read};
 use crate::edit::policy::{self, Operation};
 use crate::edit::{Applied, EditError, EditSession};
 use crate::model::{Feature, GeometryType};
@@ -121,6 +121,9 @@ pub fn merge(session: &mut EditSession, layer: &str, fids: &[i64]) -> Result<App
     let values = policy::merge_values(&policies, &info, &inputs, merged_area);
     let description = format!("Gộp {} {}", fids.len(), noun(&info));
     let (_, applied) = session.apply(&description, |tx| {
+        for (f, _) in &features {
+            still_as_read(tx, layer, f)?;
+        }
         let mut out = Feature::new(Some(geometry.clone()), values.clone());
         out.fid = Some(keep_fid);
         tx.update(layer, &out)?;

@@ -72,3 +72,25 @@ pub(crate) fn noun(layer: &LayerInfo) -> &'static str {
         _ => "đối tượng",
     }
 }
+
+/// Inside the operation's transaction: refuses when the feature read
+/// before it (to plan the operation) has been changed since by another
+/// program, so a plan made on old rows never overwrites newer ones.
+pub(crate) fn still_as_read(
+    tx: &mut super::EditTx<'_>,
+    layer: &str,
+    read: &crate::model::Feature,
+) -> Result<(), EditError> {
+    let fid = read.fid.unwrap_or_default();
+    let now = tx.require(layer, fid)?;
+    if now.geometry != read.geometry || now.values != read.values {
+        return Err(EditError::Feature {
+            path: tx.path().to_path_buf(),
+            layer: layer.to_string(),
+            fid,
+            detail: "was changed by another program meanwhile; nothing was written, try again"
+                .into(),
+        });
+    }
+    Ok(())
+}

@@ -6,7 +6,7 @@ use geo::{Area, Contains, InteriorPoint};
 use geo_types::{Coord, Geometry, Line, LineString, MultiLineString, Polygon};
 
 use super::gdal_ops;
-use super::{area_m2, feature_label, fit_to_column, noun};
+use super::{area_m2, feature_label, fit_to_column, noun, still_as_read};
 use crate::edit::policy::{self, Operation};
 use crate::edit::{Applied, EditError, EditSession};
 use crate::model::Feature;
@@ -190,6 +190,7 @@ pub fn split(
         session.apply(&description, |tx| {
             for ((feature, parts), (whole, areas)) in plans.iter().zip(&measured) {
                 let fid = feature.fid.unwrap_or_default();
+                still_as_read(tx, layer, feature)?;
                 let values = policy::split_values(&policies, &info, &feature.values, *whole, areas);
                 for (k, (part, values)) in parts.iter().zip(values).enumerate() {
                     let geometry = fit_to_column(part.clone(), info.schema.geometry_type)
