@@ -217,10 +217,12 @@ pub fn check_layer(
     // Around an edit: the features meeting the area, and their neighbours
     // (the features meeting those), so that their overlaps are seen.
     let area = match options.area {
-        Some(a) => load::load(gpkg, &options.layer, Some(a), progress)?
-            .shapes
-            .iter()
-            .fold(Some(a), |b, s| Some(crate::gpkg::geom::union(b, s.bounds))),
+        Some(a) => Some(
+            load::load(gpkg, &options.layer, Some(a), progress)?
+                .shapes
+                .iter()
+                .fold(a, |b, s| crate::gpkg::geom::union(Some(b), s.bounds)),
+        ),
         None => None,
     };
     let layer = load::load(gpkg, &options.layer, area, progress)?;
