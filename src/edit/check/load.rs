@@ -257,3 +257,60 @@ pub fn rectangle(r: Rect<f64>, margin: f64) -> Rectangle<[f64; 2]> {
         [r.max().x + margin, r.max().y + margin],
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A GeoPackage blob (no envelope) around little-endian WKB.
+    fn blob(wkb: &[u8]) -> Vec<u8> {
+        let mut b = vec![b'G', b'P', 0, 1, 0, 0, 0, 0];
+        b.extend_from_slice(wkb);
+        b
+    }
+
+    fn polygon_wkb(code: u32, dims: usize, rings: &[&[[f64; 2]]]) -> Vec<u8> {
+        let mut w = vec![1u8];
+        w.extend_from_slice(&code.to_le_bytes());
+        w.extend_from_slice(&(rings.len() as u32).to_le_bytes());
+        for r in rings {
+            w.extend_from_slice(&(r.len() as u32).to_le_bytes());
+            for c in *r {
+                for d in 0..dims {
+                    w.extend_from_slice(&c.get(d).copied().unwrap_or(7.0).to_le_bytes());
+                }
+            }
+        }
+        w
+    }
+
+    #[test]
+    fn unclosed_rings_are_counted_as_stored() {
+        let open: &[[f64; 2]] = &[[0.0, 0.0], [1.0, 0.0], [1.0, 1.0]];
+        let closed: &[[f64; 2]] = &[[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]];
+        assert_eq!(
+            unclosed_rings(&blob(&polygon_wkb(3, 2, &[closed]))),
+            Some(0)
+        );
+        assert_eq!(
+            unclosed_rings(&blob(&polygon_wkb(3, 2, &[closed, open]))),
+            Some(1)
+        );
+        // Polygon Z (ISO 1003): three numbers per vertex.
+        assert_eq!(
+            unclosed_rings(&blob(&polygon_wkb(1003, 3, &[open]))),
+            Some(1)
+        );
+        // A MultiPolygon of two parts, one unclosed.
+        let mut multi = vec![1u8];
+        multi.extend_from_slice(&6u32.to_le_bytes());
+        multi.extend_from_slice(&2u32.to_le_bytes());
+        multi.extend(polygon_wkb(3, 2, &[open]));
+        multi.extend(polygon_wkb(3, 2, &[closed]));
+        assert_eq!(unclosed_rings(&blob(&multi)), Some(1));
+        // Truncated: not ours to judge (decoding reports it).
+        let mut cut = blob(&polygon_wkb(3, 2, &[closed]));
+        cut.truncate(cut.len() - 4);
+        assert_eq!(unclosed_rings(&cut), None);
+    }
+}

@@ -295,3 +295,45 @@ fn first_crossing(ring: &LineString<f64>) -> Option<Coord<f64>> {
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ring(coords: &[(f64, f64)]) -> LineString<f64> {
+        LineString::from(coords.to_vec())
+    }
+
+    #[test]
+    fn cleaning_removes_duplicates_and_spikes_and_keeps_the_rest() {
+        let mut issues = RingIssues::default();
+        let spiky = ring(&[
+            (0.0, 0.0),
+            (10.0, 0.0),
+            (10.0, 0.0),
+            (10.0, 10.0),
+            (5.0, 10.0),
+            (5.0, 30.0),
+            (5.0001, 10.0),
+            (0.0, 10.0),
+            (0.0, 0.0),
+        ]);
+        let clean = clean_ring(&spiky, 0.001, 1.0, &mut issues);
+        assert_eq!(issues.duplicates, vec![coord! { x: 10.0, y: 0.0 }]);
+        assert_eq!(issues.spikes, vec![coord! { x: 5.0, y: 30.0 }]);
+        assert_eq!(clean.0.len(), 6, "{clean:?}");
+        assert_eq!(clean.0.first(), clean.0.last());
+        assert!(issues.too_short.is_none());
+    }
+
+    #[test]
+    fn a_square_is_left_alone_and_a_sliver_ring_is_too_short() {
+        let mut issues = RingIssues::default();
+        let square = ring(&[(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0), (0.0, 0.0)]);
+        assert_eq!(clean_ring(&square, 0.001, 1.0, &mut issues), square);
+        assert!(issues.duplicates.is_empty() && issues.spikes.is_empty());
+        let line = ring(&[(0.0, 0.0), (1.0, 0.0), (0.0, 0.0)]);
+        clean_ring(&line, 0.001, 1.0, &mut issues);
+        assert!(issues.too_short.is_some());
+    }
+}
