@@ -223,3 +223,80 @@ fn validation_panel_finds_a_planted_overlap_and_fixes_it() {
     assert!(overlap_area(&path) < 1e-6, "GDAL sees no overlap left");
     assert_eq!(edits(&path), edits_before + 1, "the fix is one edit");
 }
+
+#[test]
+fn form_stays_open_with_its_values_when_another_program_holds_the_lock() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::{Command, Stdio};
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = common::sample(dir.path(), 50);
+    let before = text_of(&path, "SELECT ma_loai_dat FROM thua_dat WHERE fid = 1");
+    let edits_before = edits(&path);
+    let gpkg = GeoPackage::open_read_only(&path).unwrap();
+    let info = gpkg.layer("thua_dat").unwrap();
+    let rules = FieldRules::load(gpkg.connection(), &info).unwrap();
+    let Some(DomainKind::Coded(codes)) = rules
+        .field("ma_loai_dat")
+        .and_then(|r| r.domain.as_ref())
+        .map(|d| d.kind.clone())
+    else {
+        panic!("ma_loai_dat has a coded domain in the sample");
+    };
+    drop(gpkg);
+    let code = codes
+        .iter()
+        .find(|c| c.code != before)
+        .unwrap()
+        .code
+        .clone();
+
+    // The sqlite3 shell takes the write lock and keeps it.
+    let mut shell = Command::new("sqlite3")
+        .arg(&path)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = shell.stdin.take().unwrap();
+    writeln!(stdin, "BEGIN IMMEDIATE;\nSELECT 'held';").unwrap();
+    let mut line = String::new();
+    BufReader::new(shell.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line.trim(), "held");
+
+    let mut form = AttributeForm::load(&path, "thua_dat", Some(1), None).unwrap();
+    form.set_text("ma_loai_dat", &code);
+    let mut h = harness_of(form, |ui, form: &mut AttributeForm| {
+        form.ui(ui, Lang::Vi);
+    });
+    h.get_by_label("Đồng ý").click();
+    h.run_steps(1);
+    h.state_mut().0.wait();
+    h.run_steps(2);
+    let form = &h.state().0;
+    let error = form.error.clone().expect("the blocked write is reported");
+    assert!(form.open, "the form stays for a retry");
+    assert_eq!(form.texts[0], code, "with the typed value");
+    assert!(h.query_by_label(&error).is_some(), "shown in the form");
+    writeln!(stdin, "ROLLBACK;\n.quit").unwrap();
+    drop(stdin);
+    shell.wait().unwrap();
+    assert_eq!(
+        text_of(&path, "SELECT ma_loai_dat FROM thua_dat WHERE fid = 1"),
+        before
+    );
+    assert_eq!(edits(&path), edits_before);
+
+    // Once the lock is gone the same values go in.
+    h.get_by_label("Đồng ý").click();
+    h.run_steps(1);
+    h.state_mut().0.wait();
+    h.run_steps(2);
+    assert!(h.state().0.error.is_none(), "{:?}", h.state().0.error);
+    assert_eq!(
+        text_of(&path, "SELECT ma_loai_dat FROM thua_dat WHERE fid = 1"),
+        code
+    );
+}
