@@ -7,7 +7,7 @@ n=${1:-100000}
 dir=/tmp/bench
 ws=$dir/check-$n.gpkg
 mkdir -p $dir
-cargo build --release --bin tramgis
+cargo build --release --no-default-features --bin tramgis
 [ -f $ws ] || target/release/tramgis sample --parcels $n --out $ws
 for threads in 1 2; do
   /usr/bin/time -f "tramgis check, $threads thread(s): %e s wall, %M KB peak" \
