@@ -9,7 +9,7 @@ use rstar::{AABB, RTree};
 type Entry = GeomWithData<Rectangle<[f64; 2]>, i64>;
 
 /// Feature envelopes of one layer, keyed by fid.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct LayerIndex {
     tree: RTree<Entry>,
 }
@@ -27,6 +27,26 @@ impl LayerIndex {
         LayerIndex {
             tree: RTree::bulk_load(items),
         }
+    }
+
+    /// Adds a feature's envelope (an edit made or changed it).
+    pub fn insert(&mut self, fid: i64, b: Rect<f64>) {
+        let (lo, hi) = (b.min(), b.max());
+        self.tree.insert(GeomWithData::new(
+            Rectangle::from_corners([lo.x, lo.y], [hi.x, hi.y]),
+            fid,
+        ));
+    }
+
+    /// Removes a feature's entry, given the envelope it was indexed with.
+    pub fn remove(&mut self, fid: i64, b: Rect<f64>) -> bool {
+        let (lo, hi) = (b.min(), b.max());
+        self.tree
+            .remove(&GeomWithData::new(
+                Rectangle::from_corners([lo.x, lo.y], [hi.x, hi.y]),
+                fid,
+            ))
+            .is_some()
     }
 
     pub fn len(&self) -> usize {

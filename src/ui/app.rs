@@ -21,6 +21,7 @@ use crate::gpkg::GeoPackage;
 
 mod apply;
 mod chrome;
+mod editing;
 mod highlight;
 mod loading;
 mod map_panel;
@@ -64,6 +65,8 @@ pub struct TramgisApp {
     tool: Box<dyn MapTool>,
     snapping: Snapping,
     jobs: Jobs,
+    /// The editing thread of the open workspace, once editing started.
+    editing: Option<super::edit::Editing>,
     notifications: Notifications,
     /// Commands sent this frame, applied at its end.
     commands: Vec<AppCommand>,
@@ -115,6 +118,7 @@ impl TramgisApp {
             tool: Tool::Pan.make(),
             snapping: Snapping::default(),
             jobs: Jobs::default(),
+            editing: None,
             notifications: Notifications::default(),
             commands: Vec::new(),
             quit: false,
@@ -215,6 +219,7 @@ impl TramgisApp {
     pub fn finish_jobs(&mut self) {
         loop {
             let done = self.jobs.wait(&ALL_JOBS);
+            self.finish_editing();
             let asked = !self.commands.is_empty();
             if done.is_empty() && !asked {
                 break;
@@ -245,6 +250,7 @@ impl TramgisApp {
             self.take_finished(f);
         }
         self.update_highlight();
+        self.poll_editing(Some(&ctx));
         self.windows(&ctx);
         egui::Panel::top("menu").show(ui, |ui| self.menu(ui));
         // The status bar is laid out before the map, so it shows the cursor
@@ -266,6 +272,15 @@ impl TramgisApp {
             });
         if !self.panels.identify.is_empty() {
             egui::Panel::right("identify")
+        egui::Panel::right("editing")
+            .default_size(250.0)
+            .min_size(240.0)
+            .resizable(true)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical()
+                    .id_salt("editing-scroll")
+                    .show(ui, |ui| self.editing_panel(ui));
+            });
                 .default_size(260.0)
                 .resizable(true)
                 .show(ui, |ui| {

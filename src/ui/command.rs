@@ -136,4 +136,24 @@ pub enum AppCommand {
     DismissNotification(u64),
     DismissAllNotifications,
     ShowNotifications(bool),
+
+    // Editing (ui/edit, the editing panel and the editing tools).
+    StartEditing(String),
+    StopEditing(String),
+    /// An edit of the layer being edited (a tool's, or the panel's); an
+    /// empty layer name means the active layer, else the one being edited.
+    Edit(super::edit::Operation),
+    Undo,
+    Redo,
+    /// Deletes the selected features of the layers being edited.
+    DeleteSelected,
+    /// Snapping: the layers to snap to and what to snap to.
+    SetSnapping {
+        layers: Vec<String>,
+        settings: super::edit::SnapSettings,
+    },
+    SetTopological(bool),
+    /// A vertex typed in (X/Y or distance/bearing) goes to the active
+    /// tool as a click at this map point.
+    SketchPoint([f64; 2]),
 }

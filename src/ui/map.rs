@@ -125,6 +125,63 @@ impl MapLayer {
     }
 }
 
+impl MapLayer {
+    /// Redraws only the features an edit touched: the drawing, envelope
+    /// and index entry of every `removed` fid go, and `features` (new or
+    /// changed, in map coordinates) are drawn instead. The layer is not
+    /// read again. `on_gpu`: the renderer draws the layer, so no painter
+    /// shapes are made. Returns the map boxes of the old and new shapes
+    /// (where the GPU chunks must be rebuilt).
+    pub fn patch(
+        &mut self,
+        removed: &[i64],
+        features: &[crate::model::Feature],
+        on_gpu: bool,
+    ) -> Result<Vec<Bbox>, JobError> {
+        let classifier = self.style.classifier(&self.info.name, &self.info.schema)?;
+        let index = std::sync::Arc::make_mut(&mut self.index);
+        let mut old_boxes = Vec::with_capacity(removed.len());
+        for fid in removed {
+            if let Ok(k) = self.envelopes.binary_search_by_key(fid, |e| e.0) {
+                let (_, b) = self.envelopes.remove(k);
+                index.remove(*fid, b);
+                old_boxes.push(b);
+            }
+        }
+        if !on_gpu {
+            self.items.retain(|i| !removed.contains(&i.fid));
+        }
+        let mut boxes = old_boxes;
+        for f in features {
+            let (Some(fid), Some(g)) = (f.fid, &f.geometry) else {
+                continue;
+            };
+            let Some(bbox) = crate::gpkg::geom::bounds(g) else {
+                continue;
+            };
+            let k = self.envelopes.partition_point(|e| e.0 < fid);
+            self.envelopes.insert(k, (fid, bbox));
+            index.insert(fid, bbox);
+            boxes.push(bbox);
+            if !on_gpu {
+                let c = classifier.color(&f.values);
+                let mut item = Item {
+                    fid,
+                    bbox,
+                    color: Color32::from_rgba_unmultiplied(c[0], c[1], c[2], c[3]),
+                    fill: None,
+                    lines: vec![],
+                    points: vec![],
+                };
+                prepare_geometry(&mut item, g);
+                self.items.push(item);
+            }
+        }
+        self.count = self.envelopes.len() as u64;
+        Ok(boxes)
+    }
+}
+
 fn ring(l: &LineString<f64>) -> Vec<[f64; 2]> {
     l.0.iter().map(|c| [c.x, c.y]).collect()
 }

@@ -6,6 +6,7 @@
 
 mod app;
 pub mod command;
+pub mod edit;
 mod gpu;
 pub mod i18n;
 pub mod jobs;

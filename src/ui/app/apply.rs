@@ -118,6 +118,15 @@ impl TramgisApp {
             AppCommand::DismissNotification(id) => self.notifications.dismiss(id),
             AppCommand::DismissAllNotifications => self.notifications.dismiss_all(),
             AppCommand::ShowNotifications(open) => self.notifications.open = open,
+            edit @ (AppCommand::StartEditing(_)
+            | AppCommand::StopEditing(_)
+            | AppCommand::Edit(_)
+            | AppCommand::Undo
+            | AppCommand::Redo
+            | AppCommand::DeleteSelected
+            | AppCommand::SetSnapping { .. }
+            | AppCommand::SetTopological(_)
+            | AppCommand::SketchPoint(_)) => self.apply_edit(edit),
         }
     }
 

@@ -112,6 +112,7 @@ impl TramgisApp {
             self.commands.extend(asked);
         }
         self.tool.paint(&painter.with_clip_rect(rect), &cx, hover);
+        self.paint_snap_marker(&painter.with_clip_rect(rect), &cx, hover);
         // Ground metres per screen point at the view's centre: degrees in
         // a geographic CRS, stretched metres in Web Mercator.
         let metres_per_unit = self

@@ -10,6 +10,7 @@ use super::i18n::Lang;
 use super::map::{Scene, Selection};
 use crate::gpkg::LayerInfo;
 
+pub mod editing;
 pub mod identify;
 pub mod layer_tree;
 pub mod repair_text;
@@ -39,3 +40,4 @@ pub struct Panels {
     pub repair: Option<repair_text::RepairTextDialog>,
     pub report: Option<transfer::ReportWindow>,
 }
+    pub editing: editing::EditingPanel,

@@ -13,11 +13,20 @@ use super::command::AppCommand;
 use super::i18n::Key;
 use super::map::{Scene, ScreenView, View};
 
+pub mod add_line;
+pub mod add_point;
+pub mod add_polygon;
 pub mod identify;
 pub mod lasso;
+pub mod move_feature;
 pub mod pan;
+pub mod reshape;
+pub mod ring;
+pub mod rotate;
 pub mod select;
+pub mod sketch;
 pub mod snapping;
+pub mod vertex;
 pub mod zoom_box;
 
 pub use snapping::{Snapper, Snapping};
@@ -34,6 +43,18 @@ pub enum Tool {
     Select,
     /// Select by a polygon: clicked corners or a freehand outline.
     SelectPolygon,
+    // The editing tools (on the layer being edited; the editing panel).
+    AddPoint,
+    AddLine,
+    /// With holes and several parts.
+    AddPolygon,
+    /// Move, add and delete vertices.
+    Vertex,
+    MoveFeature,
+    Rotate,
+    Reshape,
+    AddRing,
+    FillRing,
 }
 
 impl Tool {
@@ -46,6 +67,19 @@ impl Tool {
         Tool::SelectPolygon,
     ];
 
+    /// The editing tools, in the editing panel's order.
+    pub const EDITING: [Tool; 9] = [
+        Tool::AddPoint,
+        Tool::AddLine,
+        Tool::AddPolygon,
+        Tool::Vertex,
+        Tool::MoveFeature,
+        Tool::Rotate,
+        Tool::Reshape,
+        Tool::AddRing,
+        Tool::FillRing,
+    ];
+
     pub fn label(self) -> Key {
         match self {
             Tool::Pan => Key::ToolPan,
@@ -53,6 +87,15 @@ impl Tool {
             Tool::Identify => Key::ToolIdentify,
             Tool::Select => Key::ToolSelect,
             Tool::SelectPolygon => Key::ToolSelectPolygon,
+            Tool::AddPoint => Key::ToolAddPoint,
+            Tool::AddLine => Key::ToolAddLine,
+            Tool::AddPolygon => Key::ToolAddPolygon,
+            Tool::Vertex => Key::ToolVertex,
+            Tool::MoveFeature => Key::ToolMoveFeature,
+            Tool::Rotate => Key::ToolRotate,
+            Tool::Reshape => Key::ToolReshape,
+            Tool::AddRing => Key::ToolAddRing,
+            Tool::FillRing => Key::ToolFillRing,
         }
     }
 
@@ -64,7 +107,21 @@ impl Tool {
             Tool::Identify => Box::new(identify::Identify),
             Tool::Select => Box::new(select::Select::default()),
             Tool::SelectPolygon => Box::new(lasso::Lasso::default()),
+            Tool::AddPoint => Box::new(add_point::AddPoint),
+            Tool::AddLine => Box::new(add_line::AddLine::default()),
+            Tool::AddPolygon => Box::new(add_polygon::AddPolygon::default()),
+            Tool::Vertex => Box::new(vertex::VertexTool::default()),
+            Tool::MoveFeature => Box::new(move_feature::MoveFeature::default()),
+            Tool::Rotate => Box::new(rotate::Rotate::default()),
+            Tool::Reshape => Box::new(reshape::Reshape::default()),
+            Tool::AddRing => Box::new(ring::Ring::new(false)),
+            Tool::FillRing => Box::new(ring::Ring::new(true)),
         }
+    }
+
+    /// Whether the tool writes to the layer being edited.
+    pub fn edits(self) -> bool {
+        Tool::EDITING.contains(&self)
     }
 }
 
@@ -134,4 +191,11 @@ pub trait MapTool {
     /// Draws the tool's overlay (a rubber band, a polygon so far) over the
     /// map; `hover` is where the pointer is, if over the map.
     fn paint(&self, _painter: &Painter, _ctx: &ToolContext, _hover: Option<MapPointer>) {}
+
+    /// What a digitizing tool has drawn so far, with the pointer (map
+    /// point) as its next vertex: for the live measurement and numeric
+    /// entry (distance/bearing from the last vertex).
+    fn sketch(&self, _hover: Option<[f64; 2]>) -> Option<geo_types::Geometry<f64>> {
+        None
+    }
 }

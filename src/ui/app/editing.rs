@@ -1,0 +1,282 @@
+//! The app's side of editing: the editing commands, the editing thread's
+//! replies (each committed edit redraws only the features it touched),
+//! the editing panel and the snap marker.
+
+use super::TramgisApp;
+use crate::ui::command::AppCommand;
+use crate::ui::edit::{Changed, Editing, Operation, Reply, Request};
+use crate::ui::i18n::{Key, tr};
+use crate::ui::panels::editing::EditingContext;
+use crate::ui::tools::{MapEvent, MapPointer, ToolContext};
+
+impl TramgisApp {
+    /// The editing thread of the open workspace, started on first use
+    /// (and again for another workspace).
+    fn editing_mut(&mut self) -> &mut Editing {
+        if self
+            .editing
+            .as_ref()
+            .is_none_or(|e| e.path() != self.workspace.as_path())
+        {
+            let user = crate::gpkg::GeoPackage::open_read_only(&self.workspace)
+                .map(|g| g.user().to_string())
+                .unwrap_or_else(|_| "tramgis".to_string());
+            let editing = Editing::new(&self.workspace, user, self.map.crs.clone());
+            self.snapping
+                .set_snapper(Box::new(crate::ui::edit::snapper::EditSnapper {
+                    index: editing.snap_index.clone(),
+                    settings: editing.snap.clone(),
+                    mark: editing.snap_mark.clone(),
+                }));
+            self.snapping.layers.clear();
+            self.editing = Some(editing);
+        }
+        self.editing.as_mut().expect("started above")
+    }
+
+    /// The layer an edit goes to: the one the tool named, else the active
+    /// layer, else the only layer being edited.
+    fn edited_layer(&self, named: &str) -> Option<String> {
+        let editing = self.editing.as_ref()?;
+        if !named.is_empty() {
+            return Some(named.to_string());
+        }
+        match &self.active_layer {
+            Some(a) if editing.is_editing(a) => Some(a.clone()),
+            _ if editing.layers.len() == 1 => editing.layers.iter().next().cloned(),
+            _ => None,
+        }
+    }
+
+    pub(super) fn apply_edit(&mut self, command: AppCommand) {
+        match command {
+            AppCommand::StartEditing(layer) => {
+                self.editing_mut().send(Request::Start(layer.clone()));
+                self.active_layer = Some(layer);
+            }
+            AppCommand::StopEditing(layer) => {
+                self.editing_mut().send(Request::Stop(layer.clone()));
+                if self.tool.kind().edits() {
+                    self.tool = crate::ui::Tool::Pan.make();
+                }
+            }
+            AppCommand::Edit(mut op) => {
+                let Some(layer) = self.edited_layer(op.layer()) else {
+                    self.notifications
+                        .warn(tr(self.lang, Key::ChooseEditedLayer).to_string());
+                    return;
+                };
+                op.set_layer(&layer);
+                let topological = self.editing.as_ref().is_some_and(|e| e.topological);
+                if let Operation::MoveVertices { topological: t, .. } = &mut op {
+                    *t = topological;
+                }
+                self.editing_mut().send(Request::Apply(op));
+            }
+            AppCommand::Undo => self.editing_mut().send(Request::Undo),
+            AppCommand::Redo => self.editing_mut().send(Request::Redo),
+            AppCommand::DeleteSelected => {
+                let Some(editing) = &self.editing else { return };
+                let deletes: Vec<Operation> = self
+                    .selection
+                    .iter()
+                    .filter(|(layer, fids)| editing.is_editing(layer) && !fids.is_empty())
+                    .map(|(layer, fids)| Operation::Delete {
+                        layer: layer.clone(),
+                        fids: fids.iter().copied().collect(),
+                    })
+                    .collect();
+                for op in deletes {
+                    self.editing_mut().send(Request::Apply(op));
+                }
+            }
+            AppCommand::SetSnapping { layers, settings } => {
+                let editing = self.editing_mut();
+                if let Ok(mut s) = editing.snap.write() {
+                    *s = settings.clone();
+                }
+                editing.send(Request::SnapTo(layers.clone()));
+                self.snapping.layers = layers;
+                self.snapping.tolerance_px = settings.tolerance_px;
+            }
+            AppCommand::SetTopological(on) => self.editing_mut().topological = on,
+            AppCommand::SketchPoint(p) => self.sketch_point(p),
+            _ => {}
+        }
+    }
+
+    /// A typed vertex: the active tool takes it as a click there.
+    fn sketch_point(&mut self, p: [f64; 2]) {
+        let (Some(view), Some(rect), Some(scene)) = (self.view, self.map_rect, &self.scene) else {
+            return;
+        };
+        let cx = ToolContext {
+            view: &view,
+            rect,
+            scene,
+            active_layer: self.active_layer.as_deref(),
+            shift: false,
+        };
+        let pointer = MapPointer {
+            screen: crate::ui::map::ScreenView::to_screen(&view, rect, p),
+            map: p,
+            snapped: false,
+        };
+        let asked = self.tool.on_event(&MapEvent::Click(pointer), &cx);
+        self.commands.extend(asked);
+    }
+
+    /// Takes in what the editing thread answered.
+    pub(super) fn poll_editing(&mut self, ctx: Option<&egui::Context>) {
+        let Some(editing) = &mut self.editing else {
+            return;
+        };
+        if let Some(ctx) = ctx {
+            editing.wake_with(ctx);
+        }
+        for reply in editing.poll() {
+            self.take_edit_reply(reply);
+        }
+    }
+
+    /// Waits for the edits asked for so far and takes in the replies (tests).
+    pub fn finish_editing(&mut self) {
+        self.apply_all();
+        let Some(editing) = &mut self.editing else {
+            return;
+        };
+        for reply in editing.wait() {
+            self.take_edit_reply(reply);
+        }
+    }
+
+    fn take_edit_reply(&mut self, reply: Reply) {
+        let lang = self.lang;
+        let Some(editing) = &mut self.editing else {
+            return;
+        };
+        match reply {
+            Reply::Started(layer) => {
+                editing.layers.insert(layer.clone());
+                // The layer being edited is snapped to.
+                if !self.snapping.layers.contains(&layer) {
+                    self.snapping.layers.push(layer);
+                }
+            }
+            Reply::Stopped(layer) => {
+                editing.layers.remove(&layer);
+                self.snapping.layers.retain(|l| *l != layer);
+            }
+            Reply::History((undo, redo)) => {
+                editing.can_undo = undo;
+                editing.can_redo = redo;
+            }
+            Reply::Applied(changed) => self.redraw_edit(*changed),
+            Reply::Failed(e) => {
+                self.notifications
+                    .error(format!("{}: {e}", tr(lang, Key::EditFailed)));
+            }
+        }
+    }
+
+    /// Redraws only what the edit touched: those features' drawing,
+    /// envelopes and index entries; the layer is not read again.
+    fn redraw_edit(&mut self, changed: Changed) {
+        let Changed {
+            applied,
+            redraw,
+            committed,
+            can_undo,
+            can_redo,
+        } = changed;
+        for r in &redraw {
+            if let Some(sel) = self.selection.get_mut(&r.layer) {
+                for fid in &r.removed {
+                    if sel.contains(fid) {
+                        // The highlight is built again with the new shape.
+                        self.highlighted.clear();
+                    }
+                }
+                let gone: Vec<i64> = r
+                    .removed
+                    .iter()
+                    .filter(|f| !r.features.iter().any(|g| g.fid == Some(**f)))
+                    .copied()
+                    .collect();
+                for fid in gone {
+                    sel.remove(&fid);
+                }
+            }
+            let on_gpu = self.gpu.is_some();
+            let Some(scene) = &mut self.scene else {
+                continue;
+            };
+            let Some(layer) = scene.layers.iter_mut().find(|l| l.info.name == r.layer) else {
+                continue;
+            };
+            match layer.patch(&r.removed, &r.features, on_gpu) {
+                Ok(_boxes) => {}
+                Err(e) => {
+                    self.notifications.error(e.to_string());
+                }
+            }
+        }
+        let editing = self.editing.as_mut().expect("a reply came from it");
+        editing.can_undo = can_undo;
+        editing.can_redo = can_redo;
+        editing.last_redraw_ms = Some(committed.elapsed().as_secs_f64() * 1000.0);
+        editing.last_description = Some(applied.description.clone());
+        if std::env::var_os("TRAMGIS_TIMING").is_some() {
+            eprintln!(
+                "tramgis timing: edit {} redrawn {:.1} ms after its commit",
+                applied.edit_id,
+                committed.elapsed().as_secs_f64() * 1000.0
+            );
+        }
+    }
+
+    /// The editing panel (docked on the right).
+    pub(super) fn editing_panel(&mut self, ui: &mut egui::Ui) {
+        let layers: Vec<String> = self
+            .scene
+            .as_ref()
+            .map(|s| s.layers.iter().map(|l| l.info.name.clone()).collect())
+            .unwrap_or_default();
+        let sketch = self.tool.sketch(self.cursor);
+        let last_vertex = self
+            .tool
+            .sketch(None)
+            .as_ref()
+            .and_then(crate::ui::panels::editing::last_vertex);
+        let cx = EditingContext {
+            lang: self.lang,
+            layers: &layers,
+            editing: self.editing.as_ref(),
+            active_layer: self.active_layer.as_deref(),
+            tool: self.tool.kind(),
+            snap_layers: &self.snapping.layers,
+            sketch: sketch.as_ref(),
+            last_vertex,
+            map_crs: &self.map.crs,
+        };
+        let asked = self.panels.editing.ui(ui, &cx);
+        self.commands.extend(asked);
+    }
+
+    /// The snap marker where the pointer snapped this frame.
+    pub(super) fn paint_snap_marker(
+        &self,
+        painter: &egui::Painter,
+        cx: &ToolContext,
+        hover: Option<MapPointer>,
+    ) {
+        let Some(editing) = &self.editing else { return };
+        let Some(h) = hover.filter(|h| h.snapped && self.tool.snaps()) else {
+            return;
+        };
+        let mark = editing.snap_mark.lock().ok().and_then(|m| *m);
+        if let Some((at, kind)) = mark.filter(|(at, _)| *at == h.map) {
+            crate::ui::edit::snapper::paint_marker(painter, cx.to_screen(at), kind);
+        }
+    }
+}

@@ -1,0 +1,208 @@
+//! The window's editing state. One editing thread per open workspace owns
+//! the writable connection ([`worker`]); the window sends it
+//! [`Request`]s and takes its [`Reply`]s each frame, so an edit's commit
+//! never blocks drawing. A committed edit comes back as [`Changed`]: the
+//! fids it inserted, updated and deleted per layer, and those features
+//! read back in map coordinates, which is all the map redraws.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::time::Instant;
+
+use crate::crs::Crs;
+use crate::edit::snap::{SnapIndex, SnapKind, SnapOptions};
+use crate::model::Feature;
+
+pub mod operation;
+pub mod snapper;
+mod worker;
+
+pub use operation::Operation;
+
+/// Why an edit was not made. The file is as it was before it.
+#[derive(Debug, thiserror::Error)]
+pub enum EditFailure {
+    #[error(transparent)]
+    Edit(#[from] crate::edit::EditError),
+    #[error(transparent)]
+    Store(#[from] crate::gpkg::GpkgError),
+    #[error(transparent)]
+    Crs(#[from] crate::crs::CrsError),
+    #[error(transparent)]
+    Rules(#[from] crate::edit::domains::DomainError),
+    #[error("the editing thread has stopped")]
+    Gone,
+}
+
+/// What the window asks the editing thread.
+#[derive(Debug, Clone)]
+pub enum Request {
+    Start(String),
+    Stop(String),
+    SetMapCrs(Crs),
+    /// Index these layers for snapping (in map coordinates).
+    SnapTo(Vec<String>),
+    Apply(Operation),
+    Undo,
+    Redo,
+}
+
+/// The features of one layer to draw again: the old drawing of every
+/// `removed` fid goes; `features` (map coordinates) are drawn instead.
+#[derive(Debug, Clone)]
+pub struct Redraw {
+    pub layer: String,
+    pub removed: Vec<i64>,
+    pub features: Vec<Feature>,
+}
+
+/// A committed edit (or undo, or redo).
+#[derive(Debug, Clone)]
+pub struct Changed {
+    /// B's record of the edit: its id, description and fids per layer.
+    pub applied: crate::edit::Applied,
+    pub redraw: Vec<Redraw>,
+    /// When the commit and the read-back were done (for the redraw figure).
+    pub committed: Instant,
+    pub can_undo: bool,
+    pub can_redo: bool,
+}
+
+pub enum Reply {
+    Started(String),
+    Stopped(String),
+    Applied(Box<Changed>),
+    /// Whether undo and redo have something to do.
+    History((bool, bool)),
+    Failed(EditFailure),
+}
+
+/// The snapping settings the editing panel changes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SnapSettings {
+    pub options: SnapOptions,
+    pub tolerance_px: f64,
+}
+
+impl Default for SnapSettings {
+    fn default() -> Self {
+        SnapSettings {
+            options: SnapOptions::default(),
+            tolerance_px: 10.0,
+        }
+    }
+}
+
+/// The last snap, for the marker drawn over the map.
+pub type SnapMark = Arc<Mutex<Option<([f64; 2], SnapKind)>>>;
+
+/// The editing thread of the open workspace and what the window knows of it.
+pub struct Editing {
+    path: PathBuf,
+    requests: Sender<Request>,
+    replies: Receiver<Reply>,
+    wake: Arc<OnceLock<egui::Context>>,
+    /// Requests sent and not answered yet.
+    in_flight: usize,
+    /// The layers being edited.
+    pub layers: BTreeSet<String>,
+    pub can_undo: bool,
+    pub can_redo: bool,
+    /// Moving a vertex moves it in the neighbours that share it.
+    pub topological: bool,
+    pub snap_index: Arc<RwLock<SnapIndex>>,
+    pub snap: Arc<RwLock<SnapSettings>>,
+    pub snap_mark: SnapMark,
+    /// Milliseconds from the last edit's commit to its features being
+    /// rebuilt for the map.
+    pub last_redraw_ms: Option<f64>,
+    pub last_description: Option<String>,
+}
+
+impl Editing {
+    /// Starts the editing thread of a workspace; nothing is opened for
+    /// writing until a layer's editing starts.
+    pub fn new(path: &Path, user: String, map_crs: Crs) -> Self {
+        let (requests, inbox) = channel();
+        let (outbox, replies) = channel();
+        let wake: Arc<OnceLock<egui::Context>> = Arc::new(OnceLock::new());
+        let snap_index = Arc::new(RwLock::new(SnapIndex::default()));
+        let (p, w, s) = (path.to_path_buf(), wake.clone(), snap_index.clone());
+        std::thread::Builder::new()
+            .name("tramgis-edit".into())
+            .spawn(move || {
+                worker::run(p, user, map_crs, s, inbox, outbox, move || {
+                    if let Some(ctx) = w.get() {
+                        ctx.request_repaint();
+                    }
+                })
+            })
+            .expect("spawning the editing thread");
+        Editing {
+            path: path.to_path_buf(),
+            requests,
+            replies,
+            wake,
+            in_flight: 0,
+            layers: BTreeSet::new(),
+            can_undo: false,
+            can_redo: false,
+            topological: true,
+            snap_index,
+            snap: Arc::new(RwLock::new(SnapSettings::default())),
+            snap_mark: Arc::new(Mutex::new(None)),
+            last_redraw_ms: None,
+            last_description: None,
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Repaints the window when a reply arrives.
+    pub fn wake_with(&self, ctx: &egui::Context) {
+        let _ = self.wake.set(ctx.clone());
+    }
+
+    pub fn is_editing(&self, layer: &str) -> bool {
+        self.layers.contains(layer)
+    }
+
+    pub fn is_busy(&self) -> bool {
+        self.in_flight > 0
+    }
+
+    pub fn send(&mut self, request: Request) {
+        if self.requests.send(request).is_ok() {
+            self.in_flight += 1;
+        }
+    }
+
+    /// The replies that have arrived (each frame).
+    pub fn poll(&mut self) -> Vec<Reply> {
+        let replies: Vec<Reply> = self.replies.try_iter().collect();
+        self.in_flight -= replies.len().min(self.in_flight);
+        replies
+    }
+
+    /// Waits for every request sent so far (tests, closing).
+    pub fn wait(&mut self) -> Vec<Reply> {
+        let mut out = Vec::new();
+        while self.in_flight > 0 {
+            match self.replies.recv() {
+                Ok(r) => {
+                    self.in_flight -= 1;
+                    out.push(r);
+                }
+                Err(_) => {
+                    self.in_flight = 0;
+                    out.push(Reply::Failed(EditFailure::Gone));
+                }
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,236 @@
+//! The editing thread: it owns the workspace's writable connection and
+//! runs every edit, undo and redo there, so a commit (and the lock wait
+//! another program's write may cause) never blocks a frame. After each
+//! commit it reads back just the features the edit touched, in map
+//! coordinates, for the map to redraw them.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, Sender};
+use std::sync::{Arc, RwLock};
+use std::time::Instant;
+
+use super::operation::{self, LayerCrs, Operation};
+use super::{Changed, EditFailure, Redraw, Reply, Request};
+use crate::crs::{Crs, Transformer};
+use crate::edit::snap::{SnapIndex, SnapLayer};
+use crate::edit::{Applied, EditSession};
+use crate::model::{Feature, FieldValue};
+
+struct Worker {
+    path: PathBuf,
+    user: String,
+    map_crs: Crs,
+    session: Option<EditSession>,
+    crs: HashMap<String, LayerCrs>,
+    defaults: HashMap<String, Vec<FieldValue>>,
+    snap: Arc<RwLock<SnapIndex>>,
+}
+
+/// Runs the editing thread until the window drops its sender.
+pub fn run(
+    path: PathBuf,
+    user: String,
+    map_crs: Crs,
+    snap: Arc<RwLock<SnapIndex>>,
+    requests: Receiver<Request>,
+    replies: Sender<Reply>,
+    wake: impl Fn() + Send + 'static,
+) {
+    let mut w = Worker {
+        path,
+        user,
+        map_crs,
+        session: None,
+        crs: HashMap::new(),
+        defaults: HashMap::new(),
+        snap,
+    };
+    for request in requests {
+        let reply = w.handle(request);
+        if replies.send(reply).is_err() {
+            break;
+        }
+        wake();
+    }
+}
+
+impl Worker {
+    fn handle(&mut self, request: Request) -> Reply {
+        let result = match request {
+            Request::Start(layer) => self.start(&layer).map(|()| Reply::Started(layer)),
+            Request::Stop(layer) => {
+                if let Some(s) = &mut self.session {
+                    s.stop_editing(&layer);
+                }
+                if let Ok(mut s) = self.snap.write() {
+                    s.remove_layer(&layer);
+                }
+                Ok(Reply::Stopped(layer))
+            }
+            Request::SetMapCrs(crs) => {
+                self.map_crs = crs;
+                self.crs.clear();
+                // The snapping index is in map coordinates: built again.
+                let layers: Vec<String> = self
+                    .session
+                    .as_ref()
+                    .map(EditSession::editing)
+                    .unwrap_or_default();
+                if let Ok(mut s) = self.snap.write() {
+                    *s = SnapIndex::default();
+                }
+                self.snap_to(&layers).and_then(|()| self.history())
+            }
+            Request::SnapTo(layers) => self.snap_to(&layers).and_then(|()| self.history()),
+            Request::Apply(op) => self.apply(&op),
+            Request::Undo => self.undo_redo(true),
+            Request::Redo => self.undo_redo(false),
+        };
+        result.unwrap_or_else(Reply::Failed)
+    }
+
+    fn history(&mut self) -> Result<Reply, EditFailure> {
+        let s = self.session()?;
+        Ok(Reply::History((
+            s.can_undo()?.is_some(),
+            s.can_redo()?.is_some(),
+        )))
+    }
+
+    fn session(&mut self) -> Result<&mut EditSession, EditFailure> {
+        if self.session.is_none() {
+            // Opening changes nothing in the file: a layer is adopted
+            // (journal, triggers, spatial index) when its editing starts.
+            self.session = Some(EditSession::open(&self.path, &self.user)?);
+        }
+        Ok(self.session.as_mut().expect("opened above"))
+    }
+
+    fn start(&mut self, layer: &str) -> Result<(), EditFailure> {
+        let s = self.session()?;
+        s.start_editing(layer)?;
+        let info = s.gpkg().layer(layer)?;
+        let rules = crate::edit::rules::FieldRules::load(s.gpkg().connection(), &info)?;
+        let mut defaults = rules.defaults(&info);
+        defaults.resize(info.schema.fields.len(), FieldValue::Null);
+        self.defaults.insert(layer.to_string(), defaults);
+        // The layer being edited is snapped to (its own vertices).
+        self.snap_to(&[layer.to_string()])
+    }
+
+    /// Indexes the layers for snapping, in map coordinates (those not
+    /// indexed yet).
+    fn snap_to(&mut self, layers: &[String]) -> Result<(), EditFailure> {
+        for layer in layers {
+            if self.snap.read().is_ok_and(|s| s.layer(layer).is_some()) {
+                continue;
+            }
+            let crs = self.layer_crs(layer)?;
+            let mut features = self.session()?.gpkg().all_features(layer)?;
+            let mut pairs = Vec::with_capacity(features.len());
+            for f in &mut features {
+                if let (Some(fid), Some(g)) = (f.fid, &mut f.geometry) {
+                    crs.to_map.transform_geometry(g)?;
+                    pairs.push((fid, &*g));
+                }
+            }
+            let index = SnapLayer::build(pairs);
+            if let Ok(mut s) = self.snap.write() {
+                s.set_layer(layer, index);
+            }
+            self.crs.insert(layer.clone(), crs);
+        }
+        Ok(())
+    }
+
+    fn layer_crs(&mut self, layer: &str) -> Result<LayerCrs, EditFailure> {
+        if let Some(c) = self.crs.remove(layer) {
+            return Ok(c);
+        }
+        let map = self.map_crs.clone();
+        let info = self.session()?.gpkg().layer(layer)?;
+        Ok(LayerCrs {
+            to_layer: Transformer::between(&map, &info.crs)?,
+            to_map: Transformer::between(&info.crs, &map)?,
+        })
+    }
+
+    fn apply(&mut self, op: &Operation) -> Result<Reply, EditFailure> {
+        let layer = op.layer().to_string();
+        let crs = self.layer_crs(&layer)?;
+        let defaults = self.defaults.get(&layer).cloned().unwrap_or_default();
+        let description = op.description();
+        let result = self
+            .session()
+            .and_then(|s| Ok(s.apply(&description, |tx| operation::run(tx, op, &crs, &defaults))?));
+        self.crs.insert(layer, crs);
+        let ((), applied) = result?;
+        self.changed(applied)
+    }
+
+    fn undo_redo(&mut self, undo: bool) -> Result<Reply, EditFailure> {
+        let s = self.session()?;
+        let applied = if undo { s.undo()? } else { s.redo()? };
+        match applied {
+            Some(a) => self.changed(a),
+            None => self.history(),
+        }
+    }
+
+    /// The committed edit, with the touched features read back in map
+    /// coordinates and the snapping index brought up to date.
+    fn changed(&mut self, applied: Applied) -> Result<Reply, EditFailure> {
+        let committed = Instant::now();
+        let mut redraw = Vec::new();
+        for c in &applied.changes {
+            let crs = self.layer_crs(&c.layer)?;
+            let mut touched: Vec<i64> = c
+                .inserted
+                .iter()
+                .chain(&c.updated)
+                .chain(&c.deleted)
+                .copied()
+                .collect();
+            touched.sort_unstable();
+            touched.dedup();
+            let mut features: Vec<Feature> = Vec::with_capacity(touched.len());
+            let gpkg = self.session()?.gpkg();
+            for &fid in &touched {
+                if let Some(mut f) = gpkg.get_feature(&c.layer, fid)? {
+                    if let Some(g) = &mut f.geometry {
+                        crs.to_map.transform_geometry(g)?;
+                    }
+                    features.push(f);
+                }
+            }
+            if let Ok(mut s) = self.snap.write()
+                && let Some(l) = s.layer_mut(&c.layer)
+            {
+                for fid in &touched {
+                    l.remove(*fid);
+                }
+                for f in &features {
+                    if let (Some(fid), Some(g)) = (f.fid, &f.geometry) {
+                        l.insert(fid, g);
+                    }
+                }
+            }
+            self.crs.insert(c.layer.clone(), crs);
+            redraw.push(Redraw {
+                layer: c.layer.clone(),
+                removed: touched,
+                features,
+            });
+        }
+        let s = self.session()?;
+        let (can_undo, can_redo) = (s.can_undo()?.is_some(), s.can_redo()?.is_some());
+        Ok(Reply::Applied(Box::new(Changed {
+            applied,
+            redraw,
+            committed,
+            can_undo,
+            can_redo,
+        })))
+    }
+}

@@ -1,0 +1,446 @@
+//! Editing in the window, driven headlessly with egui_kittest through real
+//! pointer events on the map; each test checks the GeoPackage afterwards
+//! (our reader, the journal and GDAL's ogrinfo), not only the window.
+#![cfg(feature = "gui")]
+
+mod common;
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use geo_types::{Coord, Geometry};
+use tramgis::gpkg::GeoPackage;
+use tramgis::ui::map::ScreenView;
+
+use common::ui::{State, harness};
+
+/// The map centred on `p`, `half` metres around it (the toolbar can
+/// widen the map's rect under the editing panel: the middle is clear).
+fn zoom_around(h: &mut Harness<'static, State>, p: [f64; 2], half: f64) {
+    let b = tramgis::ui::map::Bbox::new((p[0] - half, p[1] - half), (p[0] + half, p[1] + half));
+    h.state_mut().0.apply(tramgis::ui::AppCommand::ZoomToBox(b));
+    h.run_steps(2);
+}
+
+/// A connection to read the workspace beside the window's editing thread
+/// (which keeps it in WAL mode); it changes nothing.
+fn reader(path: &std::path::Path) -> GeoPackage {
+    GeoPackage::open_with(
+        path,
+        &tramgis::gpkg::OpenOptions {
+            adopt: false,
+            ..Default::default()
+        },
+    )
+    .unwrap()
+}
+
+fn screen_of(h: &Harness<'static, State>, p: [f64; 2]) -> egui::Pos2 {
+    let app = &h.state().0;
+    app.view().unwrap().to_screen(app.map_rect().unwrap(), p)
+}
+
+fn map_of(h: &Harness<'static, State>, p: egui::Pos2) -> [f64; 2] {
+    let app = &h.state().0;
+    app.view()
+        .unwrap()
+        .screen_to_map(app.map_rect().unwrap(), p)
+}
+
+/// Metres per screen point.
+fn resolution(h: &Harness<'static, State>) -> f64 {
+    h.state().0.view().unwrap().resolution
+}
+
+/// A press and release at one spot: egui's click.
+fn click_map(h: &mut Harness<'static, State>, at: egui::Pos2) {
+    h.hover_at(at);
+    h.drag_at(at);
+    h.drop_at(at);
+    h.run_steps(2);
+}
+
+/// Presses at `from`, moves in steps and lets go at `to`: egui's drag.
+fn drag_map(h: &mut Harness<'static, State>, from: egui::Pos2, to: egui::Pos2) {
+    h.hover_at(from);
+    h.drag_at(from);
+    h.run_steps(1);
+    for k in 1..=4 {
+        let t = k as f32 / 4.0;
+        h.hover_at(from + (to - from) * t);
+        h.run_steps(1);
+    }
+    h.drop_at(to);
+    h.run_steps(2);
+}
+
+fn start_editing(h: &mut Harness<'static, State>, layer: &str) {
+    h.get_by_label(&format!("Chỉnh sửa: {layer}")).click();
+    h.run_steps(2);
+    h.state_mut().0.finish_editing();
+    h.run_steps(1);
+}
+
+/// Snapping off (vertices, segments and intersections unticked in the
+/// editing panel's snapping settings), so the clicked position is the
+/// written one.
+fn snapping_off(h: &mut Harness<'static, State>) {
+    h.get_by_label("Bắt điểm").click();
+    // Past the header's opening animation: the checkboxes stay put.
+    h.run_steps(15);
+    for what in ["Đỉnh", "Cạnh", "Giao điểm"] {
+        h.get_by_label(what).click();
+        h.run_steps(2);
+    }
+    h.state_mut().0.finish_editing();
+    let at = h.state().0.view().unwrap().centre;
+    let p = tramgis::ui::tools::MapPointer {
+        screen: egui::pos2(0.0, 0.0),
+        map: at,
+        snapped: false,
+    };
+    assert!(!h.state_mut().0.snapping_mut().adjust(p, 1000.0).snapped);
+}
+
+fn finish(h: &mut Harness<'static, State>) {
+    h.run_steps(2);
+    h.state_mut().0.finish_editing();
+    h.run_steps(2);
+    let message = h.state().0.message();
+    assert!(
+        message.is_none(),
+        "the window reported a problem: {message:?}"
+    );
+}
+
+/// The newest edit in the journal: its description, and its change rows
+/// (table, fid, op).
+fn last_edit(path: &std::path::Path) -> (String, Vec<(String, i64, String)>) {
+    let gpkg = reader(path);
+    let conn = gpkg.connection();
+    let (id, description): (i64, String) = conn
+        .query_row(
+            "SELECT edit_id, description FROM tramgis_edits ORDER BY edit_id DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let mut stmt = conn
+        .prepare("SELECT table_name, fid, op FROM tramgis_changes WHERE edit_id = ?1")
+        .unwrap();
+    let rows = stmt
+        .query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap();
+    (description, rows)
+}
+
+/// GDAL's reading of one feature (ogrinfo's text).
+fn ogrinfo_feature(path: &std::path::Path, layer: &str, fid: i64) -> String {
+    let (ok, out, err) = common::tool(
+        "ogrinfo",
+        &[
+            "-ro",
+            "-q",
+            path.to_str().unwrap(),
+            layer,
+            "-fid",
+            &fid.to_string(),
+        ],
+    );
+    assert!(ok, "ogrinfo failed: {err}");
+    out
+}
+
+/// The numbers in a WKT text, in order.
+fn wkt_numbers(text: &str) -> Vec<f64> {
+    let start = text.find('(').unwrap();
+    text[start..]
+        .split(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse().unwrap())
+        .collect()
+}
+
+fn fids(path: &std::path::Path, layer: &str) -> Vec<i64> {
+    let gpkg = reader(path);
+    let mut v: Vec<i64> = gpkg
+        .all_features(layer)
+        .unwrap()
+        .iter()
+        .filter_map(|f| f.fid)
+        .collect();
+    v.sort();
+    v
+}
+
+fn geometry(path: &std::path::Path, layer: &str, fid: i64) -> Option<Geometry<f64>> {
+    reader(path)
+        .get_feature(layer, fid)
+        .unwrap()
+        .and_then(|f| f.geometry)
+}
+
+/// A point of the map away (at least 60 m) from every tower, near a
+/// tower so it lies in the view zoomed to it.
+fn free_spot(path: &std::path::Path) -> (i64, [f64; 2]) {
+    let gpkg = GeoPackage::open_read_only(path).unwrap();
+    let towers: Vec<(i64, Coord<f64>)> = gpkg
+        .all_features("tram_bts")
+        .unwrap()
+        .into_iter()
+        .filter_map(|f| match f.geometry {
+            Some(Geometry::Point(p)) => Some((f.fid.unwrap(), p.0)),
+            _ => None,
+        })
+        .collect();
+    for (fid, c) in &towers {
+        let spot = [c.x + 80.0, c.y + 50.0];
+        let clear = towers
+            .iter()
+            .all(|(_, t)| ((t.x - spot[0]).powi(2) + (t.y - spot[1]).powi(2)).sqrt() > 60.0);
+        if clear {
+            return (*fid, spot);
+        }
+    }
+    panic!("no free spot near a tower");
+}
+
+#[test]
+fn a_point_clicked_on_the_map_is_written_to_the_geopackage_with_its_journal_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = common::sample(dir.path(), 400);
+    let (tower, spot) = free_spot(&path);
+    let _ = tower;
+    let mut h = harness(path.clone());
+    h.state_mut().0.finish_loading();
+    zoom_around(&mut h, spot, 150.0);
+    let before = fids(&path, "tram_bts");
+    start_editing(&mut h, "tram_bts");
+    assert!(!before.is_empty());
+    h.get_by_label("Thêm điểm").click();
+    h.run_steps(2);
+    let at = screen_of(&h, spot);
+    let clicked = map_of(&h, at);
+    click_map(&mut h, at);
+    finish(&mut h);
+
+    let after = fids(&path, "tram_bts");
+    assert_eq!(after.len(), before.len() + 1, "one tower more");
+    let new = *after.iter().find(|f| !before.contains(f)).unwrap();
+    let Some(Geometry::Point(p)) = geometry(&path, "tram_bts", new) else {
+        panic!("the new feature is a point");
+    };
+    // Where the pointer was, to float precision (nothing to snap to there).
+    assert!((p.x() - clicked[0]).abs() < 1e-6 && (p.y() - clicked[1]).abs() < 1e-6);
+    let (description, rows) = last_edit(&path);
+    assert_eq!(description, "Thêm điểm vào tram_bts");
+    assert_eq!(
+        rows,
+        vec![("tram_bts".to_string(), new, "insert".to_string())]
+    );
+    let gdal = ogrinfo_feature(&path, "tram_bts", new);
+    let xy = wkt_numbers(&gdal[gdal.find("POINT").expect("ogrinfo shows the point")..]);
+    assert!(
+        (xy[0] - p.x()).abs() < 1e-6 && (xy[1] - p.y()).abs() < 1e-6,
+        "{gdal}"
+    );
+    // On the map at once: the layer's index has it, no reload.
+    let app = &h.state().0;
+    let layer = app
+        .scene()
+        .unwrap()
+        .layers
+        .iter()
+        .find(|l| l.info.name == "tram_bts")
+        .unwrap();
+    assert!(layer.bbox_of(new).is_some());
+    assert_eq!(layer.count as usize, after.len());
+
+    // Undo (the button) takes the tower out of the file, redo puts it back.
+    h.get_by_label("Hoàn tác").click();
+    finish(&mut h);
+    assert_eq!(fids(&path, "tram_bts"), before, "undo restores the file");
+    assert!(
+        h.state()
+            .0
+            .scene()
+            .unwrap()
+            .layers
+            .iter()
+            .find(|l| l.info.name == "tram_bts")
+            .unwrap()
+            .bbox_of(new)
+            .is_none()
+    );
+    h.get_by_label("Làm lại").click();
+    finish(&mut h);
+    assert_eq!(fids(&path, "tram_bts"), after, "redo re-applies it");
+    let Some(Geometry::Point(again)) = geometry(&path, "tram_bts", new) else {
+        panic!("redo brings the same feature back");
+    };
+    assert_eq!(again, p);
+    let (description, _) = last_edit(&path);
+    assert!(description.starts_with("Làm lại"), "{description}");
+}
+
+/// A parcel (its id and shape).
+fn a_parcel(path: &std::path::Path) -> (i64, Geometry<f64>) {
+    let gpkg = GeoPackage::open_read_only(path).unwrap();
+    let f = gpkg
+        .all_features("thua_dat")
+        .unwrap()
+        .into_iter()
+        .nth(40)
+        .unwrap();
+    (f.fid.unwrap(), f.geometry.unwrap())
+}
+
+#[test]
+fn a_polygon_drawn_by_clicks_on_thua_dat_is_written_and_read_by_gdal() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = common::sample(dir.path(), 400);
+    let (fid, _) = a_parcel(&path);
+    let mut h = harness(path.clone());
+    h.state_mut().0.set_label_field("thua_dat", None);
+    h.state_mut().0.finish_loading();
+    h.state_mut().0.zoom_to_feature("thua_dat", fid);
+    h.run_steps(2);
+    let before = fids(&path, "thua_dat");
+    start_editing(&mut h, "thua_dat");
+    snapping_off(&mut h);
+    h.get_by_label("Thêm vùng").click();
+    h.run_steps(2);
+    let centre = h.state().0.map_rect().unwrap().center();
+    let corners = [
+        centre + egui::vec2(-40.0, -30.0),
+        centre + egui::vec2(40.0, -30.0),
+        centre + egui::vec2(40.0, 30.0),
+        centre + egui::vec2(-40.0, 30.0),
+    ];
+    let mapped: Vec<[f64; 2]> = corners.iter().map(|c| map_of(&h, *c)).collect();
+    for c in corners {
+        click_map(&mut h, c);
+    }
+    // The live measurement shows while drawing.
+    h.hover_at(centre);
+    h.run_steps(2);
+    assert!(h.query_by_label_contains("Diện tích:").is_some());
+    h.key_press(egui::Key::Enter);
+    finish(&mut h);
+
+    let after = fids(&path, "thua_dat");
+    assert_eq!(after.len(), before.len() + 1);
+    let new = *after.iter().find(|f| !before.contains(f)).unwrap();
+    let Some(Geometry::Polygon(p)) = geometry(&path, "thua_dat", new) else {
+        panic!("a polygon");
+    };
+    let ring: Vec<[f64; 2]> = p.exterior().0.iter().map(|c| [c.x, c.y]).collect();
+    assert_eq!(ring.len(), 5, "four corners, closed");
+    for (got, want) in ring.iter().zip(&mapped) {
+        assert!((got[0] - want[0]).abs() < 1e-6 && (got[1] - want[1]).abs() < 1e-6);
+    }
+    let r = resolution(&h);
+    let want_area = 80.0 * r * 60.0 * r;
+    let area = geo::Area::unsigned_area(&p);
+    assert!(
+        (area - want_area).abs() < 1e-6 * want_area,
+        "{area} vs {want_area}"
+    );
+    let (description, rows) = last_edit(&path);
+    assert_eq!(description, "Thêm vùng vào thua_dat");
+    assert_eq!(
+        rows,
+        vec![("thua_dat".to_string(), new, "insert".to_string())]
+    );
+    let gdal = ogrinfo_feature(&path, "thua_dat", new);
+    let numbers = wkt_numbers(&gdal[gdal.find("POLYGON").expect("ogrinfo shows it")..]);
+    assert_eq!(numbers.len(), 10, "{gdal}");
+    assert!((numbers[0] - ring[0][0]).abs() < 1e-6);
+}
+
+#[test]
+fn the_vertex_tool_moves_a_shared_vertex_in_the_file_and_in_the_neighbour() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = common::sample(dir.path(), 400);
+    let gpkg = GeoPackage::open_read_only(&path).unwrap();
+    let parcels = gpkg.all_features("thua_dat").unwrap();
+    // A corner shared by two parcels (the sample's parcels tile the land).
+    let mut shared = None;
+    'outer: for a in &parcels {
+        let Some(Geometry::Polygon(pa)) = &a.geometry else {
+            continue;
+        };
+        for c in &pa.exterior().0 {
+            let others: Vec<i64> = parcels
+                .iter()
+                .filter(|b| b.fid != a.fid)
+                .filter(|b| match &b.geometry {
+                    Some(Geometry::Polygon(pb)) => pb.exterior().0.contains(c),
+                    _ => false,
+                })
+                .filter_map(|b| b.fid)
+                .collect();
+            if !others.is_empty() {
+                shared = Some((a.fid.unwrap(), *c, others));
+                break 'outer;
+            }
+        }
+    }
+    drop(gpkg);
+    let (fid, corner, neighbours) = shared.expect("a shared corner in the sample");
+    let mut h = harness(path.clone());
+    h.state_mut().0.set_label_field("thua_dat", None);
+    h.state_mut().0.finish_loading();
+    zoom_around(&mut h, [corner.x, corner.y], 60.0);
+    start_editing(&mut h, "thua_dat");
+    snapping_off(&mut h);
+    h.get_by_label("Sửa đỉnh").click();
+    h.run_steps(2);
+    let from = screen_of(&h, [corner.x, corner.y]);
+    let to = from + egui::vec2(6.0, 4.0);
+    let target = map_of(&h, to);
+    drag_map(&mut h, from, to);
+    finish(&mut h);
+
+    let has = |fid: i64, p: [f64; 2]| match geometry(&path, "thua_dat", fid) {
+        Some(Geometry::Polygon(poly)) => poly
+            .exterior()
+            .0
+            .iter()
+            .any(|c| (c.x - p[0]).abs() < 1e-6 && (c.y - p[1]).abs() < 1e-6),
+        _ => false,
+    };
+    assert!(
+        has(fid, target),
+        "the vertex moved to where it was dropped: {target:?} from {corner:?} {:?}, {:?}",
+        geometry(&path, "thua_dat", fid),
+        last_edit(&path)
+    );
+    assert!(
+        !has(fid, [corner.x, corner.y]),
+        "and is gone from where it was"
+    );
+    for n in &neighbours {
+        assert!(has(*n, target), "neighbour {n} moved its shared vertex too");
+    }
+    let (description, rows) = last_edit(&path);
+    assert!(description.starts_with("Di chuyển 1 đỉnh"), "{description}");
+    let mut touched: Vec<i64> = rows.iter().map(|r| r.1).collect();
+    touched.sort();
+    let mut want = neighbours.clone();
+    want.push(fid);
+    want.sort();
+    assert_eq!(touched, want, "one journal row per changed parcel");
+    assert!(rows.iter().all(|r| r.2 == "update"));
+    let gdal = ogrinfo_feature(&path, "thua_dat", fid);
+    assert!(gdal.contains(&format!("{:.0}", target[0]).to_string()[..5]));
+
+    // Undo by the button: both parcels are exactly as before.
+    h.get_by_label("Hoàn tác").click();
+    finish(&mut h);
+    assert!(has(fid, [corner.x, corner.y]) && !has(fid, target));
+    for n in &neighbours {
+        assert!(has(*n, [corner.x, corner.y]));
+    }
+}
