@@ -300,3 +300,111 @@ fn form_stays_open_with_its_values_when_another_program_holds_the_lock() {
         code
     );
 }
+
+/// gpsfake (and the gpsd it runs) in a process group of its own, stopped
+/// together when dropped.
+struct Gpsfake(std::process::Child);
+
+impl Drop for Gpsfake {
+    fn drop(&mut self) {
+        let group = format!("-{}", self.0.id());
+        for signal in ["-TERM", "-KILL"] {
+            let _ = std::process::Command::new("kill")
+                .args([signal, "--", &group])
+                .stderr(std::process::Stdio::null())
+                .status();
+            let _ = self.0.try_wait();
+        }
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn gnss_panel_adds_a_tower_at_the_gpsd_fix_through_the_form() {
+    use std::os::unix::process::CommandExt;
+    use tramgis::ui::panels::gnss::GnssPanel;
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = common::sample(dir.path(), 50);
+    let (ok, _, err) = common::tool(
+        "sqlite3",
+        &[
+            path.to_str().unwrap(),
+            "ALTER TABLE tram_bts ADD COLUMN do_chinh_xac_m REAL;",
+        ],
+    );
+    assert!(ok, "{err}");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let log = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/bac_giang_fix.nmea");
+    let _gpsd = Gpsfake(
+        std::process::Command::new("gpsfake")
+            .args(["-q", "-c", "0.1", "-P", &port.to_string()])
+            .arg(log)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .process_group(0)
+            .spawn()
+            .expect("gpsfake (gpsd-clients) runs"),
+    );
+
+    let mut panel = GnssPanel::new(&path);
+    panel.address = format!("127.0.0.1:{port}");
+    panel.connect(None);
+    let fix = panel
+        .client()
+        .unwrap()
+        .wait_for_fix(std::time::Duration::from_secs(30))
+        .expect("a fix from gpsfake");
+    panel.set_layer("tram_bts");
+    panel.fields.accuracy = Some("do_chinh_xac_m".into());
+    let layers = vec!["tram_bts".to_string()];
+    let mut h = harness_of(panel, move |ui, p: &mut GnssPanel| {
+        p.ui(ui, Lang::Vi, &layers, None);
+    });
+    assert!(h.query_by_label("Đã kết nối").is_some());
+    h.get_by_label("Thêm điểm tại vị trí hiện tại").click();
+    h.run_steps(2);
+    let mut form = h
+        .state_mut()
+        .0
+        .new_point
+        .take()
+        .expect("the new point's form");
+    // The user completes the required fields, then OK.
+    form.set_text("ma_tram", "BGG-GNSS-2");
+    form.set_text("nha_mang", "Viettel");
+    form.set_text("loai_cot", "Cột tự đứng");
+    form.set_text("chieu_cao", "36");
+    let accuracy: f64 = form.texts[form.layer.schema.field_index("do_chinh_xac_m").unwrap()]
+        .parse()
+        .expect("the accuracy is filled in");
+    assert!(form.submit(Lang::Vi), "{:?}", form.field_errors);
+    form.wait();
+    assert!(form.error.is_none(), "{:?}", form.error);
+    let applied = form.written.expect("written");
+    let fid = applied.layer("tram_bts").unwrap().inserted[0];
+
+    let gpkg = GeoPackage::open_read_only(&path).unwrap();
+    let tower = gpkg.get_feature("tram_bts", fid).unwrap().unwrap();
+    let Some(geo_types::Geometry::Point(p)) = tower.geometry else {
+        panic!("{tower:?}")
+    };
+    let v = common::transform(
+        "cs2cs",
+        &["-f", "%.4f", "EPSG:4326", "EPSG:9214"],
+        &format!("{} {}", fix.lat, fix.lon),
+    );
+    assert!(
+        (p.x() - v[0]).abs() < 0.1 && (p.y() - v[1]).abs() < 0.1,
+        "{p:?} {v:?}"
+    );
+    let info = gpkg.layer("tram_bts").unwrap();
+    assert_eq!(
+        tower.values[info.schema.field_index("do_chinh_xac_m").unwrap()],
+        tramgis::model::FieldValue::Real(accuracy)
+    );
+}

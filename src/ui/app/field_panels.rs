@@ -107,6 +107,9 @@ impl TramgisApp {
                 .and_then(|l| self.selection.get(&l.name))
                 .and_then(|s| s.iter().next().copied());
             asked.extend(panel.show(ctx, lang, &points, selected));
+            if let Some(form) = panel.new_point.take() {
+                self.panels.attribute_form = Some(form);
+            }
             if !panel.open {
                 self.panels.gnss = None;
             }

@@ -108,6 +108,15 @@ impl AttributeForm {
         self.job.is_some()
     }
 
+    /// Starts the form from these values (a new feature's, e.g. at a GNSS
+    /// fix with its accuracy and time filled in).
+    pub fn with_values(mut self, values: &[FieldValue]) -> Self {
+        for (text, v) in self.texts.iter_mut().zip(values) {
+            *text = v.to_string();
+        }
+        self
+    }
+
     /// Sets a field's typed value by name (tests, the GNSS panel).
     pub fn set_text(&mut self, field: &str, text: &str) {
         if let Some(k) = self.field_index(field) {

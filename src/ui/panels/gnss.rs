@@ -13,6 +13,7 @@ use crate::gpkg::{GeoPackage, GpkgError, LayerInfo};
 use crate::jobs::{Job, Poll};
 use crate::ui::command::AppCommand;
 use crate::ui::i18n::{Key, Lang, tr};
+use crate::ui::panels::attribute_form::AttributeForm;
 
 #[derive(Debug, thiserror::Error)]
 pub enum GnssWriteError {
@@ -47,6 +48,9 @@ pub struct GnssPanel {
     job: Option<Job<Result<Applied, GnssWriteError>>>,
     pub error: Option<String>,
     pub written: Option<Applied>,
+    /// The form of a new point at the fix, for the user to complete
+    /// (required fields) before it is written; the app shows it.
+    pub new_point: Option<AttributeForm>,
     pub open: bool,
 }
 
@@ -61,6 +65,7 @@ impl GnssPanel {
             job: None,
             error: None,
             written: None,
+            new_point: None,
             open: true,
         }
     }
@@ -114,10 +119,29 @@ impl GnssPanel {
             self.error = Some(GnssError::NoFix.to_string());
             return;
         };
+        if target == Target::NewPoint {
+            match self.new_point_form(&layer, &fix) {
+                Ok(form) => self.new_point = Some(form),
+                Err(e) => self.error = Some(e.to_string()),
+            }
+            return;
+        }
         let (path, fields) = (self.path.clone(), self.fields.clone());
         self.job = Some(Job::spawn("GNSS", move |_| {
             write(&path, &layer, &fix, &fields, target)
         }));
+    }
+
+    /// A new point at the fix with the layer's defaults and the fix's
+    /// accuracy and time, in the attribute form.
+    fn new_point_form(&self, layer: &LayerInfo, fix: &Fix) -> Result<AttributeForm, String> {
+        let gpkg = GeoPackage::open_read_only(&self.path).map_err(|e| e.to_string())?;
+        let rules = FieldRules::load(gpkg.connection(), layer).map_err(|e| e.to_string())?;
+        let point = gnss::point_at_fix(layer, fix, &self.fields, rules.defaults(layer))
+            .map_err(|e| e.to_string())?;
+        let form = AttributeForm::load(&self.path, &layer.name, None, point.geometry)
+            .map_err(|e| e.to_string())?;
+        Ok(form.with_values(&point.values))
     }
 
     pub fn is_busy(&self) -> bool {
@@ -187,8 +211,9 @@ impl GnssPanel {
     ) -> Vec<AppCommand> {
         let asked: Vec<AppCommand> = self.poll().into_iter().collect();
         ui.horizontal(|ui| {
-            ui.label(tr(lang, Key::GnssAddress));
-            ui.text_edit_singleline(&mut self.address);
+            let label = ui.label(tr(lang, Key::GnssAddress));
+            ui.text_edit_singleline(&mut self.address)
+                .labelled_by(label.id);
             if ui.button(tr(lang, Key::GnssConnect)).clicked() {
                 let ctx = ui.ctx().clone();
                 self.connect(Some(&ctx));
