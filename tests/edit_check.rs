@@ -94,11 +94,7 @@ fn check(path: &Path, options: &CheckOptions) -> Report {
     check_layer(&gpkg, options, &Progress::default()).unwrap()
 }
 
-/// Checks through an open session's own connection. (A second connection
-/// opened meanwhile by `GeoPackage::open*` reads the file header through
-/// std::fs, and closing that descriptor drops this process's POSIX locks
-/// on the file: ogrinfo may then remove the WAL under the session. That is
-/// gpkg::core's to fix; this test does not provoke it.)
+/// Checks through an open session's own connection.
 fn check_session(session: &EditSession, options: &CheckOptions) -> Report {
     check_layer(session.gpkg(), options, &Progress::default()).unwrap()
 }

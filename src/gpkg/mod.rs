@@ -14,6 +14,7 @@ mod functions;
 pub mod geom;
 mod journal;
 mod layer_cache;
+mod open_files;
 mod rtree;
 mod rtree_pack;
 

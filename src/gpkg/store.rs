@@ -154,6 +154,9 @@ pub struct GeoPackage {
     pub(super) has_tramgis_tables: bool,
     pub(super) warnings: Vec<String>,
     pub(super) layer_cache: super::layer_cache::LayerCache,
+    /// Declared after `conn`, so the file counts as open until the
+    /// connection has closed.
+    _open: super::open_files::OpenFile,
 }
 
 const META_SQL: &str = "
@@ -212,6 +215,7 @@ impl GeoPackage {
             has_tramgis_tables: true,
             warnings: Vec::new(),
             layer_cache: Default::default(),
+            _open: super::open_files::OpenFile::register(path),
         })
     }
 
@@ -236,7 +240,11 @@ impl GeoPackage {
     /// one transaction.
     pub fn open_with(path: impl AsRef<Path>, options: &OpenOptions) -> Result<Self> {
         let path = path.as_ref();
-        core::check_file_header(path)?;
+        // A file this process has open was checked when first opened, and
+        // reading it again outside SQLite would drop SQLite's locks on it.
+        if !super::open_files::is_open(path) {
+            core::check_file_header(path)?;
+        }
         let flags = if options.read_only {
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
         } else {
@@ -253,6 +261,7 @@ impl GeoPackage {
             has_tramgis_tables: false,
             warnings,
             layer_cache: Default::default(),
+            _open: super::open_files::OpenFile::register(path),
         };
         gpkg.has_tramgis_tables = gpkg.table_exists("tramgis_changes")?;
         if !options.read_only && options.adopt {

@@ -25,7 +25,7 @@ use std::path::Path;
 
 use rusqlite::{Connection, OpenFlags};
 
-use super::error::{GpkgError, Result};
+use super::error::{GpkgError, Result, SqlContext};
 use checker::{Checker, Version};
 pub use report::{Place, Problem, Severity};
 
@@ -125,6 +125,10 @@ pub fn validate(path: &Path) -> Result<Vec<Problem>> {
 /// The application_id and user_version of the SQLite header, or `None`
 /// when the file is not a SQLite database.
 fn read_header(path: &Path) -> Result<Option<(u32, u32)>> {
+    if super::open_files::is_open(path) {
+        // Our own descriptor would drop the open connections' locks.
+        return header_through_sqlite(path).map(Some);
+    }
     let mut file = std::fs::File::open(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => GpkgError::NotFound {
             path: path.to_path_buf(),
@@ -154,6 +158,18 @@ fn read_header(path: &Path) -> Result<Option<(u32, u32)>> {
     }
     let be = |at: usize| u32::from_be_bytes(head[at..at + 4].try_into().expect("4 bytes"));
     Ok(Some((be(68), be(60))))
+}
+
+/// The header fields of a file this process already has open as SQLite.
+fn header_through_sqlite(path: &Path) -> Result<(u32, u32)> {
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .ctx(path, "opening the file")?;
+    let pragma = |name: &str| {
+        conn.pragma_query_value(None, name, |r| r.get::<_, i64>(0))
+            .map(|v| v as u32)
+            .ctx(path, "reading the header")
+    };
+    Ok((pragma("application_id")?, pragma("user_version")?))
 }
 
 /// The version whose requirements apply; on a bad header, the message and
