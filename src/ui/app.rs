@@ -22,6 +22,7 @@ use crate::gpkg::GeoPackage;
 mod apply;
 mod chrome;
 mod editing;
+mod field_panels;
 mod highlight;
 mod loading;
 mod map_panel;
@@ -252,6 +253,7 @@ impl TramgisApp {
         self.update_highlight();
         self.poll_editing(Some(&ctx));
         self.windows(&ctx);
+        self.field_panels(&ctx);
         egui::Panel::top("menu").show(ui, |ui| self.menu(ui));
         // The status bar is laid out before the map, so it shows the cursor
         // position of the previous frame.

@@ -156,4 +156,15 @@ pub enum AppCommand {
     /// A vertex typed in (X/Y or distance/bearing) goes to the active
     /// tool as a click at this map point.
     SketchPoint([f64; 2]),
+
+    // The attribute form, validation and GNSS panels.
+    /// Opens the attribute form of a feature (None: the selected one of the layer).
+    OpenAttributeForm {
+        layer: String,
+        fid: Option<i64>,
+    },
+    OpenValidation,
+    OpenGnss,
+    /// A panel wrote the layer through its own edit session: draw it again.
+    LayerChangedOutside(String),
 }

@@ -127,6 +127,10 @@ impl TramgisApp {
             | AppCommand::SetSnapping { .. }
             | AppCommand::SetTopological(_)
             | AppCommand::SketchPoint(_)) => self.apply_edit(edit),
+            AppCommand::OpenAttributeForm { layer, fid } => self.open_attribute_form(&layer, fid),
+            AppCommand::OpenValidation => self.open_validation(),
+            AppCommand::OpenGnss => self.open_gnss(),
+            AppCommand::LayerChangedOutside(layer) => self.reload_layer(&layer),
         }
     }
 

@@ -85,6 +85,7 @@ impl TramgisApp {
                     }
                 }
             });
+            ui.menu_button(tr(lang, Key::Editing), |ui| self.field_panels_menu(ui));
             ui.menu_button(tr(lang, Key::Language), |ui| {
                 for (l, name) in [(Lang::Vi, "Tiếng Việt"), (Lang::En, "English")] {
                     if ui.radio(lang == l, name).clicked() {

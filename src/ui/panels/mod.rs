@@ -10,13 +10,16 @@ use super::i18n::Lang;
 use super::map::{Scene, Selection};
 use crate::gpkg::LayerInfo;
 
+pub mod attribute_form;
 pub mod editing;
+pub mod gnss;
 pub mod identify;
 pub mod layer_tree;
 pub mod repair_text;
 pub mod style_editor;
 pub mod table;
 pub mod transfer;
+pub mod validation;
 
 /// What every panel may read.
 pub struct PanelContext<'a> {
@@ -41,3 +44,6 @@ pub struct Panels {
     pub report: Option<transfer::ReportWindow>,
 }
     pub editing: editing::EditingPanel,
+    pub attribute_form: Option<attribute_form::AttributeForm>,
+    pub validation: Option<validation::ValidationPanel>,
+    pub gnss: Option<gnss::GnssPanel>,
