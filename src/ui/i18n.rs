@@ -114,6 +114,8 @@ pub enum Key {
     ToolReshape,
     ToolAddRing,
     ToolFillRing,
+    ToolSplit,
+    MergeSelected,
     Editing,
     StartEditing,
     StopEditing,
@@ -293,12 +295,6 @@ pub fn tr(lang: Lang, key: Key) -> &'static str {
         ShapeTower => ("Trạm BTS", "BTS tower"),
         ShapeCamera => ("Camera", "Camera"),
         ZoomToSelection => ("Phóng tới vùng chọn", "Zoom to selection"),
-    };
-    match lang {
-        Lang::Vi => vi,
-        Lang::En => en,
-    }
-}
         ToolAddPoint => ("Thêm điểm", "Add point"),
         ToolAddLine => ("Thêm đường", "Add line"),
         ToolAddPolygon => ("Thêm vùng", "Add polygon"),
@@ -308,6 +304,8 @@ pub fn tr(lang: Lang, key: Key) -> &'static str {
         ToolReshape => ("Sửa hình dạng", "Reshape"),
         ToolAddRing => ("Thêm vòng (lỗ)", "Add ring"),
         ToolFillRing => ("Lấp vòng", "Fill ring"),
+        ToolSplit => ("Tách", "Split"),
+        MergeSelected => ("Gộp đối tượng đã chọn", "Merge selected"),
         Editing => ("Chỉnh sửa", "Editing"),
         StartEditing => ("Bắt đầu chỉnh sửa", "Start editing"),
         StopEditing => ("Dừng chỉnh sửa", "Stop editing"),
@@ -369,3 +367,9 @@ pub fn tr(lang: Lang, key: Key) -> &'static str {
         GnssTimeField => ("Trường thời gian", "Time field"),
         GnssAddPoint => ("Thêm điểm tại vị trí hiện tại", "Add point at current position"),
         GnssMoveHere => ("Chuyển đối tượng đã chọn tới đây", "Move selected feature here"),
+    };
+    match lang {
+        Lang::Vi => vi,
+        Lang::En => en,
+    }
+}
