@@ -444,3 +444,59 @@ fn the_vertex_tool_moves_a_shared_vertex_in_the_file_and_in_the_neighbour() {
         assert!(has(*n, [corner.x, corner.y]));
     }
 }
+
+#[test]
+fn a_line_drawn_across_a_parcel_splits_it_in_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = common::sample(dir.path(), 400);
+    let (fid, g) = a_parcel(&path);
+    let area_before = geo::Area::unsigned_area(&g);
+    let b = geo::BoundingRect::bounding_rect(&g).unwrap();
+    let c = geo::Centroid::centroid(&g).unwrap();
+    let mut h = harness(path.clone());
+    h.state_mut().0.set_label_field("thua_dat", None);
+    h.state_mut().0.finish_loading();
+    zoom_around(&mut h, [c.x(), c.y()], b.width().max(b.height()));
+    let before = fids(&path, "thua_dat");
+    start_editing(&mut h, "thua_dat");
+    snapping_off(&mut h);
+    h.get_by_label("Tách").click();
+    h.run_steps(2);
+    // Across the parcel through its centre, ending just past its edges
+    // (inside the neighbours, which the line does not cross).
+    let margin = 0.02 * b.width();
+    let from = screen_of(&h, [b.min().x - margin, c.y()]);
+    let to = screen_of(&h, [b.max().x + margin, c.y()]);
+    click_map(&mut h, from);
+    click_map(&mut h, to);
+    h.key_press(egui::Key::Enter);
+    finish(&mut h);
+
+    let after = fids(&path, "thua_dat");
+    assert_eq!(after.len(), before.len() + 1, "one parcel became two");
+    let (description, rows) = last_edit(&path);
+    assert!(description.starts_with("Tách thửa"), "{description}");
+    let new: Vec<i64> = rows
+        .iter()
+        .filter(|r| r.2 == "insert")
+        .map(|r| r.1)
+        .chain(std::iter::once(fid))
+        .collect();
+    let area_after: f64 = new
+        .iter()
+        .filter_map(|f| geometry(&path, "thua_dat", *f))
+        .map(|g| geo::Area::unsigned_area(&g))
+        .sum();
+    assert!(
+        (area_after - area_before).abs() < 0.01,
+        "the parts cover the parcel: {area_after} vs {area_before}"
+    );
+    for f in &new {
+        ogrinfo_feature(&path, "thua_dat", *f);
+    }
+    // Undo puts the one parcel back, exactly.
+    h.get_by_label("Hoàn tác").click();
+    finish(&mut h);
+    assert_eq!(fids(&path, "thua_dat"), before);
+    assert_eq!(geometry(&path, "thua_dat", fid), Some(g));
+}

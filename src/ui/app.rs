@@ -65,9 +65,9 @@ pub struct TramgisApp {
     pub tables: Vec<AttributeTable>,
     tool: Box<dyn MapTool>,
     snapping: Snapping,
-    jobs: Jobs,
     /// The editing thread of the open workspace, once editing started.
     editing: Option<super::edit::Editing>,
+    jobs: Jobs,
     notifications: Notifications,
     /// Commands sent this frame, applied at its end.
     commands: Vec<AppCommand>,
@@ -118,8 +118,8 @@ impl TramgisApp {
             tables: vec![],
             tool: Tool::Pan.make(),
             snapping: Snapping::default(),
-            jobs: Jobs::default(),
             editing: None,
+            jobs: Jobs::default(),
             notifications: Notifications::default(),
             commands: Vec::new(),
             quit: false,
@@ -219,8 +219,8 @@ impl TramgisApp {
     /// and what it starts in turn is waited for too.
     pub fn finish_jobs(&mut self) {
         loop {
-            let done = self.jobs.wait(&ALL_JOBS);
             self.finish_editing();
+            let done = self.jobs.wait(&ALL_JOBS);
             let asked = !self.commands.is_empty();
             if done.is_empty() && !asked {
                 break;
@@ -250,8 +250,8 @@ impl TramgisApp {
         for f in self.jobs.poll(Some(&ctx)) {
             self.take_finished(f);
         }
-        self.update_highlight();
         self.poll_editing(Some(&ctx));
+        self.update_highlight();
         self.windows(&ctx);
         self.field_panels(&ctx);
         egui::Panel::top("menu").show(ui, |ui| self.menu(ui));
@@ -272,8 +272,6 @@ impl TramgisApp {
                 let asked = self.panels.layer_tree.ui(ui, &cx);
                 self.commands.extend(asked);
             });
-        if !self.panels.identify.is_empty() {
-            egui::Panel::right("identify")
         egui::Panel::right("editing")
             .default_size(250.0)
             .min_size(240.0)
@@ -283,6 +281,8 @@ impl TramgisApp {
                     .id_salt("editing-scroll")
                     .show(ui, |ui| self.editing_panel(ui));
             });
+        if !self.panels.identify.is_empty() {
+            egui::Panel::right("identify")
                 .default_size(260.0)
                 .resizable(true)
                 .show(ui, |ui| {

@@ -147,6 +147,8 @@ pub enum AppCommand {
     Redo,
     /// Deletes the selected features of the layers being edited.
     DeleteSelected,
+    /// Merges the selected polygons of each layer being edited.
+    MergeSelected,
     /// Snapping: the layers to snap to and what to snap to.
     SetSnapping {
         layers: Vec<String>,

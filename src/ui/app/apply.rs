@@ -124,6 +124,7 @@ impl TramgisApp {
             | AppCommand::Undo
             | AppCommand::Redo
             | AppCommand::DeleteSelected
+            | AppCommand::MergeSelected
             | AppCommand::SetSnapping { .. }
             | AppCommand::SetTopological(_)
             | AppCommand::SketchPoint(_)) => self.apply_edit(edit),

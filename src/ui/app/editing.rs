@@ -75,15 +75,20 @@ impl TramgisApp {
             }
             AppCommand::Undo => self.editing_mut().send(Request::Undo),
             AppCommand::Redo => self.editing_mut().send(Request::Redo),
-            AppCommand::DeleteSelected => {
+            AppCommand::DeleteSelected | AppCommand::MergeSelected => {
+                let merge = matches!(command, AppCommand::MergeSelected);
                 let Some(editing) = &self.editing else { return };
                 let deletes: Vec<Operation> = self
                     .selection
                     .iter()
                     .filter(|(layer, fids)| editing.is_editing(layer) && !fids.is_empty())
-                    .map(|(layer, fids)| Operation::Delete {
-                        layer: layer.clone(),
-                        fids: fids.iter().copied().collect(),
+                    .map(|(layer, fids)| {
+                        let (layer, fids) = (layer.clone(), fids.iter().copied().collect());
+                        if merge {
+                            Operation::Merge { layer, fids }
+                        } else {
+                            Operation::Delete { layer, fids }
+                        }
                     })
                     .collect();
                 for op in deletes {

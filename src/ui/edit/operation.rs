@@ -77,6 +77,17 @@ pub enum Operation {
         ring: Vec<[f64; 2]>,
         fill: bool,
     },
+    /// Splits the polygons (or lines) the drawn line crosses (B's
+    /// `edit::ops::split`, with the layer's field policies).
+    Split {
+        layer: String,
+        line: Vec<[f64; 2]>,
+    },
+    /// Merges polygons into one (B's `edit::ops::merge`).
+    Merge {
+        layer: String,
+        fids: Vec<i64>,
+    },
 }
 
 impl Operation {
@@ -94,7 +105,9 @@ impl Operation {
             | Operation::Rotate { layer, .. }
             | Operation::Delete { layer, .. }
             | Operation::Reshape { layer, .. }
-            | Operation::AddRing { layer, .. } => layer,
+            | Operation::AddRing { layer, .. }
+            | Operation::Split { layer, .. }
+            | Operation::Merge { layer, .. } => layer,
         }
     }
 
@@ -109,7 +122,9 @@ impl Operation {
             | Operation::Rotate { layer, .. }
             | Operation::Delete { layer, .. }
             | Operation::Reshape { layer, .. }
-            | Operation::AddRing { layer, .. } => *layer = name.to_string(),
+            | Operation::AddRing { layer, .. }
+            | Operation::Split { layer, .. }
+            | Operation::Merge { layer, .. } => *layer = name.to_string(),
         }
     }
 
@@ -138,6 +153,8 @@ impl Operation {
                 format!("Xóa {} đối tượng ({layer})", fids.len())
             }
             Operation::Reshape { layer, .. } => format!("Sửa hình dạng ({layer})"),
+            Operation::Split { layer, .. } => format!("Tách ({layer})"),
+            Operation::Merge { layer, fids } => format!("Gộp {} thửa ({layer})", fids.len()),
             Operation::AddRing { layer, fill, .. } => {
                 if *fill {
                     format!("Lấp vòng ({layer})")
@@ -342,6 +359,10 @@ pub fn run(
                     geometry::rings::add_ring(g, &drawn).map_err(|e| refused(tx, layer, fid, e))?;
                 tx.set_geometry(layer, fid, &holed)?;
             }
+        }
+        // Operations of their own on the session (see `worker`).
+        Operation::Split { .. } | Operation::Merge { .. } => {
+            unreachable!("split and merge run through edit::ops")
         }
     }
     Ok(())

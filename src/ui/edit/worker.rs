@@ -161,12 +161,59 @@ impl Worker {
         let crs = self.layer_crs(&layer)?;
         let defaults = self.defaults.get(&layer).cloned().unwrap_or_default();
         let description = op.description();
+        match op {
+            Operation::Split { line, .. } => {
+                let cut: geo_types::LineString<f64> = line
+                    .iter()
+                    .map(|p| {
+                        crs.to_layer
+                            .transform(geo_types::Coord { x: p[0], y: p[1] })
+                    })
+                    .collect::<Result<_, _>>()?;
+                let fids = self.crossed(&layer, &cut)?;
+                self.crs.insert(layer.clone(), crs);
+                let applied = crate::edit::ops::split::split(self.session()?, &layer, &fids, &cut)?;
+                return self.changed(applied);
+            }
+            Operation::Merge { fids, .. } => {
+                self.crs.insert(layer.clone(), crs);
+                let applied = crate::edit::ops::merge::merge(self.session()?, &layer, fids)?;
+                return self.changed(applied);
+            }
+            _ => {}
+        }
         let result = self
             .session()
             .and_then(|s| Ok(s.apply(&description, |tx| operation::run(tx, op, &crs, &defaults))?));
         self.crs.insert(layer, crs);
         let ((), applied) = result?;
         self.changed(applied)
+    }
+
+    /// The features of `layer` the cut line meets (layer coordinates).
+    fn crossed(
+        &mut self,
+        layer: &str,
+        cut: &geo_types::LineString<f64>,
+    ) -> Result<Vec<i64>, EditFailure> {
+        use geo::{BoundingRect, Intersects};
+        let Some(area) = cut.bounding_rect() else {
+            return Ok(vec![]);
+        };
+        let query = crate::gpkg::Query {
+            bbox: Some(area),
+            ..Default::default()
+        };
+        let mut fids = Vec::new();
+        self.session()?.gpkg().read_features(layer, &query, |f| {
+            if let (Some(fid), Some(g)) = (f.fid, &f.geometry)
+                && g.intersects(cut)
+            {
+                fids.push(fid);
+            }
+            std::ops::ControlFlow::Continue(())
+        })?;
+        Ok(fids)
     }
 
     fn undo_redo(&mut self, undo: bool) -> Result<Reply, EditFailure> {

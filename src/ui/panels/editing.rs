@@ -107,6 +107,9 @@ impl EditingPanel {
         if ui.button(tr(lang, Key::DeleteSelected)).clicked() {
             asked.push(AppCommand::DeleteSelected);
         }
+        if ui.button(tr(lang, Key::MergeSelected)).clicked() {
+            asked.push(AppCommand::MergeSelected);
+        }
         let mut topological = editing.topological;
         if ui
             .checkbox(&mut topological, tr(lang, Key::Topological))

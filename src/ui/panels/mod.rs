@@ -42,8 +42,8 @@ pub struct Panels {
     pub export: Option<transfer::ExportDialog>,
     pub repair: Option<repair_text::RepairTextDialog>,
     pub report: Option<transfer::ReportWindow>,
-}
     pub editing: editing::EditingPanel,
     pub attribute_form: Option<attribute_form::AttributeForm>,
     pub validation: Option<validation::ValidationPanel>,
     pub gnss: Option<gnss::GnssPanel>,
+}

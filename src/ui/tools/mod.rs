@@ -26,6 +26,7 @@ pub mod rotate;
 pub mod select;
 pub mod sketch;
 pub mod snapping;
+pub mod split;
 pub mod vertex;
 pub mod zoom_box;
 
@@ -55,6 +56,7 @@ pub enum Tool {
     Reshape,
     AddRing,
     FillRing,
+    Split,
 }
 
 impl Tool {
@@ -68,7 +70,8 @@ impl Tool {
     ];
 
     /// The editing tools, in the editing panel's order.
-    pub const EDITING: [Tool; 9] = [
+    pub const EDITING: [Tool; 10] = [
+        Tool::Split,
         Tool::AddPoint,
         Tool::AddLine,
         Tool::AddPolygon,
@@ -96,6 +99,7 @@ impl Tool {
             Tool::Reshape => Key::ToolReshape,
             Tool::AddRing => Key::ToolAddRing,
             Tool::FillRing => Key::ToolFillRing,
+            Tool::Split => Key::ToolSplit,
         }
     }
 
@@ -116,6 +120,7 @@ impl Tool {
             Tool::Reshape => Box::new(reshape::Reshape::default()),
             Tool::AddRing => Box::new(ring::Ring::new(false)),
             Tool::FillRing => Box::new(ring::Ring::new(true)),
+            Tool::Split => Box::new(split::Split::default()),
         }
     }
 
