@@ -178,6 +178,7 @@ pub enum Key {
     GnssTimeField,
     GnssAddPoint,
     GnssMoveHere,
+    NoFeatureSelected,
 }
 
 pub fn tr(lang: Lang, key: Key) -> &'static str {
@@ -367,6 +368,7 @@ pub fn tr(lang: Lang, key: Key) -> &'static str {
         GnssTimeField => ("Trường thời gian", "Time field"),
         GnssAddPoint => ("Thêm điểm tại vị trí hiện tại", "Add point at current position"),
         GnssMoveHere => ("Chuyển đối tượng đã chọn tới đây", "Move selected feature here"),
+        NoFeatureSelected => ("Hãy chọn một đối tượng của lớp trước", "Select a feature of the layer first"),
     };
     match lang {
         Lang::Vi => vi,

@@ -18,8 +18,10 @@ impl TramgisApp {
                 .and_then(|s| s.iter().next().copied())
         });
         let Some(fid) = fid else {
-            self.notifications
-                .warn(tr(self.lang, Key::OpenAttributeForm));
+            self.notifications.warn(format!(
+                "{layer}: {}",
+                tr(self.lang, Key::NoFeatureSelected)
+            ));
             return;
         };
         match AttributeForm::load(&self.workspace, layer, Some(fid), None) {
