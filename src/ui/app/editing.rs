@@ -194,6 +194,7 @@ impl TramgisApp {
             can_undo,
             can_redo,
         } = changed;
+        let mut reload = Vec::new();
         for r in &redraw {
             if let Some(sel) = self.selection.get_mut(&r.layer) {
                 for fid in &r.removed {
@@ -220,11 +221,19 @@ impl TramgisApp {
                 continue;
             };
             match layer.patch(&r.removed, &r.features, on_gpu) {
+                // The painter draws the patched features at once. The GPU
+                // chunks are not rebuilt per feature yet: until they are,
+                // the renderer's copy of the layer is loaded again (in a
+                // job) so the edit shows.
+                Ok(_boxes) if on_gpu => reload.push(r.layer.clone()),
                 Ok(_boxes) => {}
                 Err(e) => {
                     self.notifications.error(e.to_string());
                 }
             }
+        }
+        for layer in reload {
+            self.reload_layer(&layer);
         }
         let editing = self.editing.as_mut().expect("a reply came from it");
         editing.can_undo = can_undo;
