@@ -500,3 +500,33 @@ fn a_line_drawn_across_a_parcel_splits_it_in_the_file() {
     assert_eq!(fids(&path, "thua_dat"), before);
     assert_eq!(geometry(&path, "thua_dat", fid), Some(g));
 }
+
+#[test]
+fn on_the_gpu_renderer_a_new_point_shows_at_once_from_its_cells_chunks() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = common::sample(dir.path(), 400);
+    let (_, spot) = free_spot(&path);
+    let mut h = common::ui::gpu_harness(path.clone());
+    h.state_mut().0.finish_loading();
+    zoom_around(&mut h, spot, 150.0);
+    start_editing(&mut h, "tram_bts");
+    h.get_by_label("Thêm điểm").click();
+    h.run_steps(2);
+    let at = screen_of(&h, spot);
+    let pixel = |h: &mut Harness<'static, State>| {
+        let image = h.render().unwrap();
+        let p = image.get_pixel(at.x as u32, at.y as u32);
+        [p[0], p[1], p[2]]
+    };
+    let before = pixel(&mut h);
+    click_map(&mut h, at);
+    finish(&mut h);
+    h.run_steps(2);
+    let after = pixel(&mut h);
+    assert_ne!(before, after, "the tower is drawn where it was added");
+    // Undo takes it off the map again, through the same cell rebuild.
+    h.get_by_label("Hoàn tác").click();
+    finish(&mut h);
+    h.run_steps(2);
+    assert_eq!(pixel(&mut h), before);
+}

@@ -26,6 +26,8 @@ pub struct GpuChunk {
     pub symbols: Option<Counted>,
     /// Symbols to draw per level of detail (see `Chunk::symbol_levels`).
     pub symbol_levels: Vec<u32>,
+    /// The layer grid cell of the chunk's features.
+    pub cell: u32,
 }
 
 /// A layer on the GPU. Draw order is the order of the slice given to the
@@ -36,6 +38,8 @@ pub struct GpuLayer {
     pub visible: bool,
     pub chunks: Vec<GpuChunk>,
     pub bytes: usize,
+    /// The grid its chunks are binned by (edits rebuild cells).
+    pub grid: Option<super::load::Grid>,
 }
 
 fn buffer<T: bytemuck::Pod>(
@@ -75,6 +79,7 @@ impl GpuChunk {
             dot_levels: c.dot_levels.clone(),
             symbols: buffer(device, "symbols", &c.symbols, v),
             symbol_levels: c.symbol_levels.clone(),
+            cell: c.cell,
         })
     }
 }
@@ -91,6 +96,7 @@ impl GpuLayer {
                 .filter_map(|c| GpuChunk::upload(device, c))
                 .collect(),
             bytes: mesh.gpu_bytes(),
+            grid: mesh.grid,
         }
     }
 }

@@ -86,6 +86,8 @@ pub struct LayerMesh {
     /// Each feature's id and box in the map CRS, in reading (fid) order:
     /// what identify and selection index.
     pub envelopes: Vec<(i64, Rect<f64>)>,
+    /// The grid the chunks are binned by.
+    pub grid: Option<Grid>,
 }
 
 impl LayerMesh {
@@ -165,6 +167,7 @@ pub fn load_layer(
     let mut mesh = mesh(info, style, chunks);
     mesh.labels = LabelSet::new(found.labels);
     mesh.envelopes = found.envelopes;
+    mesh.grid = Some(grid);
     Ok(mesh)
 }
 
@@ -223,6 +226,7 @@ fn mesh(info: &LayerInfo, style: &LayerStyle, chunks: Vec<Chunk>) -> LayerMesh {
         extent,
         labels: LabelSet::default(),
         envelopes: Vec::new(),
+        grid: None,
     }
 }
 
@@ -326,8 +330,8 @@ fn map_extent(
 }
 
 /// A square-celled grid over the layer's extent.
-#[derive(Debug, Clone, Copy)]
-struct Grid {
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Grid {
     extent: Option<Rect<f64>>,
     n: usize,
 }
@@ -336,6 +340,11 @@ impl Grid {
     fn new(extent: Option<Rect<f64>>, features: u64) -> Self {
         let n = ((features as f64 / FEATURES_PER_CELL as f64).sqrt().ceil() as usize).clamp(1, 32);
         Grid { extent, n }
+    }
+
+    /// The cell a feature with map box `b` is binned in.
+    pub fn cell_of(&self, b: Rect<f64>) -> u32 {
+        self.cell([b.center().x, b.center().y]).0 as u32
     }
 
     /// The cell of a point (points outside the extent go to the nearest
@@ -378,7 +387,11 @@ impl Bins {
             return;
         };
         let (cell, centre) = self.grid.cell([b.center().x, b.center().y]);
-        let builder = self.open[cell].get_or_insert_with(|| ChunkBuilder::new(centre));
+        let builder = self.open[cell].get_or_insert_with(|| {
+            let mut b = ChunkBuilder::new(centre);
+            b.set_cell(cell as u32);
+            b
+        });
         builder.add(g, paint);
         if builder.features() >= CHUNK_FEATURES
             && let Some(full) = self.open[cell].take()
@@ -394,6 +407,93 @@ impl Bins {
         self.done.retain(|c| !c.is_empty());
         self.done
     }
+}
+
+/// Tessellates again the chunks of grid cells `cells` of a layer: the
+/// features binned there are read through the R-tree (the cells' box, not
+/// the layer) — what an edit redraws on the GPU.
+pub fn load_cells(
+    gpkg: &GeoPackage,
+    info: &LayerInfo,
+    style: &LayerStyle,
+    map_crs: &Crs,
+    grid: Grid,
+    cells: &[u32],
+    boxes: Rect<f64>,
+) -> Result<Vec<Chunk>, RenderError> {
+    let transformer = transformer(info, map_crs)?;
+    let back = Transformer::between(map_crs, &info.crs).map_err(|source| RenderError::Crs {
+        layer: info.name.clone(),
+        source,
+    })?;
+    let classifier = style.classifier(&info.name, &info.schema)?;
+    // A feature in a cell meets the cell's box; the cells' box is widened
+    // by the edited features' boxes (their centre is in a cell, their shape
+    // may reach out of it).
+    let Some(e) = grid.extent else {
+        return Ok(vec![]);
+    };
+    let n = grid.n;
+    let (w, h) = (e.width() / n as f64, e.height() / n as f64);
+    let mut area = boxes;
+    for &c in cells {
+        let (i, j) = (c as usize % n, c as usize / n);
+        let lo = (e.min().x + i as f64 * w, e.min().y + j as f64 * h);
+        area = crate::gpkg::geom::union(Some(area), Rect::new(lo, (lo.0 + w, lo.1 + h)));
+    }
+    let mut corners = None;
+    for c in [
+        area.min(),
+        area.max(),
+        Coord {
+            x: area.min().x,
+            y: area.max().y,
+        },
+        Coord {
+            x: area.max().x,
+            y: area.min().y,
+        },
+    ] {
+        let p = back.transform(c).map_err(|source| RenderError::Crs {
+            layer: info.name.clone(),
+            source,
+        })?;
+        corners = Some(crate::gpkg::geom::union(corners, Rect::new(p, p)));
+    }
+    let query = Query {
+        bbox: corners,
+        ..Query::default()
+    };
+    let mut bins = Bins::new(grid);
+    let mut scratch = Vec::new();
+    let mut failure = None;
+    gpkg.read_features(&info.name, &query, |f| {
+        let Some(mut g) = f.geometry else {
+            return ControlFlow::Continue(());
+        };
+        if let Err(source) = reproject(&mut g, &transformer, &mut scratch) {
+            failure = Some(RenderError::Crs {
+                layer: info.name.clone(),
+                source,
+            });
+            return ControlFlow::Break(());
+        }
+        if let Some(b) = crate::gpkg::geom::bounds(&g)
+            && cells.contains(&grid.cell_of(b))
+        {
+            let paint = FeaturePaint {
+                color: classifier.color(&f.values),
+                fill: style.fill,
+                outline: style.outline,
+            };
+            bins.add(&g, &paint);
+        }
+        ControlFlow::Continue(())
+    })?;
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    Ok(bins.finish())
 }
 
 #[cfg(test)]

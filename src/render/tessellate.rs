@@ -80,6 +80,9 @@ pub struct Chunk {
     /// How many leading dots to draw at each level of detail (see
     /// `dot_levels`): one per occupied cell of that level.
     pub dot_levels: Vec<u32>,
+    /// The grid cell of the layer the chunk's features lie in (see
+    /// `load::Grid`): an edit rebuilds the chunks of its cells only.
+    pub cell: u32,
     /// The same for the symbols, for decluttering.
     pub symbol_levels: Vec<u32>,
 }
@@ -118,6 +121,11 @@ impl ChunkBuilder {
 
     pub fn features(&self) -> u32 {
         self.chunk.features
+    }
+
+    /// The grid cell the chunk's features are binned in.
+    pub fn set_cell(&mut self, cell: u32) {
+        self.chunk.cell = cell;
     }
 
     fn local(&self, c: Coord<f64>) -> [f32; 2] {

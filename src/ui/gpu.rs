@@ -73,6 +73,24 @@ impl Gpu {
         self.with_resources(|res| res.layers = layers);
     }
 
+    /// The grid a layer's chunks are binned by.
+    pub fn grid(&self, layer: &str) -> Option<render::load::Grid> {
+        let renderer = self.render_state.renderer.read();
+        let res = renderer.callback_resources.get::<MapResources>()?;
+        res.layers.iter().find(|l| l.name == layer)?.grid
+    }
+
+    /// Replaces the chunks of grid cells `cells` of a layer (an edit
+    /// redrew them).
+    pub fn replace_cells(&self, layer: &str, cells: &[u32], chunks: Vec<render::GpuChunk>) {
+        self.with_resources(|res| {
+            if let Some(l) = res.layers.iter_mut().find(|l| l.name == layer) {
+                l.chunks.retain(|c| !cells.contains(&c.cell));
+                l.chunks.extend(chunks);
+            }
+        });
+    }
+
     /// Changes the layers; the planned frame no longer matches them.
     fn with_resources(&self, change: impl FnOnce(&mut MapResources)) {
         let mut renderer = self.render_state.renderer.write();

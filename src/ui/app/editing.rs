@@ -142,6 +142,7 @@ impl TramgisApp {
         for reply in editing.poll() {
             self.take_edit_reply(reply);
         }
+        self.take_gpu_redraws(false);
     }
 
     /// Waits for the edits asked for so far and takes in the replies (tests).
@@ -153,6 +154,7 @@ impl TramgisApp {
         for reply in editing.wait() {
             self.take_edit_reply(reply);
         }
+        self.take_gpu_redraws(true);
     }
 
     fn take_edit_reply(&mut self, reply: Reply) {
@@ -221,19 +223,17 @@ impl TramgisApp {
                 continue;
             };
             match layer.patch(&r.removed, &r.features, on_gpu) {
-                // The painter draws the patched features at once. The GPU
-                // chunks are not rebuilt per feature yet: until they are,
-                // the renderer's copy of the layer is loaded again (in a
-                // job) so the edit shows.
-                Ok(_boxes) if on_gpu => reload.push(r.layer.clone()),
-                Ok(_boxes) => {}
+                // The painter draws the patched features at once; on the
+                // GPU the chunks of their grid cells are built again.
+                Ok(boxes) if on_gpu => reload.push((r.layer.clone(), boxes)),
+                Ok(_) => {}
                 Err(e) => {
                     self.notifications.error(e.to_string());
                 }
             }
         }
-        for layer in reload {
-            self.reload_layer(&layer);
+        for (layer, boxes) in reload {
+            self.rebuild_cells(&layer, &boxes, committed);
         }
         let editing = self.editing.as_mut().expect("a reply came from it");
         editing.can_undo = can_undo;
@@ -246,6 +246,98 @@ impl TramgisApp {
                 applied.edit_id,
                 committed.elapsed().as_secs_f64() * 1000.0
             );
+        }
+    }
+
+    /// Tessellates again, off the UI thread, the grid cells of a layer's
+    /// GPU chunks that the edited features' old and new boxes lie in.
+    fn rebuild_cells(
+        &mut self,
+        layer: &str,
+        boxes: &[crate::ui::map::Bbox],
+        committed: std::time::Instant,
+    ) {
+        let (Some(gpu), Some(l), Some(editing)) =
+            (self.gpu.clone(), self.layer(layer), &self.editing)
+        else {
+            return;
+        };
+        let (Some(grid), Some(all)) = (
+            gpu.grid(layer),
+            boxes
+                .iter()
+                .copied()
+                .reduce(|a, b| crate::gpkg::geom::union(Some(a), b)),
+        ) else {
+            // Not binned by a grid (a layer loaded before): drawn again whole.
+            self.reload_layer(layer);
+            return;
+        };
+        let mut cells: Vec<u32> = boxes.iter().map(|b| grid.cell_of(*b)).collect();
+        cells.sort_unstable();
+        cells.dedup();
+        let (info, style) = (l.info.clone(), l.style.clone());
+        let (path, map_crs) = (self.workspace.clone(), self.map.crs.clone());
+        let send = editing.gpu_redraws.0.clone();
+        if let Some(e) = &mut self.editing {
+            e.gpu_pending += 1;
+        }
+        let layer = layer.to_string();
+        std::thread::spawn(move || {
+            let chunks = crate::gpkg::GeoPackage::open_read_only(&path)
+                .map_err(crate::render::RenderError::from)
+                .and_then(|gpkg| {
+                    crate::render::load::load_cells(
+                        &gpkg, &info, &style, &map_crs, grid, &cells, all,
+                    )
+                })
+                .map(|chunks| {
+                    chunks
+                        .iter()
+                        .filter_map(|c| crate::render::GpuChunk::upload(&gpu.device, c))
+                        .collect()
+                });
+            let _ = send.send(crate::ui::edit::GpuRedraw {
+                layer,
+                cells,
+                chunks,
+                committed,
+            });
+        });
+    }
+
+    /// Puts rebuilt GPU chunks in place; with `wait`, waits for those
+    /// still being built.
+    fn take_gpu_redraws(&mut self, wait: bool) {
+        let (Some(gpu), Some(editing)) = (&self.gpu, &mut self.editing) else {
+            return;
+        };
+        let mut done = Vec::new();
+        while wait && editing.gpu_pending > done.len() {
+            match editing.gpu_redraws.1.recv() {
+                Ok(r) => done.push(r),
+                Err(_) => break,
+            }
+        }
+        done.extend(editing.gpu_redraws.1.try_iter());
+        editing.gpu_pending -= done.len().min(editing.gpu_pending);
+        for r in done {
+            match r.chunks {
+                Ok(chunks) => {
+                    gpu.replace_cells(&r.layer, &r.cells, chunks);
+                    editing.last_redraw_ms = Some(r.committed.elapsed().as_secs_f64() * 1000.0);
+                    if std::env::var_os("TRAMGIS_TIMING").is_some() {
+                        eprintln!(
+                            "tramgis timing: edit on the GPU {:.1} ms after its commit ({} cells)",
+                            r.committed.elapsed().as_secs_f64() * 1000.0,
+                            r.cells.len()
+                        );
+                    }
+                }
+                Err(e) => {
+                    self.notifications.error(e.to_string());
+                }
+            }
         }
     }
 

@@ -119,6 +119,19 @@ pub struct Editing {
     /// rebuilt for the map.
     pub last_redraw_ms: Option<f64>,
     pub last_description: Option<String>,
+    /// GPU chunks rebuilt for an edit, from the thread that built them.
+    pub gpu_redraws: (Sender<GpuRedraw>, Receiver<GpuRedraw>),
+    /// GPU rebuilds started and not put in place yet.
+    pub gpu_pending: usize,
+}
+
+/// The chunks of some grid cells of a layer, tessellated again and
+/// uploaded after an edit.
+pub struct GpuRedraw {
+    pub layer: String,
+    pub cells: Vec<u32>,
+    pub chunks: Result<Vec<crate::render::GpuChunk>, crate::render::RenderError>,
+    pub committed: Instant,
 }
 
 impl Editing {
@@ -155,6 +168,8 @@ impl Editing {
             snap_mark: Arc::new(Mutex::new(None)),
             last_redraw_ms: None,
             last_description: None,
+            gpu_redraws: channel(),
+            gpu_pending: 0,
         }
     }
 
