@@ -6,7 +6,7 @@
 mod common;
 
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use geo_types::{Coord, Geometry};
 use tramgis::gpkg::GeoPackage;
 use tramgis::ui::map::ScreenView;
@@ -529,4 +529,83 @@ fn on_the_gpu_renderer_a_new_point_shows_at_once_from_its_cells_chunks() {
     finish(&mut h);
     h.run_steps(2);
     assert_eq!(pixel(&mut h), before);
+}
+
+#[test]
+fn the_attribute_form_writes_through_the_editing_thread_and_undo_takes_it_back() {
+    use tramgis::edit::domains::DomainKind;
+    use tramgis::edit::rules::FieldRules;
+    let dir = tempfile::tempdir().unwrap();
+    let path = common::sample(dir.path(), 50);
+    let (fid, _) = a_parcel(&path);
+    let value_of = |path: &std::path::Path| {
+        let gpkg = reader(path);
+        let info = gpkg.layer("thua_dat").unwrap();
+        let f = gpkg.get_feature("thua_dat", fid).unwrap().unwrap();
+        f.values[info.schema.field_index("ma_loai_dat").unwrap()].to_string()
+    };
+    let before = value_of(&path);
+    let code = {
+        let gpkg = reader(&path);
+        let info = gpkg.layer("thua_dat").unwrap();
+        let rules = FieldRules::load(gpkg.connection(), &info).unwrap();
+        let Some(DomainKind::Coded(codes)) = rules
+            .field("ma_loai_dat")
+            .and_then(|r| r.domain.as_ref())
+            .map(|d| d.kind.clone())
+        else {
+            panic!("ma_loai_dat has a coded domain in the sample");
+        };
+        codes.into_iter().find(|c| c.code != before).unwrap().code
+    };
+    let mut h = harness(path.clone());
+    h.state_mut().0.finish_loading();
+    let open = tramgis::ui::AppCommand::OpenAttributeForm {
+        layer: "thua_dat".into(),
+        fid: Some(fid),
+    };
+    h.state_mut().0.apply(open);
+    h.run_steps(2);
+    // As in QGIS, the form is read-only until the layer is in editing.
+    assert!(!h.state_mut().0.attribute_form_mut().unwrap().editable);
+    start_editing(&mut h, "thua_dat");
+    h.run_steps(1);
+    assert!(h.state_mut().0.attribute_form_mut().unwrap().editable);
+    assert!(
+        h.get_by_label("Hoàn tác").accesskit_node().is_disabled(),
+        "nothing to undo yet"
+    );
+
+    h.state_mut()
+        .0
+        .attribute_form_mut()
+        .unwrap()
+        .set_text("ma_loai_dat", &code);
+    h.get_by_label("Đồng ý").click();
+    finish(&mut h);
+    assert!(
+        h.state_mut().0.attribute_form_mut().is_none(),
+        "written: closed"
+    );
+    assert_eq!(value_of(&path), code);
+    let (description, rows) = last_edit(&path);
+    assert_eq!(
+        description,
+        format!("Sửa thuộc tính đối tượng {fid} của lớp thua_dat")
+    );
+    assert_eq!(
+        rows,
+        vec![("thua_dat".to_string(), fid, "update".to_string())]
+    );
+
+    // The editing thread knows the form's edit: the editing panel's Undo
+    // is enabled and takes it out of the file.
+    assert!(!h.get_by_label("Hoàn tác").accesskit_node().is_disabled());
+    h.get_by_label("Hoàn tác").click();
+    finish(&mut h);
+    assert_eq!(
+        value_of(&path),
+        before,
+        "undo restores the value in the file"
+    );
 }

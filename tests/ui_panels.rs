@@ -1,6 +1,7 @@
 //! The attribute form and the validation panel, driven headlessly with
-//! egui_kittest (real clicks on their buttons); each test checks the
-//! GeoPackage afterwards (sqlite, ogrinfo, python3-gdal), not the window.
+//! egui_kittest (real clicks on their buttons); their writes go to the
+//! workspace's editing thread as the window sends them. Each test checks
+//! the GeoPackage afterwards (sqlite, ogrinfo, python3-gdal), not the window.
 #![cfg(feature = "gui")]
 
 mod common;
@@ -9,10 +10,13 @@ use std::path::Path;
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
+use tramgis::edit::Applied;
 use tramgis::edit::check::FindingKind;
 use tramgis::edit::domains::DomainKind;
 use tramgis::edit::rules::FieldRules;
 use tramgis::gpkg::GeoPackage;
+use tramgis::ui::AppCommand;
+use tramgis::ui::edit::{EditFailure, Editing, Reply, Request};
 use tramgis::ui::i18n::Lang;
 use tramgis::ui::install_fonts;
 use tramgis::ui::panels::attribute_form::AttributeForm;
@@ -29,6 +33,52 @@ fn edits(path: &Path) -> i64 {
     let conn = rusqlite::Connection::open(path).unwrap();
     conn.query_row("SELECT count(*) FROM tramgis_edits", [], |r| r.get(0))
         .unwrap_or(0)
+}
+
+/// The workspace's editing thread, as the window runs it, with `layer`
+/// in editing (the panels' writes need it, as in QGIS).
+fn editing(path: &Path, layer: &str) -> Editing {
+    let crs = GeoPackage::open_read_only(path)
+        .unwrap()
+        .layer(layer)
+        .unwrap()
+        .crs;
+    let mut e = Editing::new(path, "kiểm thử".into(), crs);
+    e.send(Request::Start(layer.into()));
+    for r in e.wait() {
+        if let Reply::Failed(err) = r {
+            panic!("{err}");
+        }
+    }
+    e
+}
+
+/// Sends the panels' writes to the editing thread, as the window does,
+/// and waits for its answers.
+fn route(e: &mut Editing, asked: &mut Vec<AppCommand>) -> Vec<Result<Applied, EditFailure>> {
+    for c in asked.drain(..) {
+        if let AppCommand::Write(origin, write) = c {
+            e.send(Request::Write(origin, write));
+        }
+    }
+    e.wait()
+        .into_iter()
+        .filter_map(|r| match r {
+            Reply::Written(_, r) => Some(r.map(|c| c.applied)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Routes the form's write and hands the answer back to it.
+fn route_form(h: &mut Harness<'static, ((AttributeForm, Vec<AppCommand>), bool)>, e: &mut Editing) {
+    let (form, asked) = &mut h.state_mut().0;
+    let answers = route(e, asked);
+    assert_eq!(answers.len(), 1, "one write sent");
+    for r in answers {
+        form.take_written(r);
+    }
+    h.run_steps(2);
 }
 
 /// A harness showing one panel; the first frame only installs the fonts.
@@ -70,20 +120,27 @@ fn form_refuses_out_of_domain_code_then_writes_a_listed_one() {
     let edits_before = edits(&path);
     let listed = codes.iter().find(|c| c.code != before).unwrap().clone();
 
+    let mut e = editing(&path, "thua_dat");
+    assert_eq!(edits(&path), edits_before, "starting to edit is no edit");
     let mut form = AttributeForm::load(&path, "thua_dat", Some(1), None).unwrap();
     form.set_text("ma_loai_dat", "XYZ");
-    let mut h = harness_of(form, |ui, form: &mut AttributeForm| {
-        form.ui(ui, Lang::Vi);
+    form.editable = true;
+    let mut h = harness_of((form, Vec::new()), |ui, (form, asked)| {
+        asked.extend(form.ui(ui, Lang::Vi));
     });
     h.get_by_label("Đồng ý").click();
     h.run_steps(2);
     // Refused before any write: the field and the reason are shown, the
     // typed value stays, the file is as it was.
-    assert!(!h.state().0.is_busy());
+    assert!(!h.state().0.0.is_busy());
+    assert!(
+        h.state().0.1.is_empty(),
+        "nothing sent to the editing thread"
+    );
     let shown = h.query_by_label_contains("ma_loai_dat: ");
     assert!(shown.is_some(), "the refused field is named next to it");
-    assert_eq!(h.state().0.texts[0], "XYZ");
-    assert!(h.state().0.open);
+    assert_eq!(h.state().0.0.texts[0], "XYZ");
+    assert!(h.state().0.0.open);
     assert_eq!(
         text_of(&path, "SELECT ma_loai_dat FROM thua_dat WHERE fid = 1"),
         before
@@ -96,12 +153,12 @@ fn form_refuses_out_of_domain_code_then_writes_a_listed_one() {
     h.get_by_label(&format!("{} — {}", listed.code, listed.name))
         .click();
     h.run_steps(2);
-    assert_eq!(h.state().0.texts[0], listed.code);
+    assert_eq!(h.state().0.0.texts[0], listed.code);
     h.get_by_label("Đồng ý").click();
     h.run_steps(1);
-    h.state_mut().0.wait();
-    h.run_steps(2);
-    let form = &h.state().0;
+    assert!(h.state().0.0.is_busy(), "waiting for the editing thread");
+    route_form(&mut h, &mut e);
+    let form = &h.state().0.0;
     assert!(form.error.is_none(), "{:?}", form.error);
     assert!(!form.open, "the form closes once written");
     let applied = form.written.as_ref().expect("the edit was written");
@@ -190,14 +247,14 @@ fn validation_panel_finds_a_planted_overlap_and_fixes_it() {
 
     let panel = ValidationPanel::new(&path, "quy_hoach");
     let layers = vec!["quy_hoach".to_string()];
-    let mut h = harness_of(panel, move |ui, p: &mut ValidationPanel| {
-        p.ui(ui, Lang::Vi, &layers);
+    let mut h = harness_of((panel, Vec::new()), move |ui, (p, asked)| {
+        asked.extend(p.ui(ui, Lang::Vi, &layers));
     });
     h.get_by_label("Kiểm tra").click();
     h.run_steps(1);
-    h.state_mut().0.wait();
+    h.state_mut().0.0.wait();
     h.run_steps(2);
-    let report = h.state().0.report.clone().expect("the check finished");
+    let report = h.state().0.0.report.clone().expect("the check finished");
     let overlaps: Vec<_> = report.of_kind(FindingKind::Overlap).collect();
     assert_eq!(overlaps.len(), 1, "{:?}", report.findings);
     assert!((overlaps[0].area - 10.0).abs() < 1e-6);
@@ -207,15 +264,43 @@ fn validation_panel_finds_a_planted_overlap_and_fixes_it() {
         .iter()
         .position(|f| f.kind == FindingKind::Overlap)
         .unwrap();
-    let edits_before = edits(&path);
 
+    // Not in editing: the fix is refused (as QGIS refuses edits then)
+    // and the file is as it was.
+    let crs = GeoPackage::open_read_only(&path)
+        .unwrap()
+        .layer("quy_hoach")
+        .unwrap()
+        .crs;
+    let mut e = Editing::new(&path, "kiểm thử".into(), crs);
     h.get_all_by_label("Sửa").nth(k).unwrap().click();
     h.run_steps(1);
-    // The fix, then the check it starts again.
-    h.state_mut().0.wait();
-    h.state_mut().0.wait();
+    {
+        let (panel, asked) = &mut h.state_mut().0;
+        for r in route(&mut e, asked) {
+            panel.take_fix(r);
+        }
+    }
     h.run_steps(2);
-    let panel = &h.state().0;
+    let refused = h.state().0.0.error.clone().expect("refused");
+    assert!(refused.contains("start editing"), "{refused}");
+    assert!((overlap_area(&path) - 10.0).abs() < 1e-6);
+
+    e.send(Request::Start("quy_hoach".into()));
+    e.wait();
+    let edits_before = edits(&path);
+    h.get_all_by_label("Sửa").nth(k).unwrap().click();
+    h.run_steps(1);
+    // The fix through the editing thread, then the check it starts again.
+    {
+        let (panel, asked) = &mut h.state_mut().0;
+        for r in route(&mut e, asked) {
+            panel.take_fix(r);
+        }
+        panel.wait();
+    }
+    h.run_steps(2);
+    let panel = &h.state().0.0;
     assert!(panel.error.is_none(), "{:?}", panel.error);
     assert!(panel.fixed.is_some());
     let again = panel.report.as_ref().unwrap();
@@ -244,6 +329,9 @@ fn form_stays_open_with_its_values_when_another_program_holds_the_lock() {
         panic!("ma_loai_dat has a coded domain in the sample");
     };
     drop(gpkg);
+    // Editing starts before the other program takes the lock.
+    let mut e = editing(&path, "thua_dat");
+    let edits_before = edits(&path).max(edits_before);
     let code = codes
         .iter()
         .find(|c| c.code != before)
@@ -268,14 +356,14 @@ fn form_stays_open_with_its_values_when_another_program_holds_the_lock() {
 
     let mut form = AttributeForm::load(&path, "thua_dat", Some(1), None).unwrap();
     form.set_text("ma_loai_dat", &code);
-    let mut h = harness_of(form, |ui, form: &mut AttributeForm| {
-        form.ui(ui, Lang::Vi);
+    form.editable = true;
+    let mut h = harness_of((form, Vec::new()), |ui, (form, asked)| {
+        asked.extend(form.ui(ui, Lang::Vi));
     });
     h.get_by_label("Đồng ý").click();
     h.run_steps(1);
-    h.state_mut().0.wait();
-    h.run_steps(2);
-    let form = &h.state().0;
+    route_form(&mut h, &mut e);
+    let form = &h.state().0.0;
     let error = form.error.clone().expect("the blocked write is reported");
     assert!(form.open, "the form stays for a retry");
     assert_eq!(form.texts[0], code, "with the typed value");
@@ -292,9 +380,8 @@ fn form_stays_open_with_its_values_when_another_program_holds_the_lock() {
     // Once the lock is gone the same values go in.
     h.get_by_label("Đồng ý").click();
     h.run_steps(1);
-    h.state_mut().0.wait();
-    h.run_steps(2);
-    assert!(h.state().0.error.is_none(), "{:?}", h.state().0.error);
+    route_form(&mut h, &mut e);
+    assert!(h.state().0.0.error.is_none(), "{:?}", h.state().0.0.error);
     assert_eq!(
         text_of(&path, "SELECT ma_loai_dat FROM thua_dat WHERE fid = 1"),
         code
@@ -361,15 +448,17 @@ fn gnss_panel_adds_a_tower_at_the_gpsd_fix_through_the_form() {
         .expect("a fix from gpsfake");
     panel.set_layer("tram_bts");
     panel.fields.accuracy = Some("do_chinh_xac_m".into());
+    let mut e = editing(&path, "tram_bts");
     let layers = vec!["tram_bts".to_string()];
-    let mut h = harness_of(panel, move |ui, p: &mut GnssPanel| {
-        p.ui(ui, Lang::Vi, &layers, None);
+    let mut h = harness_of((panel, Vec::new()), move |ui, (p, asked)| {
+        asked.extend(p.ui(ui, Lang::Vi, &layers, None));
     });
     assert!(h.query_by_label("Đã kết nối").is_some());
     h.get_by_label("Thêm điểm tại vị trí hiện tại").click();
     h.run_steps(2);
     let mut form = h
         .state_mut()
+        .0
         .0
         .new_point
         .take()
@@ -382,8 +471,11 @@ fn gnss_panel_adds_a_tower_at_the_gpsd_fix_through_the_form() {
     let accuracy: f64 = form.texts[form.layer.schema.field_index("do_chinh_xac_m").unwrap()]
         .parse()
         .expect("the accuracy is filled in");
-    assert!(form.submit(Lang::Vi), "{:?}", form.field_errors);
-    form.wait();
+    let mut asked: Vec<AppCommand> = form.submit(Lang::Vi).into_iter().collect();
+    assert_eq!(asked.len(), 1, "{:?}", form.field_errors);
+    for r in route(&mut e, &mut asked) {
+        form.take_written(r);
+    }
     assert!(form.error.is_none(), "{:?}", form.error);
     let applied = form.written.expect("written");
     let fid = applied.layer("tram_bts").unwrap().inserted[0];
@@ -407,4 +499,29 @@ fn gnss_panel_adds_a_tower_at_the_gpsd_fix_through_the_form() {
         tower.values[info.schema.field_index("do_chinh_xac_m").unwrap()],
         tramgis::model::FieldValue::Real(accuracy)
     );
+
+    // Moving another tower to the fix: one edit of the same thread.
+    let other = gpkg
+        .all_features("tram_bts")
+        .unwrap()
+        .into_iter()
+        .filter_map(|f| f.fid)
+        .find(|f| *f != fid)
+        .unwrap();
+    drop(gpkg);
+    {
+        let (panel, asked) = &mut h.state_mut().0;
+        asked.extend(panel.write_fix(tramgis::ui::panels::gnss::Target::Move(other)));
+        for r in route(&mut e, asked) {
+            panel.take_written(r);
+        }
+        assert!(panel.error.is_none(), "{:?}", panel.error);
+        assert!(panel.written.is_some());
+    }
+    let gpkg = GeoPackage::open_read_only(&path).unwrap();
+    let moved = gpkg.get_feature("tram_bts", other).unwrap().unwrap();
+    let Some(geo_types::Geometry::Point(q)) = moved.geometry else {
+        panic!("{moved:?}")
+    };
+    assert!((q.x() - v[0]).abs() < 0.1 && (q.y() - v[1]).abs() < 0.1);
 }

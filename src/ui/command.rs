@@ -155,6 +155,12 @@ pub enum AppCommand {
         settings: super::edit::SnapSettings,
     },
     SetTopological(bool),
+    /// Avoid overlaps with these layers' polygons (None: off).
+    SetAvoidOverlaps(Option<Vec<String>>),
+    /// Copies the selected features of the other layers into this edited one.
+    PasteSelectionInto(String),
+    /// Offsets the selected lines of the edited layers by these metres.
+    OffsetSelected(f64),
     /// A vertex typed in (X/Y or distance/bearing) goes to the active
     /// tool as a click at this map point.
     SketchPoint([f64; 2]),
@@ -167,6 +173,8 @@ pub enum AppCommand {
     },
     OpenValidation,
     OpenGnss,
-    /// A panel wrote the layer through its own edit session: draw it again.
-    LayerChangedOutside(String),
+    /// A panel's write (the form's values, a validation fix, a move to
+    /// the GNSS fix), made by the editing thread like a tool's edit; the
+    /// reply goes back to the panel.
+    Write(super::edit::Origin, super::edit::Write),
 }

@@ -127,11 +127,14 @@ impl TramgisApp {
             | AppCommand::MergeSelected
             | AppCommand::SetSnapping { .. }
             | AppCommand::SetTopological(_)
+            | AppCommand::SetAvoidOverlaps(_)
+            | AppCommand::PasteSelectionInto(_)
+            | AppCommand::OffsetSelected(_)
             | AppCommand::SketchPoint(_)) => self.apply_edit(edit),
             AppCommand::OpenAttributeForm { layer, fid } => self.open_attribute_form(&layer, fid),
             AppCommand::OpenValidation => self.open_validation(),
             AppCommand::OpenGnss => self.open_gnss(),
-            AppCommand::LayerChangedOutside(layer) => self.reload_layer(&layer),
+            AppCommand::Write(origin, write) => self.write(origin, write),
         }
     }
 

@@ -12,7 +12,7 @@ use crate::ui::tools::{MapEvent, MapPointer, ToolContext};
 impl TramgisApp {
     /// The editing thread of the open workspace, started on first use
     /// (and again for another workspace).
-    fn editing_mut(&mut self) -> &mut Editing {
+    pub(super) fn editing_mut(&mut self) -> &mut Editing {
         if self
             .editing
             .as_ref()
@@ -71,6 +71,19 @@ impl TramgisApp {
                 if let Operation::MoveVertices { topological: t, .. } = &mut op {
                     *t = topological;
                 }
+                let avoid = self.editing.as_ref().and_then(|e| e.avoid_overlaps.clone());
+                if let (Some(avoid), Operation::Add { layer, geometry }) = (avoid, &op)
+                    && matches!(
+                        geometry,
+                        geo_types::Geometry::Polygon(_) | geo_types::Geometry::MultiPolygon(_)
+                    )
+                {
+                    op = Operation::AddAvoidingOverlaps {
+                        layer: layer.clone(),
+                        geometry: geometry.clone(),
+                        avoid,
+                    };
+                }
                 self.editing_mut().send(Request::Apply(op));
             }
             AppCommand::Undo => self.editing_mut().send(Request::Undo),
@@ -105,6 +118,48 @@ impl TramgisApp {
                 self.snapping.tolerance_px = settings.tolerance_px;
             }
             AppCommand::SetTopological(on) => self.editing_mut().topological = on,
+            AppCommand::SetAvoidOverlaps(layers) => self.editing_mut().avoid_overlaps = layers,
+            AppCommand::PasteSelectionInto(target) => {
+                let copies: Vec<Operation> = self
+                    .selection
+                    .iter()
+                    .filter(|(layer, fids)| **layer != target && !fids.is_empty())
+                    .map(|(from, fids)| Operation::CopyFeatures {
+                        layer: target.clone(),
+                        from: from.clone(),
+                        fids: fids.iter().copied().collect(),
+                    })
+                    .collect();
+                if copies.is_empty() {
+                    self.notifications
+                        .warn(tr(self.lang, Key::NothingSelected).to_string());
+                }
+                for op in copies {
+                    self.editing_mut().send(Request::Apply(op));
+                }
+            }
+            AppCommand::OffsetSelected(distance) => {
+                let Some(editing) = &self.editing else { return };
+                let offsets: Vec<Operation> = self
+                    .selection
+                    .iter()
+                    .filter(|(layer, _)| editing.is_editing(layer))
+                    .flat_map(|(layer, fids)| {
+                        fids.iter().map(|&fid| Operation::Offset {
+                            layer: layer.clone(),
+                            fid,
+                            distance,
+                        })
+                    })
+                    .collect();
+                if offsets.is_empty() {
+                    self.notifications
+                        .warn(tr(self.lang, Key::NothingSelected).to_string());
+                }
+                for op in offsets {
+                    self.editing_mut().send(Request::Apply(op));
+                }
+            }
             AppCommand::SketchPoint(p) => self.sketch_point(p),
             _ => {}
         }
@@ -179,6 +234,14 @@ impl TramgisApp {
                 editing.can_redo = redo;
             }
             Reply::Applied(changed) => self.redraw_edit(*changed),
+            Reply::Written(origin, result) => {
+                let result = result.map(|changed| {
+                    let applied = changed.applied.clone();
+                    self.redraw_edit(*changed);
+                    applied
+                });
+                self.take_written(origin, result);
+            }
             Reply::Failed(e) => {
                 self.notifications
                     .error(format!("{}: {e}", tr(lang, Key::EditFailed)));

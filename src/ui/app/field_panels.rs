@@ -2,8 +2,10 @@
 //! opening them (commands), their menu, and showing them each frame.
 
 use super::TramgisApp;
+use crate::edit::Applied;
 use crate::model::GeometryType;
 use crate::ui::command::AppCommand;
+use crate::ui::edit::{EditFailure, Origin, Request, Write};
 use crate::ui::i18n::{Key, tr};
 use crate::ui::panels::attribute_form::AttributeForm;
 use crate::ui::panels::gnss::GnssPanel;
@@ -48,6 +50,39 @@ impl TramgisApp {
         self.panels.gnss = Some(panel);
     }
 
+    /// A panel's write goes to the editing thread, like a tool's edit.
+    pub(super) fn write(&mut self, origin: Origin, write: Write) {
+        self.editing_mut().send(Request::Write(origin, write));
+    }
+
+    /// The editing thread's answer to a panel's write goes back to it (the
+    /// map is already redrawn); a panel closed meanwhile gets a notification.
+    pub(super) fn take_written(&mut self, origin: Origin, result: Result<Applied, EditFailure>) {
+        let result = match origin {
+            Origin::AttributeForm => match &mut self.panels.attribute_form {
+                Some(form) => return form.take_written(result),
+                None => result,
+            },
+            Origin::Validation => match &mut self.panels.validation {
+                Some(panel) => return panel.take_fix(result),
+                None => result,
+            },
+            Origin::Gnss => match &mut self.panels.gnss {
+                Some(panel) => return panel.take_written(result),
+                None => result,
+            },
+        };
+        if let Err(e) = result {
+            self.notifications
+                .error(format!("{}: {e}", tr(self.lang, Key::EditFailed)));
+        }
+    }
+
+    /// The open attribute form (tests).
+    pub fn attribute_form_mut(&mut self) -> Option<&mut AttributeForm> {
+        self.panels.attribute_form.as_mut()
+    }
+
     fn layers_of(&self, keep: impl Fn(GeometryType) -> bool) -> Vec<String> {
         self.layer_infos()
             .into_iter()
@@ -88,7 +123,10 @@ impl TramgisApp {
     pub(super) fn field_panels(&mut self, ctx: &egui::Context) {
         let lang = self.lang;
         let mut asked = Vec::new();
+        let editing = self.editing.as_ref();
         if let Some(form) = &mut self.panels.attribute_form {
+            // As in QGIS, the form is read-only unless its layer is in editing.
+            form.editable = editing.is_some_and(|e| e.is_editing(&form.layer.name));
             asked.extend(form.show(ctx, lang));
             if !form.open && !form.is_busy() {
                 self.panels.attribute_form = None;

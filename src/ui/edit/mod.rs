@@ -32,8 +32,50 @@ pub enum EditFailure {
     Crs(#[from] crate::crs::CrsError),
     #[error(transparent)]
     Rules(#[from] crate::edit::domains::DomainError),
+    #[error(transparent)]
+    Fix(#[from] crate::edit::check::FixError),
+    #[error(transparent)]
+    Gnss(#[from] crate::edit::gnss::GnssError),
+    #[error(transparent)]
+    Refused(Box<crate::edit::rules::DomainViolation>),
+    #[error("{layer}: feature {fid} is not in the layer")]
+    Missing { layer: String, fid: i64 },
     #[error("the editing thread has stopped")]
     Gone,
+}
+
+/// The panel that asked for a [`Write`]: its reply goes back there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    AttributeForm,
+    Validation,
+    Gnss,
+}
+
+/// A panel's write, in the layer's coordinates (the panels read features
+/// through the store). Like a tool's edit, it needs the layer in editing.
+#[derive(Debug, Clone)]
+pub enum Write {
+    /// The attribute form: an existing feature's values (the fid set), or
+    /// a new feature with its values and geometry (no fid).
+    Feature {
+        layer: String,
+        feature: Feature,
+        description: String,
+    },
+    /// The validation panel's fix of one finding.
+    Fix {
+        finding: Box<crate::edit::check::Finding>,
+        options: crate::edit::check::CheckOptions,
+    },
+    /// The GNSS panel: moves a feature to the fix, writing its accuracy
+    /// and time into the chosen fields.
+    MoveToFix {
+        layer: String,
+        fid: i64,
+        fix: crate::edit::gnss::Fix,
+        fields: crate::edit::gnss::FixFields,
+    },
 }
 
 /// What the window asks the editing thread.
@@ -47,6 +89,7 @@ pub enum Request {
     Apply(Operation),
     Undo,
     Redo,
+    Write(Origin, Write),
 }
 
 /// The features of one layer to draw again: the old drawing of every
@@ -77,6 +120,8 @@ pub enum Reply {
     /// Whether undo and redo have something to do.
     History((bool, bool)),
     Failed(EditFailure),
+    /// A panel's write: committed (redrawn like any edit) or refused.
+    Written(Origin, Result<Box<Changed>, EditFailure>),
 }
 
 /// The snapping settings the editing panel changes.
@@ -112,6 +157,8 @@ pub struct Editing {
     pub can_redo: bool,
     /// Moving a vertex moves it in the neighbours that share it.
     pub topological: bool,
+    /// With layers, a new polygon is cut against their polygons.
+    pub avoid_overlaps: Option<Vec<String>>,
     pub snap_index: Arc<RwLock<SnapIndex>>,
     pub snap: Arc<RwLock<SnapSettings>>,
     pub snap_mark: SnapMark,
@@ -163,6 +210,7 @@ impl Editing {
             can_undo: false,
             can_redo: false,
             topological: true,
+            avoid_overlaps: None,
             snap_index,
             snap: Arc::new(RwLock::new(SnapSettings::default())),
             snap_mark: Arc::new(Mutex::new(None)),

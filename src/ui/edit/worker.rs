@@ -11,7 +11,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
 use super::operation::{self, LayerCrs, Operation};
-use super::{Changed, EditFailure, Redraw, Reply, Request};
+use super::{Changed, EditFailure, Redraw, Reply, Request, Write};
 use crate::crs::{Crs, Transformer};
 use crate::edit::snap::{SnapIndex, SnapLayer};
 use crate::edit::{Applied, EditSession};
@@ -86,6 +86,16 @@ impl Worker {
             Request::Apply(op) => self.apply(&op),
             Request::Undo => self.undo_redo(true),
             Request::Redo => self.undo_redo(false),
+            Request::Write(origin, write) => {
+                let result = self.write(&write).and_then(|a| self.changed(a));
+                return Reply::Written(
+                    origin,
+                    result.map(|r| match r {
+                        Reply::Applied(c) => c,
+                        _ => unreachable!("changed() answers Applied"),
+                    }),
+                );
+            }
         };
         result.unwrap_or_else(Reply::Failed)
     }
@@ -180,6 +190,14 @@ impl Worker {
                 let applied = crate::edit::ops::merge::merge(self.session()?, &layer, fids)?;
                 return self.changed(applied);
             }
+            Operation::PasteText { .. }
+            | Operation::CopyFeatures { .. }
+            | Operation::Offset { .. }
+            | Operation::AddAvoidingOverlaps { .. } => {
+                let result = self.library_edit(op, &crs, defaults);
+                self.crs.insert(layer.clone(), crs);
+                return self.changed(result?);
+            }
             _ => {}
         }
         let result = self
@@ -188,6 +206,104 @@ impl Worker {
         self.crs.insert(layer, crs);
         let ((), applied) = result?;
         self.changed(applied)
+    }
+
+    /// The edits the library makes as one whole (paste, copy, offset,
+    /// avoid overlaps): each is its own transaction of the session.
+    fn library_edit(
+        &mut self,
+        op: &Operation,
+        crs: &LayerCrs,
+        defaults: Vec<FieldValue>,
+    ) -> Result<Applied, EditFailure> {
+        let s = self.session()?;
+        let applied = match op {
+            Operation::PasteText { layer, text } => {
+                crate::edit::ops::paste::paste_text(s, layer, text, None)?
+            }
+            Operation::CopyFeatures { layer, from, fids } => {
+                crate::edit::ops::paste::copy_features(s, from, fids, layer)?
+            }
+            Operation::Offset {
+                layer,
+                fid,
+                distance,
+            } => crate::edit::geometry::offset::offset_in(s, layer, *fid, *distance)?,
+            Operation::AddAvoidingOverlaps {
+                layer,
+                geometry,
+                avoid,
+            } => {
+                let mut g = geometry.clone();
+                crs.to_layer.transform_geometry(&mut g)?;
+                let avoid: Vec<&str> = avoid.iter().map(String::as_str).collect();
+                let feature = Feature::new(Some(g), defaults);
+                crate::edit::geometry::avoid_overlaps::insert_avoiding_overlaps(
+                    s, layer, feature, &avoid,
+                )?
+                .1
+            }
+            _ => unreachable!("the other operations run in operation::run"),
+        };
+        Ok(applied)
+    }
+
+    /// A panel's write, as one edit of this thread's session (so undo and
+    /// redo know it). The layer must be in editing, as for the tools.
+    fn write(&mut self, write: &Write) -> Result<Applied, EditFailure> {
+        let path = self.path.clone();
+        let s = self.session()?;
+        let layer = match write {
+            Write::Feature { layer, .. } | Write::MoveToFix { layer, .. } => layer.as_str(),
+            Write::Fix { finding, .. } => finding.layer.as_str(),
+        };
+        if !s.is_editing(layer) {
+            return Err(crate::edit::EditError::NotEditing {
+                path,
+                layer: layer.to_string(),
+            }
+            .into());
+        }
+        match write {
+            Write::Feature {
+                layer,
+                feature,
+                description,
+            } => {
+                let (_, applied) = s.apply(description, |tx| match feature.fid {
+                    Some(_) => tx.update(layer, feature),
+                    None => tx.insert(layer, feature).map(|_| ()),
+                })?;
+                Ok(applied)
+            }
+            Write::Fix { finding, options } => {
+                Ok(crate::edit::check::apply_fix(s, finding, options)?)
+            }
+            Write::MoveToFix {
+                layer,
+                fid,
+                fix,
+                fields,
+            } => {
+                let info = s.gpkg().layer(layer)?;
+                let rules = crate::edit::rules::FieldRules::load(s.gpkg().connection(), &info)?;
+                let mut f =
+                    s.gpkg()
+                        .get_feature(layer, *fid)?
+                        .ok_or_else(|| EditFailure::Missing {
+                            layer: layer.clone(),
+                            fid: *fid,
+                        })?;
+                crate::edit::gnss::move_to_fix(&mut f, &info, fix, fields)?;
+                rules
+                    .check(&info, f.fid, &f.values)
+                    .map_err(|v| EditFailure::Refused(Box::new(v)))?;
+                let description =
+                    format!("Di chuyển đối tượng {fid} của lớp {layer} tới vị trí GNSS");
+                let (_, applied) = s.apply(&description, |tx| tx.update(layer, &f))?;
+                Ok(applied)
+            }
+        }
     }
 
     /// The features of `layer` the cut line meets (layer coordinates).

@@ -4,21 +4,24 @@
 //! a new feature starts with the defaults. On OK every value is checked
 //! with the rules before anything is written; a refused value is shown
 //! next to its field and the form stays open with what the user typed.
-//! The write is one edit of an `EditSession`, in a background job; when
-//! it fails (another program holds the lock) the form stays too.
+//! The write is an `AppCommand::Write` made by the workspace's editing
+//! thread (one edit, undoable from the editing panel, redrawn
+//! incrementally); its reply comes back through [`AttributeForm::take_written`].
+//! When it fails (another program holds the lock) the form stays too. As
+//! in QGIS, the form is read-only unless the layer is in editing.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use geo_types::Geometry;
 
 use crate::edit::domains::{DomainError, DomainKind};
 use crate::edit::measure::{Measurement, Measurer, NumberStyle, format_area, format_length};
 use crate::edit::rules::FieldRules;
-use crate::edit::{Applied, EditError, EditSession};
+use crate::edit::{Applied, EditError};
 use crate::gpkg::{GeoPackage, GpkgError, LayerInfo};
-use crate::jobs::{Job, Poll};
 use crate::model::{Feature, FieldType, FieldValue};
 use crate::ui::command::AppCommand;
+use crate::ui::edit::{EditFailure, Origin, Write};
 use crate::ui::i18n::{Key, Lang, tr};
 
 #[derive(Debug, thiserror::Error)]
@@ -31,14 +34,10 @@ pub enum FormError {
     Edit(#[from] EditError),
     #[error("{layer}: feature {fid} is not in the layer")]
     Missing { layer: String, fid: i64 },
-    #[error("the write stopped unexpectedly (a fault in tramgis; please report it)")]
-    Panicked,
 }
 
 /// The form of one feature.
 pub struct AttributeForm {
-    path: PathBuf,
-    user: String,
     pub layer: LayerInfo,
     rules: FieldRules,
     /// None: a new feature.
@@ -52,7 +51,11 @@ pub struct AttributeForm {
     pub field_errors: Vec<Option<String>>,
     /// Why the write failed (the lock, the store).
     pub error: Option<String>,
-    job: Option<Job<Result<Applied, FormError>>>,
+    /// A write sent to the editing thread and not answered yet.
+    pending: bool,
+    /// Whether the layer is in editing (set by the app each frame); the
+    /// form is read-only when not.
+    pub editable: bool,
     /// The edit written; the form is then closed.
     pub written: Option<Applied>,
     pub open: bool,
@@ -88,8 +91,6 @@ impl AttributeForm {
         });
         let n = values.len();
         Ok(AttributeForm {
-            path: path.to_path_buf(),
-            user: gpkg.user().to_string(),
             layer: info,
             rules,
             fid,
@@ -98,14 +99,15 @@ impl AttributeForm {
             texts: values.iter().map(ToString::to_string).collect(),
             field_errors: vec![None; n],
             error: None,
-            job: None,
+            pending: false,
+            editable: false,
             written: None,
             open: true,
         })
     }
 
     pub fn is_busy(&self) -> bool {
-        self.job.is_some()
+        self.pending
     }
 
     /// Starts the form from these values (a new feature's, e.g. at a GNSS
@@ -132,9 +134,9 @@ impl AttributeForm {
             .position(|f| f.name.eq_ignore_ascii_case(field))
     }
 
-    /// Checks the typed values and, if all pass, starts writing them.
-    /// Returns whether the write started.
-    pub fn submit(&mut self, lang: Lang) -> bool {
+    /// Checks the typed values and, if all pass, returns the write for the
+    /// editing thread (the form is busy until [`Self::take_written`]).
+    pub fn submit(&mut self, lang: Lang) -> Option<AppCommand> {
         self.error = None;
         let mut values = Vec::with_capacity(self.texts.len());
         let mut refused = false;
@@ -152,7 +154,7 @@ impl AttributeForm {
             }
         }
         if refused {
-            return false;
+            return None;
         }
         let violations = self.rules.violations(&self.layer, self.fid, &values);
         for v in &violations {
@@ -162,61 +164,40 @@ impl AttributeForm {
             }
         }
         if !violations.is_empty() {
-            return false;
+            return None;
         }
-        let (path, user, layer, fid) = (
-            self.path.clone(),
-            self.user.clone(),
-            self.layer.name.clone(),
-            self.fid,
-        );
+        let layer = self.layer.name.clone();
         let mut feature = Feature::new(self.geometry.clone(), values);
-        feature.fid = fid;
-        let description = match fid {
+        feature.fid = self.fid;
+        let description = match self.fid {
             Some(fid) => format!("Sửa thuộc tính đối tượng {fid} của lớp {layer}"),
             None => format!("Thêm đối tượng vào lớp {layer}"),
         };
-        self.job = Some(Job::spawn(description.clone(), move |_| {
-            write(&path, &user, &layer, &feature, &description)
-        }));
-        true
+        self.pending = true;
+        Some(AppCommand::Write(
+            Origin::AttributeForm,
+            Write::Feature {
+                layer,
+                feature,
+                description,
+            },
+        ))
     }
 
-    /// Takes the write's result when it is done (each frame).
-    pub fn poll(&mut self) -> Option<AppCommand> {
-        let done = match self.job.as_mut()?.poll() {
-            Poll::Running => return None,
-            Poll::Done(r) => r,
-            Poll::Failed => Err(FormError::Panicked),
-        };
-        self.job = None;
-        self.finish(done)
-    }
-
-    /// Waits for the write (tests).
-    pub fn wait(&mut self) -> Option<AppCommand> {
-        let job = self.job.take()?;
-        self.finish(job.wait().unwrap_or(Err(FormError::Panicked)))
-    }
-
-    fn finish(&mut self, done: Result<Applied, FormError>) -> Option<AppCommand> {
+    /// The editing thread's answer: written (the form closes), or refused
+    /// (the reason next to its field, or under the form; the typed values stay).
+    pub fn take_written(&mut self, done: Result<Applied, EditFailure>) {
+        self.pending = false;
         match done {
             Ok(applied) => {
                 self.written = Some(applied);
                 self.open = false;
-                Some(AppCommand::LayerChangedOutside(self.layer.name.clone()))
             }
-            Err(FormError::Edit(EditError::Domain(v))) => {
-                match self.field_index(&v.field) {
-                    Some(k) => self.field_errors[k] = Some(format!("{}: {}", v.field, v.reason)),
-                    None => self.error = Some(v.to_string()),
-                }
-                None
-            }
-            Err(e) => {
-                self.error = Some(e.to_string());
-                None
-            }
+            Err(EditFailure::Edit(EditError::Domain(v))) => match self.field_index(&v.field) {
+                Some(k) => self.field_errors[k] = Some(format!("{}: {}", v.field, v.reason)),
+                None => self.error = Some(v.to_string()),
+            },
+            Err(e) => self.error = Some(e.to_string()),
         }
     }
 
@@ -238,7 +219,7 @@ impl AttributeForm {
 
     /// The form's fields and buttons.
     pub fn ui(&mut self, ui: &mut egui::Ui, lang: Lang) -> Vec<AppCommand> {
-        let asked: Vec<AppCommand> = self.poll().into_iter().collect();
+        let mut asked = Vec::new();
         if let Some(m) = &self.measurement {
             let style = match lang {
                 Lang::Vi => NumberStyle::Vietnamese,
@@ -279,23 +260,29 @@ impl AttributeForm {
         if let Some(e) = &self.error {
             ui.colored_label(ui.visuals().error_fg_color, e);
         }
+        if !self.editable {
+            ui.weak(READ_ONLY);
+        }
         ui.horizontal(|ui| {
             if self.is_busy() {
                 ui.label(tr(lang, Key::FormSaving));
-            } else if ui.button(tr(lang, Key::FormOk)).clicked() {
-                self.submit(lang);
+            } else if ui
+                .add_enabled(self.editable, egui::Button::new(tr(lang, Key::FormOk)))
+                .clicked()
+            {
+                asked.extend(self.submit(lang));
             }
             if ui.button(tr(lang, Key::Cancel)).clicked() {
                 self.open = false;
             }
         });
-        if self.is_busy() {
-            ui.ctx()
-                .request_repaint_after(std::time::Duration::from_millis(50));
-        }
         asked
     }
 }
+
+/// The hint of a read-only form (both languages: the layer is named in the title).
+const READ_ONLY: &str = "Chỉ xem: lớp chưa ở chế độ chỉnh sửa, hãy bật Chỉnh sửa lớp trước \
+                         (read-only: start editing the layer first)";
 
 /// One field's input: a pick list for a coded domain, a text box showing
 /// the bounds for a range, else a text box.
@@ -371,23 +358,4 @@ fn parse(text: &str, field_type: FieldType, lang: Lang) -> Result<FieldValue, St
         FieldType::Text => Ok(FieldValue::Text(text.to_string())),
         FieldType::Blob => Err(tr(lang, Key::FormBlob).to_string()),
     }
-}
-
-/// Writes the feature as one edit (insert when it has no fid).
-fn write(
-    path: &Path,
-    user: &str,
-    layer: &str,
-    feature: &Feature,
-    description: &str,
-) -> Result<Applied, FormError> {
-    let mut session = EditSession::open(path, user)?;
-    if !session.is_editing(layer) {
-        session.start_editing(layer)?;
-    }
-    let (_, applied) = session.apply(description, |tx| match feature.fid {
-        Some(_) => tx.update(layer, feature).map(|_| ()),
-        None => tx.insert(layer, feature).map(|_| ()),
-    })?;
-    Ok(applied)
 }

@@ -2,34 +2,21 @@
 //! its status, the position and its horizontal accuracy, and adds a point
 //! at the current position to a point layer (or moves the selected
 //! feature there), writing the fix's accuracy and time into chosen fields
-//! (edit::gnss's point_at_fix / move_to_fix), as one edit in a job.
+//! (edit::gnss's point_at_fix / move_to_fix). A new point goes through
+//! the attribute form; a move is an `AppCommand::Write` of the workspace's
+//! editing thread (one edit, undoable, redrawn incrementally; the layer
+//! must be in editing).
 
 use std::path::{Path, PathBuf};
 
+use crate::edit::Applied;
 use crate::edit::gnss::{self, Fix, FixFields, FixMode, GnssError, GpsdClient, GpsdStatus};
 use crate::edit::rules::FieldRules;
-use crate::edit::{Applied, EditError, EditSession};
-use crate::gpkg::{GeoPackage, GpkgError, LayerInfo};
-use crate::jobs::{Job, Poll};
+use crate::gpkg::{GeoPackage, LayerInfo};
 use crate::ui::command::AppCommand;
+use crate::ui::edit::{EditFailure, Origin, Write};
 use crate::ui::i18n::{Key, Lang, tr};
 use crate::ui::panels::attribute_form::AttributeForm;
-
-#[derive(Debug, thiserror::Error)]
-pub enum GnssWriteError {
-    #[error(transparent)]
-    Gnss(#[from] GnssError),
-    #[error(transparent)]
-    Edit(#[from] EditError),
-    #[error(transparent)]
-    Store(#[from] GpkgError),
-    #[error(transparent)]
-    Rules(#[from] crate::edit::domains::DomainError),
-    #[error(transparent)]
-    Refused(Box<crate::edit::rules::DomainViolation>),
-    #[error("{layer}: feature {fid} is not in the layer")]
-    Missing { layer: String, fid: i64 },
-}
 
 /// Where the fix goes.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -45,7 +32,8 @@ pub struct GnssPanel {
     /// The point layer written to, with its fields.
     pub layer: Option<LayerInfo>,
     pub fields: FixFields,
-    job: Option<Job<Result<Applied, GnssWriteError>>>,
+    /// A move sent to the editing thread and not answered yet.
+    pending: bool,
     pub error: Option<String>,
     pub written: Option<Applied>,
     /// The form of a new point at the fix, for the user to complete
@@ -62,7 +50,7 @@ impl GnssPanel {
             client: None,
             layer: None,
             fields: FixFields::default(),
-            job: None,
+            pending: false,
             error: None,
             written: None,
             new_point: None,
@@ -108,28 +96,39 @@ impl GnssPanel {
         }
     }
 
-    /// Writes the latest fix to the layer, as a new point or by moving a feature.
-    pub fn write_fix(&mut self, target: Target) {
+    /// Writes the latest fix to the layer: a new point opens the form
+    /// (`new_point`); a move is returned for the editing thread.
+    pub fn write_fix(&mut self, target: Target) -> Option<AppCommand> {
         self.error = None;
         let Some(layer) = self.layer.clone() else {
             self.error = Some("no layer chosen".into());
-            return;
+            return None;
         };
         let Some(fix) = self.latest() else {
             self.error = Some(GnssError::NoFix.to_string());
-            return;
+            return None;
         };
-        if target == Target::NewPoint {
-            match self.new_point_form(&layer, &fix) {
-                Ok(form) => self.new_point = Some(form),
-                Err(e) => self.error = Some(e.to_string()),
+        match target {
+            Target::NewPoint => {
+                match self.new_point_form(&layer, &fix) {
+                    Ok(form) => self.new_point = Some(form),
+                    Err(e) => self.error = Some(e.to_string()),
+                }
+                None
             }
-            return;
+            Target::Move(fid) => {
+                self.pending = true;
+                Some(AppCommand::Write(
+                    Origin::Gnss,
+                    Write::MoveToFix {
+                        layer: layer.name,
+                        fid,
+                        fix,
+                        fields: self.fields.clone(),
+                    },
+                ))
+            }
         }
-        let (path, fields) = (self.path.clone(), self.fields.clone());
-        self.job = Some(Job::spawn("GNSS", move |_| {
-            write(&path, &layer, &fix, &fields, target)
-        }));
     }
 
     /// A new point at the fix with the layer's defaults and the fix's
@@ -145,43 +144,16 @@ impl GnssPanel {
     }
 
     pub fn is_busy(&self) -> bool {
-        self.job.is_some()
+        self.pending
     }
 
-    fn finish(&mut self, r: Option<Result<Applied, GnssWriteError>>) -> Option<AppCommand> {
-        match r {
-            Some(Ok(a)) => {
-                self.written = Some(a);
-                self.layer
-                    .as_ref()
-                    .map(|l| AppCommand::LayerChangedOutside(l.name.clone()))
-            }
-            Some(Err(e)) => {
-                self.error = Some(e.to_string());
-                None
-            }
-            None => {
-                self.error = Some("the write stopped unexpectedly".into());
-                None
-            }
+    /// The editing thread's answer to a move.
+    pub fn take_written(&mut self, done: Result<Applied, EditFailure>) {
+        self.pending = false;
+        match done {
+            Ok(a) => self.written = Some(a),
+            Err(e) => self.error = Some(e.to_string()),
         }
-    }
-
-    pub fn poll(&mut self) -> Option<AppCommand> {
-        let r = match self.job.as_mut()?.poll() {
-            Poll::Running => return None,
-            Poll::Done(r) => Some(r),
-            Poll::Failed => None,
-        };
-        self.job = None;
-        self.finish(r)
-    }
-
-    /// Waits for the write (tests).
-    pub fn wait(&mut self) -> Option<AppCommand> {
-        let job = self.job.take()?;
-        let r = job.wait();
-        self.finish(r)
     }
 
     pub fn show(
@@ -209,7 +181,7 @@ impl GnssPanel {
         layers: &[String],
         selected: Option<i64>,
     ) -> Vec<AppCommand> {
-        let asked: Vec<AppCommand> = self.poll().into_iter().collect();
+        let mut asked = Vec::new();
         ui.horizontal(|ui| {
             let label = ui.label(tr(lang, Key::GnssAddress));
             ui.text_edit_singleline(&mut self.address)
@@ -279,14 +251,14 @@ impl GnssPanel {
                 .add_enabled(ready, egui::Button::new(tr(lang, Key::GnssAddPoint)))
                 .clicked()
             {
-                self.write_fix(Target::NewPoint);
+                asked.extend(self.write_fix(Target::NewPoint));
             }
             if let Some(fid) = selected
                 && ui
                     .add_enabled(ready, egui::Button::new(tr(lang, Key::GnssMoveHere)))
                     .clicked()
             {
-                self.write_fix(Target::Move(fid));
+                asked.extend(self.write_fix(Target::Move(fid)));
             }
         });
         if let Some(e) = &self.error {
@@ -295,59 +267,6 @@ impl GnssPanel {
         if let Some(a) = &self.written {
             ui.label(&a.description);
         }
-        if self.is_busy() {
-            ui.ctx()
-                .request_repaint_after(std::time::Duration::from_millis(50));
-        }
         asked
     }
-}
-
-/// One edit: a new point with the layer's defaults at the fix, or the
-/// feature moved there; checked with the layer's FieldRules.
-fn write(
-    path: &Path,
-    layer: &LayerInfo,
-    fix: &Fix,
-    fields: &FixFields,
-    target: Target,
-) -> Result<Applied, GnssWriteError> {
-    let user = GeoPackage::open_read_only(path)?.user().to_string();
-    let mut session = EditSession::open(path, &user)?;
-    if !session.is_editing(&layer.name) {
-        session.start_editing(&layer.name)?;
-    }
-    let rules = FieldRules::load(session.gpkg().connection(), layer)?;
-    let (feature, description) =
-        match target {
-            Target::NewPoint => (
-                gnss::point_at_fix(layer, fix, fields, rules.defaults(layer))?,
-                format!("Thêm điểm GNSS vào lớp {}", layer.name),
-            ),
-            Target::Move(fid) => {
-                let mut f = session.gpkg().get_feature(&layer.name, fid)?.ok_or(
-                    GnssWriteError::Missing {
-                        layer: layer.name.clone(),
-                        fid,
-                    },
-                )?;
-                gnss::move_to_fix(&mut f, layer, fix, fields)?;
-                (
-                    f,
-                    format!(
-                        "Di chuyển đối tượng {fid} của lớp {} tới vị trí GNSS",
-                        layer.name
-                    ),
-                )
-            }
-        };
-    rules
-        .check(layer, feature.fid, &feature.values)
-        .map_err(|v| GnssWriteError::Refused(Box::new(v)))?;
-    let name = layer.name.clone();
-    let (_, applied) = session.apply(&description, |tx| match feature.fid {
-        Some(_) => tx.update(&name, &feature),
-        None => tx.insert(&name, &feature).map(|_| ()),
-    })?;
-    Ok(applied)
 }

@@ -1,27 +1,26 @@
 //! The validation panel: runs `edit::check` on a layer (optionally
 //! against a boundary layer) as a background job with progress and
 //! cancel, lists the findings (kind, fid, size, message) with zoom-to,
-//! and applies a finding's fix as one edit, then checks again.
+//! and applies a finding's fix as one edit of the workspace's editing
+//! thread (`AppCommand::Write`: undoable, redrawn incrementally; the layer
+//! must be in editing), then checks again.
 
 use std::path::{Path, PathBuf};
 
-use crate::edit::check::{
-    CheckError, CheckOptions, Finding, FixError, Report, apply_fix, spawn_check,
-};
-use crate::edit::{Applied, EditSession};
-use crate::gpkg::GeoPackage;
+use crate::edit::Applied;
+use crate::edit::check::{CheckError, CheckOptions, Finding, Report, spawn_check};
 use crate::jobs::{Job, Poll};
 use crate::ui::command::AppCommand;
+use crate::ui::edit::{EditFailure, Origin, Write};
 use crate::ui::i18n::{Key, Lang, tr};
-
-type FixJob = Job<Result<Applied, FixError>>;
 
 pub struct ValidationPanel {
     path: PathBuf,
     pub layer: String,
     pub boundary: Option<String>,
     check: Option<Job<Result<Report, CheckError>>>,
-    fix: Option<FixJob>,
+    /// A fix sent to the editing thread and not answered yet.
+    fixing: bool,
     pub report: Option<Report>,
     /// Why the last check or fix failed.
     pub error: Option<String>,
@@ -37,7 +36,7 @@ impl ValidationPanel {
             layer: layer.to_string(),
             boundary: None,
             check: None,
-            fix: None,
+            fixing: false,
             report: None,
             error: None,
             fixed: None,
@@ -52,7 +51,7 @@ impl ValidationPanel {
     }
 
     pub fn is_busy(&self) -> bool {
-        self.check.is_some() || self.fix.is_some()
+        self.check.is_some() || self.fixing
     }
 
     /// Starts checking the layer (the one before is cancelled).
@@ -70,26 +69,22 @@ impl ValidationPanel {
         }
     }
 
-    /// Applies the fix of finding `k` as one edit, in a job.
-    pub fn run_fix(&mut self, k: usize) {
-        let Some(finding) = self
-            .report
-            .as_ref()
-            .and_then(|r| r.findings.get(k))
-            .cloned()
-        else {
-            return;
-        };
-        let (path, options) = (self.path.clone(), self.options());
+    /// The fix of finding `k`, for the editing thread (one edit).
+    pub fn run_fix(&mut self, k: usize) -> Option<AppCommand> {
+        let finding = self.report.as_ref()?.findings.get(k)?.clone();
         self.error = None;
-        self.fix = Some(Job::spawn(finding.message_vi.clone(), move |_| {
-            fix(&path, &finding, &options)
-        }));
+        self.fixing = true;
+        Some(AppCommand::Write(
+            Origin::Validation,
+            Write::Fix {
+                finding: Box::new(finding),
+                options: self.options(),
+            },
+        ))
     }
 
-    /// Takes finished jobs (each frame); a fix is followed by a new check.
-    pub fn poll(&mut self) -> Vec<AppCommand> {
-        let mut asked = Vec::new();
+    /// Takes a finished check (each frame).
+    pub fn poll(&mut self) {
         if let Some(job) = self.check.as_mut() {
             match job.poll() {
                 Poll::Running => {}
@@ -103,33 +98,14 @@ impl ValidationPanel {
                 }
             }
         }
-        if let Some(job) = self.fix.as_mut() {
-            let done: Result<Applied, String> = match job.poll() {
-                Poll::Running => return asked,
-                Poll::Done(r) => r.map_err(|e| e.to_string()),
-                Poll::Failed => Err(crashed()),
-            };
-            self.fix = None;
-            asked.extend(self.take_fix(done));
-        }
-        asked
     }
 
-    /// Waits for the running check and fix (tests).
-    pub fn wait(&mut self) -> Vec<AppCommand> {
-        let mut asked = Vec::new();
-        if let Some(job) = self.fix.take() {
-            let done = job
-                .wait()
-                .map(|r| r.map_err(|e| e.to_string()))
-                .unwrap_or_else(|| Err(crashed()));
-            asked.extend(self.take_fix(done));
-        }
+    /// Waits for the running check (tests).
+    pub fn wait(&mut self) {
         if let Some(job) = self.check.take() {
             let r = job.wait().unwrap_or(Err(CheckError::Cancelled));
             self.take_report(r);
         }
-        asked
     }
 
     fn take_report(&mut self, r: Result<Report, CheckError>) {
@@ -140,17 +116,16 @@ impl ValidationPanel {
         }
     }
 
-    fn take_fix(&mut self, done: Result<Applied, String>) -> Vec<AppCommand> {
+    /// The editing thread's answer to a fix; a fix written is followed by
+    /// a new check.
+    pub fn take_fix(&mut self, done: Result<Applied, EditFailure>) {
+        self.fixing = false;
         match done {
             Ok(applied) => {
                 self.fixed = Some(applied);
                 self.run_check();
-                vec![AppCommand::LayerChangedOutside(self.layer.clone())]
             }
-            Err(e) => {
-                self.error = Some(e);
-                Vec::new()
-            }
+            Err(e) => self.error = Some(e.to_string()),
         }
     }
 
@@ -168,7 +143,8 @@ impl ValidationPanel {
     }
 
     pub fn ui(&mut self, ui: &mut egui::Ui, lang: Lang, layers: &[String]) -> Vec<AppCommand> {
-        let mut asked = self.poll();
+        self.poll();
+        let mut asked = Vec::new();
         ui.horizontal(|ui| {
             egui::ComboBox::from_label(tr(lang, Key::Layer))
                 .selected_text(self.layer.clone())
@@ -206,18 +182,13 @@ impl ValidationPanel {
                 ui.ctx()
                     .request_repaint_after(std::time::Duration::from_millis(200));
             } else if ui
-                .add_enabled(
-                    self.fix.is_none(),
-                    egui::Button::new(tr(lang, Key::RunCheck)),
-                )
+                .add_enabled(!self.fixing, egui::Button::new(tr(lang, Key::RunCheck)))
                 .clicked()
             {
                 self.run_check();
             }
-            if self.fix.is_some() {
+            if self.fixing {
                 ui.label(tr(lang, Key::Fixing));
-                ui.ctx()
-                    .request_repaint_after(std::time::Duration::from_millis(100));
             }
         });
         if let Some(e) = &self.error {
@@ -259,7 +230,7 @@ impl ValidationPanel {
                         {
                             asked.push(c);
                         }
-                        let can_fix = f.fix.is_some() && self.fix.is_none() && self.check.is_none();
+                        let can_fix = f.fix.is_some() && !self.fixing && self.check.is_none();
                         if ui
                             .add_enabled(can_fix, egui::Button::new(tr(lang, Key::FixIt)))
                             .on_hover_text(format!("fix-{k}"))
@@ -272,7 +243,7 @@ impl ValidationPanel {
                 });
         });
         if let Some(k) = fix_asked {
-            self.run_fix(k);
+            asked.extend(self.run_fix(k));
         }
         asked
     }
@@ -289,16 +260,4 @@ fn zoom_to(f: &Finding) -> Option<AppCommand> {
 
 fn crashed() -> String {
     "the job stopped unexpectedly (a fault in tramgis; please report it)".to_string()
-}
-
-/// Applies one fix through its own edit session.
-fn fix(path: &Path, finding: &Finding, options: &CheckOptions) -> Result<Applied, FixError> {
-    let user = GeoPackage::open_read_only(path)
-        .map(|g| g.user().to_string())
-        .unwrap_or_default();
-    let mut session = EditSession::open(path, &user)?;
-    if !session.is_editing(&finding.layer) {
-        session.start_editing(&finding.layer)?;
-    }
-    apply_fix(&mut session, finding, options)
 }
