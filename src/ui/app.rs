@@ -268,6 +268,7 @@ impl TramgisApp {
                     selection: &self.selection,
                     active_layer: self.active_layer.as_deref(),
                     attribute_tables: &self.attribute_tables,
+                    editing: self.editing.as_ref().map(|e| &e.layers),
                 };
                 let asked = self.panels.layer_tree.ui(ui, &cx);
                 self.commands.extend(asked);

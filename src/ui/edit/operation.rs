@@ -88,6 +88,33 @@ pub enum Operation {
         layer: String,
         fids: Vec<i64>,
     },
+    /// WKT (in the layer's CRS) or GeoJSON (WGS 84) text pasted as new
+    /// features (`edit::ops::paste::paste_text`).
+    PasteText {
+        layer: String,
+        text: String,
+    },
+    /// Features of another layer copied into `layer`, reprojected to its
+    /// CRS (`edit::ops::paste::copy_features`).
+    CopyFeatures {
+        layer: String,
+        from: String,
+        fids: Vec<i64>,
+    },
+    /// A line moved sideways by `distance` layer units (metres in
+    /// VN-2000), to the left for a positive one (`offset_in`).
+    Offset {
+        layer: String,
+        fid: i64,
+        distance: f64,
+    },
+    /// A new polygon cut against the polygons of `avoid` near it
+    /// (`insert_avoiding_overlaps`).
+    AddAvoidingOverlaps {
+        layer: String,
+        geometry: Geometry<f64>,
+        avoid: Vec<String>,
+    },
 }
 
 impl Operation {
@@ -107,7 +134,11 @@ impl Operation {
             | Operation::Reshape { layer, .. }
             | Operation::AddRing { layer, .. }
             | Operation::Split { layer, .. }
-            | Operation::Merge { layer, .. } => layer,
+            | Operation::Merge { layer, .. }
+            | Operation::PasteText { layer, .. }
+            | Operation::CopyFeatures { layer, .. }
+            | Operation::Offset { layer, .. }
+            | Operation::AddAvoidingOverlaps { layer, .. } => layer,
         }
     }
 
@@ -124,7 +155,11 @@ impl Operation {
             | Operation::Reshape { layer, .. }
             | Operation::AddRing { layer, .. }
             | Operation::Split { layer, .. }
-            | Operation::Merge { layer, .. } => *layer = name.to_string(),
+            | Operation::Merge { layer, .. }
+            | Operation::PasteText { layer, .. }
+            | Operation::CopyFeatures { layer, .. }
+            | Operation::Offset { layer, .. }
+            | Operation::AddAvoidingOverlaps { layer, .. } => *layer = name.to_string(),
         }
     }
 
@@ -155,6 +190,14 @@ impl Operation {
             Operation::Reshape { layer, .. } => format!("Sửa hình dạng ({layer})"),
             Operation::Split { layer, .. } => format!("Tách ({layer})"),
             Operation::Merge { layer, fids } => format!("Gộp {} thửa ({layer})", fids.len()),
+            Operation::PasteText { layer, .. } => format!("Dán đối tượng vào {layer}"),
+            Operation::CopyFeatures { layer, from, fids } => {
+                format!("Dán {} đối tượng từ {from} vào {layer}", fids.len())
+            }
+            Operation::Offset { fid, distance, .. } => {
+                format!("Dịch song song đường {fid} {distance} m")
+            }
+            Operation::AddAvoidingOverlaps { .. } => "Thêm vùng (tránh chồng lấn)".to_string(),
             Operation::AddRing { layer, fill, .. } => {
                 if *fill {
                     format!("Lấp vòng ({layer})")
@@ -361,8 +404,13 @@ pub fn run(
             }
         }
         // Operations of their own on the session (see `worker`).
-        Operation::Split { .. } | Operation::Merge { .. } => {
-            unreachable!("split and merge run through edit::ops")
+        Operation::Split { .. }
+        | Operation::Merge { .. }
+        | Operation::PasteText { .. }
+        | Operation::CopyFeatures { .. }
+        | Operation::Offset { .. }
+        | Operation::AddAvoidingOverlaps { .. } => {
+            unreachable!("these run through edit::ops and edit::geometry")
         }
     }
     Ok(())

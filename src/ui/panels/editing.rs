@@ -37,6 +37,11 @@ pub struct EditingPanel {
     bearing: String,
     /// Why the last typed entry was refused.
     entry_error: Option<String>,
+    /// WKT or GeoJSON text to paste as a new feature.
+    paste: String,
+    /// The offset distance typed, in metres.
+    offset: String,
+    offset_error: Option<String>,
 }
 
 impl EditingPanel {
@@ -118,6 +123,7 @@ impl EditingPanel {
             asked.push(AppCommand::SetTopological(topological));
         }
         self.snapping(ui, cx, editing, &mut asked);
+        self.more_edits(ui, cx, editing, &mut asked);
         self.measurement(ui, cx);
         self.numeric_entry(ui, cx, &mut asked);
         if let (Some(d), Some(ms)) = (&editing.last_description, editing.last_redraw_ms) {
@@ -177,6 +183,87 @@ impl EditingPanel {
         if changed {
             asked.push(AppCommand::SetSnapping { layers, settings });
         }
+    }
+
+    /// Paste of WKT/GeoJSON text, copy of the selection into an edited
+    /// layer, offset of the selected lines, and avoid overlaps for new
+    /// polygons: each one edit of the editing thread.
+    fn more_edits(
+        &mut self,
+        ui: &mut egui::Ui,
+        cx: &EditingContext,
+        editing: &Editing,
+        asked: &mut Vec<AppCommand>,
+    ) {
+        let lang = cx.lang;
+        egui::CollapsingHeader::new(tr(lang, Key::MoreEdits))
+            .default_open(false)
+            .show(ui, |ui| {
+                ui.label(tr(lang, Key::PasteText));
+                ui.add(
+                    egui::TextEdit::multiline(&mut self.paste)
+                        .desired_rows(3)
+                        .hint_text("POINT (x y) / {\"type\": …}"),
+                );
+                let can_paste = !self.paste.trim().is_empty();
+                if ui
+                    .add_enabled(can_paste, egui::Button::new(tr(lang, Key::PasteTextButton)))
+                    .clicked()
+                {
+                    // The active (or only) edited layer; errors come back
+                    // as notifications naming what was wrong.
+                    asked.push(AppCommand::Edit(crate::ui::edit::Operation::PasteText {
+                        layer: String::new(),
+                        text: self.paste.clone(),
+                    }));
+                }
+                ui.separator();
+                for layer in &editing.layers {
+                    let text = format!("{} {layer}", tr(lang, Key::PasteSelectionInto));
+                    if ui.button(text).clicked() {
+                        asked.push(AppCommand::PasteSelectionInto(layer.clone()));
+                    }
+                }
+                ui.separator();
+                ui.horizontal(|ui| {
+                    ui.label(tr(lang, Key::OffsetDistance));
+                    ui.add(egui::TextEdit::singleline(&mut self.offset).desired_width(60.0));
+                });
+                if ui.button(tr(lang, Key::OffsetSelected)).clicked() {
+                    match numeric::parse_number(&self.offset) {
+                        Ok(d) => {
+                            self.offset_error = None;
+                            asked.push(AppCommand::OffsetSelected(d));
+                        }
+                        Err(e) => self.offset_error = Some(e.to_string()),
+                    }
+                }
+                if let Some(e) = &self.offset_error {
+                    ui.colored_label(egui::Color32::from_rgb(180, 30, 30), e);
+                }
+                ui.separator();
+                let mut on = editing.avoid_overlaps.is_some();
+                if ui.checkbox(&mut on, tr(lang, Key::AvoidOverlaps)).changed() {
+                    // Turned on, new polygons give way to the edited layers.
+                    asked.push(AppCommand::SetAvoidOverlaps(
+                        on.then(|| editing.layers.iter().cloned().collect()),
+                    ));
+                }
+                if let Some(avoid) = &editing.avoid_overlaps {
+                    for layer in cx.layers.iter().rev() {
+                        let mut with = avoid.contains(layer);
+                        let text = format!("{}: {layer}", tr(lang, Key::AvoidOverlaps));
+                        if ui.checkbox(&mut with, text).changed() {
+                            let mut layers = avoid.clone();
+                            layers.retain(|l| l != layer);
+                            if with {
+                                layers.push(layer.clone());
+                            }
+                            asked.push(AppCommand::SetAvoidOverlaps(Some(layers)));
+                        }
+                    }
+                }
+            });
     }
 
     fn measurement(&self, ui: &mut egui::Ui, cx: &EditingContext) {

@@ -53,6 +53,9 @@ impl LayerTree {
                                         .selection
                                         .get(&layer.info.name)
                                         .map_or(0, |s| s.len()),
+                                    editing: cx
+                                        .editing
+                                        .is_some_and(|e| e.contains(&layer.info.name)),
                                 };
                                 layer_row(ui, &row, layer, &mut asked);
                             }
@@ -106,6 +109,8 @@ struct Row {
     active: bool,
     /// Selected features of the layer.
     selected: usize,
+    /// The layer is being edited.
+    editing: bool,
 }
 
 fn layer_row(ui: &mut egui::Ui, row: &Row, layer: &MapLayer, asked: &mut Vec<AppCommand>) {
@@ -176,6 +181,16 @@ fn layer_row(ui: &mut egui::Ui, row: &Row, layer: &MapLayer, asked: &mut Vec<App
 fn layer_menu(ui: &mut egui::Ui, row: &Row, layer: &MapLayer, asked: &mut Vec<AppCommand>) {
     let (lang, i, n) = (row.lang, row.index, row.layers);
     let name = || layer.info.name.clone();
+    // The editing panel's commands: a foreign file changes only once asked.
+    if row.editing {
+        if ui.button(tr(lang, Key::StopEditing)).clicked() {
+            asked.push(AppCommand::StopEditing(name()));
+            ui.close();
+        }
+    } else if ui.button(tr(lang, Key::StartEditing)).clicked() {
+        asked.push(AppCommand::StartEditing(name()));
+        ui.close();
+    }
     if ui.button(tr(lang, Key::ZoomToLayer)).clicked() {
         asked.push(AppCommand::ZoomToLayer(name()));
         ui.close();

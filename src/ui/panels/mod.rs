@@ -29,6 +29,8 @@ pub struct PanelContext<'a> {
     pub active_layer: Option<&'a str>,
     /// The workspace's attribute (aspatial) tables with their row counts.
     pub attribute_tables: &'a [(LayerInfo, u64)],
+    /// The layers being edited (None: no editing thread yet).
+    pub editing: Option<&'a std::collections::BTreeSet<String>>,
 }
 
 /// The open panels and dialogs (the attribute tables are the app's own,

@@ -1,0 +1,401 @@
+//! The editing panel's other edits, driven headlessly with egui_kittest:
+//! paste of WKT text, copy of the selection into another layer, offset of
+//! a line, and avoid overlaps for a polygon drawn on the map. Each test
+//! checks the GeoPackage afterwards (our reader, the journal, ogrinfo).
+#![cfg(feature = "gui")]
+
+mod common;
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use geo::{Area, BooleanOps, BoundingRect, Distance, Euclidean};
+use geo_types::{Geometry, Point};
+use tramgis::gpkg::GeoPackage;
+use tramgis::ui::AppCommand;
+use tramgis::ui::map::ScreenView;
+
+use common::ui::{State, harness};
+
+const MORE: &str = "Dán, dịch song song, tránh chồng lấn";
+
+/// Reads the workspace beside the window's editing thread; changes nothing.
+fn reader(path: &std::path::Path) -> GeoPackage {
+    GeoPackage::open_with(
+        path,
+        &tramgis::gpkg::OpenOptions {
+            adopt: false,
+            ..Default::default()
+        },
+    )
+    .unwrap()
+}
+
+fn fids(path: &std::path::Path, layer: &str) -> Vec<i64> {
+    let mut v: Vec<i64> = reader(path)
+        .all_features(layer)
+        .unwrap()
+        .iter()
+        .filter_map(|f| f.fid)
+        .collect();
+    v.sort();
+    v
+}
+
+fn geometry(path: &std::path::Path, layer: &str, fid: i64) -> Geometry<f64> {
+    reader(path)
+        .get_feature(layer, fid)
+        .unwrap()
+        .and_then(|f| f.geometry)
+        .unwrap()
+}
+
+/// The one fid of `layer` that was not there `before`.
+fn new_fid(path: &std::path::Path, layer: &str, before: &[i64]) -> i64 {
+    let after = fids(path, layer);
+    assert_eq!(after.len(), before.len() + 1, "one feature more in {layer}");
+    *after.iter().find(|f| !before.contains(f)).unwrap()
+}
+
+/// The newest edit: its description and change rows (table, fid, op).
+fn last_edit(path: &std::path::Path) -> (String, Vec<(String, i64, String)>) {
+    let gpkg = reader(path);
+    let conn = gpkg.connection();
+    let (id, description): (i64, String) = conn
+        .query_row(
+            "SELECT edit_id, description FROM tramgis_edits ORDER BY edit_id DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let mut stmt = conn
+        .prepare("SELECT table_name, fid, op FROM tramgis_changes WHERE edit_id = ?1")
+        .unwrap();
+    let rows = stmt
+        .query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap();
+    (description, rows)
+}
+
+fn edits(path: &std::path::Path) -> i64 {
+    reader(path)
+        .connection()
+        .query_row("SELECT count(*) FROM tramgis_edits", [], |r| r.get(0))
+        .unwrap()
+}
+
+/// GDAL's reading of one feature (ogrinfo's text).
+fn ogrinfo_feature(path: &std::path::Path, layer: &str, fid: i64) -> String {
+    let (ok, out, err) = common::tool(
+        "ogrinfo",
+        &[
+            "-ro",
+            "-q",
+            path.to_str().unwrap(),
+            layer,
+            "-fid",
+            &fid.to_string(),
+        ],
+    );
+    assert!(ok, "ogrinfo failed: {err}");
+    out
+}
+
+fn start_editing(h: &mut Harness<'static, State>, layer: &str) {
+    h.get_by_label(&format!("Chỉnh sửa: {layer}")).click();
+    h.run_steps(2);
+    h.state_mut().0.finish_editing();
+    h.run_steps(1);
+}
+
+/// Opens the panel's "more edits" section; its widgets may lie below the
+/// panel's fold, so they are worked through accesskit.
+fn open_more(h: &mut Harness<'static, State>) {
+    h.get_by_label(MORE).click_accesskit();
+    h.run_steps(15);
+}
+
+fn press(h: &mut Harness<'static, State>, label: &str) {
+    h.get_by_label(label).click_accesskit();
+    h.run_steps(2);
+}
+
+fn finish(h: &mut Harness<'static, State>) {
+    h.run_steps(2);
+    h.state_mut().0.finish_editing();
+    h.run_steps(2);
+    let message = h.state().0.message();
+    assert!(message.is_none(), "the window reported: {message:?}");
+}
+
+fn type_into(h: &mut Harness<'static, State>, role: egui::accesskit::Role, text: &str) {
+    h.get_by_role(role).focus();
+    h.run_steps(2);
+    h.get_by_role(role).type_text(text);
+    h.run_steps(2);
+}
+
+fn tower(path: &std::path::Path) -> (i64, Point<f64>) {
+    let f = GeoPackage::open_read_only(path)
+        .unwrap()
+        .all_features("tram_bts")
+        .unwrap()
+        .into_iter()
+        .nth(5)
+        .unwrap();
+    match f.geometry {
+        Some(Geometry::Point(p)) => (f.fid.unwrap(), p),
+        other => panic!("a tower is a point: {other:?}"),
+    }
+}
+
+#[test]
+fn pasted_wkt_becomes_one_feature_in_one_edit_and_bad_text_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = common::sample(dir.path(), 400);
+    let (_, t) = tower(&path);
+    let mut h = harness(path.clone());
+    start_editing(&mut h, "tram_bts");
+    open_more(&mut h);
+    let (before, edits_before) = (fids(&path, "tram_bts"), edits(&path));
+    let (x, y) = (t.x() + 123.25, t.y() - 45.5);
+    let wkt = format!("POINT ({x} {y})");
+    type_into(&mut h, egui::accesskit::Role::MultilineTextInput, &wkt);
+    press(&mut h, "Dán thành đối tượng mới");
+    finish(&mut h);
+
+    let new = new_fid(&path, "tram_bts", &before);
+    let Geometry::Point(p) = geometry(&path, "tram_bts", new) else {
+        panic!("a point");
+    };
+    assert!((p.x() - x).abs() < 1e-6 && (p.y() - y).abs() < 1e-6);
+    assert_eq!(edits(&path), edits_before + 1, "one edit");
+    let (description, rows) = last_edit(&path);
+    assert_eq!(description, "Dán 1 đối tượng vào tram_bts");
+    assert_eq!(
+        rows,
+        vec![("tram_bts".to_string(), new, "insert".to_string())]
+    );
+    let gdal = ogrinfo_feature(&path, "tram_bts", new);
+    assert!(gdal.contains("POINT ("), "{gdal}");
+
+    // Unreadable text: nothing written, the notification says why.
+    h.get_by_role(egui::accesskit::Role::MultilineTextInput)
+        .focus();
+    h.run_steps(2);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.run_steps(1);
+    h.get_by_role(egui::accesskit::Role::MultilineTextInput)
+        .type_text("POINT (1 2");
+    h.run_steps(2);
+    press(&mut h, "Dán thành đối tượng mới");
+    h.state_mut().0.finish_editing();
+    h.run_steps(1);
+    let message = h.state().0.message().unwrap_or_else(|| {
+        panic!(
+            "the bad paste is reported; edits {} (was {})",
+            edits(&path),
+            edits_before + 1
+        )
+    });
+    assert!(
+        message.contains("pasted text") && message.contains("tram_bts"),
+        "{message}"
+    );
+    assert_eq!(edits(&path), edits_before + 1, "nothing more written");
+}
+
+#[test]
+fn a_selected_tower_is_pasted_into_the_camera_layer() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = common::sample(dir.path(), 400);
+    let (fid, t) = tower(&path);
+    let mut h = harness(path.clone());
+    start_editing(&mut h, "camera");
+    h.state_mut().0.apply(AppCommand::SelectFeatures {
+        layer: "tram_bts".into(),
+        fids: vec![fid],
+    });
+    h.run_steps(2);
+    open_more(&mut h);
+    let before = fids(&path, "camera");
+    press(&mut h, "Dán đối tượng đã chọn vào camera");
+    finish(&mut h);
+
+    let new = new_fid(&path, "camera", &before);
+    let Geometry::Point(p) = geometry(&path, "camera", new) else {
+        panic!("a point");
+    };
+    // Both layers are VN-2000 TM-3 107°45': the point is where it was.
+    assert!((p.x() - t.x()).abs() < 1e-6 && (p.y() - t.y()).abs() < 1e-6);
+    let (description, rows) = last_edit(&path);
+    assert_eq!(description, "Dán 1 đối tượng từ tram_bts vào camera");
+    assert_eq!(
+        rows,
+        vec![("camera".to_string(), new, "insert".to_string())]
+    );
+    assert!(ogrinfo_feature(&path, "camera", new).contains("POINT ("));
+}
+
+#[test]
+fn a_selected_road_is_offset_by_the_typed_metres() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = common::sample(dir.path(), 400);
+    let road = GeoPackage::open_read_only(&path)
+        .unwrap()
+        .all_features("duong_giao_thong")
+        .unwrap()
+        .into_iter()
+        .next()
+        .unwrap();
+    let (fid, Some(Geometry::LineString(old))) = (road.fid.unwrap(), road.geometry) else {
+        panic!("a road is a line");
+    };
+    let mut h = harness(path.clone());
+    start_editing(&mut h, "duong_giao_thong");
+    h.state_mut().0.apply(AppCommand::SelectFeatures {
+        layer: "duong_giao_thong".into(),
+        fids: vec![fid],
+    });
+    h.run_steps(2);
+    open_more(&mut h);
+    type_into(&mut h, egui::accesskit::Role::TextInput, "5");
+    press(&mut h, "Dịch song song đường đã chọn");
+    finish(&mut h);
+
+    let Geometry::LineString(new) = geometry(&path, "duong_giao_thong", fid) else {
+        panic!("still a line");
+    };
+    assert_eq!(new.0.len(), old.0.len());
+    // The ends move 5 m square to the line; the middle of each new
+    // segment lies 5 m from the old line.
+    let d = |c: geo_types::Coord<f64>| Euclidean.distance(&Point(c), &old);
+    assert!((d(new.0[0]) - 5.0).abs() < 1e-6, "{}", d(new.0[0]));
+    for w in new.0.windows(2) {
+        let mid = (w[0] + w[1]) / 2.0;
+        assert!(d(mid) > 5.0 - 1e-6, "{}", d(mid));
+    }
+    let (description, rows) = last_edit(&path);
+    assert_eq!(description, format!("Dịch song song đường {fid} 5 m"));
+    assert_eq!(
+        rows,
+        vec![("duong_giao_thong".to_string(), fid, "update".to_string())]
+    );
+    assert!(ogrinfo_feature(&path, "duong_giao_thong", fid).contains("LINESTRING ("));
+}
+
+#[test]
+fn with_avoid_overlaps_a_polygon_drawn_over_a_parcel_is_stored_cut() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = common::sample(dir.path(), 400);
+    // The easternmost parcel: east of it lies no parcel, so a square
+    // drawn across its east edge keeps its eastern part.
+    let parcel = GeoPackage::open_read_only(&path)
+        .unwrap()
+        .all_features("thua_dat")
+        .unwrap()
+        .into_iter()
+        .max_by(|a, b| {
+            let x = |f: &tramgis::model::Feature| {
+                f.geometry
+                    .as_ref()
+                    .unwrap()
+                    .bounding_rect()
+                    .unwrap()
+                    .max()
+                    .x
+            };
+            x(a).total_cmp(&x(b))
+        })
+        .unwrap();
+    let (fid, shape) = (parcel.fid.unwrap(), parcel.geometry.unwrap());
+    let b = shape.bounding_rect().unwrap();
+    let mut h = harness(path.clone());
+    h.state_mut().0.set_label_field("thua_dat", None);
+    h.state_mut().0.finish_loading();
+    h.state_mut().0.zoom_to_feature("thua_dat", fid);
+    h.run_steps(2);
+    start_editing(&mut h, "thua_dat");
+    // Snapping off: the drawn corners are the written ones.
+    h.get_by_label("Bắt điểm").click_accesskit();
+    h.run_steps(15);
+    for what in ["Đỉnh", "Cạnh", "Giao điểm"] {
+        press(&mut h, what);
+    }
+    open_more(&mut h);
+    press(&mut h, "Tránh chồng lấn");
+    h.state_mut().0.finish_editing();
+    press(&mut h, "Thêm vùng");
+    let app = &h.state().0;
+    let (view, rect) = (app.view().unwrap(), app.map_rect().unwrap());
+    let half = (b.height() / 4.0) / view.resolution;
+    let at = view.to_screen(rect, [b.max().x, b.center().y]);
+    let half = egui::vec2(half as f32, half as f32);
+    for c in [
+        at - half,
+        at + egui::vec2(half.x, -half.y),
+        at + half,
+        at + egui::vec2(-half.x, half.y),
+    ] {
+        h.hover_at(c);
+        h.drag_at(c);
+        h.drop_at(c);
+        h.run_steps(2);
+    }
+    let before = fids(&path, "thua_dat");
+    h.key_press(egui::Key::Enter);
+    finish(&mut h);
+
+    let new = new_fid(&path, "thua_dat", &before);
+    let cut = geometry(&path, "thua_dat", new);
+    let as_multi = |g: &Geometry<f64>| match g {
+        Geometry::Polygon(p) => geo_types::MultiPolygon(vec![p.clone()]),
+        Geometry::MultiPolygon(m) => m.clone(),
+        other => panic!("a polygon: {other:?}"),
+    };
+    let overlap = as_multi(&cut)
+        .intersection(&as_multi(&shape))
+        .unsigned_area();
+    assert!(overlap < 1e-3, "overlap with the parcel: {overlap} m²");
+    // The part outside the parcels is kept: about half the square.
+    assert!(cut.unsigned_area() > 1.0, "{}", cut.unsigned_area());
+    let (description, rows) = last_edit(&path);
+    assert_eq!(description, "Thêm vùng (tránh chồng lấn)");
+    assert_eq!(
+        rows,
+        vec![("thua_dat".to_string(), new, "insert".to_string())]
+    );
+    assert!(ogrinfo_feature(&path, "thua_dat", new).contains("POLYGON"));
+}
+
+#[test]
+fn editing_starts_and_stops_from_the_layer_trees_context_menu() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = common::sample(dir.path(), 400);
+    let mut h = harness(path.clone());
+    let menu = |h: &mut Harness<'static, State>, item: &str| {
+        h.get_by_label_contains("Thửa đất hiện trạng (")
+            .click_secondary();
+        h.run_steps(3);
+        h.get_by_label(item).click();
+        h.run_steps(2);
+        h.state_mut().0.finish_editing();
+        h.run_steps(2);
+    };
+    assert!(h.query_by_label("Thêm vùng").is_none(), "no tools yet");
+    menu(&mut h, "Bắt đầu chỉnh sửa");
+    // The editing tools show, and the layer took the journal's triggers.
+    assert!(h.query_by_label("Thêm vùng").is_some());
+    let triggers: i64 = reader(&path)
+        .connection()
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'thua_dat'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(triggers > 0, "thua_dat is adopted for editing");
+    menu(&mut h, "Dừng chỉnh sửa");
+    assert!(h.query_by_label("Thêm vùng").is_none(), "editing stopped");
+}
