@@ -283,6 +283,13 @@ fn a_selected_road_is_offset_by_the_typed_metres() {
         vec![("duong_giao_thong".to_string(), fid, "update".to_string())]
     );
     assert!(ogrinfo_feature(&path, "duong_giao_thong", fid).contains("LINESTRING ("));
+    // Undo puts the road back where it was.
+    press(&mut h, "Hoàn tác");
+    finish(&mut h);
+    assert_eq!(
+        geometry(&path, "duong_giao_thong", fid),
+        Geometry::LineString(old)
+    );
 }
 
 #[test]
@@ -332,12 +339,29 @@ fn with_avoid_overlaps_a_polygon_drawn_over_a_parcel_is_stored_cut() {
     let half = (b.height() / 4.0) / view.resolution;
     let at = view.to_screen(rect, [b.max().x, b.center().y]);
     let half = egui::vec2(half as f32, half as f32);
-    for c in [
+    let corners = [
         at - half,
         at + egui::vec2(half.x, -half.y),
         at + half,
         at + egui::vec2(-half.x, half.y),
-    ] {
+    ];
+    let mut ring: Vec<(f64, f64)> = corners
+        .iter()
+        .map(|c| {
+            let p = view.screen_to_map(rect, *c);
+            (p[0], p[1])
+        })
+        .collect();
+    ring.push(ring[0]);
+    let drawn = geo_types::MultiPolygon(vec![geo_types::Polygon::new(ring.into(), vec![])]);
+    let drawn_over = drawn
+        .intersection(&geo_types::MultiPolygon(vec![match &shape {
+            Geometry::Polygon(p) => p.clone(),
+            other => panic!("a parcel is a polygon: {other:?}"),
+        }]))
+        .unsigned_area();
+    assert!(drawn_over > 1.0, "the square is drawn over the parcel");
+    for c in corners {
         h.hover_at(c);
         h.drag_at(c);
         h.drop_at(c);
@@ -360,6 +384,12 @@ fn with_avoid_overlaps_a_polygon_drawn_over_a_parcel_is_stored_cut() {
     assert!(overlap < 1e-3, "overlap with the parcel: {overlap} m²");
     // The part outside the parcels is kept: about half the square.
     assert!(cut.unsigned_area() > 1.0, "{}", cut.unsigned_area());
+    assert!(
+        cut.unsigned_area() < drawn.unsigned_area() - drawn_over + 1e-3,
+        "cut: {} m², drawn {} m²",
+        cut.unsigned_area(),
+        drawn.unsigned_area()
+    );
     let (description, rows) = last_edit(&path);
     assert_eq!(description, "Thêm vùng (tránh chồng lấn)");
     assert_eq!(
