@@ -448,6 +448,28 @@ fn gnss_panel_adds_a_tower_at_the_gpsd_fix_through_the_form() {
         .expect("a fix from gpsfake");
     panel.set_layer("tram_bts");
     panel.fields.accuracy = Some("do_chinh_xac_m".into());
+    // The fix as the map draws it (here in VN-2000 / EPSG:9214): at the
+    // log's position, its accuracy circle's edge that many metres away.
+    let mark = panel
+        .fix_on_map(&tramgis::crs::Crs::Epsg(9214))
+        .expect("the fix on the map");
+    let v = common::transform(
+        "cs2cs",
+        &["-f", "%.4f", "EPSG:4326", "EPSG:9214"],
+        &format!("{} {}", fix.lat, fix.lon),
+    );
+    assert!(
+        (mark.at[0] - v[0]).abs() < 0.1 && (mark.at[1] - v[1]).abs() < 0.1,
+        "{mark:?} {v:?}"
+    );
+    let accuracy = fix.horizontal_accuracy_m.expect("the log has an estimate");
+    let edge = mark.accuracy_edge.unwrap();
+    let radius = (edge[0] - mark.at[0]).hypot(edge[1] - mark.at[1]);
+    assert!(
+        (radius - accuracy).abs() < 0.01 * accuracy + 0.05,
+        "{radius} vs {accuracy}"
+    );
+
     let mut e = editing(&path, "tram_bts");
     let layers = vec!["tram_bts".to_string()];
     let mut h = harness_of((panel, Vec::new()), move |ui, (p, asked)| {

@@ -16,6 +16,7 @@ impl TramgisApp {
     /// Draws the map; returns the map point under the pointer.
     pub(super) fn map_panel(&mut self, ui: &mut egui::Ui) -> Option<[f64; 2]> {
         self.toolbar(ui);
+        let gnss_fix = (self.panels.gnss.as_mut()).and_then(|g| g.fix_on_map(&self.map.crs));
         let (response, painter) = ui.allocate_painter(ui.available_size(), Sense::click_and_drag());
         let rect = response.rect;
         self.map_rect = Some(rect);
@@ -113,6 +114,11 @@ impl TramgisApp {
         }
         self.tool.paint(&painter.with_clip_rect(rect), &cx, hover);
         self.paint_snap_marker(&painter.with_clip_rect(rect), &cx, hover);
+        if let Some(mark) = gnss_fix {
+            crate::ui::panels::gnss::paint_fix(&painter.with_clip_rect(rect), mark, |p| {
+                cx.to_screen(p)
+            });
+        }
         // Ground metres per screen point at the view's centre: degrees in
         // a geographic CRS, stretched metres in Web Mercator.
         let metres_per_unit = self

@@ -9,6 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::crs::{Crs, Transformer};
 use crate::edit::Applied;
 use crate::edit::gnss::{self, Fix, FixFields, FixMode, GnssError, GpsdClient, GpsdStatus};
 use crate::edit::rules::FieldRules;
@@ -40,7 +41,22 @@ pub struct GnssPanel {
     /// (required fields) before it is written; the app shows it.
     pub new_point: Option<AttributeForm>,
     pub open: bool,
+    /// WGS 84 → the map's CRS, kept until the map's CRS changes.
+    to_map: Option<(Crs, Transformer)>,
 }
+
+/// The latest fix as the map draws it, in map coordinates.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FixMark {
+    pub at: [f64; 2],
+    /// A point `horizontal_accuracy_m` north of `at` (the circle's radius
+    /// in any map CRS, degrees included); None without an estimate.
+    pub accuracy_edge: Option<[f64; 2]>,
+}
+
+/// Metres per degree of latitude (WGS 84, mean): the accuracy is small,
+/// so the circle's edge is taken this far north.
+const METRES_PER_DEGREE: f64 = 111_132.0;
 
 impl GnssPanel {
     pub fn new(path: &Path) -> Self {
@@ -55,6 +71,7 @@ impl GnssPanel {
             written: None,
             new_point: None,
             open: true,
+            to_map: None,
         }
     }
 
@@ -145,6 +162,27 @@ impl GnssPanel {
 
     pub fn is_busy(&self) -> bool {
         self.pending
+    }
+
+    /// The latest fix in the map's CRS (the transformer is made once per
+    /// map CRS); None without a fix or where it does not transform.
+    pub fn fix_on_map(&mut self, map_crs: &Crs) -> Option<FixMark> {
+        let fix = self.latest().filter(|f| f.mode != FixMode::NoFix)?;
+        if self.to_map.as_ref().is_none_or(|(c, _)| c != map_crs) {
+            let t = Transformer::between(&Crs::Epsg(4326), map_crs).ok()?;
+            self.to_map = Some((map_crs.clone(), t));
+        }
+        let (_, t) = self.to_map.as_ref()?;
+        let at = t.transform(fix.lonlat()).ok()?;
+        let accuracy_edge = fix.horizontal_accuracy_m.and_then(|a| {
+            let mut north = fix.lonlat();
+            north.y += a / METRES_PER_DEGREE;
+            t.transform(north).ok().map(|c| [c.x, c.y])
+        });
+        Some(FixMark {
+            at: [at.x, at.y],
+            accuracy_edge,
+        })
     }
 
     /// The editing thread's answer to a move.
@@ -269,4 +307,29 @@ impl GnssPanel {
         }
         asked
     }
+}
+
+/// Draws the fix over the map: its accuracy circle and a marker.
+pub fn paint_fix(
+    painter: &egui::Painter,
+    mark: FixMark,
+    to_screen: impl Fn([f64; 2]) -> egui::Pos2,
+) {
+    let centre = to_screen(mark.at);
+    let blue = egui::Color32::from_rgb(30, 110, 230);
+    if let Some(edge) = mark.accuracy_edge {
+        let radius = centre.distance(to_screen(edge));
+        painter.circle(
+            centre,
+            radius,
+            blue.gamma_multiply(0.15),
+            egui::Stroke::new(1.5, blue),
+        );
+    }
+    painter.circle(
+        centre,
+        6.0,
+        blue,
+        egui::Stroke::new(2.0, egui::Color32::WHITE),
+    );
 }
