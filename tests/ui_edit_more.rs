@@ -429,3 +429,65 @@ fn editing_starts_and_stops_from_the_layer_trees_context_menu() {
     menu(&mut h, "Dừng chỉnh sửa");
     assert!(h.query_by_label("Thêm vùng").is_none(), "editing stopped");
 }
+
+#[test]
+fn a_tower_pasted_into_a_wgs84_layer_lands_where_gdal_projects_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = common::sample(dir.path(), 400);
+    let (fid, _) = tower(&path);
+    // GDAL writes a WGS 84 layer holding that tower, reprojected by PROJ.
+    let p = path.to_str().unwrap();
+    let fid_text = fid.to_string();
+    let (ok, _, err) = common::tool(
+        "ogr2ogr",
+        &[
+            "-update",
+            "-t_srs",
+            "EPSG:4326",
+            "-nln",
+            "bts_wgs84",
+            "-nomd",
+            "-lco",
+            "IDENTIFIER=bts_wgs84",
+            "-fid",
+            &fid_text,
+            p,
+            p,
+            "tram_bts",
+        ],
+    );
+    assert!(ok, "ogr2ogr: {err}");
+    let gdal_fid = fids(&path, "bts_wgs84")[0];
+    let mut h = harness(path.clone());
+    start_editing(&mut h, "bts_wgs84");
+    h.state_mut().0.apply(AppCommand::SelectFeatures {
+        layer: "tram_bts".into(),
+        fids: vec![fid],
+    });
+    h.run_steps(2);
+    open_more(&mut h);
+    let before = fids(&path, "bts_wgs84");
+    press(&mut h, "Dán đối tượng đã chọn vào bts_wgs84");
+    finish(&mut h);
+
+    let new = new_fid(&path, "bts_wgs84", &before);
+    let point = |fid: i64| {
+        let text = ogrinfo_feature(&path, "bts_wgs84", fid);
+        let at = text.find("POINT (").expect("ogrinfo shows a point") + 7;
+        let xy: Vec<f64> = text[at..text[at..].find(')').unwrap() + at]
+            .split_whitespace()
+            .map(|v| v.parse().unwrap())
+            .collect();
+        (xy[0], xy[1])
+    };
+    let (ours, gdal) = (point(new), point(gdal_fid));
+    // 1e-8° is about a millimetre.
+    assert!(
+        (ours.0 - gdal.0).abs() < 1e-8 && (ours.1 - gdal.1).abs() < 1e-8,
+        "ours {ours:?}, GDAL's {gdal:?}"
+    );
+    assert_eq!(
+        last_edit(&path).0,
+        "Dán 1 đối tượng từ tram_bts vào bts_wgs84"
+    );
+}
