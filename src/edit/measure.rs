@@ -158,6 +158,52 @@ pub fn format_measurement(m: &Measurement, style: NumberStyle) -> String {
     }
 }
 
+/// Fields that hold a feature's area in m² (the sample's and common
+/// cadastral names), kept equal to the geometry's area after an edit until
+/// the layer's field policies (edit::policy) say otherwise.
+/// The one list: split and merge policies (edit::policy) use it too.
+pub const AREA_FIELDS: &[&str] = &[
+    "dien_tich",
+    "dientich",
+    "dien_tich_m2",
+    "area_m2",
+    "shape_area",
+];
+
+/// Whether a field holds an area in m² (see [`AREA_FIELDS`]).
+pub fn is_area_field(name: &str) -> bool {
+    AREA_FIELDS.iter().any(|n| name.eq_ignore_ascii_case(n))
+}
+
+/// Sets the feature's area fields (see [`AREA_FIELDS`]) to its geometry's
+/// area in m², to 0.1 m² as cadastral records give it.
+pub fn set_area_fields(
+    info: &crate::gpkg::LayerInfo,
+    feature: &mut crate::model::Feature,
+) -> Result<(), MeasureError> {
+    let Some(g @ (Geometry::Polygon(_) | Geometry::MultiPolygon(_))) = &feature.geometry else {
+        return Ok(());
+    };
+    let slots: Vec<usize> = info
+        .schema
+        .fields
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| is_area_field(&f.name))
+        .map(|(i, _)| i)
+        .collect();
+    if slots.is_empty() {
+        return Ok(());
+    }
+    let area = Measurer::new(&info.crs)?.measure(g)?.area_m2;
+    for i in slots {
+        if let Some(v) = feature.values.get_mut(i) {
+            *v = crate::model::FieldValue::Real((area * 10.0).round() / 10.0);
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -216,38 +262,4 @@ mod tests {
             "Diện tích: 600,00 m² (0,0600 ha) · Chu vi: 100,00 m"
         );
     }
-}
-
-/// Fields that hold a feature's area in m² (the sample's and common
-/// cadastral names), kept equal to the geometry's area after an edit until
-/// the layer's field policies (edit::policy) say otherwise.
-pub const AREA_FIELDS: &[&str] = &["dien_tich", "dientich", "area_m2", "shape_area"];
-
-/// Sets the feature's area fields (see [`AREA_FIELDS`]) to its geometry's
-/// area in m², to 0.1 m² as cadastral records give it.
-pub fn set_area_fields(
-    info: &crate::gpkg::LayerInfo,
-    feature: &mut crate::model::Feature,
-) -> Result<(), MeasureError> {
-    let Some(g @ (Geometry::Polygon(_) | Geometry::MultiPolygon(_))) = &feature.geometry else {
-        return Ok(());
-    };
-    let slots: Vec<usize> = info
-        .schema
-        .fields
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| AREA_FIELDS.iter().any(|n| f.name.eq_ignore_ascii_case(n)))
-        .map(|(i, _)| i)
-        .collect();
-    if slots.is_empty() {
-        return Ok(());
-    }
-    let area = Measurer::new(&info.crs)?.measure(g)?.area_m2;
-    for i in slots {
-        if let Some(v) = feature.values.get_mut(i) {
-            *v = crate::model::FieldValue::Real((area * 10.0).round() / 10.0);
-        }
-    }
-    Ok(())
 }

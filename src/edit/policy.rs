@@ -92,15 +92,6 @@ impl FieldPolicy {
     }
 }
 
-/// Whether a field holds an area in m² ("dien_tich", "area"): recomputed
-/// from the geometry by default.
-fn is_area_m2(name: &str) -> bool {
-    matches!(
-        name.to_lowercase().as_str(),
-        "dien_tich" | "dientich" | "dien_tich_m2" | "area" | "shape_area" | "area_m2"
-    )
-}
-
 /// Another area-like number (hectares, an area share): shared out by area.
 fn is_area_like(name: &str) -> bool {
     let n = name.to_lowercase();
@@ -109,7 +100,7 @@ fn is_area_like(name: &str) -> bool {
 
 pub fn default_policy(field: &Field, operation: Operation) -> FieldPolicy {
     let numeric = matches!(field.field_type, FieldType::Real | FieldType::Integer);
-    if numeric && is_area_m2(&field.name) {
+    if numeric && crate::edit::measure::is_area_field(&field.name) {
         FieldPolicy::RecomputeArea
     } else if numeric && is_area_like(&field.name) {
         FieldPolicy::Proportional

@@ -325,12 +325,21 @@ pub fn tr(lang: Lang, key: Key) -> &'static str {
         SnapSegment => ("Cạnh", "Segments"),
         SnapIntersection => ("Giao điểm", "Intersections"),
         SnapTolerance => ("Dung sai (px)", "Tolerance (px)"),
-        Topological => ("Chỉnh sửa topo (đỉnh chung di chuyển cùng)", "Topological editing (shared vertices move together)"),
-        MoreEdits => ("Dán, dịch song song, tránh chồng lấn", "Paste, offset, avoid overlaps"),
+        Topological => (
+            "Chỉnh sửa topo (đỉnh chung di chuyển cùng)",
+            "Topological editing (shared vertices move together)",
+        ),
+        MoreEdits => (
+            "Dán, dịch song song, tránh chồng lấn",
+            "Paste, offset, avoid overlaps",
+        ),
         PasteText => ("Văn bản WKT hoặc GeoJSON", "WKT or GeoJSON text"),
         PasteTextButton => ("Dán thành đối tượng mới", "Paste as a new feature"),
         PasteSelectionInto => ("Dán đối tượng đã chọn vào", "Paste the selection into"),
-        OffsetDistance => ("Khoảng cách dịch (m, dương: bên trái)", "Offset (m, positive: left)"),
+        OffsetDistance => (
+            "Khoảng cách dịch (m, dương: bên trái)",
+            "Offset (m, positive: left)",
+        ),
         OffsetSelected => ("Dịch song song đường đã chọn", "Offset the selected lines"),
         AvoidOverlaps => ("Tránh chồng lấn", "Avoid overlaps"),
         NothingSelected => ("Chưa chọn đối tượng nào", "Nothing is selected"),
@@ -338,11 +347,17 @@ pub fn tr(lang: Lang, key: Key) -> &'static str {
         Measurement => ("Số đo", "Measurement"),
         NumericEntry => ("Nhập số", "Numeric entry"),
         AddVertexXY => ("Thêm đỉnh X, Y", "Add vertex X, Y"),
-        AddVertexCogo => ("Thêm đỉnh theo khoảng cách, phương vị", "Add vertex by distance, bearing"),
+        AddVertexCogo => (
+            "Thêm đỉnh theo khoảng cách, phương vị",
+            "Add vertex by distance, bearing",
+        ),
         Distance => ("Khoảng cách (m)", "Distance (m)"),
         Bearing => ("Phương vị", "Bearing"),
         EditedLayer => ("Lớp đang sửa", "Layer being edited"),
-        ChooseEditedLayer => ("Hãy bắt đầu chỉnh sửa một lớp và chọn nó", "Start editing a layer and make it the active one"),
+        ChooseEditedLayer => (
+            "Hãy bắt đầu chỉnh sửa một lớp và chọn nó",
+            "Start editing a layer and make it the active one",
+        ),
         EditFailed => ("Chỉnh sửa không thành công", "The edit was not made"),
         EditRedrawn => ("Vẽ lại sau khi ghi", "Redrawn after the commit"),
         FormTitle => ("Thuộc tính", "Attributes"),
@@ -355,8 +370,14 @@ pub fn tr(lang: Lang, key: Key) -> &'static str {
         FormNotInteger => ("không phải số nguyên", "not a whole number"),
         FormNotNumber => ("không phải số", "not a number"),
         FormNotBoolean => ("không phải có/không", "not yes/no"),
-        FormBlob => ("trường nhị phân không sửa được ở đây", "a binary field cannot be edited here"),
-        OpenAttributeForm => ("Thuộc tính đối tượng đã chọn…", "Attributes of the selected feature…"),
+        FormBlob => (
+            "trường nhị phân không sửa được ở đây",
+            "a binary field cannot be edited here",
+        ),
+        OpenAttributeForm => (
+            "Thuộc tính đối tượng đã chọn…",
+            "Attributes of the selected feature…",
+        ),
         Validation => ("Kiểm tra dữ liệu", "Validation"),
         OpenValidation => ("Kiểm tra dữ liệu…", "Validation…"),
         Boundary => ("Ranh giới", "Boundary"),
@@ -382,9 +403,18 @@ pub fn tr(lang: Lang, key: Key) -> &'static str {
         GnssAccuracy => ("Độ chính xác ngang", "Horizontal accuracy"),
         GnssAccuracyField => ("Trường độ chính xác", "Accuracy field"),
         GnssTimeField => ("Trường thời gian", "Time field"),
-        GnssAddPoint => ("Thêm điểm tại vị trí hiện tại", "Add point at current position"),
-        GnssMoveHere => ("Chuyển đối tượng đã chọn tới đây", "Move selected feature here"),
-        NoFeatureSelected => ("Hãy chọn một đối tượng của lớp trước", "Select a feature of the layer first"),
+        GnssAddPoint => (
+            "Thêm điểm tại vị trí hiện tại",
+            "Add point at current position",
+        ),
+        GnssMoveHere => (
+            "Chuyển đối tượng đã chọn tới đây",
+            "Move selected feature here",
+        ),
+        NoFeatureSelected => (
+            "Hãy chọn một đối tượng của lớp trước",
+            "Select a feature of the layer first",
+        ),
     };
     match lang {
         Lang::Vi => vi,
