@@ -11,6 +11,8 @@ packages=(
   gdal-bin proj-bin sqlite3 python3-gdal
   # GNSS: gpsd for field laptops; gpsfake (gpsd-clients) replays NMEA logs in tests
   gpsd gpsd-clients
+  # tests: QGIS 3.22's Python bindings read what we write (value lists from our domains)
+  python3-qgis qgis-providers
   # tests and CI: a virtual X display and Vulkan on the CPU (lavapipe)
   xvfb mesa-vulkan-drivers x11-apps imagemagick
 )

@@ -36,9 +36,11 @@ fn window_starts_on_lavapipe_and_draws_the_map_and_vietnamese_text() {
     assert!(!log_text.contains("No glyph"), "{log_text}");
     let image = image::open(&shot).expect("a screenshot").to_rgb8();
     assert_eq!(image.dimensions(), (1280, 800));
-    // The map: the communes' fill covers a good part of the screen.
+    // The map: the communes' fill covers a good part of the map area (the
+    // screen less the layer tree and the docked editing panel, about 760 ×
+    // 740; the fitted province fills some 15 % of it).
     let commune = image.pixels().filter(|p| p.0 == [245, 242, 232]).count();
-    assert!(commune > 100_000, "only {commune} pixels of commune fill");
+    assert!(commune > 60_000, "only {commune} pixels of commune fill");
     // The interface: light text on the dark side panel, i.e. the layer tree.
     let panel_text = (0..150u32)
         .flat_map(|x| (60..700u32).map(move |y| (x, y)))
