@@ -609,3 +609,66 @@ fn the_attribute_form_writes_through_the_editing_thread_and_undo_takes_it_back()
         "undo restores the value in the file"
     );
 }
+
+#[test]
+fn the_editors_name_set_in_the_editing_panel_goes_into_the_journal_of_the_next_edit() {
+    let dir = tempfile::tempdir().unwrap();
+    // The preference is kept in this test's own data directory.
+    let data = dir.path().join("data");
+    // SAFETY: no other thread of this test reads the environment meanwhile
+    // that would be hurt by it; the other tests only read the name.
+    unsafe { std::env::set_var("XDG_DATA_HOME", &data) };
+    let path = common::sample(dir.path(), 400);
+    let (_, spot) = free_spot(&path);
+    let mut h = harness(path.clone());
+    h.state_mut().0.finish_loading();
+    zoom_around(&mut h, spot, 150.0);
+    start_editing(&mut h, "tram_bts");
+    h.get_by_label("Tên người chỉnh sửa").click();
+    h.run_steps(15);
+    let field = egui::accesskit::Role::TextInput;
+    h.get_by_role(field).focus();
+    h.run_steps(2);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.run_steps(1);
+    h.get_by_role(field).type_text("Nguyễn Thị Lan");
+    h.run_steps(2);
+    h.key_press(egui::Key::Enter);
+    h.run_steps(2);
+    assert_eq!(
+        std::fs::read_to_string(data.join("tramgis/user.txt")).unwrap(),
+        "Nguyễn Thị Lan\n"
+    );
+
+    h.get_by_label("Thêm điểm").click();
+    h.run_steps(2);
+    let at = screen_of(&h, spot);
+    click_map(&mut h, at);
+    finish(&mut h);
+    let gpkg = reader(&path);
+    let (edit_user, change_users): (String, Vec<String>) = {
+        let conn = gpkg.connection();
+        let (id, user): (i64, String) = conn
+            .query_row(
+                "SELECT edit_id, user FROM tramgis_edits ORDER BY edit_id DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        let mut stmt = conn
+            .prepare("SELECT user FROM tramgis_changes WHERE edit_id = ?1")
+            .unwrap();
+        let users = stmt
+            .query_map([id], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<Vec<String>, _>>()
+            .unwrap();
+        (user, users)
+    };
+    assert_eq!(edit_user, "Nguyễn Thị Lan");
+    assert!(!change_users.is_empty());
+    assert!(
+        change_users.iter().all(|u| u == "Nguyễn Thị Lan"),
+        "{change_users:?}"
+    );
+}

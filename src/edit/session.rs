@@ -81,6 +81,11 @@ impl EditSession {
         self.gpkg.user()
     }
 
+    /// The name the next edits are journalled under.
+    pub fn set_user(&mut self, user: &str) {
+        self.gpkg.set_user(user);
+    }
+
     /// Starts editing a layer: only now a foreign file is changed (WAL
     /// mode, the journal tables and the layer's triggers and R-tree, the
     /// undo history), in transactions of their own.

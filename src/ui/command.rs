@@ -164,6 +164,8 @@ pub enum AppCommand {
     /// A vertex typed in (X/Y or distance/bearing) goes to the active
     /// tool as a click at this map point.
     SketchPoint([f64; 2]),
+    /// The editor's name (editing panel): kept, and used for the next edits.
+    SetUserName(String),
 
     // The attribute form, validation and GNSS panels.
     /// Opens the attribute form of a feature (None: the selected one of the layer).

@@ -146,6 +146,7 @@ pub enum Key {
     ChooseEditedLayer,
     EditFailed,
     EditRedrawn,
+    EditorName,
     // Attribute form, validation and GNSS panels.
     FormTitle,
     FormTitleNew,
@@ -360,6 +361,7 @@ pub fn tr(lang: Lang, key: Key) -> &'static str {
         ),
         EditFailed => ("Chỉnh sửa không thành công", "The edit was not made"),
         EditRedrawn => ("Vẽ lại sau khi ghi", "Redrawn after the commit"),
+        EditorName => ("Tên người chỉnh sửa", "Editor's name"),
         FormTitle => ("Thuộc tính", "Attributes"),
         FormTitleNew => ("Đối tượng mới", "New feature"),
         FormOk => ("Đồng ý", "OK"),

@@ -72,6 +72,28 @@ pub fn remember_recent(path: &Path) {
     let _ = std::fs::write(data_dir().join("recent.txt"), text);
 }
 
+/// The editor's name the journal records: the preference kept in the
+/// data directory, else the login name.
+pub fn user_name() -> String {
+    std::fs::read_to_string(data_dir().join("user.txt"))
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .or_else(|| std::env::var("USER").ok())
+        .or_else(|| std::env::var("USERNAME").ok())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "tramgis".to_string())
+}
+
+/// Keeps the editor's name (written whole: a temp file, then a rename).
+pub fn remember_user_name(name: &str) -> std::io::Result<()> {
+    let dir = data_dir();
+    std::fs::create_dir_all(&dir)?;
+    let partial = dir.join("user.txt.partial");
+    std::fs::write(&partial, format!("{}\n", name.trim()))?;
+    std::fs::rename(&partial, dir.join("user.txt"))
+}
+
 /// Egui's default fonts lack most Vietnamese letters (ạ, ử, ấ …); Noto Sans
 /// (OFL, assets/) covers them all and goes first.
 pub fn install_fonts(ctx: &egui::Context) {

@@ -130,7 +130,8 @@ impl TramgisApp {
             | AppCommand::SetAvoidOverlaps(_)
             | AppCommand::PasteSelectionInto(_)
             | AppCommand::OffsetSelected(_)
-            | AppCommand::SketchPoint(_)) => self.apply_edit(edit),
+            | AppCommand::SketchPoint(_)
+            | AppCommand::SetUserName(_)) => self.apply_edit(edit),
             AppCommand::OpenAttributeForm { layer, fid } => self.open_attribute_form(&layer, fid),
             AppCommand::OpenValidation => self.open_validation(),
             AppCommand::OpenGnss => self.open_gnss(),

@@ -18,9 +18,7 @@ impl TramgisApp {
             .as_ref()
             .is_none_or(|e| e.path() != self.workspace.as_path())
         {
-            let user = crate::gpkg::GeoPackage::open_read_only(&self.workspace)
-                .map(|g| g.user().to_string())
-                .unwrap_or_else(|_| "tramgis".to_string());
+            let user = crate::ui::user_name();
             let editing = Editing::new(&self.workspace, user, self.map.crs.clone());
             self.snapping
                 .set_snapper(Box::new(crate::ui::edit::snapper::EditSnapper {
@@ -161,6 +159,14 @@ impl TramgisApp {
                 }
             }
             AppCommand::SketchPoint(p) => self.sketch_point(p),
+            AppCommand::SetUserName(name) => {
+                if let Err(e) = crate::ui::remember_user_name(&name) {
+                    self.notifications.warn(e.to_string());
+                }
+                if let Some(editing) = &mut self.editing {
+                    editing.send(Request::SetUser(name.trim().to_string()));
+                }
+            }
             _ => {}
         }
     }

@@ -90,6 +90,8 @@ pub enum Request {
     Undo,
     Redo,
     Write(Origin, Write),
+    /// The editor's name for the next edits' journal rows.
+    SetUser(String),
 }
 
 /// The features of one layer to draw again: the old drawing of every

@@ -84,6 +84,13 @@ impl Worker {
             }
             Request::SnapTo(layers) => self.snap_to(&layers).and_then(|()| self.history()),
             Request::Apply(op) => self.apply(&op),
+            Request::SetUser(user) => {
+                if let Some(s) = &mut self.session {
+                    s.set_user(&user);
+                }
+                self.user = user;
+                self.history()
+            }
             Request::Undo => self.undo_redo(true),
             Request::Redo => self.undo_redo(false),
             Request::Write(origin, write) => {

@@ -42,6 +42,8 @@ pub struct EditingPanel {
     /// The offset distance typed, in metres.
     offset: String,
     offset_error: Option<String>,
+    /// The editor's name as typed (read from the preference on first show).
+    user: Option<String>,
 }
 
 impl EditingPanel {
@@ -49,6 +51,16 @@ impl EditingPanel {
         let lang = cx.lang;
         let mut asked = Vec::new();
         ui.heading(tr(lang, Key::Editing));
+        // The name the journal records for each edit (a preference).
+        let user = self.user.get_or_insert_with(crate::ui::user_name);
+        egui::CollapsingHeader::new(tr(lang, Key::EditorName))
+            .default_open(false)
+            .show(ui, |ui| {
+                let field = ui.add(egui::TextEdit::singleline(user).desired_width(160.0));
+                if field.lost_focus() && !user.trim().is_empty() {
+                    asked.push(AppCommand::SetUserName(user.clone()));
+                }
+            });
         let is_editing = |l: &str| cx.editing.is_some_and(|e| e.is_editing(l));
         for layer in cx.layers.iter().rev() {
             let mut on = is_editing(layer);
