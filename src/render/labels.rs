@@ -34,6 +34,8 @@ pub fn default_label_field(info: &LayerInfo) -> Option<String> {
 /// One feature's label, in map coordinates.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LabelSource {
+    /// The feature it labels: an edit replaces the labels of its features.
+    pub fid: i64,
     pub text: String,
     pub at: [f64; 2],
     /// Width of the feature's envelope in map units (0 for points).
@@ -45,17 +47,23 @@ pub struct LabelSource {
 impl LabelSource {
     /// The label of a feature (in the map CRS), if it has text and a
     /// place for it.
-    pub fn of(text: String, g: &Geometry<f64>) -> Option<Self> {
-        Self::within(text, g, crate::gpkg::geom::bounds(g)?)
+    pub fn of(fid: i64, text: String, g: &Geometry<f64>) -> Option<Self> {
+        Self::within(fid, text, g, crate::gpkg::geom::bounds(g)?)
     }
 
     /// The same, for a feature whose bounds are known already.
-    pub fn within(text: String, g: &Geometry<f64>, bounds: geo_types::Rect<f64>) -> Option<Self> {
+    pub fn within(
+        fid: i64,
+        text: String,
+        g: &Geometry<f64>,
+        bounds: geo_types::Rect<f64>,
+    ) -> Option<Self> {
         if text.is_empty() {
             return None;
         }
         let area = matches!(g, Geometry::Polygon(_) | Geometry::MultiPolygon(_));
         Some(LabelSource {
+            fid,
             text,
             at: point_within(g, bounds)?,
             width: if area { bounds.width() } else { 0.0 },
@@ -67,9 +75,19 @@ impl LabelSource {
 /// A layer's labels with a grid over them, so that placing the labels of
 /// a view looks only at those in it: a million parcel numbers cost
 /// microseconds per frame at street scale instead of milliseconds.
+///
+/// An edit patches the labels of the features it touched ([`LabelSet::patch`]):
+/// a removed label leaves an empty slot (no text, in no cell), so the
+/// other labels keep their places and order.
 #[derive(Debug, Clone, Default)]
 pub struct LabelSet {
+    /// In reading order; a slot with no text is a removed label.
     labels: Vec<LabelSource>,
+    /// Labels with text.
+    live: usize,
+    /// Whether the slots are in increasing fid order (as a layer is read),
+    /// so a fid's slot is found by binary search.
+    sorted: bool,
     /// `[minx, miny, maxx, maxy]` of the label points.
     extent: [f64; 4],
     /// Cells per side.
@@ -108,6 +126,8 @@ impl LabelSet {
             .ceil()
             .clamp(1.0, 512.0) as usize;
         let mut set = LabelSet {
+            live: labels.len(),
+            sorted: labels.windows(2).all(|w| w[0].fid < w[1].fid),
             has_points: labels.iter().any(|l| !l.area),
             widest_area: labels
                 .iter()
@@ -126,16 +146,99 @@ impl LabelSet {
         set
     }
 
+    /// How many labels there are (removed ones not counted).
     pub fn len(&self) -> usize {
-        self.labels.len()
+        self.live
     }
 
     pub fn is_empty(&self) -> bool {
-        self.labels.is_empty()
+        self.live == 0
     }
 
+    /// The `i`th label in reading order (removed ones not counted).
     pub fn get(&self, i: usize) -> Option<&LabelSource> {
-        self.labels.get(i)
+        self.iter().nth(i)
+    }
+
+    /// The labels, in reading order.
+    pub fn iter(&self) -> impl Iterator<Item = &LabelSource> {
+        self.labels.iter().filter(|l| !l.text.is_empty())
+    }
+
+    /// The label of feature `fid`, if it has one.
+    pub fn of_fid(&self, fid: i64) -> Option<&LabelSource> {
+        self.slot_of(fid)
+            .map(|k| &self.labels[k])
+            .filter(|l| !l.text.is_empty())
+    }
+
+    /// Where feature `fid`'s label is or was.
+    fn slot_of(&self, fid: i64) -> Option<usize> {
+        if self.sorted {
+            self.labels.binary_search_by_key(&fid, |l| l.fid).ok()
+        } else {
+            self.labels.iter().position(|l| l.fid == fid)
+        }
+    }
+
+    /// Applies an edit: the labels of `removed` fids go and `added` ones
+    /// (new or changed features) come in, a changed feature's in its old
+    /// slot; only their grid cells change. A label beyond the grid (or a
+    /// set that had none) builds the set again, from the labels it holds.
+    pub fn patch(&mut self, removed: &[i64], added: Vec<LabelSource>) {
+        let e = self.extent;
+        let on_grid = |l: &LabelSource| {
+            l.at[0] >= e[0] && l.at[0] <= e[2] && l.at[1] >= e[1] && l.at[1] <= e[3]
+        };
+        if self.cells.is_empty() || !added.iter().all(on_grid) {
+            let replaced = |fid: i64| removed.contains(&fid) || added.iter().any(|l| l.fid == fid);
+            let mut all: Vec<LabelSource> = std::mem::take(&mut self.labels)
+                .into_iter()
+                .filter(|l| !l.text.is_empty() && !replaced(l.fid))
+                .collect();
+            all.extend(added);
+            all.sort_by_key(|l| l.fid);
+            *self = LabelSet::new(all);
+            return;
+        }
+        for &fid in removed {
+            if let Some(k) = self.slot_of(fid) {
+                self.unlink(k);
+            }
+        }
+        for label in added {
+            let k = match self.slot_of(label.fid) {
+                Some(k) => {
+                    self.unlink(k);
+                    self.labels[k] = label;
+                    k
+                }
+                None => {
+                    self.sorted &= self.labels.last().is_none_or(|l| l.fid < label.fid);
+                    self.labels.push(label);
+                    self.labels.len() - 1
+                }
+            };
+            let l = &self.labels[k];
+            self.has_points |= !l.area;
+            if l.area {
+                self.widest_area = self.widest_area.max(l.width);
+            }
+            let (cx, cy) = self.cell(l.at);
+            self.cells[cy * self.side + cx].push(k as u32);
+            self.live += 1;
+        }
+    }
+
+    /// Takes slot `k`'s label out of its cell and leaves the slot empty.
+    fn unlink(&mut self, k: usize) {
+        if self.labels[k].text.is_empty() {
+            return;
+        }
+        let (cx, cy) = self.cell(self.labels[k].at);
+        self.cells[cy * self.side + cx].retain(|&i| i as usize != k);
+        self.labels[k].text = String::new();
+        self.live -= 1;
     }
 
     fn cell(&self, p: [f64; 2]) -> (usize, usize) {
@@ -333,6 +436,7 @@ mod tests {
 
     fn point(text: &str, x: f64, y: f64) -> LabelSource {
         LabelSource {
+            fid: 0,
             text: text.into(),
             at: [x, y],
             width: 0.0,
@@ -367,6 +471,7 @@ mod tests {
     #[test]
     fn areas_need_room_and_points_wait_for_a_close_scale() {
         let narrow = LabelSource {
+            fid: 1,
             text: "1234".into(),
             at: [0.0, 0.0],
             width: 20.0,
@@ -448,12 +553,66 @@ mod tests {
             vec![],
         );
         let plain = geo_types::Polygon::new(square(0.0, 0.0, 10.0), vec![]);
-        let label_point = |g: Geometry<f64>| LabelSource::of("x".into(), &g).map(|l| l.at);
+        let label_point = |g: Geometry<f64>| LabelSource::of(1, "x".into(), &g).map(|l| l.at);
         assert_eq!(label_point(Geometry::Polygon(plain)), Some([5.0, 5.0]));
         for p in [holed, u_shape] {
             let at = label_point(Geometry::Polygon(p.clone())).unwrap();
             assert!(p.contains(&geo_types::Point::new(at[0], at[1])), "{at:?}");
         }
+    }
+
+    #[test]
+    fn a_patch_replaces_removes_and_adds_labels_by_fid_in_their_cells() {
+        let labels: Vec<LabelSource> = (0..1000)
+            .map(|i| LabelSource {
+                fid: i64::from(i) + 1,
+                ..point(
+                    &i.to_string(),
+                    f64::from(i % 40) * 10.0,
+                    f64::from(i / 40) * 10.0,
+                )
+            })
+            .collect();
+        let mut set = LabelSet::new(labels);
+        let moved = LabelSource {
+            text: "mới".into(),
+            ..set.of_fid(5).unwrap().clone()
+        };
+        let moved = LabelSource {
+            at: [300.0, 200.0],
+            ..moved
+        };
+        let added = LabelSource {
+            fid: 2000,
+            ..point("thêm", 5.0, 5.0)
+        };
+        set.patch(&[5, 9], vec![moved.clone(), added.clone()]);
+        assert_eq!(set.len(), 1000);
+        assert_eq!(set.of_fid(5), Some(&moved));
+        assert_eq!(set.of_fid(9), None);
+        assert_eq!(set.of_fid(2000), Some(&added));
+        assert_eq!(set.get(4), Some(&moved), "a changed label keeps its place");
+        let around = |at: [f64; 2]| [at[0] - 1.0, at[1] - 1.0, at[0] + 1.0, at[1] + 1.0];
+        let texts = |b| {
+            set.in_box(b)
+                .iter()
+                .map(|l| l.text.clone())
+                .collect::<Vec<_>>()
+        };
+        assert!(texts(around([300.0, 200.0])).contains(&"mới".to_string()));
+        assert!(!texts(around([40.0, 0.0])).contains(&"4".to_string()));
+        assert!(!texts(around([80.0, 0.0])).contains(&"8".to_string()));
+        assert!(texts(around([5.0, 5.0])).contains(&"thêm".to_string()));
+        // Beyond the grid: the set is built again, with the same labels.
+        let far = LabelSource {
+            fid: 3000,
+            ..point("xa", 9000.0, 9000.0)
+        };
+        set.patch(&[], vec![far.clone()]);
+        assert_eq!(set.len(), 1001);
+        assert_eq!(set.of_fid(3000), Some(&far));
+        assert_eq!(set.of_fid(5), Some(&moved));
+        assert_eq!(set.in_box(around([9000.0, 9000.0])).len(), 1);
     }
 
     #[test]

@@ -136,8 +136,9 @@ pub fn load_layer(
                         continue;
                     };
                     found.envelopes.push((f.fid, b));
-                    if let Some(label) =
-                        f.label.and_then(|t| LabelSource::within(t, &f.geometry, b))
+                    if let Some(label) = f
+                        .label
+                        .and_then(|t| LabelSource::within(f.fid, t, &f.geometry, b))
                     {
                         found.labels.push(label);
                     }

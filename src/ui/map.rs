@@ -115,6 +115,12 @@ impl MapLayer {
             .fold(None, |a, (_, b)| Some(union_box(a, *b)))
     }
 
+    /// The features' labels (by the style's label field), as the map
+    /// places them.
+    pub fn labels(&self) -> &LabelSet {
+        &self.labels
+    }
+
     /// The map envelope of one feature. Envelopes are in fid order (as
     /// the table is read), so this is a binary search.
     pub fn bbox_of(&self, fid: i64) -> Option<Bbox> {
@@ -131,7 +137,8 @@ impl MapLayer {
     /// changed, in map coordinates) are drawn instead. The layer is not
     /// read again. `on_gpu`: the renderer draws the layer, so no painter
     /// shapes are made. Returns the map boxes of the old and new shapes
-    /// (where the GPU chunks must be rebuilt).
+    /// (where the GPU chunks must be rebuilt). The features' labels are
+    /// replaced too, from `features`, on either path.
     pub fn patch(
         &mut self,
         removed: &[i64],
@@ -152,6 +159,12 @@ impl MapLayer {
             self.items.retain(|i| !removed.contains(&i.fid));
         }
         let mut boxes = old_boxes;
+        let label_index = self
+            .style
+            .label_field
+            .as_deref()
+            .and_then(|f| self.info.schema.field_index(f));
+        let mut labels = Vec::new();
         for f in features {
             let (Some(fid), Some(g)) = (f.fid, &f.geometry) else {
                 continue;
@@ -163,6 +176,10 @@ impl MapLayer {
             self.envelopes.insert(k, (fid, bbox));
             index.insert(fid, bbox);
             boxes.push(bbox);
+            let text = label_index
+                .and_then(|i| f.values.get(i))
+                .map(|v| v.to_string());
+            labels.extend(text.and_then(|t| LabelSource::within(fid, t, g, bbox)));
             if !on_gpu {
                 let c = classifier.color(&f.values);
                 let mut item = Item {
@@ -177,6 +194,7 @@ impl MapLayer {
                 self.items.push(item);
             }
         }
+        self.labels.patch(removed, labels);
         self.count = self.envelopes.len() as u64;
         Ok(boxes)
     }
@@ -418,7 +436,9 @@ fn painter_items(
             return ControlFlow::Continue(());
         };
         envelopes.push((fid, bbox));
-        if let Some(label) = label_index.and_then(|i| LabelSource::of(f.values[i].to_string(), g)) {
+        if let Some(label) =
+            label_index.and_then(|i| LabelSource::of(fid, f.values[i].to_string(), g))
+        {
             labels.push(label);
         }
         let mut item = Item {
