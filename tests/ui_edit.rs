@@ -672,3 +672,36 @@ fn the_editors_name_set_in_the_editing_panel_goes_into_the_journal_of_the_next_e
         "{change_users:?}"
     );
 }
+
+#[test]
+fn stopping_editing_after_drawing_a_polygon_over_a_parcel_lists_the_overlap() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = common::sample(dir.path(), 400);
+    let (fid, _) = a_parcel(&path);
+    let mut h = harness(path.clone());
+    h.state_mut().0.set_label_field("thua_dat", None);
+    h.state_mut().0.finish_loading();
+    h.state_mut().0.zoom_to_feature("thua_dat", fid);
+    h.run_steps(2);
+    start_editing(&mut h, "thua_dat");
+    snapping_off(&mut h);
+    h.get_by_label("Thêm vùng").click();
+    h.run_steps(2);
+    let centre = h.state().0.map_rect().unwrap().center();
+    for d in [(-40.0, -30.0), (40.0, -30.0), (40.0, 30.0), (-40.0, 30.0)] {
+        click_map(&mut h, centre + egui::vec2(d.0, d.1));
+    }
+    h.key_press(egui::Key::Enter);
+    finish(&mut h);
+    assert!(h.query_all_by_label_contains("overlap").next().is_none());
+
+    // Stopping editing checks around the new polygon, in the background.
+    h.get_by_label("Chỉnh sửa: thua_dat").click();
+    h.run_steps(2);
+    h.state_mut().0.finish_editing();
+    h.run_steps(3);
+    assert!(
+        h.query_all_by_label_contains("overlap").next().is_some(),
+        "the validation panel lists the overlap with parcel {fid}"
+    );
+}

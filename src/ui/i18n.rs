@@ -147,6 +147,7 @@ pub enum Key {
     EditFailed,
     EditRedrawn,
     EditorName,
+    StopCheckFindings,
     // Attribute form, validation and GNSS panels.
     FormTitle,
     FormTitleNew,
@@ -362,6 +363,10 @@ pub fn tr(lang: Lang, key: Key) -> &'static str {
         EditFailed => ("Chỉnh sửa không thành công", "The edit was not made"),
         EditRedrawn => ("Vẽ lại sau khi ghi", "Redrawn after the commit"),
         EditorName => ("Tên người chỉnh sửa", "Editor's name"),
+        StopCheckFindings => (
+            "lỗi tìm thấy khi kiểm tra các thửa vừa sửa",
+            "problems found checking the edited polygons",
+        ),
         FormTitle => ("Thuộc tính", "Attributes"),
         FormTitleNew => ("Đối tượng mới", "New feature"),
         FormOk => ("Đồng ý", "OK"),

@@ -204,6 +204,7 @@ impl TramgisApp {
             self.take_edit_reply(reply);
         }
         self.take_gpu_redraws(false);
+        self.take_stop_checks(false);
     }
 
     /// Waits for the edits asked for so far and takes in the replies (tests).
@@ -216,6 +217,49 @@ impl TramgisApp {
             self.take_edit_reply(reply);
         }
         self.take_gpu_redraws(true);
+        self.take_stop_checks(true);
+    }
+
+    /// Shows what the checks run on stopping editing found (in the
+    /// validation panel, with a notification of the count); with `wait`,
+    /// waits for those still running.
+    fn take_stop_checks(&mut self, wait: bool) {
+        let Some(editing) = &mut self.editing else {
+            return;
+        };
+        let mut done = Vec::new();
+        for (layer, mut job) in std::mem::take(&mut editing.stop_checks) {
+            if wait {
+                done.push((layer, job.wait()));
+                continue;
+            }
+            match job.poll() {
+                crate::jobs::Poll::Running => editing.stop_checks.push((layer, job)),
+                crate::jobs::Poll::Done(r) => done.push((layer, Some(r))),
+                crate::jobs::Poll::Failed => done.push((layer, None)),
+            }
+        }
+        for (layer, result) in done {
+            match result {
+                Some(Ok(report)) if !report.findings.is_empty() => {
+                    self.notifications.warn(format!(
+                        "{layer}: {} {}",
+                        report.findings.len(),
+                        tr(self.lang, Key::StopCheckFindings)
+                    ));
+                    let mut panel = crate::ui::panels::validation::ValidationPanel::new(
+                        &self.workspace,
+                        &layer,
+                    );
+                    panel.report = Some(report);
+                    self.panels.validation = Some(panel);
+                }
+                Some(Err(e)) => {
+                    self.notifications.error(e.to_string());
+                }
+                _ => {}
+            }
+        }
     }
 
     fn take_edit_reply(&mut self, reply: Reply) {
@@ -231,8 +275,13 @@ impl TramgisApp {
                     self.snapping.layers.push(layer);
                 }
             }
-            Reply::Stopped(layer) => {
+            Reply::Stopped(layer, edited) => {
                 editing.layers.remove(&layer);
+                if let Some(area) = edited {
+                    let options = crate::edit::check::CheckOptions::around(&layer, area);
+                    let job = crate::edit::check::spawn_check(&self.workspace, options);
+                    editing.stop_checks.push((layer.clone(), job));
+                }
                 self.snapping.layers.retain(|l| *l != layer);
             }
             Reply::History((undo, redo)) => {

@@ -117,7 +117,8 @@ pub struct Changed {
 
 pub enum Reply {
     Started(String),
-    Stopped(String),
+    /// With the box of the polygons edited meanwhile (layer coordinates).
+    Stopped(String, Option<geo_types::Rect<f64>>),
     Applied(Box<Changed>),
     /// Whether undo and redo have something to do.
     History((bool, bool)),
@@ -172,7 +173,13 @@ pub struct Editing {
     pub gpu_redraws: (Sender<GpuRedraw>, Receiver<GpuRedraw>),
     /// GPU rebuilds started and not put in place yet.
     pub gpu_pending: usize,
+    /// The checks of layers whose editing stopped (layer, job).
+    pub stop_checks: Vec<(String, StopCheck)>,
 }
+
+/// The validation run around a layer's edits when its editing stops.
+pub type StopCheck =
+    crate::jobs::Job<Result<crate::edit::check::Report, crate::edit::check::CheckError>>;
 
 /// The chunks of some grid cells of a layer, tessellated again and
 /// uploaded after an edit.
@@ -220,6 +227,7 @@ impl Editing {
             last_description: None,
             gpu_redraws: channel(),
             gpu_pending: 0,
+            stop_checks: Vec::new(),
         }
     }
 

@@ -25,6 +25,9 @@ struct Worker {
     crs: HashMap<String, LayerCrs>,
     defaults: HashMap<String, Vec<FieldValue>>,
     snap: Arc<RwLock<SnapIndex>>,
+    /// The box (layer coordinates) of the features edited per polygon
+    /// layer since its editing started: checked when it stops.
+    edited: HashMap<String, geo_types::Rect<f64>>,
 }
 
 /// Runs the editing thread until the window drops its sender.
@@ -45,6 +48,7 @@ pub fn run(
         crs: HashMap::new(),
         defaults: HashMap::new(),
         snap,
+        edited: HashMap::new(),
     };
     for request in requests {
         let reply = w.handle(request);
@@ -66,7 +70,8 @@ impl Worker {
                 if let Ok(mut s) = self.snap.write() {
                     s.remove_layer(&layer);
                 }
-                Ok(Reply::Stopped(layer))
+                let edited = self.edited.remove(&layer);
+                Ok(Reply::Stopped(layer, edited))
             }
             Request::SetMapCrs(crs) => {
                 self.map_crs = crs;
@@ -365,14 +370,37 @@ impl Worker {
             touched.sort_unstable();
             touched.dedup();
             let mut features: Vec<Feature> = Vec::with_capacity(touched.len());
+            let mut boxes: Vec<geo_types::Rect<f64>> = Vec::new();
             let gpkg = self.session()?.gpkg();
             for &fid in &touched {
                 if let Some(mut f) = gpkg.get_feature(&c.layer, fid)? {
+                    if let Some(
+                        g
+                        @ (geo_types::Geometry::Polygon(_) | geo_types::Geometry::MultiPolygon(_)),
+                    ) = &f.geometry
+                    {
+                        boxes.extend(geo::BoundingRect::bounding_rect(g));
+                    }
                     if let Some(g) = &mut f.geometry {
                         crs.to_map.transform_geometry(g)?;
                     }
                     features.push(f);
                 }
+            }
+            for b in boxes {
+                let all = self.edited.get(&c.layer).map_or(b, |a| {
+                    geo_types::Rect::new(
+                        geo_types::Coord {
+                            x: a.min().x.min(b.min().x),
+                            y: a.min().y.min(b.min().y),
+                        },
+                        geo_types::Coord {
+                            x: a.max().x.max(b.max().x),
+                            y: a.max().y.max(b.max().y),
+                        },
+                    )
+                });
+                self.edited.insert(c.layer.clone(), all);
             }
             if let Ok(mut s) = self.snap.write()
                 && let Some(l) = s.layer_mut(&c.layer)
