@@ -24,21 +24,13 @@ impl MapTool for AddLine {
     }
 
     fn on_event(&mut self, event: &MapEvent, ctx: &ToolContext) -> Vec<AppCommand> {
-        match event {
-            MapEvent::Click(p) => self.sketch.push(p.map),
-            MapEvent::Abandon => self.sketch.clear(),
-            MapEvent::DoubleClick(_) | MapEvent::SecondaryClick(_) | MapEvent::Finish => {
-                let points = self.sketch.take();
-                if points.len() >= 2 {
-                    return vec![AppCommand::Edit(Operation::Add {
-                        layer: ctx.active_layer.unwrap_or_default().to_string(),
-                        geometry: Geometry::LineString(Sketch::line(&points)),
-                    })];
-                }
-            }
-            _ => {}
+        match self.sketch.line_event(event) {
+            Some(points) => vec![AppCommand::Edit(Operation::Add {
+                layer: ctx.active_layer.unwrap_or_default().to_string(),
+                geometry: Geometry::LineString(Sketch::line(&points)),
+            })],
+            None => vec![],
         }
-        vec![]
     }
 
     fn paint(&self, painter: &Painter, ctx: &ToolContext, hover: Option<MapPointer>) {

@@ -25,22 +25,14 @@ impl MapTool for Reshape {
     }
 
     fn on_event(&mut self, event: &MapEvent, ctx: &ToolContext) -> Vec<AppCommand> {
-        match event {
-            MapEvent::Click(p) => self.sketch.push(p.map),
-            MapEvent::Abandon => self.sketch.clear(),
-            MapEvent::DoubleClick(_) | MapEvent::SecondaryClick(_) | MapEvent::Finish => {
-                let line = self.sketch.take();
-                if line.len() >= 2 {
-                    return vec![AppCommand::Edit(Operation::Reshape {
-                        layer: ctx.active_layer.unwrap_or_default().to_string(),
-                        line,
-                        tolerance: ctx.px(HIT_TOLERANCE_PX),
-                    })];
-                }
-            }
-            _ => {}
+        match self.sketch.line_event(event) {
+            Some(line) => vec![AppCommand::Edit(Operation::Reshape {
+                layer: ctx.active_layer.unwrap_or_default().to_string(),
+                line,
+                tolerance: ctx.px(HIT_TOLERANCE_PX),
+            })],
+            None => vec![],
         }
-        vec![]
     }
 
     fn paint(&self, painter: &Painter, ctx: &ToolContext, hover: Option<MapPointer>) {

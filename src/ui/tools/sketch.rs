@@ -5,7 +5,7 @@
 use egui::{Color32, Painter, Pos2, Shape, Stroke};
 use geo_types::{Coord, Geometry, LineString, Polygon};
 
-use super::{MapPointer, ToolContext};
+use super::{MapEvent, MapPointer, ToolContext};
 
 pub const SKETCH: Color32 = Color32::from_rgb(220, 40, 40);
 
@@ -29,6 +29,24 @@ impl Sketch {
 
     pub fn take(&mut self) -> Vec<[f64; 2]> {
         std::mem::take(&mut self.points)
+    }
+
+    /// The events of a tool that draws a line: a click adds a vertex, Esc
+    /// throws the sketch away, a double or right click or Enter finishes
+    /// it. Returns the finished line's vertices (two at least).
+    pub fn line_event(&mut self, event: &MapEvent) -> Option<Vec<[f64; 2]>> {
+        match event {
+            MapEvent::Click(p) => self.push(p.map),
+            MapEvent::Abandon => self.clear(),
+            MapEvent::DoubleClick(_) | MapEvent::SecondaryClick(_) | MapEvent::Finish => {
+                let points = self.take();
+                if points.len() >= 2 {
+                    return Some(points);
+                }
+            }
+            _ => {}
+        }
+        None
     }
 
     pub fn line(points: &[[f64; 2]]) -> LineString<f64> {

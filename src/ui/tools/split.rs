@@ -25,21 +25,13 @@ impl MapTool for Split {
     }
 
     fn on_event(&mut self, event: &MapEvent, ctx: &ToolContext) -> Vec<AppCommand> {
-        match event {
-            MapEvent::Click(p) => self.sketch.push(p.map),
-            MapEvent::Abandon => self.sketch.clear(),
-            MapEvent::DoubleClick(_) | MapEvent::SecondaryClick(_) | MapEvent::Finish => {
-                let line = self.sketch.take();
-                if line.len() >= 2 {
-                    return vec![AppCommand::Edit(Operation::Split {
-                        layer: ctx.active_layer.unwrap_or_default().to_string(),
-                        line,
-                    })];
-                }
-            }
-            _ => {}
+        match self.sketch.line_event(event) {
+            Some(line) => vec![AppCommand::Edit(Operation::Split {
+                layer: ctx.active_layer.unwrap_or_default().to_string(),
+                line,
+            })],
+            None => vec![],
         }
-        vec![]
     }
 
     fn paint(&self, painter: &Painter, ctx: &ToolContext, hover: Option<MapPointer>) {
