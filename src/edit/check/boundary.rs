@@ -10,7 +10,7 @@ use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
 
 use super::load::{Layer, Shape, ShapeIndex, rectangle};
-use super::{CheckError, CheckOptions, Finding, FindingKind, Fix, keep_going, m2};
+use super::{CheckError, CheckOptions, Finding, FindingKind, Fix, in_parallel, m2};
 use crate::jobs::Progress;
 
 /// The boundary as the check uses it.
@@ -108,38 +108,11 @@ pub fn check(
     let boundary = Boundary::new(boundary);
     let boundary = &boundary;
     let shapes = &layer.shapes;
-    let threads = threads.max(1);
-    let parts: Vec<Result<Vec<Finding>, CheckError>> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|t| {
-                scope.spawn(move || {
-                    let mut out = Vec::new();
-                    let mut done = 0u64;
-                    for i in (t..shapes.len()).step_by(threads) {
-                        done += 1;
-                        if done.is_multiple_of(1024) {
-                            progress.advance(1024);
-                            keep_going(progress)?;
-                        }
-                        if let Some(f) = finding(&layer.name, &shapes[i], boundary, options) {
-                            out.push(f);
-                        }
-                    }
-                    progress.advance(done % 1024);
-                    Ok(out)
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .map(|w| w.join().expect("a check thread does not panic"))
-            .collect()
-    });
-    let mut findings = Vec::new();
-    for part in parts {
-        findings.extend(part?);
-    }
-    Ok(findings)
+    in_parallel(shapes.len(), threads, progress, |i, out| {
+        if let Some(f) = finding(&layer.name, &shapes[i], boundary, options) {
+            out.push(f);
+        }
+    })
 }
 
 fn finding(

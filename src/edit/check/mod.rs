@@ -282,6 +282,50 @@ pub fn spawn_check(path: &Path, options: CheckOptions) -> Job<Result<Report, Che
     })
 }
 
+/// Runs `visit(i, &mut findings)` for every feature index below `n` on
+/// `threads` threads, advancing `progress` and stopping when cancelled.
+/// Interleaved rather than in blocks: neighbours in the file are often
+/// neighbours on the map, and dense areas then spread over the threads.
+/// (The report is sorted afterwards, so the order here does not matter.)
+fn in_parallel(
+    n: usize,
+    threads: usize,
+    progress: &Progress,
+    visit: impl Fn(usize, &mut Vec<Finding>) + Sync,
+) -> Result<Vec<Finding>, CheckError> {
+    let threads = threads.max(1);
+    let visit = &visit;
+    let parts: Vec<Result<Vec<Finding>, CheckError>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|t| {
+                scope.spawn(move || {
+                    let mut out = Vec::new();
+                    let mut done = 0u64;
+                    for i in (t..n).step_by(threads) {
+                        done += 1;
+                        if done.is_multiple_of(1024) {
+                            progress.advance(1024);
+                            keep_going(progress)?;
+                        }
+                        visit(i, &mut out);
+                    }
+                    progress.advance(done % 1024);
+                    Ok(out)
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().expect("a check thread does not panic"))
+            .collect()
+    });
+    let mut findings = Vec::new();
+    for part in parts {
+        findings.extend(part?);
+    }
+    Ok(findings)
+}
+
 /// Fails with Cancelled if the user cancelled.
 fn keep_going(progress: &Progress) -> Result<(), CheckError> {
     if progress.is_cancelled() {

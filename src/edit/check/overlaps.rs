@@ -5,7 +5,7 @@ use geo::{Area, BooleanOps, BoundingRect, Centroid};
 use geo_types::MultiPolygon;
 
 use super::load::{Layer, Shape, ShapeIndex};
-use super::{CheckError, CheckOptions, Finding, FindingKind, Fix, fid_list, keep_going, m2};
+use super::{CheckError, CheckOptions, Finding, FindingKind, Fix, fid_list, in_parallel, m2};
 use crate::jobs::Progress;
 
 pub fn check(
@@ -17,48 +17,19 @@ pub fn check(
     progress: &Progress,
 ) -> Result<Vec<Finding>, CheckError> {
     let shapes = &layer.shapes;
-    let threads = threads.max(1);
-    // Interleaved rather than in blocks: neighbours in the file are often
-    // neighbours on the map, and dense areas then spread over the threads.
-    let parts: Vec<Result<Vec<Finding>, CheckError>> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|t| {
-                scope.spawn(move || {
-                    let mut out = Vec::new();
-                    let mut done = 0u64;
-                    for i in (t..shapes.len()).step_by(threads) {
-                        done += 1;
-                        if done.is_multiple_of(1024) {
-                            progress.advance(1024);
-                            keep_going(progress)?;
-                        }
-                        if !usable[i] {
-                            continue;
-                        }
-                        for j in index.meeting(shapes[i].bounds, 0.0) {
-                            if j <= i || !usable[j] {
-                                continue;
-                            }
-                            if let Some(f) = overlap(&layer.name, &shapes[i], &shapes[j], options) {
-                                out.push(f);
-                            }
-                        }
-                    }
-                    progress.advance(done % 1024);
-                    Ok(out)
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .map(|w| w.join().expect("a check thread does not panic"))
-            .collect()
-    });
-    let mut findings = Vec::new();
-    for part in parts {
-        findings.extend(part?);
-    }
-    Ok(findings)
+    in_parallel(shapes.len(), threads, progress, |i, out| {
+        if !usable[i] {
+            return;
+        }
+        for j in index.meeting(shapes[i].bounds, 0.0) {
+            if j <= i || !usable[j] {
+                continue;
+            }
+            if let Some(f) = overlap(&layer.name, &shapes[i], &shapes[j], options) {
+                out.push(f);
+            }
+        }
+    })
 }
 
 fn overlap(layer: &str, a: &Shape, b: &Shape, options: &CheckOptions) -> Option<Finding> {

@@ -7,7 +7,7 @@ use geo::Validation;
 use geo_types::{Coord, LineString, MultiPolygon, Polygon, coord};
 
 use super::load::{Layer, Shape};
-use super::{CheckError, CheckOptions, Finding, FindingKind, Fix, keep_going};
+use super::{CheckError, CheckOptions, Finding, FindingKind, Fix, in_parallel};
 use crate::jobs::Progress;
 
 pub fn check(
@@ -16,36 +16,9 @@ pub fn check(
     threads: usize,
     progress: &Progress,
 ) -> Result<Vec<Finding>, CheckError> {
-    let chunk = layer.shapes.len().div_ceil(threads.max(1)).max(1);
-    let parts: Vec<Result<Vec<Finding>, CheckError>> = std::thread::scope(|scope| {
-        let workers: Vec<_> = layer
-            .shapes
-            .chunks(chunk)
-            .map(|shapes| {
-                scope.spawn(move || {
-                    let mut out = Vec::new();
-                    for (i, shape) in shapes.iter().enumerate() {
-                        if i % 1024 == 1023 {
-                            progress.advance(1024);
-                            keep_going(progress)?;
-                        }
-                        out.extend(check_shape(&layer.name, shape, options));
-                    }
-                    progress.advance((shapes.len() % 1024) as u64);
-                    Ok(out)
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .map(|w| w.join().expect("a check thread does not panic"))
-            .collect()
-    });
-    let mut findings = Vec::new();
-    for part in parts {
-        findings.extend(part?);
-    }
-    Ok(findings)
+    in_parallel(layer.shapes.len(), threads, progress, |i, out| {
+        out.extend(check_shape(&layer.name, &layer.shapes[i], options));
+    })
 }
 
 /// What cleaning one ring found.
