@@ -86,18 +86,17 @@ fn cs2cs(lon: f64, lat: f64) -> (f64, f64) {
     (v[0], v[1])
 }
 
-/// Waits for a 3D fix with its altitude (gpsd reports 2D first, and a
-/// 3D one before the epoch's GGA has given the altitude).
+/// Waits for a 3D fix with its altitude and the receiver's GST estimate
+/// (gpsd reports 2D first, a 3D one before the epoch's GGA has given the
+/// altitude, and may send the epoch's GST after its TPV).
 fn fix_3d(client: &GpsdClient) -> gnss::Fix {
-    for _ in 0..100 {
-        if let Some(f) = client.wait_for_fix(Duration::from_secs(20))
-            && f.mode == FixMode::ThreeD
-            && f.alt.is_some()
-        {
-            return f;
-        }
-    }
-    panic!("no 3D fix from gpsfake; status {:?}", client.status());
+    client
+        .wait_for_fix_where(Duration::from_secs(60), |f| {
+            f.mode == FixMode::ThreeD
+                && f.alt.is_some()
+                && f.accuracy_source == Some(gnss::AccuracySource::Gst)
+        })
+        .unwrap_or_else(|| panic!("no 3D fix from gpsfake; status {:?}", client.status()))
 }
 
 #[test]

@@ -462,7 +462,16 @@ fn gnss_panel_adds_a_tower_at_the_gpsd_fix_through_the_form() {
         (mark.at[0] - v[0]).abs() < 0.1 && (mark.at[1] - v[1]).abs() < 0.1,
         "{mark:?} {v:?}"
     );
-    let accuracy = fix.horizontal_accuracy_m.expect("the log has an estimate");
+    // The mark is of the latest fix, which a GST report may have refined
+    // since `fix` was taken: its radius is its own fix's estimate, which is
+    // gpsd's eph or twice the log's GST error.
+    let accuracy = mark.accuracy_m.expect("the log has an estimate");
+    assert!(
+        [fix.eph.unwrap(), 2.0 * 1.5f64.hypot(1.3)]
+            .iter()
+            .any(|a| (a - accuracy).abs() < 1e-9),
+        "{accuracy} {fix:?}"
+    );
     let edge = mark.accuracy_edge.unwrap();
     let radius = (edge[0] - mark.at[0]).hypot(edge[1] - mark.at[1]);
     assert!(

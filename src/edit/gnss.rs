@@ -73,6 +73,8 @@ pub struct Fix {
     /// GST error (2DRMS) when it reports one, else gpsd's `eph`, else the
     /// root sum of squares of `epx`/`epy`.
     pub horizontal_accuracy_m: Option<f64>,
+    /// Where `horizontal_accuracy_m` comes from.
+    pub accuracy_source: Option<AccuracySource>,
     /// gpsd's own estimates, as reported.
     pub eph: Option<f64>,
     pub epx: Option<f64>,
@@ -105,6 +107,17 @@ impl Fix {
     pub fn age(&self) -> Duration {
         self.received.elapsed()
     }
+}
+
+/// The estimate behind a fix's horizontal accuracy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccuracySource {
+    /// The receiver's own GST error report for the fix's epoch.
+    Gst,
+    /// gpsd's `eph`.
+    Eph,
+    /// gpsd's `epx` and `epy`.
+    Epxy,
 }
 
 /// The CRS of every fix.
@@ -208,6 +221,30 @@ impl GpsdClient {
         }
     }
 
+    /// Waits, up to `timeout`, until the latest fix is one `pred` accepts
+    /// (a fix received before this call counts; so does a fix a late GST
+    /// report has just updated).
+    pub fn wait_for_fix_where(
+        &self,
+        timeout: Duration,
+        pred: impl Fn(&Fix) -> bool,
+    ) -> Option<Fix> {
+        let deadline = Instant::now() + timeout;
+        let mut state = self.lock();
+        loop {
+            if let Some(f) = state.fix.as_ref().filter(|f| pred(f)) {
+                return Some(f.clone());
+            }
+            let left = deadline.checked_duration_since(Instant::now())?;
+            state = self
+                .shared
+                .changed
+                .wait_timeout(state, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+
     /// Waits until the connection is in a state `pred` accepts.
     pub fn wait_for_status(&self, timeout: Duration, pred: impl Fn(&GpsdStatus) -> bool) -> bool {
         let deadline = Instant::now() + timeout;
@@ -296,7 +333,7 @@ fn session(address: &str, shared: &Shared, notify: &dyn Fn()) -> std::io::Result
                 match report {
                     Some(Report::Tpv(tpv)) => update(shared, notify, |s| apply_tpv(s, tpv)),
                     Some(Report::Gst { time, lat, lon }) => {
-                        update(shared, notify, |s| s.gst = Some((time, lat, lon)))
+                        update(shared, notify, |s| apply_gst(s, time, lat, lon))
                     }
                     None => {}
                 }
@@ -359,6 +396,24 @@ fn parse_report(line: &[u8]) -> Option<Report> {
     }
 }
 
+/// 2DRMS from a GST report's 1σ latitude and longitude errors.
+fn two_drms(lat_sigma: f64, lon_sigma: f64) -> f64 {
+    2.0 * lat_sigma.hypot(lon_sigma)
+}
+
+/// Keeps the GST for the next TPV and, as gpsd may send an epoch's GST after
+/// its TPV, gives the current fix of the same epoch the receiver's estimate.
+fn apply_gst(state: &mut State, time: Option<String>, lat: f64, lon: f64) {
+    if let Some(fix) = &mut state.fix
+        && time.is_some()
+        && fix.time == time
+    {
+        fix.horizontal_accuracy_m = Some(two_drms(lat, lon));
+        fix.accuracy_source = Some(AccuracySource::Gst);
+    }
+    state.gst = Some((time, lat, lon));
+}
+
 fn apply_tpv(state: &mut State, tpv: Tpv) {
     let mode = match tpv.mode {
         2 => FixMode::TwoD,
@@ -386,8 +441,13 @@ fn apply_tpv(state: &mut State, tpv: Tpv) {
         .gst
         .as_ref()
         .filter(|(t, _, _)| t.is_none() || *t == tpv.time)
-        .map(|(_, la, lo)| 2.0 * la.hypot(*lo));
-    let horizontal_accuracy_m = gst.or(tpv.eph).or_else(|| Some(tpv.epx?.hypot(tpv.epy?)));
+        .map(|(_, la, lo)| two_drms(*la, *lo));
+    let (horizontal_accuracy_m, accuracy_source) = match (gst, tpv.eph, tpv.epx.zip(tpv.epy)) {
+        (Some(g), _, _) => (Some(g), Some(AccuracySource::Gst)),
+        (None, Some(e), _) => (Some(e), Some(AccuracySource::Eph)),
+        (None, None, Some((x, y))) => (Some(x.hypot(y)), Some(AccuracySource::Epxy)),
+        _ => (None, None),
+    };
     state.connection = GpsdStatus::Connected;
     state.fixes += 1;
     state.fix = Some(Fix {
@@ -401,6 +461,7 @@ fn apply_tpv(state: &mut State, tpv: Tpv) {
         mode,
         time: tpv.time,
         horizontal_accuracy_m,
+        accuracy_source,
         eph: tpv.eph,
         epx: tpv.epx,
         epy: tpv.epy,
@@ -557,9 +618,29 @@ mod tests {
         apply_tpv(&mut s, tpv(TPV));
         let a = s.fix.clone().unwrap().horizontal_accuracy_m.unwrap();
         assert!((a - 2.0 * 1.5f64.hypot(1.3)).abs() < 1e-12);
+        assert_eq!(
+            s.fix.clone().unwrap().accuracy_source,
+            Some(AccuracySource::Gst)
+        );
         // A GST of another epoch does not count.
         apply_tpv(&mut s, tpv(&TPV.replace("03:00:03", "03:00:04")));
         assert_eq!(s.fix.clone().unwrap().horizontal_accuracy_m, Some(17.1));
+        assert_eq!(
+            s.fix.clone().unwrap().accuracy_source,
+            Some(AccuracySource::Eph)
+        );
+    }
+
+    #[test]
+    fn a_gst_after_its_epochs_tpv_updates_that_fix_only() {
+        let mut s = state();
+        apply_tpv(&mut s, tpv(TPV));
+        apply_gst(&mut s, Some("2024-05-01T03:00:02.000Z".into()), 1.5, 1.3);
+        assert_eq!(s.fix.clone().unwrap().horizontal_accuracy_m, Some(17.1));
+        apply_gst(&mut s, Some("2024-05-01T03:00:03.000Z".into()), 1.5, 1.3);
+        let f = s.fix.clone().unwrap();
+        assert!((f.horizontal_accuracy_m.unwrap() - 2.0 * 1.5f64.hypot(1.3)).abs() < 1e-12);
+        assert_eq!(f.accuracy_source, Some(AccuracySource::Gst));
     }
 
     #[test]

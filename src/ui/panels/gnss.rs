@@ -52,6 +52,8 @@ pub struct FixMark {
     /// A point `horizontal_accuracy_m` north of `at` (the circle's radius
     /// in any map CRS, degrees included); None without an estimate.
     pub accuracy_edge: Option<[f64; 2]>,
+    /// The fix's horizontal accuracy, metres, the circle drawn from.
+    pub accuracy_m: Option<f64>,
 }
 
 /// Metres per degree of latitude (WGS 84, mean): the accuracy is small,
@@ -182,6 +184,7 @@ impl GnssPanel {
         Some(FixMark {
             at: [at.x, at.y],
             accuracy_edge,
+            accuracy_m: fix.horizontal_accuracy_m,
         })
     }
 
