@@ -226,6 +226,37 @@ impl Edit<'_> {
     }
 }
 
+impl GeoPackage {
+    /// The boxes (layer coordinates) the geometries of `layer` had before
+    /// edit `edit_id`, for the rows it updated or deleted: what a check
+    /// after the edit must look at besides the new geometries, since a
+    /// deleted or shrunk polygon can leave a gap there.
+    pub fn envelopes_before(&self, edit_id: i64, layer: &str) -> Result<Vec<geo_types::Rect<f64>>> {
+        let info = self.layer(layer)?;
+        let column = &info.schema.geometry_column;
+        if column.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut boxes = Vec::new();
+        for row in journalled(self.connection(), &self.path, edit_id)? {
+            if row.table != layer || row.op == "insert" {
+                continue;
+            }
+            let hex = row
+                .old_values
+                .as_deref()
+                .and_then(|j| serde_json::from_str::<serde_json::Value>(j).ok())
+                .and_then(|v| v.get(column)?.as_str().map(str::to_string));
+            if let Some(blob) = hex.as_deref().and_then(from_hex)
+                && let Ok(Some(b)) = super::geom::envelope(&blob)
+            {
+                boxes.push(b);
+            }
+        }
+        Ok(boxes)
+    }
+}
+
 /// The values a journal row holds of the row before the change, as the
 /// table's columns (blobs are journalled in hex), the fid left out.
 fn old_row(

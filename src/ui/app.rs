@@ -17,7 +17,6 @@ use super::panels::Panels;
 use super::panels::identify::Identified;
 use super::panels::table::AttributeTable;
 use super::tools::{MapTool, Snapping, Tool};
-use crate::gpkg::GeoPackage;
 
 mod apply;
 mod chrome;
@@ -44,8 +43,6 @@ pub struct TramgisApp {
     // The open workspace.
     workspace: PathBuf,
     scene: Option<Scene>,
-    /// A read-only connection for the attribute tables and the style editor.
-    reader: Option<GeoPackage>,
     pub selection: Selection,
     /// The layer the selection tools act on; None: every visible layer.
     pub active_layer: Option<String>,
@@ -104,7 +101,6 @@ impl TramgisApp {
             lang: Lang::Vi,
             workspace: workspace.clone(),
             scene: None,
-            reader: None,
             selection: Selection::new(),
             active_layer: None,
             attribute_tables: Vec::new(),
@@ -183,6 +179,13 @@ impl TramgisApp {
         &self.panels.identify.results
     }
 
+    /// The validation panel, when it is open.
+    pub fn validation_panel_mut(
+        &mut self,
+    ) -> Option<&mut crate::ui::panels::validation::ValidationPanel> {
+        self.panels.validation.as_mut()
+    }
+
     pub fn notifications(&self) -> &Notifications {
         &self.notifications
     }
@@ -220,6 +223,7 @@ impl TramgisApp {
     pub fn finish_jobs(&mut self) {
         loop {
             self.finish_editing();
+            self.finish_reads();
             let done = self.jobs.wait(&ALL_JOBS);
             let asked = !self.commands.is_empty();
             if done.is_empty() && !asked {

@@ -62,6 +62,8 @@ impl TramgisApp {
                 let Some(layer) = self.edited_layer(op.layer()) else {
                     self.notifications
                         .warn(tr(self.lang, Key::ChooseEditedLayer).to_string());
+                    // Not sent: the tool's sketch stays to finish again.
+                    self.tool.edit_sent(None);
                     return;
                 };
                 op.set_layer(&layer);
@@ -82,7 +84,16 @@ impl TramgisApp {
                         avoid,
                     };
                 }
-                self.editing_mut().send(Request::Apply(op));
+                // A tool's edit (the panel's paste is not one): the tool
+                // keeps its sketch until this request's reply.
+                let from_tool = !matches!(op, Operation::PasteText { .. });
+                let editing = self.editing_mut();
+                let ahead = editing.in_flight();
+                editing.send(Request::Apply(op));
+                let sent = editing.in_flight() > ahead;
+                if from_tool {
+                    self.tool.edit_sent(sent.then_some(ahead));
+                }
             }
             AppCommand::Undo => self.editing_mut().send(Request::Undo),
             AppCommand::Redo => self.editing_mut().send(Request::Redo),
@@ -200,6 +211,10 @@ impl TramgisApp {
         if let Some(ctx) = ctx {
             editing.wake_with(ctx);
         }
+        // The snapping index follows what the map shows.
+        if let (Some(view), Some(rect)) = (self.view, self.map_rect) {
+            editing.follow_view(crate::ui::map::ScreenView::screen_bounds(&view, rect));
+        }
         for reply in editing.poll() {
             self.take_edit_reply(reply);
         }
@@ -218,6 +233,11 @@ impl TramgisApp {
         }
         self.take_gpu_redraws(true);
         self.take_stop_checks(true);
+    }
+
+    /// The boundary layer chosen in the validation panel, if any.
+    fn check_boundary(&self) -> Option<String> {
+        self.panels.validation.as_ref()?.boundary.clone()
     }
 
     /// Shows what the checks run on stopping editing found (in the
@@ -251,6 +271,7 @@ impl TramgisApp {
                         &self.workspace,
                         &layer,
                     );
+                    panel.boundary = self.check_boundary();
                     panel.report = Some(report);
                     self.panels.validation = Some(panel);
                 }
@@ -264,6 +285,11 @@ impl TramgisApp {
 
     fn take_edit_reply(&mut self, reply: Reply) {
         let lang = self.lang;
+        // Every reply, in order: the active tool counts down to its own
+        // edit's, then clears its sketch (committed) or gives it back.
+        self.tool.edit_replied(matches!(reply, Reply::Applied(_)));
+        // The boundary the user checks this workspace against.
+        let boundary = self.check_boundary();
         let Some(editing) = &mut self.editing else {
             return;
         };
@@ -278,7 +304,8 @@ impl TramgisApp {
             Reply::Stopped(layer, edited) => {
                 editing.layers.remove(&layer);
                 if let Some(area) = edited {
-                    let options = crate::edit::check::CheckOptions::around(&layer, area);
+                    let mut options = crate::edit::check::CheckOptions::around(&layer, area);
+                    options.boundary = boundary.clone();
                     let job = crate::edit::check::spawn_check(&self.workspace, options);
                     editing.stop_checks.push((layer.clone(), job));
                 }
@@ -301,6 +328,8 @@ impl TramgisApp {
                 self.notifications
                     .error(format!("{}: {e}", tr(lang, Key::EditFailed)));
             }
+            // The snapping index follows the view; the panel reads it.
+            Reply::ViewIndexed => {}
         }
     }
 
@@ -472,6 +501,8 @@ impl TramgisApp {
             .sketch(None)
             .as_ref()
             .and_then(crate::ui::panels::editing::last_vertex);
+        let edited = (self.edited_layer(""))
+            .and_then(|l| Some((l.clone(), self.layer(&l)?.info.crs.clone())));
         let cx = EditingContext {
             lang: self.lang,
             layers: &layers,
@@ -482,9 +513,20 @@ impl TramgisApp {
             sketch: sketch.as_ref(),
             last_vertex,
             map_crs: &self.map.crs,
+            edited: edited.as_ref().map(|(l, crs)| (l.as_str(), crs)),
         };
         let asked = self.panels.editing.ui(ui, &cx);
         self.commands.extend(asked);
+        // Tracing follows the layers snapping is on for, in the index the
+        // editing thread keeps (never the store).
+        let tracer = (self.panels.editing.tracing)
+            .then(|| self.editing.as_ref())
+            .flatten()
+            .map(|e| crate::ui::tools::trace::Tracer {
+                index: e.snap_index.clone(),
+                layers: self.snapping.layers.clone(),
+            });
+        self.tool.set_tracer(tracer);
     }
 
     /// The snap marker where the pointer snapped this frame.
