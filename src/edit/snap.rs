@@ -9,6 +9,14 @@
 //! the UI thread — for the visible area or the whole layer — and after an
 //! edit replaces just the touched fids with [`SnapLayer::insert`] /
 //! [`SnapLayer::remove`], without rebuilding.
+//!
+//! Proportional to what the user can snap to: the window indexes the view
+//! and a margin ([`SnapLayer::follow_view`]), reading only the parts no
+//! earlier area covered through the store's R-tree, drops what is far from
+//! the view when the index grows, and turns snapping off for a layer whose
+//! area holds more features than [`AreaLimits::max_features`] (zoomed out
+//! so far that they are smaller than the tolerance: QGIS's "limit snapping
+//! to scale range", by count).
 
 use std::collections::HashMap;
 use std::ops::ControlFlow;
@@ -18,7 +26,62 @@ use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
 
 use super::geometry::{VertexId, dist, project_on_segment, segment_intersection};
+use crate::crs::Transformer;
 use crate::gpkg::{GeoPackage, Query};
+
+/// Why a layer's area could not be indexed.
+#[derive(Debug, thiserror::Error)]
+pub enum SnapError {
+    #[error(transparent)]
+    Store(#[from] crate::gpkg::GpkgError),
+    #[error(transparent)]
+    Crs(#[from] crate::crs::CrsError),
+}
+
+/// Between the layer's coordinates (its R-tree) and the map's (the index).
+#[derive(Clone, Copy)]
+pub struct Reprojection<'a> {
+    pub to_layer: &'a Transformer,
+    pub to_map: &'a Transformer,
+}
+
+/// How much of a layer the window indexes around the view.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AreaLimits {
+    /// Above this many features in the view and its margin, snapping to the
+    /// layer is off until the user zooms in.
+    pub max_features: u64,
+    /// The margin on each side of the view, in view widths (and heights):
+    /// a pan within it needs no read.
+    pub margin: f64,
+    /// Beyond this many indexed features, those away from the view go.
+    pub keep_features: usize,
+}
+
+impl Default for AreaLimits {
+    fn default() -> Self {
+        AreaLimits {
+            max_features: 100_000,
+            margin: 0.5,
+            keep_features: 200_000,
+        }
+    }
+}
+
+/// What following the view did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Followed {
+    /// The view and half its margin were indexed already: nothing read.
+    Covered,
+    /// This many features were read and added.
+    Loaded(usize),
+    /// The area holds more than the limit (at least this many): snapping to
+    /// the layer is off.
+    TooMany(u64),
+}
+
+/// Past this many loaded boxes the index keeps only the current area.
+const MAX_AREAS: usize = 32;
 
 /// What the pointer snapped to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -186,6 +249,30 @@ type Entry = GeomWithData<Rectangle<[f64; 2]>, i64>;
 pub struct SnapLayer {
     tree: RTree<Entry>,
     shapes: HashMap<i64, Shape>,
+    /// The map boxes all of whose features are indexed; None: the whole
+    /// layer is.
+    covered: Option<Vec<Rect<f64>>>,
+    /// Set while the area asked for holds more features than the limit
+    /// (at least this many): the layer is not snapped to.
+    too_many: Option<u64>,
+}
+
+/// Features read for an area, to be added with [`SnapLayer::add_area`]
+/// (read without holding the index, added under its lock).
+#[derive(Debug)]
+pub struct AreaRead {
+    area: Rect<f64>,
+    shapes: Vec<(i64, Shape)>,
+}
+
+impl AreaRead {
+    pub fn len(&self) -> usize {
+        self.shapes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.shapes.is_empty()
+    }
 }
 
 impl SnapLayer {
@@ -201,6 +288,17 @@ impl SnapLayer {
         SnapLayer {
             tree: RTree::bulk_load(entries),
             shapes,
+            covered: None,
+            too_many: None,
+        }
+    }
+
+    /// An empty index that will hold the areas loaded into it
+    /// ([`SnapLayer::extend`], [`SnapLayer::follow_view`]).
+    pub fn for_areas() -> SnapLayer {
+        SnapLayer {
+            covered: Some(Vec::new()),
+            ..SnapLayer::default()
         }
     }
 
@@ -228,7 +326,213 @@ impl SnapLayer {
         Ok(SnapLayer {
             tree: RTree::bulk_load(entries),
             shapes,
+            covered: area.map(|a| vec![a]),
+            too_many: None,
         })
+    }
+
+    /// The map boxes whose features are all indexed (None: the whole layer).
+    pub fn covered(&self) -> Option<&[Rect<f64>]> {
+        self.covered.as_deref()
+    }
+
+    /// Whether every feature meeting `area` is indexed.
+    pub fn covers(&self, area: Rect<f64>) -> bool {
+        self.missing(area).is_empty()
+    }
+
+    /// The parts of `area` no loaded box covers.
+    pub fn missing(&self, area: Rect<f64>) -> Vec<Rect<f64>> {
+        let Some(covered) = &self.covered else {
+            return Vec::new();
+        };
+        let mut pieces = vec![area];
+        for c in covered {
+            pieces = pieces.into_iter().flat_map(|p| minus(p, *c)).collect();
+        }
+        pieces
+    }
+
+    /// Whether snapping to the layer is off because its area holds more
+    /// features than the limit (at least this many).
+    pub fn too_many(&self) -> Option<u64> {
+        self.too_many
+    }
+
+    pub fn set_too_many(&mut self, count: Option<u64>) {
+        self.too_many = count;
+    }
+
+    /// Reads the features meeting `pieces` (map boxes, parts of `area`)
+    /// through the layer's R-tree, in map coordinates, skipping `known`
+    /// fids. Takes no index: run it without the index's lock.
+    pub fn read_area(
+        gpkg: &GeoPackage,
+        layer: &str,
+        crs: Reprojection,
+        area: Rect<f64>,
+        pieces: &[Rect<f64>],
+        known: impl Fn(i64) -> bool,
+    ) -> Result<AreaRead, SnapError> {
+        let mut seen = std::collections::HashSet::new();
+        let mut shapes = Vec::new();
+        for piece in pieces {
+            let query = Query {
+                bbox: Some(box_in(crs.to_layer, *piece)?),
+                ..Query::default()
+            };
+            let mut failed = None;
+            gpkg.read_features(layer, &query, |mut f| {
+                let (Some(fid), Some(g)) = (f.fid, &mut f.geometry) else {
+                    return ControlFlow::Continue(());
+                };
+                if known(fid) || !seen.insert(fid) {
+                    return ControlFlow::Continue(());
+                }
+                if let Err(e) = crs.to_map.transform_geometry(g) {
+                    failed = Some(e);
+                    return ControlFlow::Break(());
+                }
+                if let Some(s) = Shape::new(g) {
+                    shapes.push((fid, s));
+                }
+                ControlFlow::Continue(())
+            })?;
+            if let Some(e) = failed {
+                return Err(e.into());
+            }
+        }
+        Ok(AreaRead { area, shapes })
+    }
+
+    /// Adds what [`SnapLayer::read_area`] read; its area counts as loaded.
+    /// Fids already indexed stay as they are (edits keep them current).
+    /// Returns how many were added.
+    pub fn add_area(&mut self, read: AreaRead) -> usize {
+        let AreaRead { area, shapes } = read;
+        let before = self.shapes.len();
+        let fresh: Vec<(i64, Shape)> = shapes
+            .into_iter()
+            .filter(|(fid, _)| !self.shapes.contains_key(fid))
+            .collect();
+        let added = fresh.len();
+        if added > before {
+            // Many at once: one bulk load of everything is quicker than
+            // inserting each.
+            self.shapes.extend(fresh);
+            let entries = self.shapes.iter().map(|(fid, s)| s.entry(*fid)).collect();
+            self.tree = RTree::bulk_load(entries);
+        } else {
+            for (fid, s) in fresh {
+                self.tree.insert(s.entry(fid));
+                self.shapes.insert(fid, s);
+            }
+        }
+        if let Some(c) = &mut self.covered {
+            c.push(area);
+        }
+        added
+    }
+
+    /// Indexes the features meeting `area` (map coordinates) that are not
+    /// yet: only the parts of it no loaded box covers are read. Returns
+    /// how many features were added.
+    pub fn extend(
+        &mut self,
+        gpkg: &GeoPackage,
+        layer: &str,
+        crs: Reprojection,
+        area: Rect<f64>,
+    ) -> Result<usize, SnapError> {
+        let pieces = self.missing(area);
+        if pieces.is_empty() {
+            return Ok(0);
+        }
+        let read = Self::read_area(gpkg, layer, crs, area, &pieces, |fid| {
+            self.shapes.contains_key(&fid)
+        })?;
+        Ok(self.add_area(read))
+    }
+
+    /// Keeps only the features meeting `area`, which becomes the one
+    /// loaded box: bounds the memory as the user pans about.
+    pub fn retain_area(&mut self, area: Rect<f64>) {
+        let before = self.shapes.len();
+        self.shapes.retain(|_, s| boxes_meet(s.envelope, area));
+        if self.shapes.len() != before {
+            let entries = self.shapes.iter().map(|(fid, s)| s.entry(*fid)).collect();
+            self.tree = RTree::bulk_load(entries);
+        }
+        self.covered = Some(vec![area]);
+    }
+
+    /// The area to load for `view` (the view and its margin), or None when
+    /// the view and half its margin are indexed and snapping is on: a pan
+    /// within the margin reads nothing.
+    pub fn area_to_load(&self, view: Rect<f64>, limits: &AreaLimits) -> Option<Rect<f64>> {
+        if self.too_many.is_none() && self.covers(grown(view, limits.margin / 2.0)) {
+            return None;
+        }
+        Some(grown(view, limits.margin))
+    }
+
+    /// Whether the index holds too much beyond `area` (features or boxes).
+    pub fn is_over(&self, limits: &AreaLimits) -> bool {
+        self.shapes.len() > limits.keep_features
+            || self.covered.as_ref().is_some_and(|c| c.len() > MAX_AREAS)
+    }
+
+    /// Follows the view (map coordinates): when the view and half its
+    /// margin are not all indexed, counts the features of the view and
+    /// its margin through the R-tree (at most `max_features + 1`) and, if
+    /// they are not too many, reads the part not indexed yet; an index
+    /// grown past `keep_features` keeps only that area. Off the UI thread.
+    pub fn follow_view(
+        &mut self,
+        gpkg: &GeoPackage,
+        layer: &str,
+        crs: Reprojection,
+        view: Rect<f64>,
+        limits: &AreaLimits,
+    ) -> Result<Followed, SnapError> {
+        match self.area_to_load(view, limits) {
+            None => Ok(Followed::Covered),
+            Some(area) => {
+                let count = count_in(
+                    gpkg,
+                    layer,
+                    box_in(crs.to_layer, area)?,
+                    limits.max_features,
+                )?;
+                if count > limits.max_features {
+                    self.too_many = Some(count);
+                    return Ok(Followed::TooMany(count));
+                }
+                self.too_many = None;
+                let added = self.extend(gpkg, layer, crs, area)?;
+                if self.is_over(limits) {
+                    self.retain_area(area);
+                }
+                Ok(Followed::Loaded(added))
+            }
+        }
+    }
+
+    /// After an edit: the feature's geometry (map coordinates) replaces its
+    /// entry where the index is complete; a feature outside every loaded
+    /// box is left out (loading that box later reads it), and dropped if
+    /// it was indexed.
+    pub fn update(&mut self, fid: i64, g: &Geometry<f64>) {
+        self.remove(fid);
+        let Some(s) = Shape::new(g) else { return };
+        let wanted = match &self.covered {
+            None => true,
+            Some(c) => c.iter().any(|a| boxes_meet(s.envelope, *a)),
+        };
+        if wanted {
+            self.tree.insert(s.entry(fid));
+            self.shapes.insert(fid, s);
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -282,6 +586,34 @@ impl SnapLayer {
         }
     }
 
+    /// The fids whose envelopes meet `area` (through the R-tree).
+    pub fn fids_in(&self, area: Rect<f64>) -> impl Iterator<Item = i64> + '_ {
+        let b = AABB::from_corners([area.min().x, area.min().y], [area.max().x, area.max().y]);
+        self.tree
+            .locate_in_envelope_intersecting(&b)
+            .map(|e| e.data)
+            .collect::<Vec<_>>()
+            .into_iter()
+    }
+
+    /// A feature's rings (or lines) as indexed — a polygon's rings without
+    /// their closing vertex — and whether they are closed; for tracing
+    /// along what is loaded without reading the store.
+    pub fn rings(&self, fid: i64) -> Option<(Vec<&[Coord<f64>]>, bool)> {
+        let s = self.shapes.get(&fid)?;
+        let mut start = 0usize;
+        let rings = s
+            .rings
+            .iter()
+            .map(|&(end, _, _)| {
+                let r = &s.coords[start..end as usize];
+                start = end as usize;
+                r
+            })
+            .collect();
+        Some((rings, s.closed))
+    }
+
     fn near(&self, b: &AABB<[f64; 2]>) -> impl Iterator<Item = (i64, &Shape)> {
         self.tree
             .locate_in_envelope_intersecting(b)
@@ -323,6 +655,11 @@ impl SnapIndex {
 
     pub fn layer(&self, name: &str) -> Option<&SnapLayer> {
         self.layers.get(name)
+    }
+
+    /// The indexed layers' names, in no order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.layers.keys().map(String::as_str)
     }
 
     /// The snap for a pointer at `p`: the nearest vertex within
@@ -405,6 +742,10 @@ impl SnapIndex {
             if !options.layers.is_empty() && !options.layers.iter().any(|l| l == name) {
                 continue;
             }
+            // Zoomed out past the layer's limit: not snapped to.
+            if layer.too_many.is_some() {
+                continue;
+            }
             names.push(name);
             let source = names.len() - 1;
             for (fid, shape) in layer.near(&b) {
@@ -443,6 +784,124 @@ impl SnapIndex {
         }
         best_segment
     }
+}
+
+/// Whether a shape's envelope (minx, miny, maxx, maxy) meets a box.
+fn boxes_meet(e: [f64; 4], b: Rect<f64>) -> bool {
+    e[0] <= b.max().x && e[2] >= b.min().x && e[1] <= b.max().y && e[3] >= b.min().y
+}
+
+/// `a` less `b`: at most four boxes (below, above, left, right of `b`).
+fn minus(a: Rect<f64>, b: Rect<f64>) -> Vec<Rect<f64>> {
+    let (a0, a1, b0, b1) = (a.min(), a.max(), b.min(), b.max());
+    if b1.x <= a0.x || b0.x >= a1.x || b1.y <= a0.y || b0.y >= a1.y {
+        return vec![a];
+    }
+    let mut out = Vec::with_capacity(4);
+    if b0.y > a0.y {
+        out.push(Rect::new((a0.x, a0.y), (a1.x, b0.y)));
+    }
+    if b1.y < a1.y {
+        out.push(Rect::new((a0.x, b1.y), (a1.x, a1.y)));
+    }
+    let (y0, y1) = (a0.y.max(b0.y), a1.y.min(b1.y));
+    if b0.x > a0.x {
+        out.push(Rect::new((a0.x, y0), (b0.x, y1)));
+    }
+    if b1.x < a1.x {
+        out.push(Rect::new((b1.x, y0), (a1.x, y1)));
+    }
+    out
+}
+
+/// `r` grown by `k` of its width and height on each side.
+fn grown(r: Rect<f64>, k: f64) -> Rect<f64> {
+    let (dx, dy) = (r.width() * k, r.height() * k);
+    Rect::new(
+        (r.min().x - dx, r.min().y - dy),
+        (r.max().x + dx, r.max().y + dy),
+    )
+}
+
+/// The box in the other CRS that holds `r`: its edges are sampled, since a
+/// straight edge may bend there.
+pub fn box_in(t: &Transformer, r: Rect<f64>) -> Result<Rect<f64>, crate::crs::CrsError> {
+    if t.is_identity() {
+        return Ok(r);
+    }
+    const STEPS: usize = 8;
+    let (lo, hi) = (r.min(), r.max());
+    let mut min = Coord {
+        x: f64::MAX,
+        y: f64::MAX,
+    };
+    let mut max = Coord {
+        x: f64::MIN,
+        y: f64::MIN,
+    };
+    for i in 0..=STEPS {
+        let k = i as f64 / STEPS as f64;
+        let (x, y) = (lo.x + (hi.x - lo.x) * k, lo.y + (hi.y - lo.y) * k);
+        for c in [
+            Coord { x, y: lo.y },
+            Coord { x, y: hi.y },
+            Coord { x: lo.x, y },
+            Coord { x: hi.x, y },
+        ] {
+            let p = t.transform(c)?;
+            min = Coord {
+                x: min.x.min(p.x),
+                y: min.y.min(p.y),
+            };
+            max = Coord {
+                x: max.x.max(p.x),
+                y: max.y.max(p.y),
+            };
+        }
+    }
+    Ok(Rect::new(min, max))
+}
+
+/// How many of a layer's features meet `area` (layer coordinates),
+/// counting no further than `limit + 1`: enough to tell whether the area
+/// holds more than `limit`. Through the R-tree's table when the layer has
+/// one (no row of the layer is read).
+pub fn count_in(
+    gpkg: &GeoPackage,
+    layer: &str,
+    area: Rect<f64>,
+    limit: u64,
+) -> crate::gpkg::Result<u64> {
+    let info = gpkg.layer(layer)?;
+    let cap = limit.saturating_add(1);
+    if info.has_rtree {
+        let rtree = crate::gpkg::rtree_table_name(layer, &info.schema.geometry_column);
+        let sql = format!(
+            "SELECT count(*) FROM (SELECT 1 FROM {} WHERE minx <= ?3 AND maxx >= ?1 \
+             AND miny <= ?4 AND maxy >= ?2 LIMIT ?5)",
+            crate::gpkg::quote(&rtree)
+        );
+        let (lo, hi) = (area.min(), area.max());
+        let n: i64 = gpkg
+            .connection()
+            .query_row(
+                &sql,
+                rusqlite::params![lo.x, lo.y, hi.x, hi.y, cap.min(i64::MAX as u64) as i64],
+                |r| r.get(0),
+            )
+            .map_err(|source| crate::gpkg::GpkgError::Sqlite {
+                path: gpkg.path().to_path_buf(),
+                context: format!("counting the features of '{layer}' in the snapping area"),
+                source,
+            })?;
+        return Ok(n as u64);
+    }
+    let query = Query {
+        bbox: Some(area),
+        limit: Some(cap),
+        skip_geometry: true,
+    };
+    gpkg.read_features(layer, &query, |_| ControlFlow::Continue(()))
 }
 
 /// The nearest crossing of two segments near the pointer, other than a

@@ -126,7 +126,13 @@ pub enum Key {
     SnapSegment,
     SnapIntersection,
     SnapTolerance,
+    SnapMaxFeatures,
+    SnapOffAtScale,
     Topological,
+    Tracing,
+    EntryCrs,
+    GeographicOffset,
+    NoProjectedEntry,
     MoreEdits,
     PasteText,
     PasteTextButton,
@@ -327,9 +333,30 @@ pub fn tr(lang: Lang, key: Key) -> &'static str {
         SnapSegment => ("Cạnh", "Segments"),
         SnapIntersection => ("Giao điểm", "Intersections"),
         SnapTolerance => ("Dung sai (px)", "Tolerance (px)"),
+        SnapMaxFeatures => (
+            "Tắt bắt điểm khi vùng nhìn có hơn (đối tượng)",
+            "Snapping off above (features in view)",
+        ),
+        SnapOffAtScale => (
+            "tắt bắt điểm ở tỷ lệ này (quá nhiều đối tượng, hãy phóng to)",
+            "snapping off at this scale (too many features: zoom in)",
+        ),
         Topological => (
             "Chỉnh sửa topo (đỉnh chung di chuyển cùng)",
             "Topological editing (shared vertices move together)",
+        ),
+        Tracing => (
+            "Vẽ bám theo cạnh có sẵn (phím T)",
+            "Tracing along existing edges (T key)",
+        ),
+        EntryCrs => ("X/Y và khoảng cách theo", "X/Y and distances in"),
+        GeographicOffset => (
+            "hệ tọa độ của lớp là hệ địa lý (độ): dịch song song theo mét cần hệ tọa độ phẳng (VN-2000)",
+            "the layer's CRS is geographic (degrees): an offset in metres needs a projected CRS (VN-2000)",
+        ),
+        NoProjectedEntry => (
+            "cả lớp và bản đồ đều dùng hệ địa lý: không có hệ tọa độ phẳng (mét) để nhập X/Y",
+            "the layer and the map are both geographic: no projected CRS (metres) to type X/Y in",
         ),
         MoreEdits => (
             "Dán, dịch song song, tránh chồng lấn",

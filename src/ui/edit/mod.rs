@@ -37,6 +37,8 @@ pub enum EditFailure {
     #[error(transparent)]
     Gnss(#[from] crate::edit::gnss::GnssError),
     #[error(transparent)]
+    Snap(#[from] crate::edit::snap::SnapError),
+    #[error(transparent)]
     Refused(Box<crate::edit::rules::DomainViolation>),
     #[error("{layer}: feature {fid} is not in the layer")]
     Missing { layer: String, fid: i64 },
@@ -86,6 +88,13 @@ pub enum Request {
     SetMapCrs(Crs),
     /// Index these layers for snapping (in map coordinates).
     SnapTo(Vec<String>),
+    /// The map box the window shows: the snapping index follows it (the
+    /// view and a margin), off for a layer whose area holds more than
+    /// `max_features`. Only the latest queued one is read.
+    View {
+        area: geo_types::Rect<f64>,
+        max_features: u64,
+    },
     Apply(Operation),
     Undo,
     Redo,
@@ -125,6 +134,9 @@ pub enum Reply {
     Failed(EditFailure),
     /// A panel's write: committed (redrawn like any edit) or refused.
     Written(Origin, Result<Box<Changed>, EditFailure>),
+    /// A [`Request::View`] was taken in (the index follows the view; a
+    /// layer off at this scale says so through `SnapLayer::too_many`).
+    ViewIndexed,
 }
 
 /// The snapping settings the editing panel changes.
@@ -132,6 +144,9 @@ pub enum Reply {
 pub struct SnapSettings {
     pub options: SnapOptions,
     pub tolerance_px: f64,
+    /// Snapping to a layer is off while the view and its margin hold more
+    /// of its features than this (zoomed out too far).
+    pub max_features: u64,
 }
 
 impl Default for SnapSettings {
@@ -139,6 +154,7 @@ impl Default for SnapSettings {
         SnapSettings {
             options: SnapOptions::default(),
             tolerance_px: 10.0,
+            max_features: crate::edit::snap::AreaLimits::default().max_features,
         }
     }
 }
@@ -175,6 +191,8 @@ pub struct Editing {
     pub gpu_pending: usize,
     /// The checks of layers whose editing stopped (layer, job).
     pub stop_checks: Vec<(String, StopCheck)>,
+    /// The last view box sent for snapping, with its feature limit.
+    snap_view: Option<(geo_types::Rect<f64>, u64)>,
 }
 
 /// The validation run around a layer's edits when its editing stops.
@@ -228,7 +246,24 @@ impl Editing {
             gpu_redraws: channel(),
             gpu_pending: 0,
             stop_checks: Vec::new(),
+            snap_view: None,
         }
+    }
+
+    /// Tells the editing thread the map box shown, when it changed: the
+    /// snapping index follows the view (the thread coalesces a pan's boxes).
+    pub fn follow_view(&mut self, area: geo_types::Rect<f64>) {
+        let max_features = self
+            .snap
+            .read()
+            .map_or(crate::edit::snap::AreaLimits::default().max_features, |s| {
+                s.max_features
+            });
+        if self.snap_view == Some((area, max_features)) {
+            return;
+        }
+        self.snap_view = Some((area, max_features));
+        self.send(Request::View { area, max_features });
     }
 
     pub fn path(&self) -> &Path {
@@ -246,6 +281,13 @@ impl Editing {
 
     pub fn is_busy(&self) -> bool {
         self.in_flight > 0
+    }
+
+    /// Requests sent and not answered yet: the thread answers each
+    /// request once, in order, so a request sent now is answered after
+    /// this many replies (a tool keeps its sketch until then).
+    pub fn in_flight(&self) -> usize {
+        self.in_flight
     }
 
     pub fn send(&mut self, request: Request) {

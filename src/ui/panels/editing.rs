@@ -28,6 +28,9 @@ pub struct EditingContext<'a> {
     /// The last vertex the active tool has drawn.
     pub last_vertex: Option<Coord<f64>>,
     pub map_crs: &'a Crs,
+    /// The layer edits go to and its CRS: typed X/Y and distances are in
+    /// it (surveyors give VN-2000 coordinates of the layer's zone).
+    pub edited: Option<(&'a str, &'a Crs)>,
 }
 
 #[derive(Default)]
@@ -44,6 +47,8 @@ pub struct EditingPanel {
     offset_error: Option<String>,
     /// The editor's name as typed (read from the preference on first show).
     user: Option<String>,
+    /// Tracing along existing edges while drawing (the T key).
+    pub tracing: bool,
 }
 
 impl EditingPanel {
@@ -127,6 +132,13 @@ impl EditingPanel {
         if ui.button(tr(lang, Key::MergeSelected)).clicked() {
             asked.push(AppCommand::MergeSelected);
         }
+        // T toggles tracing, as in QGIS, unless a text field has the keys.
+        if !ui.ctx().egui_wants_keyboard_input()
+            && ui.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::T))
+        {
+            self.tracing = !self.tracing;
+        }
+        ui.checkbox(&mut self.tracing, tr(lang, Key::Tracing));
         let mut topological = editing.topological;
         if ui
             .checkbox(&mut topological, tr(lang, Key::Topological))
@@ -177,6 +189,7 @@ impl EditingPanel {
                         .add(egui::DragValue::new(&mut settings.tolerance_px).range(1.0..=50.0))
                         .changed();
                 });
+                snap_limit(ui, lang, editing, &mut settings, &mut changed);
                 for layer in cx.layers.iter().rev() {
                     let mut on = layers.contains(layer);
                     if ui
@@ -242,12 +255,17 @@ impl EditingPanel {
                     ui.add(egui::TextEdit::singleline(&mut self.offset).desired_width(60.0));
                 });
                 if ui.button(tr(lang, Key::OffsetSelected)).clicked() {
-                    match numeric::parse_number(&self.offset) {
+                    // The offset runs in the layer's coordinates: metres
+                    // only where the layer's CRS is projected.
+                    let parsed = offset_crs_check(cx.edited, lang).and_then(|()| {
+                        numeric::parse_number(&self.offset).map_err(|e| e.to_string())
+                    });
+                    match parsed {
                         Ok(d) => {
                             self.offset_error = None;
                             asked.push(AppCommand::OffsetSelected(d));
                         }
-                        Err(e) => self.offset_error = Some(e.to_string()),
+                        Err(e) => self.offset_error = Some(e),
                     }
                 }
                 if let Some(e) = &self.offset_error {
@@ -304,14 +322,29 @@ impl EditingPanel {
         egui::CollapsingHeader::new(tr(lang, Key::NumericEntry))
             .default_open(false)
             .show(ui, |ui| {
+                let entry = entry_crs(cx.edited.map(|e| e.1), cx.map_crs);
+                match &entry {
+                    Ok(crs) => ui.label(format!("{}: {}", tr(lang, Key::EntryCrs), crs.label())),
+                    Err(_) => ui.colored_label(
+                        egui::Color32::from_rgb(180, 30, 30),
+                        tr(lang, Key::NoProjectedEntry),
+                    ),
+                };
                 ui.add(egui::TextEdit::singleline(&mut self.xy).hint_text("X Y"));
                 if ui.button(tr(lang, Key::AddVertexXY)).clicked() {
-                    match numeric::parse_xy(&self.xy) {
+                    let typed = numeric::parse_xy(&self.xy)
+                        .map_err(|e| e.to_string())
+                        .and_then(|p| {
+                            let crs =
+                                entry.map_err(|()| tr(lang, Key::NoProjectedEntry).to_string())?;
+                            to_map(p.coord, crs, cx.map_crs)
+                        });
+                    match typed {
                         Ok(p) => {
                             self.entry_error = None;
-                            asked.push(AppCommand::SketchPoint([p.coord.x, p.coord.y]));
+                            asked.push(AppCommand::SketchPoint(p));
                         }
-                        Err(e) => self.entry_error = Some(e.to_string()),
+                        Err(e) => self.entry_error = Some(e),
                     }
                 }
                 ui.horizontal(|ui| {
@@ -323,7 +356,9 @@ impl EditingPanel {
                     ui.add(egui::TextEdit::singleline(&mut self.bearing).desired_width(90.0));
                 });
                 if ui.button(tr(lang, Key::AddVertexCogo)).clicked() {
-                    match self.cogo(cx.last_vertex) {
+                    let crs = entry_crs(cx.edited.map(|e| e.1), cx.map_crs)
+                        .map_err(|()| tr(lang, Key::NoProjectedEntry).to_string());
+                    match crs.and_then(|crs| self.cogo(cx.last_vertex, crs, cx.map_crs)) {
                         Ok(p) => {
                             self.entry_error = None;
                             asked.push(AppCommand::SketchPoint(p));
@@ -337,13 +372,60 @@ impl EditingPanel {
             });
     }
 
-    /// The point at the typed distance and bearing from the last vertex.
-    fn cogo(&self, last: Option<Coord<f64>>) -> Result<[f64; 2], String> {
+    /// The point at the typed distance and bearing from the last vertex
+    /// (map coordinates), measured in `entry` (metres, grid bearing).
+    fn cogo(&self, last: Option<Coord<f64>>, entry: &Crs, map: &Crs) -> Result<[f64; 2], String> {
         let distance = numeric::parse_number(&self.distance).map_err(|e| e.to_string())?;
         let bearing = numeric::parse_bearing(&self.bearing).map_err(|e| e.to_string())?;
         let last = last.ok_or_else(|| "—".to_string())?;
-        let p = numeric::cogo_next(last, distance, bearing);
-        Ok([p.x, p.y])
+        cogo_in(last, distance, bearing, entry, map)
+    }
+}
+
+/// The CRS typed X/Y and COGO distances are in: the edited layer's when it
+/// is projected (surveyors give VN-2000 coordinates of the layer's zone),
+/// else the map's when that is projected; an undefined layer CRS is drawn
+/// in map units, so it is the map's. Err: no projected CRS to type in.
+pub fn entry_crs<'a>(layer: Option<&'a Crs>, map: &'a Crs) -> Result<&'a Crs, ()> {
+    match layer {
+        Some(l) if l.is_defined() && !l.is_geographic() => Ok(l),
+        _ if !map.is_geographic() => Ok(map),
+        _ => Err(()),
+    }
+}
+
+/// A point typed in `entry` in map coordinates.
+pub fn to_map(p: Coord<f64>, entry: &Crs, map: &Crs) -> Result<[f64; 2], String> {
+    let t = crate::crs::Transformer::between(entry, map).map_err(|e| e.to_string())?;
+    let q = t.transform(p).map_err(|e| e.to_string())?;
+    Ok([q.x, q.y])
+}
+
+/// COGO from `last` (map coordinates): `distance` metres on a grid
+/// `bearing` of `entry`, the result in map coordinates.
+pub fn cogo_in(
+    last: Coord<f64>,
+    distance: f64,
+    bearing: f64,
+    entry: &Crs,
+    map: &Crs,
+) -> Result<[f64; 2], String> {
+    let back = crate::crs::Transformer::between(map, entry).map_err(|e| e.to_string())?;
+    let from = back.transform(last).map_err(|e| e.to_string())?;
+    to_map(numeric::cogo_next(from, distance, bearing), entry, map)
+}
+
+/// An offset in metres needs the edited layer in a projected CRS (the
+/// offset runs in the layer's coordinates); the error names the layer and
+/// its CRS.
+pub fn offset_crs_check(edited: Option<(&str, &Crs)>, lang: Lang) -> Result<(), String> {
+    match edited {
+        Some((layer, crs)) if crs.is_geographic() => Err(format!(
+            "{layer} ({}): {}",
+            crs.label(),
+            tr(lang, Key::GeographicOffset)
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -352,5 +434,120 @@ pub fn last_vertex(g: &Geometry<f64>) -> Option<Coord<f64>> {
     match g {
         Geometry::LineString(l) => l.0.last().copied(),
         _ => None,
+    }
+}
+
+/// The snapping scale limit: its feature count, and each layer snapping
+/// is off for at this scale (the editing thread marks it in the index).
+fn snap_limit(
+    ui: &mut egui::Ui,
+    lang: Lang,
+    editing: &Editing,
+    settings: &mut crate::ui::edit::SnapSettings,
+    changed: &mut bool,
+) {
+    ui.horizontal(|ui| {
+        ui.label(tr(lang, Key::SnapMaxFeatures));
+        *changed |= ui
+            .add(
+                egui::DragValue::new(&mut settings.max_features)
+                    .range(100..=10_000_000)
+                    .speed(100.0),
+            )
+            .changed();
+    });
+    // Never waits: while the thread updates the index, the notice waits
+    // for the next frame.
+    if let Ok(index) = editing.snap_index.try_read() {
+        let mut off: Vec<(&str, u64)> = index
+            .names()
+            .filter_map(|n| Some((n, index.layer(n)?.too_many()?)))
+            .collect();
+        off.sort_unstable();
+        for (layer, count) in off {
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                format!(
+                    "{layer}: {} ({count} > {})",
+                    tr(lang, Key::SnapOffAtScale),
+                    settings.max_features
+                ),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// PROJ's cs2cs (another program) projecting `x y` (easting northing,
+    /// or lat lon for EPSG:4326) from one CRS to another.
+    fn cs2cs(from: &str, to: &str, x: f64, y: f64) -> [f64; 2] {
+        use std::io::Write;
+        let mut child = std::process::Command::new("cs2cs")
+            .args([from, to, "-f", "%.6f"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("cs2cs (proj-bin) is installed");
+        writeln!(child.stdin.take().unwrap(), "{x} {y}").unwrap();
+        let out = child.wait_with_output().unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        let v: Vec<f64> = text
+            .split_whitespace()
+            .filter_map(|s| s.parse().ok())
+            .collect();
+        [v[0], v[1]]
+    }
+
+    #[test]
+    fn typed_xy_are_in_the_layers_zone_and_land_in_the_map_crs() {
+        let (layer, map) = (Crs::Epsg(9209), Crs::Epsg(9214));
+        assert_eq!(entry_crs(Some(&layer), &map), Ok(&layer));
+        // A surveyor's X (northing) and Y (easting) of the layer's zone.
+        let zone = cs2cs("EPSG:4326", "EPSG:9209", 21.3, 106.2);
+        let typed = numeric::parse_xy(&format!("{:.4} {:.4}", zone[1], zone[0])).unwrap();
+        let got = to_map(typed.coord, entry_crs(Some(&layer), &map).unwrap(), &map).unwrap();
+        // REFERENCE.md: 106.2 E, 21.3 N is x 416802.265, y 2356377.900 in EPSG:9214.
+        assert!(
+            (got[0] - 416_802.265).abs() < 0.002 && (got[1] - 2_356_377.900).abs() < 0.002,
+            "{got:?}"
+        );
+        // Taken as map coordinates (the old way) it would be 156 km off.
+        assert!((typed.coord.x - got[0]).abs() > 100_000.0);
+    }
+
+    #[test]
+    fn a_geographic_layer_takes_xy_in_the_projected_map_crs_and_refuses_metre_offsets() {
+        let (wgs84, map) = (Crs::Epsg(4326), Crs::Epsg(9214));
+        assert_eq!(entry_crs(Some(&wgs84), &map), Ok(&map));
+        assert_eq!(entry_crs(Some(&wgs84), &wgs84), Err(()));
+        let err = offset_crs_check(Some(("cot_bts", &wgs84)), Lang::Vi).unwrap_err();
+        assert!(
+            err.contains("cot_bts") && err.contains("EPSG:4326") && err.contains("mét"),
+            "{err}"
+        );
+        assert!(offset_crs_check(Some(("thua_dat", &Crs::Epsg(9210))), Lang::Vi).is_ok());
+    }
+
+    #[test]
+    fn cogo_distance_and_bearing_are_measured_in_the_layers_zone() {
+        let (layer, map) = (Crs::Epsg(9209), Crs::Epsg(9214));
+        let start_map = Coord {
+            x: 416_802.265,
+            y: 2_356_377.900,
+        };
+        let got = cogo_in(start_map, 100.0, 90.0, &layer, &map).unwrap();
+        // Back in the layer's zone (by cs2cs): 100 m due grid east.
+        let a = cs2cs("EPSG:9214", "EPSG:9209", start_map.x, start_map.y);
+        let b = cs2cs("EPSG:9214", "EPSG:9209", got[0], got[1]);
+        assert!((b[0] - a[0] - 100.0).abs() < 0.002, "{a:?} {b:?}");
+        assert!((b[1] - a[1]).abs() < 0.002, "{a:?} {b:?}");
+        // The zones' grid norths differ (half a degree here): COGO in map
+        // coordinates would put the vertex about a metre off.
+        let naive = numeric::cogo_next(start_map, 100.0, 90.0);
+        let off = (naive.x - got[0]).hypot(naive.y - got[1]);
+        assert!(off > 0.5, "{off}");
     }
 }

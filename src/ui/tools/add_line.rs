@@ -24,7 +24,7 @@ impl MapTool for AddLine {
     }
 
     fn on_event(&mut self, event: &MapEvent, ctx: &ToolContext) -> Vec<AppCommand> {
-        match self.sketch.line_event(event) {
+        match self.sketch.line_event(event, ctx) {
             Some(points) => vec![AppCommand::Edit(Operation::Add {
                 layer: ctx.active_layer.unwrap_or_default().to_string(),
                 geometry: Geometry::LineString(Sketch::line(&points)),
@@ -39,5 +39,9 @@ impl MapTool for AddLine {
 
     fn sketch(&self, hover: Option<[f64; 2]>) -> Option<Geometry<f64>> {
         self.sketch.as_line(hover)
+    }
+
+    fn sketch_state(&mut self) -> Option<&mut Sketch> {
+        Some(&mut self.sketch)
     }
 }

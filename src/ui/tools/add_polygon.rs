@@ -2,13 +2,14 @@
 //! Enter closes the ring. With Shift held while closing, drawing goes on:
 //! the next ring drawn inside the first becomes a hole, one outside it
 //! another part (a multipolygon). Closing without Shift writes the
-//! feature; Esc throws the sketch away.
+//! feature; Esc throws the sketch away. With tracing on, a click on a
+//! boundary follows it from the last corner (see `trace`).
 
 use egui::Painter;
 use geo::Contains;
 use geo_types::{Geometry, MultiPolygon, Polygon};
 
-use super::sketch::Sketch;
+use super::sketch::{Awaiting, Sketch};
 use super::{MapEvent, MapPointer, MapTool, Tool, ToolContext};
 use crate::ui::command::AppCommand;
 use crate::ui::edit::Operation;
@@ -52,20 +53,24 @@ impl MapTool for AddPolygon {
     }
 
     fn on_event(&mut self, event: &MapEvent, ctx: &ToolContext) -> Vec<AppCommand> {
+        if let MapEvent::Abandon = event {
+            self.sketch.clear();
+            self.parts.clear();
+        }
+        if self.sketch.is_awaiting() {
+            return vec![];
+        }
         match event {
-            MapEvent::Click(p) => self.sketch.push(p.map),
-            MapEvent::Abandon => {
-                self.sketch.clear();
-                self.parts.clear();
-            }
+            MapEvent::Click(p) => self.sketch.add(p.map, ctx),
             MapEvent::DoubleClick(_) | MapEvent::SecondaryClick(_) | MapEvent::Finish => {
                 self.close_ring();
                 if ctx.shift {
                     return vec![];
                 }
-                let geometry = self.geometry();
-                self.parts.clear();
-                if let Some(geometry) = geometry {
+                // The parts stay (drawn) until the edit commits; if it
+                // fails, finishing again sends them again.
+                if let Some(geometry) = self.geometry() {
+                    self.sketch.awaiting = Awaiting::Unsent;
                     return vec![AppCommand::Edit(Operation::Add {
                         layer: ctx.active_layer.unwrap_or_default().to_string(),
                         geometry,
@@ -93,5 +98,17 @@ impl MapTool for AddPolygon {
 
     fn sketch(&self, hover: Option<[f64; 2]>) -> Option<Geometry<f64>> {
         self.sketch.as_polygon(hover).or_else(|| self.geometry())
+    }
+
+    fn sketch_state(&mut self) -> Option<&mut Sketch> {
+        Some(&mut self.sketch)
+    }
+
+    fn edit_replied(&mut self, committed: bool) -> Option<bool> {
+        let outcome = self.sketch.edit_replied(committed);
+        if outcome == Some(true) {
+            self.parts.clear();
+        }
+        outcome
     }
 }

@@ -16,6 +16,7 @@ use super::map::{Scene, ScreenView, View};
 pub mod add_line;
 pub mod add_point;
 pub mod add_polygon;
+mod drag;
 pub mod identify;
 pub mod lasso;
 pub mod move_feature;
@@ -27,6 +28,7 @@ pub mod select;
 pub mod sketch;
 pub mod snapping;
 pub mod split;
+pub mod trace;
 pub mod vertex;
 pub mod zoom_box;
 
@@ -202,5 +204,32 @@ pub trait MapTool {
     /// entry (distance/bearing from the last vertex).
     fn sketch(&self, _hover: Option<[f64; 2]>) -> Option<geo_types::Geometry<f64>> {
         None
+    }
+
+    /// A digitizing tool's sketch: for tracing, and for keeping a finished
+    /// sketch until its edit commits.
+    fn sketch_state(&mut self) -> Option<&mut sketch::Sketch> {
+        None
+    }
+
+    /// Tracing on (Some) or off for the digitizing tools.
+    fn set_tracer(&mut self, tracer: Option<trace::Tracer>) {
+        if let Some(s) = self.sketch_state() {
+            s.tracer = tracer;
+        }
+    }
+
+    /// The edit this tool asked for went to the editing thread behind
+    /// `ahead` unanswered requests; None: it was not sent.
+    fn edit_sent(&mut self, ahead: Option<usize>) {
+        if let Some(s) = self.sketch_state() {
+            s.edit_sent(ahead);
+        }
+    }
+
+    /// One reply of the editing thread, in order: whether it committed.
+    /// Returns whether it was this tool's edit's reply, and its outcome.
+    fn edit_replied(&mut self, committed: bool) -> Option<bool> {
+        self.sketch_state()?.edit_replied(committed)
     }
 }

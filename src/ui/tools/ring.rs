@@ -38,12 +38,16 @@ impl MapTool for Ring {
     }
 
     fn on_event(&mut self, event: &MapEvent, ctx: &ToolContext) -> Vec<AppCommand> {
+        if let MapEvent::Abandon = event {
+            self.sketch.clear();
+        }
+        if self.sketch.is_awaiting() {
+            return vec![];
+        }
         match event {
-            MapEvent::Click(p) => self.sketch.push(p.map),
-            MapEvent::Abandon => self.sketch.clear(),
+            MapEvent::Click(p) => self.sketch.add(p.map, ctx),
             MapEvent::DoubleClick(_) | MapEvent::SecondaryClick(_) | MapEvent::Finish => {
-                let ring = self.sketch.take();
-                if ring.len() >= 3 {
+                if let Some(ring) = self.sketch.finish(3) {
                     return vec![AppCommand::Edit(Operation::AddRing {
                         layer: ctx.active_layer.unwrap_or_default().to_string(),
                         ring,
@@ -62,5 +66,9 @@ impl MapTool for Ring {
 
     fn sketch(&self, hover: Option<[f64; 2]>) -> Option<Geometry<f64>> {
         self.sketch.as_polygon(hover)
+    }
+
+    fn sketch_state(&mut self) -> Option<&mut Sketch> {
+        Some(&mut self.sketch)
     }
 }

@@ -5,14 +5,35 @@
 use egui::{Color32, Painter, Pos2, Shape, Stroke};
 use geo_types::{Coord, Geometry, LineString, Polygon};
 
+use super::trace::{TRACE_TOLERANCE_PX, Tracer};
 use super::{MapEvent, MapPointer, ToolContext};
 
 pub const SKETCH: Color32 = Color32::from_rgb(220, 40, 40);
 
 /// The vertices of the line or ring being drawn.
-#[derive(Default, Debug, Clone)]
+#[derive(Default, Clone)]
 pub struct Sketch {
     pub points: Vec<[f64; 2]>,
+    /// Set while tracing is on: a click on a boundary after a vertex on
+    /// the same boundary follows it.
+    pub tracer: Option<Tracer>,
+    /// A finished sketch stays until its edit is committed.
+    pub awaiting: Awaiting,
+}
+
+/// Where a finished sketch's edit is. The sketch is kept (drawn, taking no
+/// more clicks) until the editing thread says the edit committed; if it
+/// failed (another program's write lock, a refused value) the sketch comes
+/// back for another try, so a drawing is never lost to a failed edit.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Awaiting {
+    #[default]
+    Nothing,
+    /// Finished; its edit is among this frame's commands.
+    Unsent,
+    /// Sent to the editing thread behind `ahead` requests not answered
+    /// yet (the thread answers each request once, in order).
+    Sent { ahead: usize },
 }
 
 impl Sketch {
@@ -23,30 +44,93 @@ impl Sketch {
         }
     }
 
+    /// A clicked vertex; with tracing on, the boundary vertices between
+    /// the last vertex and it come first.
+    pub fn add(&mut self, p: [f64; 2], ctx: &ToolContext) {
+        let traced = (self.tracer.as_ref())
+            .zip(self.points.last())
+            .and_then(|(t, last)| t.path(*last, p, ctx.px(TRACE_TOLERANCE_PX)));
+        match traced {
+            Some(path) => path.into_iter().for_each(|q| self.push(q)),
+            None => self.push(p),
+        }
+    }
+
     pub fn clear(&mut self) {
         self.points.clear();
+        self.awaiting = Awaiting::Nothing;
     }
 
     pub fn take(&mut self) -> Vec<[f64; 2]> {
         std::mem::take(&mut self.points)
     }
 
+    /// Whether a finished sketch waits for its edit's reply.
+    pub fn is_awaiting(&self) -> bool {
+        self.awaiting != Awaiting::Nothing
+    }
+
+    /// The finished sketch's edit went to the editing thread (`ahead`
+    /// requests before it), or was not sent (None: it is drawn again).
+    pub fn edit_sent(&mut self, ahead: Option<usize>) {
+        if self.awaiting == Awaiting::Unsent {
+            self.awaiting = match ahead {
+                Some(ahead) => Awaiting::Sent { ahead },
+                None => Awaiting::Nothing,
+            };
+        }
+    }
+
+    /// One reply of the editing thread. When it is the finished sketch's
+    /// edit's, says whether it committed (the sketch is then cleared) or
+    /// failed (the sketch can be finished again).
+    pub fn edit_replied(&mut self, committed: bool) -> Option<bool> {
+        match &mut self.awaiting {
+            Awaiting::Sent { ahead: 0 } => {
+                self.awaiting = Awaiting::Nothing;
+                if committed {
+                    self.points.clear();
+                }
+                Some(committed)
+            }
+            Awaiting::Sent { ahead } => {
+                *ahead -= 1;
+                None
+            }
+            _ => None,
+        }
+    }
+
     /// The events of a tool that draws a line: a click adds a vertex, Esc
     /// throws the sketch away, a double or right click or Enter finishes
-    /// it. Returns the finished line's vertices (two at least).
-    pub fn line_event(&mut self, event: &MapEvent) -> Option<Vec<[f64; 2]>> {
+    /// it. Returns the finished line's vertices (two at least), which
+    /// stay in the sketch until the edit's reply.
+    pub fn line_event(&mut self, event: &MapEvent, ctx: &ToolContext) -> Option<Vec<[f64; 2]>> {
+        if let MapEvent::Abandon = event {
+            self.clear();
+        }
+        if self.is_awaiting() {
+            return None;
+        }
         match event {
-            MapEvent::Click(p) => self.push(p.map),
-            MapEvent::Abandon => self.clear(),
+            MapEvent::Click(p) => self.add(p.map, ctx),
             MapEvent::DoubleClick(_) | MapEvent::SecondaryClick(_) | MapEvent::Finish => {
-                let points = self.take();
-                if points.len() >= 2 {
-                    return Some(points);
-                }
+                return self.finish(2);
             }
             _ => {}
         }
         None
+    }
+
+    /// The sketch finished with `least` vertices at least: its vertices,
+    /// kept until the edit's reply; fewer are thrown away.
+    pub fn finish(&mut self, least: usize) -> Option<Vec<[f64; 2]>> {
+        if self.points.len() < least {
+            self.points.clear();
+            return None;
+        }
+        self.awaiting = Awaiting::Unsent;
+        Some(self.points.clone())
     }
 
     pub fn line(points: &[[f64; 2]]) -> LineString<f64> {
@@ -98,8 +182,16 @@ impl Sketch {
             return;
         }
         let mut pts: Vec<Pos2> = self.points.iter().map(|p| ctx.to_screen(*p)).collect();
-        if let Some(h) = hover {
-            pts.push(h.screen);
+        // A finished sketch waiting for its edit takes no rubber band.
+        if let Some(h) = hover.filter(|_| !self.is_awaiting()) {
+            // With tracing on, the band follows the boundary it would add.
+            let traced = (self.tracer.as_ref())
+                .zip(self.points.last())
+                .and_then(|(t, last)| t.path(*last, h.map, ctx.px(TRACE_TOLERANCE_PX)));
+            match traced {
+                Some(path) => pts.extend(path.iter().map(|p| ctx.to_screen(*p))),
+                None => pts.push(h.screen),
+            }
         }
         if closed && pts.len() >= 3 {
             pts.push(pts[0]);

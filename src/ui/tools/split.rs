@@ -25,7 +25,7 @@ impl MapTool for Split {
     }
 
     fn on_event(&mut self, event: &MapEvent, ctx: &ToolContext) -> Vec<AppCommand> {
-        match self.sketch.line_event(event) {
+        match self.sketch.line_event(event, ctx) {
             Some(line) => vec![AppCommand::Edit(Operation::Split {
                 layer: ctx.active_layer.unwrap_or_default().to_string(),
                 line,
@@ -40,5 +40,9 @@ impl MapTool for Split {
 
     fn sketch(&self, hover: Option<[f64; 2]>) -> Option<Geometry<f64>> {
         self.sketch.as_line(hover)
+    }
+
+    fn sketch_state(&mut self) -> Option<&mut Sketch> {
+        Some(&mut self.sketch)
     }
 }
