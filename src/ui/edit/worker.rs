@@ -4,7 +4,7 @@
 //! commit it reads back just the features the edit touched, in map
 //! coordinates, for the map to redraw them.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::{Arc, RwLock};
@@ -13,7 +13,7 @@ use std::time::Instant;
 use super::operation::{self, LayerCrs, Operation};
 use super::{Changed, EditFailure, Redraw, Reply, Request, Write};
 use crate::crs::{Crs, Transformer};
-use crate::edit::snap::{SnapIndex, SnapLayer};
+use crate::edit::snap::{AreaLimits, Reprojection, SnapIndex, SnapLayer};
 use crate::edit::{Applied, EditSession};
 use crate::model::{Feature, FieldValue};
 
@@ -28,6 +28,9 @@ struct Worker {
     /// The box (layer coordinates) of the features edited per polygon
     /// layer since its editing started: checked when it stops.
     edited: HashMap<String, geo_types::Rect<f64>>,
+    /// The map box the window shows (the snapping index follows it).
+    view: Option<geo_types::Rect<f64>>,
+    limits: AreaLimits,
 }
 
 /// Runs the editing thread until the window drops its sender.
@@ -49,9 +52,31 @@ pub fn run(
         defaults: HashMap::new(),
         snap,
         edited: HashMap::new(),
+        view: None,
+        limits: AreaLimits::default(),
     };
-    for request in requests {
-        let reply = w.handle(request);
+    let mut queue = VecDeque::new();
+    loop {
+        if queue.is_empty() {
+            match requests.recv() {
+                Ok(r) => queue.push_back(r),
+                Err(_) => break,
+            }
+        }
+        queue.extend(requests.try_iter());
+        let request = queue.pop_front().expect("one at least");
+        // A pan sends a box per frame: only the latest queued one is
+        // indexed, the older ones are answered at once.
+        let reply = match request {
+            Request::View { area, max_features }
+                if queue.iter().any(|r| matches!(r, Request::View { .. })) =>
+            {
+                w.view = Some(area);
+                w.limits.max_features = max_features;
+                Reply::ViewIndexed
+            }
+            request => w.handle(request),
+        };
         if replies.send(reply).is_err() {
             break;
         }
@@ -76,6 +101,8 @@ impl Worker {
             Request::SetMapCrs(crs) => {
                 self.map_crs = crs;
                 self.crs.clear();
+                // In the old map's coordinates: the window sends the new one.
+                self.view = None;
                 // The snapping index is in map coordinates: built again.
                 let layers: Vec<String> = self
                     .session
@@ -88,6 +115,15 @@ impl Worker {
                 self.snap_to(&layers).and_then(|()| self.history())
             }
             Request::SnapTo(layers) => self.snap_to(&layers).and_then(|()| self.history()),
+            Request::View { area, max_features } => {
+                self.view = Some(area);
+                self.limits.max_features = max_features;
+                let layers: Vec<String> = match self.snap.read() {
+                    Ok(s) => s.names().map(str::to_string).collect(),
+                    Err(_) => Vec::new(),
+                };
+                self.follow_view(&layers).map(|()| Reply::ViewIndexed)
+            }
             Request::Apply(op) => self.apply(&op),
             Request::SetUser(user) => {
                 if let Some(s) = &mut self.session {
@@ -142,28 +178,92 @@ impl Worker {
     }
 
     /// Indexes the layers for snapping, in map coordinates (those not
-    /// indexed yet).
+    /// indexed yet): the area around the view only, which the index
+    /// follows as the view moves ([`Request::View`]).
     fn snap_to(&mut self, layers: &[String]) -> Result<(), EditFailure> {
+        let mut new = Vec::new();
         for layer in layers {
             if self.snap.read().is_ok_and(|s| s.layer(layer).is_some()) {
                 continue;
             }
+            if let Ok(mut s) = self.snap.write() {
+                s.set_layer(layer, SnapLayer::for_areas());
+            }
+            new.push(layer.clone());
+        }
+        self.follow_view(&new)
+    }
+
+    /// Brings the layers' snapping index to the view: the part of the view
+    /// and its margin not indexed yet is read through the R-tree without
+    /// the index's lock (frames keep snapping meanwhile), then added under
+    /// it; too many features there turn the layer's snapping off.
+    fn follow_view(&mut self, layers: &[String]) -> Result<(), EditFailure> {
+        let Some(view) = self.view else {
+            return Ok(());
+        };
+        let limits = self.limits;
+        for layer in layers {
+            let plan = self.snap.read().ok().and_then(|s| {
+                let l = s.layer(layer)?;
+                let area = l.area_to_load(view, &limits)?;
+                Some((area, l.missing(area)))
+            });
+            let Some((area, pieces)) = plan else {
+                continue;
+            };
             let crs = self.layer_crs(layer)?;
-            let mut features = self.session()?.gpkg().all_features(layer)?;
-            let mut pairs = Vec::with_capacity(features.len());
-            for f in &mut features {
-                if let (Some(fid), Some(g)) = (f.fid, &mut f.geometry) {
-                    crs.to_map.transform_geometry(g)?;
-                    pairs.push((fid, &*g));
+            let read = self.read_snap_area(layer, &crs, area, &pieces);
+            self.crs.insert(layer.clone(), crs);
+            let read = read?;
+            let Ok(mut s) = self.snap.write() else {
+                continue;
+            };
+            let Some(l) = s.layer_mut(layer) else {
+                continue;
+            };
+            match read {
+                Err(count) => l.set_too_many(Some(count)),
+                Ok(read) => {
+                    l.set_too_many(None);
+                    l.add_area(read);
+                    if l.is_over(&limits) {
+                        l.retain_area(area);
+                    }
                 }
             }
-            let index = SnapLayer::build(pairs);
-            if let Ok(mut s) = self.snap.write() {
-                s.set_layer(layer, index);
-            }
-            self.crs.insert(layer.clone(), crs);
         }
         Ok(())
+    }
+
+    /// The features of the not yet indexed `pieces` of `area`, or the
+    /// count (over the limit) that turns the layer's snapping off.
+    fn read_snap_area(
+        &mut self,
+        layer: &str,
+        crs: &LayerCrs,
+        area: geo_types::Rect<f64>,
+        pieces: &[geo_types::Rect<f64>],
+    ) -> Result<Result<crate::edit::snap::AreaRead, u64>, EditFailure> {
+        let max = self.limits.max_features;
+        let gpkg = self.session()?.gpkg();
+        let in_layer = crate::edit::snap::box_in(&crs.to_layer, area)?;
+        let count = crate::edit::snap::count_in(gpkg, layer, in_layer, max)?;
+        if count > max {
+            return Ok(Err(count));
+        }
+        let to = Reprojection {
+            to_layer: &crs.to_layer,
+            to_map: &crs.to_map,
+        };
+        Ok(Ok(SnapLayer::read_area(
+            gpkg,
+            layer,
+            to,
+            area,
+            pieces,
+            |_| false,
+        )?))
     }
 
     fn layer_crs(&mut self, layer: &str) -> Result<LayerCrs, EditFailure> {
@@ -387,6 +487,15 @@ impl Worker {
                     features.push(f);
                 }
             }
+            // Where updated or deleted polygons were: a check on stop
+            // editing looks there too (a deleted parcel leaves a gap).
+            let polygonal = matches!(
+                gpkg.layer(&c.layer)?.schema.geometry_type.linear(),
+                crate::model::GeometryType::Polygon | crate::model::GeometryType::MultiPolygon
+            );
+            if polygonal && (!c.updated.is_empty() || !c.deleted.is_empty()) {
+                boxes.extend(gpkg.envelopes_before(applied.edit_id, &c.layer)?);
+            }
             for b in boxes {
                 let all = self.edited.get(&c.layer).map_or(b, |a| {
                     geo_types::Rect::new(
@@ -408,9 +517,11 @@ impl Worker {
                 for fid in &touched {
                     l.remove(*fid);
                 }
+                // Only where the index is complete: one edited outside
+                // the loaded area is read when that area is.
                 for f in &features {
                     if let (Some(fid), Some(g)) = (f.fid, &f.geometry) {
-                        l.insert(fid, g);
+                        l.update(fid, g);
                     }
                 }
             }
