@@ -46,19 +46,13 @@ pub enum Operation {
     /// Moves features by `to - from`.
     Translate {
         layer: String,
-        fids: Vec<i64>,
-        from: [f64; 2],
-        to: [f64; 2],
-        tolerance: f64,
+        drag: Dragged,
     },
     /// Turns features about the centre of the one under `from` by the
     /// angle from `from` to `to`.
     Rotate {
         layer: String,
-        fids: Vec<i64>,
-        from: [f64; 2],
-        to: [f64; 2],
-        tolerance: f64,
+        drag: Dragged,
     },
     Delete {
         layer: String,
@@ -117,13 +111,33 @@ pub enum Operation {
     },
 }
 
-impl Operation {
-    pub fn layer(&self) -> &str {
-        self.layer_slot()
-    }
+/// Features a tool dragged from `from` to `to`: `fids`, or when empty the
+/// top feature under `from` (within `tolerance` map units).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dragged {
+    pub fids: Vec<i64>,
+    pub from: [f64; 2],
+    pub to: [f64; 2],
+    pub tolerance: f64,
+}
 
-    fn layer_slot(&self) -> &String {
-        match self {
+impl Dragged {
+    /// The feature under `from`, dragged to `to`.
+    pub fn under(from: [f64; 2], to: [f64; 2], tolerance: f64) -> Self {
+        Dragged {
+            fids: vec![],
+            from,
+            to,
+            tolerance,
+        }
+    }
+}
+
+/// The `layer` field of any operation (by reference or mutable reference,
+/// as `$op` is), so the list of variants is written once.
+macro_rules! layer_field {
+    ($op:expr) => {
+        match $op {
             Operation::Add { layer, .. }
             | Operation::MoveVertices { layer, .. }
             | Operation::InsertVertex { layer, .. }
@@ -140,27 +154,17 @@ impl Operation {
             | Operation::Offset { layer, .. }
             | Operation::AddAvoidingOverlaps { layer, .. } => layer,
         }
+    };
+}
+
+impl Operation {
+    pub fn layer(&self) -> &str {
+        layer_field!(self)
     }
 
     /// Sets the layer when the tool left it empty.
     pub fn set_layer(&mut self, name: &str) {
-        match self {
-            Operation::Add { layer, .. }
-            | Operation::MoveVertices { layer, .. }
-            | Operation::InsertVertex { layer, .. }
-            | Operation::DeleteVertices { layer, .. }
-            | Operation::Translate { layer, .. }
-            | Operation::Rotate { layer, .. }
-            | Operation::Delete { layer, .. }
-            | Operation::Reshape { layer, .. }
-            | Operation::AddRing { layer, .. }
-            | Operation::Split { layer, .. }
-            | Operation::Merge { layer, .. }
-            | Operation::PasteText { layer, .. }
-            | Operation::CopyFeatures { layer, .. }
-            | Operation::Offset { layer, .. }
-            | Operation::AddAvoidingOverlaps { layer, .. } => *layer = name.to_string(),
-        }
+        *layer_field!(self) = name.to_string();
     }
 
     /// The journal's description of the edit (Vietnamese: the journal is
@@ -258,6 +262,17 @@ fn nothing_there(tx: &EditTx<'_>, layer: &str, p: Coord<f64>, what: &str) -> Edi
     }
 }
 
+/// A new feature's area fields set from its geometry (as
+/// `geometry::write_geometry` keeps them for a changed one).
+fn with_area(tx: &mut EditTx<'_>, layer: &str, f: &mut Feature) -> Result<(), EditError> {
+    let info = tx.layer(layer)?;
+    crate::edit::measure::set_area_fields(&info, f).map_err(|e| EditError::Layer {
+        path: tx.path().to_path_buf(),
+        layer: layer.to_string(),
+        detail: e.to_string(),
+    })
+}
+
 fn around(p: Coord<f64>, t: f64) -> Rect<f64> {
     Rect::new((p.x - t, p.y - t), (p.x + t, p.y + t))
 }
@@ -272,7 +287,9 @@ pub fn run(
 ) -> Result<(), EditError> {
     match op {
         Operation::Add { layer, geometry } => {
-            let feature = Feature::new(Some(crs.geometry(geometry.clone())?), defaults.to_vec());
+            let mut feature =
+                Feature::new(Some(crs.geometry(geometry.clone())?), defaults.to_vec());
+            with_area(tx, layer, &mut feature)?;
             tx.insert(layer, &feature)?;
         }
         Operation::MoveVertices {
@@ -299,7 +316,7 @@ pub fn run(
                 return Err(nothing_there(tx, layer, p, "cạnh"));
             };
             let g = insert_vertices(&g, &[(v, q)]).map_err(|e| refused(tx, layer, fid, e))?;
-            tx.set_geometry(layer, fid, &g)?;
+            geometry::write_geometry(tx, layer, fid, g)?;
         }
         Operation::DeleteVertices {
             layer,
@@ -318,17 +335,11 @@ pub fn run(
                 }
             }
             let g = delete_vertices(&g, &ids).map_err(|e| refused(tx, layer, fid, e))?;
-            tx.set_geometry(layer, fid, &g)?;
+            geometry::write_geometry(tx, layer, fid, g)?;
         }
-        Operation::Translate {
-            layer,
-            fids,
-            from,
-            to,
-            tolerance,
-        } => {
-            let (a, b) = (crs.point(*from)?, crs.point(*to)?);
-            for fid in chosen(tx, layer, fids, a, crs.distance(*from, *tolerance)?)? {
+        Operation::Translate { layer, drag } => {
+            let (a, b, fids) = dragged(tx, layer, drag, crs)?;
+            for fid in fids {
                 let mut f = tx.require(layer, fid)?;
                 if let Some(g) = &mut f.geometry {
                     geo::Translate::translate_mut(g, b.x - a.x, b.y - a.y);
@@ -336,15 +347,8 @@ pub fn run(
                 tx.update(layer, &f)?;
             }
         }
-        Operation::Rotate {
-            layer,
-            fids,
-            from,
-            to,
-            tolerance,
-        } => {
-            let (a, b) = (crs.point(*from)?, crs.point(*to)?);
-            let fids = chosen(tx, layer, fids, a, crs.distance(*from, *tolerance)?)?;
+        Operation::Rotate { layer, drag } => {
+            let (a, b, fids) = dragged(tx, layer, drag, crs)?;
             let Some(centre) = tx
                 .require(layer, fids[0])?
                 .geometry
@@ -381,7 +385,7 @@ pub fn run(
             let g = f.geometry.as_ref().expect("picked by its geometry");
             let g =
                 geometry::reshape::reshape(g, &drawn).map_err(|e| refused(tx, layer, fid, e))?;
-            tx.set_geometry(layer, fid, &g)?;
+            geometry::write_geometry(tx, layer, fid, g)?;
         }
         Operation::AddRing { layer, ring, fill } => {
             let drawn = crs.line(ring)?;
@@ -392,15 +396,16 @@ pub fn run(
             if *fill {
                 let (holed, filling) = geometry::rings::fill_ring(g, &drawn)
                     .map_err(|e| refused(tx, layer, fid, e))?;
-                tx.set_geometry(layer, fid, &holed)?;
-                // The filling takes the parcel's attributes (B's split/merge
-                // policies decide areas; here the values are copied).
-                let new = Feature::new(Some(Geometry::Polygon(filling)), f.values.clone());
+                geometry::write_geometry(tx, layer, fid, holed)?;
+                // The filling takes the parcel's attributes, with its own
+                // area (QGIS's #29683 left the parcel's).
+                let mut new = Feature::new(Some(Geometry::Polygon(filling)), f.values.clone());
+                with_area(tx, layer, &mut new)?;
                 tx.insert(layer, &new)?;
             } else {
                 let (holed, _) =
                     geometry::rings::add_ring(g, &drawn).map_err(|e| refused(tx, layer, fid, e))?;
-                tx.set_geometry(layer, fid, &holed)?;
+                geometry::write_geometry(tx, layer, fid, holed)?;
             }
         }
         // Operations of their own on the session (see `worker`).
@@ -414,6 +419,18 @@ pub fn run(
         }
     }
     Ok(())
+}
+
+/// A drag's start and end in layer coordinates, and the features it moves.
+fn dragged(
+    tx: &mut EditTx<'_>,
+    layer: &str,
+    drag: &Dragged,
+    crs: &LayerCrs,
+) -> Result<(Coord<f64>, Coord<f64>, Vec<i64>), EditError> {
+    let (a, b) = (crs.point(drag.from)?, crs.point(drag.to)?);
+    let t = crs.distance(drag.from, drag.tolerance)?;
+    Ok((a, b, chosen(tx, layer, &drag.fids, a, t)?))
 }
 
 /// The fids given, or else the top feature under `p` (within `t`).
@@ -503,7 +520,7 @@ fn move_feature_vertices(
         pairs.push((at, new));
     }
     let moved = move_vertices(&g, &ids).map_err(|e| refused(tx, layer, fid, e))?;
-    tx.set_geometry(layer, fid, &moved)?;
+    geometry::write_geometry(tx, layer, fid, moved)?;
     if !topological {
         return Ok(());
     }
@@ -521,7 +538,7 @@ fn move_feature_vertices(
             if let Some(followed) =
                 topology::follow(ng, old, new, join).map_err(|e| refused(tx, layer, nfid, e))?
             {
-                tx.set_geometry(layer, nfid, &followed)?;
+                geometry::write_geometry(tx, layer, nfid, followed)?;
             }
         }
     }

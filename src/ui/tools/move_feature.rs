@@ -3,13 +3,15 @@
 
 use egui::{Color32, Painter, Stroke};
 
+use super::drag::MapDrag;
 use super::{HIT_TOLERANCE_PX, MapEvent, MapPointer, MapTool, Tool, ToolContext};
 use crate::ui::command::AppCommand;
 use crate::ui::edit::Operation;
+use crate::ui::edit::operation::Dragged;
 
 #[derive(Default)]
 pub struct MoveFeature {
-    drag: Option<([f64; 2], [f64; 2])>,
+    drag: MapDrag,
 }
 
 impl MapTool for MoveFeature {
@@ -22,32 +24,17 @@ impl MapTool for MoveFeature {
     }
 
     fn on_event(&mut self, event: &MapEvent, ctx: &ToolContext) -> Vec<AppCommand> {
-        match *event {
-            MapEvent::DragStart(p) => self.drag = Some((p.map, p.map)),
-            MapEvent::Drag { at, .. } => {
-                if let Some((_, now)) = &mut self.drag {
-                    *now = at.map;
-                }
-            }
-            MapEvent::DragEnd(p) => {
-                if let Some((from, _)) = self.drag.take() {
-                    return vec![AppCommand::Edit(Operation::Translate {
-                        layer: ctx.active_layer.unwrap_or_default().to_string(),
-                        fids: vec![],
-                        from,
-                        to: p.map,
-                        tolerance: ctx.px(HIT_TOLERANCE_PX),
-                    })];
-                }
-            }
-            MapEvent::Abandon => self.drag = None,
-            _ => {}
-        }
-        vec![]
+        let Some((from, to)) = self.drag.update(event) else {
+            return vec![];
+        };
+        vec![AppCommand::Edit(Operation::Translate {
+            layer: ctx.active_layer.unwrap_or_default().to_string(),
+            drag: Dragged::under(from, to, ctx.px(HIT_TOLERANCE_PX)),
+        })]
     }
 
     fn paint(&self, painter: &Painter, ctx: &ToolContext, _hover: Option<MapPointer>) {
-        if let Some((from, now)) = self.drag {
+        if let Some((from, now)) = self.drag.current() {
             painter.arrow(
                 ctx.to_screen(from),
                 ctx.to_screen(now) - ctx.to_screen(from),

@@ -6,6 +6,7 @@
 
 use egui::{Color32, Painter, Stroke};
 
+use super::drag::MapDrag;
 use super::{HIT_TOLERANCE_PX, MapEvent, MapPointer, MapTool, Tool, ToolContext};
 use crate::ui::command::AppCommand;
 use crate::ui::edit::Operation;
@@ -17,8 +18,7 @@ const PICK_PX: f64 = 2.0 * HIT_TOLERANCE_PX;
 pub struct VertexTool {
     /// Vertices chosen (map coordinates).
     chosen: Vec<[f64; 2]>,
-    /// Where a drag started, and where it is now.
-    drag: Option<([f64; 2], [f64; 2])>,
+    drag: MapDrag,
 }
 
 fn near(ctx: &ToolContext, a: [f64; 2], b: [f64; 2]) -> bool {
@@ -26,9 +26,34 @@ fn near(ctx: &ToolContext, a: [f64; 2], b: [f64; 2]) -> bool {
 }
 
 impl VertexTool {
-    fn op(ctx: &ToolContext, op: Operation) -> Vec<AppCommand> {
-        let _ = ctx;
-        vec![AppCommand::Edit(op)]
+    /// A drag from `start` to `end`: the vertex there moves, or all the
+    /// chosen ones by the same amount when it is one of them.
+    fn move_dragged(
+        &mut self,
+        ctx: &ToolContext,
+        layer: String,
+        tolerance: f64,
+        start: [f64; 2],
+        end: [f64; 2],
+    ) -> Vec<AppCommand> {
+        let (dx, dy) = (end[0] - start[0], end[1] - start[1]);
+        let moves: Vec<([f64; 2], [f64; 2])> = if self.chosen.iter().any(|c| near(ctx, *c, start)) {
+            // The chosen vertices move together.
+            self.chosen
+                .iter()
+                .map(|c| (*c, [c[0] + dx, c[1] + dy]))
+                .collect()
+        } else {
+            vec![(start, end)]
+        };
+        self.chosen = moves.iter().map(|m| m.1).collect();
+        vec![AppCommand::Edit(Operation::MoveVertices {
+            layer,
+            fid: None,
+            moves,
+            topological: true,
+            tolerance,
+        })]
     }
 }
 
@@ -44,7 +69,10 @@ impl MapTool for VertexTool {
     fn on_event(&mut self, event: &MapEvent, ctx: &ToolContext) -> Vec<AppCommand> {
         let layer = ctx.active_layer.unwrap_or_default().to_string();
         let tolerance = ctx.px(PICK_PX);
-        match *event {
+        if let Some((start, end)) = self.drag.update(event) {
+            return self.move_dragged(ctx, layer, tolerance, start, end);
+        }
+        let op = match *event {
             MapEvent::Click(p) => {
                 if !ctx.shift {
                     self.chosen.clear();
@@ -52,69 +80,32 @@ impl MapTool for VertexTool {
                 if p.snapped {
                     self.chosen.push(p.map);
                 }
+                return vec![];
             }
-            MapEvent::Abandon => self.chosen.clear(),
-            MapEvent::DragStart(p) => self.drag = Some((p.map, p.map)),
-            MapEvent::Drag { at, .. } => {
-                if let Some((_, now)) = &mut self.drag {
-                    *now = at.map;
-                }
+            MapEvent::Abandon => {
+                self.chosen.clear();
+                return vec![];
             }
-            MapEvent::DragEnd(p) => {
-                let Some((start, _)) = self.drag.take() else {
-                    return vec![];
-                };
-                let (dx, dy) = (p.map[0] - start[0], p.map[1] - start[1]);
-                let moves: Vec<([f64; 2], [f64; 2])> =
-                    if self.chosen.iter().any(|c| near(ctx, *c, start)) {
-                        // The chosen vertices move together.
-                        self.chosen
-                            .iter()
-                            .map(|c| (*c, [c[0] + dx, c[1] + dy]))
-                            .collect()
-                    } else {
-                        vec![(start, p.map)]
-                    };
-                self.chosen = moves.iter().map(|m| m.1).collect();
-                return Self::op(
-                    ctx,
-                    Operation::MoveVertices {
-                        layer,
-                        fid: None,
-                        moves,
-                        topological: true,
-                        tolerance,
-                    },
-                );
-            }
-            MapEvent::DoubleClick(p) => {
-                return Self::op(
-                    ctx,
-                    Operation::InsertVertex {
-                        layer,
-                        at: p.map,
-                        tolerance,
-                    },
-                );
-            }
+            MapEvent::DoubleClick(p) => Operation::InsertVertex {
+                layer,
+                at: p.map,
+                tolerance,
+            },
             MapEvent::SecondaryClick(p) => {
                 let at = if self.chosen.iter().any(|c| near(ctx, *c, p.map)) {
                     std::mem::take(&mut self.chosen)
                 } else {
                     vec![p.map]
                 };
-                return Self::op(
-                    ctx,
-                    Operation::DeleteVertices {
-                        layer,
-                        at,
-                        tolerance,
-                    },
-                );
+                Operation::DeleteVertices {
+                    layer,
+                    at,
+                    tolerance,
+                }
             }
-            _ => {}
-        }
-        vec![]
+            _ => return vec![],
+        };
+        vec![AppCommand::Edit(op)]
     }
 
     fn paint(&self, painter: &Painter, ctx: &ToolContext, hover: Option<MapPointer>) {
@@ -122,7 +113,7 @@ impl MapTool for VertexTool {
         for c in &self.chosen {
             painter.circle_filled(ctx.to_screen(*c), 4.5, colour);
         }
-        if let (Some((start, now)), Some(_)) = (self.drag, hover) {
+        if let (Some((start, now)), Some(_)) = (self.drag.current(), hover) {
             painter.line_segment(
                 [ctx.to_screen(start), ctx.to_screen(now)],
                 Stroke::new(1.5, colour),
