@@ -18,11 +18,30 @@ struct Draw {
     // Features at least this big (pixels) are filled, not dotted.
     dot_max_px: f32,
     shape: u32,
-    _pad: u32,
+    // Highlight pass: the slot of the chunk's first feature in `selected`.
+    feature_base: u32,
     point_outline: vec4<f32>,
+    // Highlight pass: the colour of fills, dots and symbols, and of
+    // outlines and lines.
+    highlight_fill: vec4<f32>,
+    highlight_segments: vec4<f32>,
 };
 
 @group(0) @binding(0) var<uniform> draw: Draw;
+
+// Highlight pass only (bind group 1): one bit per feature of the chunks
+// holding a selected one, set when it is selected. Each vertex carries its
+// feature's index in its chunk.
+@group(1) @binding(0) var<storage, read> selected: array<u32>;
+
+fn is_selected(feature: u32) -> bool {
+    let slot = draw.feature_base + feature;
+    let word = slot >> 5u;
+    if word >= arrayLength(&selected) {
+        return false;
+    }
+    return ((selected[word] >> (slot & 31u)) & 1u) == 1u;
+}
 
 // Set when the target stores sRGB (e.g. Bgra8UnormSrgb): our colours are
 // sRGB values, so they are linearised and the hardware re-encodes them.

@@ -8,6 +8,7 @@ struct SegmentIn {
     @location(1) b: vec2<f32>,
     @location(2) color: vec4<f32>,
     @location(3) feature_size: f32,
+    @location(4) feature: u32,
 };
 
 struct SegmentOut {
@@ -21,6 +22,21 @@ struct SegmentOut {
 
 @vertex
 fn vs_line(@builtin(vertex_index) vi: u32, s: SegmentIn) -> SegmentOut {
+    return line_vertex(vi, s, s.color);
+}
+
+// The highlight pass: selected features' segments only.
+@vertex
+fn vs_line_selected(@builtin(vertex_index) vi: u32, s: SegmentIn) -> SegmentOut {
+    if !is_selected(s.feature) {
+        var out: SegmentOut;
+        out.clip = CULLED;
+        return out;
+    }
+    return line_vertex(vi, s, draw.highlight_segments);
+}
+
+fn line_vertex(vi: u32, s: SegmentIn, color: vec4<f32>) -> SegmentOut {
     var out: SegmentOut;
     if s.feature_size * draw.px_per_unit < draw.segment_min_px {
         out.clip = CULLED;
@@ -46,7 +62,7 @@ fn vs_line(@builtin(vertex_index) vi: u32, s: SegmentIn) -> SegmentOut {
     out.clip = px_to_clip(pa + dir * along + normal * across);
     out.local = vec2<f32>(along, across);
     out.len_hw = vec2<f32>(len, hw);
-    out.color = vec4<f32>(s.color.rgb, s.color.a * min(draw.width_px, 1.0));
+    out.color = vec4<f32>(color.rgb, color.a * min(draw.width_px, 1.0));
     return out;
 }
 

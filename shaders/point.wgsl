@@ -6,6 +6,7 @@
 struct SymbolIn {
     @location(0) pos: vec2<f32>,
     @location(1) color: vec4<f32>,
+    @location(2) feature: u32,
 };
 
 struct SymbolOut {
@@ -23,6 +24,21 @@ const CAMERA: u32 = 4u;
 
 @vertex
 fn vs_symbol(@builtin(vertex_index) vi: u32, s: SymbolIn) -> SymbolOut {
+    return symbol_vertex(vi, s, s.color);
+}
+
+// The highlight pass: selected features' symbols only.
+@vertex
+fn vs_symbol_selected(@builtin(vertex_index) vi: u32, s: SymbolIn) -> SymbolOut {
+    if !is_selected(s.feature) {
+        var out: SymbolOut;
+        out.clip = CULLED;
+        return out;
+    }
+    return symbol_vertex(vi, s, draw.highlight_fill);
+}
+
+fn symbol_vertex(vi: u32, s: SymbolIn, color: vec4<f32>) -> SymbolOut {
     var out: SymbolOut;
     let half = draw.point_size_px * 0.5;
     // The quad reaches one pixel past the symbol for the fringe.
@@ -31,7 +47,7 @@ fn vs_symbol(@builtin(vertex_index) vi: u32, s: SymbolIn) -> SymbolOut {
     let corner = vec2<f32>(c.x * 2.0 - 1.0, c.y);
     out.clip = px_to_clip(to_px(s.pos) + corner * reach);
     out.uv = corner * reach / half;
-    out.color = s.color;
+    out.color = color;
     return out;
 }
 

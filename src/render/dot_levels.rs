@@ -89,6 +89,7 @@ mod tests {
             pos: [x, y],
             color: [0, 0, 0, 255],
             feature_size: 1.0,
+            feature: 0,
         }
     }
 

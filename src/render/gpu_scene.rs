@@ -2,7 +2,8 @@
 
 use wgpu::util::DeviceExt;
 
-use super::load::{DrawParams, LayerMesh};
+use super::load::{DrawParams, HighlightLook, LayerMesh};
+use super::selection::GpuSelection;
 use super::tessellate::Chunk;
 
 /// A GPU buffer and the number of elements (vertices, indices or
@@ -28,6 +29,11 @@ pub struct GpuChunk {
     pub symbol_levels: Vec<u32>,
     /// The layer grid cell of the chunk's features.
     pub cell: u32,
+    /// The fid of each feature, by the index its vertices carry.
+    pub fids: Vec<i64>,
+    /// Where the chunk's features start in the layer's selection flags;
+    /// `None` when none of them is selected (the highlight skips it).
+    pub selection_base: Option<u32>,
 }
 
 /// A layer on the GPU. Draw order is the order of the slice given to the
@@ -40,6 +46,10 @@ pub struct GpuLayer {
     pub bytes: usize,
     /// The grid its chunks are binned by (edits rebuild cells).
     pub grid: Option<super::load::Grid>,
+    /// How its selected features are drawn over everything.
+    pub highlight: HighlightLook,
+    /// The selected features' flags (see `Renderer::select`).
+    pub selection: Option<GpuSelection>,
 }
 
 fn buffer<T: bytemuck::Pod>(
@@ -80,6 +90,8 @@ impl GpuChunk {
             symbols: buffer(device, "symbols", &c.symbols, v),
             symbol_levels: c.symbol_levels.clone(),
             cell: c.cell,
+            fids: c.fids.clone(),
+            selection_base: None,
         })
     }
 }
@@ -97,6 +109,8 @@ impl GpuLayer {
                 .collect(),
             bytes: mesh.gpu_bytes(),
             grid: mesh.grid,
+            highlight: mesh.highlight,
+            selection: None,
         }
     }
 }

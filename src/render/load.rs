@@ -18,7 +18,7 @@ use crate::model::GeometryType;
 use super::RenderError;
 use super::labels::{LabelSet, LabelSource};
 use super::reproject::reproject;
-use super::style::{LayerStyle, Rgba, Shape};
+use super::style::{LayerStyle, Rgba, Shape, Symbology};
 use super::tessellate::{Chunk, ChunkBuilder, FeaturePaint};
 
 /// Most features in one chunk: enough that a province is a few hundred
@@ -51,11 +51,7 @@ pub struct DrawParams {
 
 impl DrawParams {
     pub fn new(style: &LayerStyle, geometry: GeometryType) -> Self {
-        // Curve polygons and multi-surfaces are drawn as polygons.
-        let polygons = matches!(
-            geometry.linear(),
-            GeometryType::Polygon | GeometryType::MultiPolygon
-        );
+        let polygons = polygonal(geometry);
         DrawParams {
             opacity: style.opacity,
             segment_width_px: if polygons {
@@ -70,6 +66,45 @@ impl DrawParams {
             declutter: style.declutter,
         }
     }
+}
+
+/// How a layer's selected features are drawn over everything (the
+/// renderer's highlight pass over the layer's own chunks): the sizes and
+/// colours of [`LayerStyle::highlight`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HighlightLook {
+    pub params: DrawParams,
+    /// Of fills, dots and point symbols.
+    pub fill: Rgba,
+    /// Of polygon outlines and of lines.
+    pub segments: Rgba,
+}
+
+impl HighlightLook {
+    pub fn new(geometry: GeometryType) -> Self {
+        let style = LayerStyle::highlight();
+        let fill = match style.symbology {
+            Symbology::Single(c) => c,
+            _ => style.point_outline,
+        };
+        HighlightLook {
+            params: DrawParams::new(&style, geometry),
+            fill,
+            segments: match style.outline {
+                Some(o) if polygonal(geometry) => o,
+                _ => fill,
+            },
+        }
+    }
+}
+
+/// Whether a layer of `geometry` is drawn as polygons (curve polygons and
+/// multi-surfaces are).
+fn polygonal(geometry: GeometryType) -> bool {
+    matches!(
+        geometry.linear(),
+        GeometryType::Polygon | GeometryType::MultiPolygon
+    )
 }
 
 /// A layer tessellated and ready to upload.
@@ -88,6 +123,8 @@ pub struct LayerMesh {
     pub envelopes: Vec<(i64, Rect<f64>)>,
     /// The grid the chunks are binned by.
     pub grid: Option<Grid>,
+    /// How its selected features are drawn.
+    pub highlight: HighlightLook,
 }
 
 impl LayerMesh {
@@ -142,7 +179,7 @@ pub fn load_layer(
                     {
                         found.labels.push(label);
                     }
-                    bins.add(&f.geometry, &f.paint);
+                    bins.add(f.fid, &f.geometry, &f.paint);
                 }
             }
             (bins.finish(), found)
@@ -206,7 +243,7 @@ pub fn load_selection(
         };
         builder
             .get_or_insert_with(|| ChunkBuilder::new([b.min().x, b.min().y]))
-            .add(&g, &paint);
+            .add(fid, &g, &paint);
     }
     let chunks = builder.map(ChunkBuilder::finish).into_iter().collect();
     let mut mesh = mesh(info, &style, chunks);
@@ -228,6 +265,7 @@ fn mesh(info: &LayerInfo, style: &LayerStyle, chunks: Vec<Chunk>) -> LayerMesh {
         labels: LabelSet::default(),
         envelopes: Vec::new(),
         grid: None,
+        highlight: HighlightLook::new(info.schema.geometry_type),
     }
 }
 
@@ -383,7 +421,7 @@ impl Bins {
         }
     }
 
-    fn add(&mut self, g: &Geometry<f64>, paint: &FeaturePaint) {
+    fn add(&mut self, fid: i64, g: &Geometry<f64>, paint: &FeaturePaint) {
         let Some(b) = crate::gpkg::geom::bounds(g) else {
             return;
         };
@@ -393,7 +431,7 @@ impl Bins {
             b.set_cell(cell as u32);
             b
         });
-        builder.add(g, paint);
+        builder.add(fid, g, paint);
         if builder.features() >= CHUNK_FEATURES
             && let Some(full) = self.open[cell].take()
         {
@@ -487,7 +525,7 @@ pub fn load_cells(
                 fill: style.fill,
                 outline: style.outline,
             };
-            bins.add(&g, &paint);
+            bins.add(f.fid.unwrap_or(0), &g, &paint);
         }
         ControlFlow::Continue(())
     })?;

@@ -10,7 +10,9 @@
 //! 2. [`GpuLayer::upload`] copies the chunks into wgpu buffers.
 //! 3. [`Renderer`] draws the layers in order into any texture for a
 //!    [`View`]: fills, anti-aliased screen-width lines, SDF point symbols,
-//!    and one-pixel dots for features smaller than a pixel.
+//!    and one-pixel dots for features smaller than a pixel; then the
+//!    [`selection`] over everything, from per-feature flags (no geometry
+//!    is built again to highlight).
 //! 4. [`headless`] makes its own device and reads the pixels back (PNG).
 
 mod camera;
@@ -27,6 +29,7 @@ pub mod qml;
 mod renderer;
 mod reproject;
 pub mod scene;
+pub mod selection;
 pub mod style;
 pub mod tessellate;
 pub mod text;

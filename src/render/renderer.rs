@@ -1,10 +1,16 @@
 //! Drawing layers into a texture: culls chunks against the view, picks per
 //! chunk what to draw at this scale (fills, outlines, dots), writes one
-//! uniform per drawn chunk and records one render pass.
+//! uniform per drawn chunk and records one render pass. Over all layers
+//! the highlight pass draws again the chunks holding selected features
+//! with the highlight pipelines, which keep only those features (their
+//! flags, see `selection`) and draw them in the highlight look.
+
+use wgpu::util::DeviceExt;
 
 use super::camera::View;
 use super::gpu_scene::GpuLayer;
 use super::pipelines::{DrawUniform, Pipelines};
+use super::selection::{self, FidSet, GpuSelection};
 use super::style::Rgba;
 
 /// Polygons and lines smaller than this many pixels are drawn as one-pixel
@@ -66,13 +72,22 @@ pub struct Renderer {
 /// It holds indices, not references, so it can be kept between the two
 /// (an egui callback stores it in its resources).
 pub struct Frame {
-    /// Per drawn layer: its index in the slice given, and its chunks.
-    plans: Vec<(usize, Vec<Planned>)>,
+    /// In drawing order: each layer's own pass, then the highlights.
+    plans: Vec<LayerPlan>,
     /// The level of detail of dots at this frame's resolution.
     dot_level: usize,
     /// Map units per pixel.
     resolution: f64,
     stats: FrameStats,
+}
+
+/// What to draw of one layer this frame.
+struct LayerPlan {
+    /// Its index in the slice given.
+    layer: usize,
+    /// The highlight pass of its selected features, not the layer itself.
+    highlight: bool,
+    chunks: Vec<Planned>,
 }
 
 /// What to draw of one chunk this frame.
@@ -113,6 +128,41 @@ impl Renderer {
             bind_group,
             msaa: None,
         }
+    }
+
+    /// Highlights the features of `layer` whose fids are in `fids` (an
+    /// empty set clears): the selection flags are worked out from the
+    /// fids the chunks keep and uploaded, a bit per feature of each chunk
+    /// holding a selected one. Nothing is read or tessellated. Chunks
+    /// replaced later (an edit) need this again.
+    pub fn select(&self, layer: &mut GpuLayer, fids: &FidSet) {
+        let (words, bases) = selection::flags(layer.chunks.iter().map(|c| &c.fids[..]), fids);
+        for (c, base) in layer.chunks.iter_mut().zip(bases) {
+            c.selection_base = base;
+        }
+        if words.is_empty() {
+            layer.selection = None;
+            return;
+        }
+        let buffer = self
+            .device
+            .create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some("map selection flags"),
+                contents: bytemuck::cast_slice(&words),
+                usage: wgpu::BufferUsages::STORAGE,
+            });
+        let bind_group = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("map selection flags"),
+            layout: &self.pipelines.selection_layout,
+            entries: &[wgpu::BindGroupEntry {
+                binding: 0,
+                resource: buffer.as_entire_binding(),
+            }],
+        });
+        layer.selection = Some(GpuSelection {
+            bind_group,
+            bytes: words.len() * 4,
+        });
     }
 
     pub fn format(&self) -> wgpu::TextureFormat {
@@ -236,19 +286,27 @@ impl Renderer {
         layers: &[&GpuLayer],
     ) -> FrameStats {
         let mut stats = frame.stats;
-        let p = &self.pipelines;
         // Per layer: all fills, then all outlines, then dots, then
         // symbols, so a chunk's fill never covers its neighbour's outline.
-        for (layer, plans) in &frame.plans {
-            let chunks = &layers[*layer].chunks;
-            let params = &layers[*layer].params;
+        for plan in &frame.plans {
+            let layer = layers[plan.layer];
+            let chunks = &layer.chunks;
+            let (p, params) = if plan.highlight {
+                let Some(selection) = &layer.selection else {
+                    continue;
+                };
+                pass.set_bind_group(1, &selection.bind_group, &[]);
+                (&self.pipelines.highlight, &layer.highlight.params)
+            } else {
+                (&self.pipelines.plain, &layer.params)
+            };
             // One symbol per cell of half a symbol's size on screen.
             let symbol_level = params.declutter.then(|| {
                 let cell = frame.resolution * f64::from(params.point_size_px) * SYMBOL_SPACING;
                 super::dot_levels::level_for(cell)
             });
             let with = |f: fn(&Planned) -> bool| {
-                plans
+                plan.chunks
                     .iter()
                     .filter(move |c| f(c))
                     .map(|c| (&chunks[c.chunk], c.uniform_offset))
@@ -283,11 +341,13 @@ impl Renderer {
             }
             for (c, offset) in with(|c| c.dots) {
                 let Some(d) = &c.dots else { continue };
-                // One dot per occupied cell of about a pixel is enough.
-                let count = c
-                    .dot_levels
-                    .get(frame.dot_level)
-                    .map_or(d.count, |n| (*n).min(d.count));
+                // One dot per occupied cell of about a pixel is enough; a
+                // highlight draws every selected feature's dot (the leading
+                // ones may all be unselected).
+                let count = match c.dot_levels.get(frame.dot_level) {
+                    Some(n) if !plan.highlight => (*n).min(d.count),
+                    _ => d.count,
+                };
                 pass.set_bind_group(0, &self.bind_group, &[offset]);
                 pass.set_vertex_buffer(0, d.buffer.slice(..));
                 pass.draw(0..count, 0..1);
@@ -312,62 +372,102 @@ impl Renderer {
         stats
     }
 
-    /// Culls and decides per chunk; returns the plans per layer and the
-    /// uniform bytes they point into.
+    /// Culls and decides per chunk; returns the plans (each visible
+    /// layer, then the highlight of each visible layer with a selection)
+    /// and the uniform bytes they point into.
     fn plan(
         &self,
         view: &View,
         layers: &[&GpuLayer],
         stats: &mut FrameStats,
-    ) -> (Vec<(usize, Vec<Planned>)>, Vec<u8>) {
-        let ppu = 1.0 / view.resolution;
+    ) -> (Vec<LayerPlan>, Vec<u8>) {
         let mut uniforms = Vec::new();
         let mut plans = Vec::new();
-        for (index, layer) in layers.iter().enumerate().filter(|(_, l)| l.visible) {
-            let params = &layer.params;
-            let margin = f64::from(params.segment_width_px.max(params.point_size_px)) / 2.0 + 2.0;
-            let mut planned = Vec::new();
-            for (chunk_index, chunk) in layer.chunks.iter().enumerate() {
-                if !view.meets(chunk.bbox, margin) {
-                    stats.chunks_culled += 1;
-                    continue;
-                }
-                stats.chunks_drawn += 1;
-                let largest_px = (chunk.max_size * ppu) as f32;
-                let smallest_px = (chunk.min_size * ppu) as f32;
-                let uniform = DrawUniform {
-                    offset: view.offset(chunk.origin),
-                    viewport: [view.width as f32, view.height as f32],
-                    px_per_unit: ppu as f32,
-                    opacity: params.opacity,
-                    width_px: params.segment_width_px,
-                    point_size_px: params.point_size_px,
-                    segment_min_px: params.segment_min_px,
-                    dot_max_px: DOT_MAX_PX,
-                    shape: params.point_shape as u32,
-                    _pad: 0,
-                    point_outline: color(params.point_outline),
+        for highlight in [false, true] {
+            for (index, layer) in layers.iter().enumerate().filter(|(_, l)| l.visible) {
+                let drawn = if highlight {
+                    layer.selection.is_some()
+                } else {
+                    layer.params.opacity > 0.0
                 };
-                let uniform_offset = uniforms.len() as u32;
-                uniforms.extend_from_slice(bytemuck::bytes_of(&uniform));
-                uniforms.resize(
-                    uniforms
-                        .len()
-                        .next_multiple_of(self.uniform_stride as usize),
-                    0,
-                );
-                planned.push(Planned {
-                    chunk: chunk_index,
-                    uniform_offset,
-                    // A chunk whose features are all below a pixel is dots only.
-                    fills: largest_px >= DOT_MAX_PX,
-                    segments: largest_px >= DOT_MAX_PX.max(params.segment_min_px),
-                    dots: chunk.dots.is_some() && smallest_px < DOT_MAX_PX,
-                });
+                if drawn {
+                    let chunks = self.plan_layer(view, layer, highlight, &mut uniforms, stats);
+                    plans.push(LayerPlan {
+                        layer: index,
+                        highlight,
+                        chunks,
+                    });
+                }
             }
-            plans.push((index, planned));
         }
         (plans, uniforms)
+    }
+
+    /// The chunks of one layer (or of its highlight) to draw, their
+    /// uniforms appended to `uniforms`.
+    fn plan_layer(
+        &self,
+        view: &View,
+        layer: &GpuLayer,
+        highlight: bool,
+        uniforms: &mut Vec<u8>,
+        stats: &mut FrameStats,
+    ) -> Vec<Planned> {
+        let ppu = 1.0 / view.resolution;
+        let look = &layer.highlight;
+        let params = if highlight {
+            &look.params
+        } else {
+            &layer.params
+        };
+        let margin = f64::from(params.segment_width_px.max(params.point_size_px)) / 2.0 + 2.0;
+        let mut planned = Vec::new();
+        for (chunk_index, chunk) in layer.chunks.iter().enumerate() {
+            let base = match chunk.selection_base {
+                Some(base) if highlight => base,
+                None if highlight => continue,
+                _ => 0,
+            };
+            if !view.meets(chunk.bbox, margin) {
+                stats.chunks_culled += 1;
+                continue;
+            }
+            stats.chunks_drawn += 1;
+            let largest_px = (chunk.max_size * ppu) as f32;
+            let smallest_px = (chunk.min_size * ppu) as f32;
+            let uniform = DrawUniform {
+                offset: view.offset(chunk.origin),
+                viewport: [view.width as f32, view.height as f32],
+                px_per_unit: ppu as f32,
+                opacity: params.opacity,
+                width_px: params.segment_width_px,
+                point_size_px: params.point_size_px,
+                segment_min_px: params.segment_min_px,
+                dot_max_px: DOT_MAX_PX,
+                shape: params.point_shape as u32,
+                feature_base: base,
+                point_outline: color(params.point_outline),
+                highlight_fill: color(look.fill),
+                highlight_segments: color(look.segments),
+            };
+            let uniform_offset = uniforms.len() as u32;
+            uniforms.extend_from_slice(bytemuck::bytes_of(&uniform));
+            uniforms.resize(
+                uniforms
+                    .len()
+                    .next_multiple_of(self.uniform_stride as usize),
+                0,
+            );
+            planned.push(Planned {
+                chunk: chunk_index,
+                uniform_offset,
+                // A chunk whose features are all below a pixel is dots only.
+                fills: largest_px >= DOT_MAX_PX,
+                segments: largest_px >= DOT_MAX_PX.max(params.segment_min_px),
+                dots: chunk.dots.is_some() && smallest_px < DOT_MAX_PX,
+            });
+        }
+        planned
     }
 
     fn write_uniforms(&mut self, bytes: &[u8]) {

@@ -7,6 +7,10 @@
 //! its own origin, so a chunk a few kilometres wide keeps millimetres where
 //! absolute VN-2000 coordinates (y ≈ 2,350,000 m) in f32 would be off by
 //! a quarter of a metre.
+//!
+//! Every vertex and instance carries the index of its feature in the chunk
+//! ([`Chunk::fids`] maps it to the fid), so the renderer highlights a
+//! selection by flags the shader reads, with no geometry built again.
 
 use bytemuck::{Pod, Zeroable};
 use geo::TriangulateEarcut;
@@ -20,6 +24,8 @@ use super::style::Rgba;
 pub struct FillVertex {
     pub pos: [f32; 2],
     pub color: Rgba,
+    /// The feature's index in the chunk.
+    pub feature: u32,
 }
 
 /// A line segment (one instance of the line shader's quad).
@@ -32,6 +38,8 @@ pub struct Segment {
     /// The extent of the feature the segment belongs to, map units: the
     /// shader skips outlines of features too small to show one.
     pub feature_size: f32,
+    /// The feature's index in the chunk.
+    pub feature: u32,
 }
 
 /// A point symbol instance.
@@ -40,6 +48,8 @@ pub struct Segment {
 pub struct Symbol {
     pub pos: [f32; 2],
     pub color: Rgba,
+    /// The feature's index in the chunk.
+    pub feature: u32,
 }
 
 /// A polygon or line drawn as a single pixel when it is smaller than one.
@@ -49,6 +59,8 @@ pub struct Dot {
     pub pos: [f32; 2],
     pub color: Rgba,
     pub feature_size: f32,
+    /// The feature's index in the chunk.
+    pub feature: u32,
 }
 
 /// How one feature is painted.
@@ -68,6 +80,9 @@ pub struct Chunk {
     /// The box of the features; `None` while empty.
     pub bbox: Option<geo_types::Rect<f64>>,
     pub features: u32,
+    /// The fid of each feature, by its index in the chunk (the `feature`
+    /// of its vertices).
+    pub fids: Vec<i64>,
     /// Smallest and largest extent of a polygon or line feature (map
     /// units): whether the chunk needs fills, dots or both at a scale.
     pub min_size: f64,
@@ -135,16 +150,25 @@ impl ChunkBuilder {
         ]
     }
 
-    /// Adds a feature. Empty geometries add nothing.
-    pub fn add(&mut self, geometry: &Geometry<f64>, paint: &FeaturePaint) {
+    /// Adds feature `fid`. Empty geometries add nothing.
+    pub fn add(&mut self, fid: i64, geometry: &Geometry<f64>, paint: &FeaturePaint) {
         let Some(bbox) = crate::gpkg::geom::bounds(geometry) else {
             return;
         };
         let c = &mut self.chunk;
         c.bbox = Some(crate::gpkg::geom::union(c.bbox, bbox));
+        let feature = c.features;
         c.features += 1;
+        c.fids.push(fid);
         let size = bbox.width().max(bbox.height());
-        self.add_geometry(geometry, paint, size as f32);
+        self.add_geometry(
+            geometry,
+            &Painting {
+                paint,
+                size: size as f32,
+                feature,
+            },
+        );
         // Polygons and lines get a dot; point features are symbols at every
         // scale and take no part in the size range.
         if has_extent(geometry) {
@@ -158,6 +182,7 @@ impl ChunkBuilder {
                 pos: self.local(centre),
                 color,
                 feature_size: size as f32,
+                feature,
             };
             let c = &mut self.chunk;
             c.dots.push(dot);
@@ -166,33 +191,35 @@ impl ChunkBuilder {
         }
     }
 
-    fn add_geometry(&mut self, g: &Geometry<f64>, paint: &FeaturePaint, size: f32) {
+    fn add_geometry(&mut self, g: &Geometry<f64>, p: &Painting) {
+        let color = p.paint.color;
         match g {
-            Geometry::Point(p) => self.add_symbol(p.0, paint.color),
-            Geometry::MultiPoint(m) => m.0.iter().for_each(|p| self.add_symbol(p.0, paint.color)),
-            Geometry::LineString(l) => self.add_line(l, paint.color, size),
-            Geometry::MultiLineString(m) => {
-                m.0.iter().for_each(|l| self.add_line(l, paint.color, size))
+            Geometry::Point(pt) => self.add_symbol(pt.0, color, p.feature),
+            Geometry::MultiPoint(m) => {
+                m.0.iter()
+                    .for_each(|pt| self.add_symbol(pt.0, color, p.feature))
             }
-            Geometry::Polygon(p) => self.add_polygon(p, paint, size),
-            Geometry::MultiPolygon(m) => m.0.iter().for_each(|p| self.add_polygon(p, paint, size)),
-            Geometry::GeometryCollection(gc) => {
-                gc.0.iter().for_each(|g| self.add_geometry(g, paint, size))
-            }
-            Geometry::Line(l) => {
-                self.add_line(&LineString(vec![l.start, l.end]), paint.color, size)
-            }
-            Geometry::Rect(r) => self.add_polygon(&r.to_polygon(), paint, size),
-            Geometry::Triangle(t) => self.add_polygon(&t.to_polygon(), paint, size),
+            Geometry::LineString(l) => self.add_line(l, color, p),
+            Geometry::MultiLineString(m) => m.0.iter().for_each(|l| self.add_line(l, color, p)),
+            Geometry::Polygon(poly) => self.add_polygon(poly, p),
+            Geometry::MultiPolygon(m) => m.0.iter().for_each(|poly| self.add_polygon(poly, p)),
+            Geometry::GeometryCollection(gc) => gc.0.iter().for_each(|g| self.add_geometry(g, p)),
+            Geometry::Line(l) => self.add_line(&LineString(vec![l.start, l.end]), color, p),
+            Geometry::Rect(r) => self.add_polygon(&r.to_polygon(), p),
+            Geometry::Triangle(t) => self.add_polygon(&t.to_polygon(), p),
         }
     }
 
-    fn add_symbol(&mut self, c: Coord<f64>, color: Rgba) {
+    fn add_symbol(&mut self, c: Coord<f64>, color: Rgba, feature: u32) {
         let pos = self.local(c);
-        self.chunk.symbols.push(Symbol { pos, color });
+        self.chunk.symbols.push(Symbol {
+            pos,
+            color,
+            feature,
+        });
     }
 
-    fn add_line(&mut self, l: &LineString<f64>, color: Rgba, size: f32) {
+    fn add_line(&mut self, l: &LineString<f64>, color: Rgba, p: &Painting) {
         for w in l.0.windows(2) {
             if w[0] == w[1] {
                 continue;
@@ -202,14 +229,16 @@ impl ChunkBuilder {
                 a,
                 b,
                 color,
-                feature_size: size,
+                feature_size: p.size,
+                feature: p.feature,
             });
         }
     }
 
-    fn add_polygon(&mut self, p: &Polygon<f64>, paint: &FeaturePaint, size: f32) {
+    fn add_polygon(&mut self, poly: &Polygon<f64>, p: &Painting) {
+        let paint = p.paint;
         if paint.fill {
-            let tri = p.earcut_triangles_raw();
+            let tri = poly.earcut_triangles_raw();
             let base = self.chunk.fill_vertices.len() as u32;
             let verts: Vec<FillVertex> = tri
                 .vertices
@@ -217,6 +246,7 @@ impl ChunkBuilder {
                 .map(|v| FillVertex {
                     pos: self.local(Coord { x: v[0], y: v[1] }),
                     color: paint.color,
+                    feature: p.feature,
                 })
                 .collect();
             let c = &mut self.chunk;
@@ -230,9 +260,9 @@ impl ChunkBuilder {
             (None, true) => None,
         };
         if let Some(color) = outline {
-            self.add_line(p.exterior(), color, size);
-            for hole in p.interiors() {
-                self.add_line(hole, color, size);
+            self.add_line(poly.exterior(), color, p);
+            for hole in poly.interiors() {
+                self.add_line(hole, color, p);
             }
         }
     }
@@ -246,6 +276,13 @@ impl ChunkBuilder {
         c.symbol_levels = super::dot_levels::order(&mut c.symbols, |s| s.pos);
         c
     }
+}
+
+/// One feature's paint, size and index while it is tessellated.
+struct Painting<'a> {
+    paint: &'a FeaturePaint,
+    size: f32,
+    feature: u32,
 }
 
 fn has_extent(g: &Geometry<f64>) -> bool {
@@ -305,7 +342,7 @@ mod tests {
     fn triangles_cover_the_polygon_without_its_hole() {
         let p = parcel_with_pond();
         let mut b = ChunkBuilder::new([400_000.0, 2_350_000.0]);
-        b.add(&Geometry::Polygon(p.clone()), &PAINT);
+        b.add(1, &Geometry::Polygon(p.clone()), &PAINT);
         let c = b.finish();
         assert_eq!(p.unsigned_area(), 1100.0);
         assert!(
@@ -331,7 +368,7 @@ mod tests {
         ];
         let mp = MultiPolygon(vec![a, b2]);
         let mut b = ChunkBuilder::new([400_500.0, 2_350_000.0]);
-        b.add(&Geometry::MultiPolygon(mp.clone()), &PAINT);
+        b.add(1, &Geometry::MultiPolygon(mp.clone()), &PAINT);
         let c = b.finish();
         assert!((triangle_area(&c) - mp.unsigned_area()).abs() < 1e-6);
         assert_eq!(c.dots.len(), 1, "one dot per feature, not per part");
@@ -349,7 +386,7 @@ mod tests {
         let p = parcel_with_pond();
         let origin = [402_345.678, 2_351_234.567];
         let mut b = ChunkBuilder::new(origin);
-        b.add(&Geometry::Polygon(p.clone()), &PAINT);
+        b.add(1, &Geometry::Polygon(p.clone()), &PAINT);
         let c = b.finish();
         for v in &c.fill_vertices {
             let x = origin[0] + f64::from(v.pos[0]);
@@ -371,19 +408,20 @@ mod tests {
     #[test]
     fn points_are_symbols_and_unfilled_polygons_are_outlines() {
         let mut b = ChunkBuilder::new([0.0, 0.0]);
-        b.add(&Geometry::Point(geo_types::Point::new(5.0, 6.0)), &PAINT);
+        b.add(1, &Geometry::Point(geo_types::Point::new(5.0, 6.0)), &PAINT);
         let outline_only = FeaturePaint {
             fill: false,
             outline: None,
             ..PAINT
         };
-        b.add(&Geometry::Polygon(parcel_with_pond()), &outline_only);
+        b.add(7, &Geometry::Polygon(parcel_with_pond()), &outline_only);
         let c = b.finish();
         assert_eq!(
             c.symbols,
             vec![Symbol {
                 pos: [5.0, 6.0],
-                color: PAINT.color
+                color: PAINT.color,
+                feature: 0,
             }]
         );
         assert!(c.fill_indices.is_empty());
@@ -391,5 +429,9 @@ mod tests {
         assert!(c.segments.iter().all(|s| s.color == PAINT.color));
         assert_eq!(c.dots.len(), 1);
         assert_eq!(c.features, 2);
+        // Each vertex names its feature: the polygon is the second.
+        assert_eq!(c.fids, vec![1, 7]);
+        assert!(c.segments.iter().all(|s| s.feature == 1));
+        assert_eq!(c.dots[0].feature, 1);
     }
 }

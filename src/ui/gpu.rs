@@ -1,12 +1,19 @@
 //! The map drawn by the wgpu renderer (render::) inside egui's own render
 //! pass, through an egui_wgpu paint callback. Layers are tessellated and
 //! uploaded by the scene-loading job, off the UI thread; each frame only
-//! culls, plans and records draw calls.
+//! culls, plans and records draw calls. The selection is highlighted by
+//! the renderer's highlight pass from per-feature flags set here (no
+//! geometry built again); layers that arrive later, or whose chunks an
+//! edit replaced, get the flags of the selection too.
 
 use eframe::egui_wgpu::{self, CallbackResources, CallbackTrait, ScreenDescriptor};
 use eframe::wgpu;
 
+use std::collections::HashMap;
+
+use crate::render::selection::FidSet;
 use crate::render::{self, Frame, GpuLayer, Renderer, RendererOptions};
+use crate::ui::map::Selection;
 
 /// Samples per pixel of the window (and so of the renderer's pipelines).
 pub const MSAA: u16 = 4;
@@ -43,6 +50,7 @@ impl Gpu {
                 layers: Vec::new(),
                 frame: None,
                 drawn: Vec::new(),
+                selected: HashMap::new(),
             });
         Gpu {
             device: render_state.device.clone(),
@@ -50,16 +58,38 @@ impl Gpu {
         }
     }
 
-    /// Adds one layer on the GPU (as the loading job delivers them).
-    /// Adds a layer, or replaces the one of the same name (after a restyle).
-    pub fn add_layer(&self, layer: GpuLayer) {
+    /// Adds a layer, or replaces the one of the same name (after a
+    /// restyle), as the loading job delivers them.
+    pub fn add_layer(&self, mut layer: GpuLayer) {
         self.with_resources(|res| {
+            if let Some(fids) = res.selected.get(&layer.name) {
+                res.renderer.select(&mut layer, fids);
+            }
             res.layers.retain(|l| l.name != layer.name);
             res.layers.push(layer);
         });
     }
 
-    /// Replaces the selection highlight (layers named "… (selection)").
+    /// Highlights `selection` (fids per layer), replacing the previous one:
+    /// a pass over each layer's fids and an upload of a bit per feature.
+    pub fn select(&self, selection: &Selection) {
+        self.with_resources(|res| {
+            res.selected = selection
+                .iter()
+                .filter(|(_, fids)| !fids.is_empty())
+                .map(|(layer, fids)| (layer.clone(), FidSet::new(fids)))
+                .collect();
+            let none = FidSet::new(&Default::default());
+            for l in &mut res.layers {
+                let fids = res.selected.get(&l.name);
+                if fids.is_some() || l.selection.is_some() {
+                    res.renderer.select(l, fids.unwrap_or(&none));
+                }
+            }
+        });
+    }
+
+    /// Replaces layers drawn over the others, named "… (selection)".
     pub fn set_highlight(&self, layers: Vec<GpuLayer>) {
         self.with_resources(|res| {
             res.layers
@@ -87,6 +117,10 @@ impl Gpu {
             if let Some(l) = res.layers.iter_mut().find(|l| l.name == layer) {
                 l.chunks.retain(|c| !cells.contains(&c.cell));
                 l.chunks.extend(chunks);
+                // The new chunks' features get their flags.
+                if let Some(fids) = res.selected.get(layer) {
+                    res.renderer.select(l, fids);
+                }
             }
         });
     }
@@ -108,6 +142,8 @@ struct MapResources {
     frame: Option<Frame>,
     /// Indexes into `layers` of this frame's layers, bottom first.
     drawn: Vec<usize>,
+    /// The selection shown, per layer name.
+    selected: HashMap<String, FidSet>,
 }
 
 /// One frame's request: the view and each layer's state, bottom first.
@@ -133,13 +169,15 @@ impl CallbackTrait for MapCallback {
             layers,
             frame,
             drawn,
+            ..
         } = res;
         drawn.clear();
         for (name, visible, opacity) in &self.layers {
             if let Some(i) = layers.iter().position(|l| &l.name == name) {
                 layers[i].visible = *visible;
                 layers[i].params.opacity = *opacity;
-                if *visible && *opacity > 0.0 {
+                // A transparent layer's selection is still highlighted.
+                if *visible && (*opacity > 0.0 || layers[i].selection.is_some()) {
                     drawn.push(i);
                 }
             }
