@@ -520,7 +520,7 @@ impl TramgisApp {
         // Tracing follows the layers snapping is on for, in the index the
         // editing thread keeps (never the store).
         let tracer = (self.panels.editing.tracing)
-            .then(|| self.editing.as_ref())
+            .then_some(self.editing.as_ref())
             .flatten()
             .map(|e| crate::ui::tools::trace::Tracer {
                 index: e.snap_index.clone(),

@@ -324,8 +324,8 @@ impl EditingPanel {
             .show(ui, |ui| {
                 let entry = entry_crs(cx.edited.map(|e| e.1), cx.map_crs);
                 match &entry {
-                    Ok(crs) => ui.label(format!("{}: {}", tr(lang, Key::EntryCrs), crs.label())),
-                    Err(_) => ui.colored_label(
+                    Some(crs) => ui.label(format!("{}: {}", tr(lang, Key::EntryCrs), crs.label())),
+                    None => ui.colored_label(
                         egui::Color32::from_rgb(180, 30, 30),
                         tr(lang, Key::NoProjectedEntry),
                     ),
@@ -336,7 +336,7 @@ impl EditingPanel {
                         .map_err(|e| e.to_string())
                         .and_then(|p| {
                             let crs =
-                                entry.map_err(|()| tr(lang, Key::NoProjectedEntry).to_string())?;
+                                entry.ok_or_else(|| tr(lang, Key::NoProjectedEntry).to_string())?;
                             to_map(p.coord, crs, cx.map_crs)
                         });
                     match typed {
@@ -357,7 +357,7 @@ impl EditingPanel {
                 });
                 if ui.button(tr(lang, Key::AddVertexCogo)).clicked() {
                     let crs = entry_crs(cx.edited.map(|e| e.1), cx.map_crs)
-                        .map_err(|()| tr(lang, Key::NoProjectedEntry).to_string());
+                        .ok_or_else(|| tr(lang, Key::NoProjectedEntry).to_string());
                     match crs.and_then(|crs| self.cogo(cx.last_vertex, crs, cx.map_crs)) {
                         Ok(p) => {
                             self.entry_error = None;
@@ -385,12 +385,12 @@ impl EditingPanel {
 /// The CRS typed X/Y and COGO distances are in: the edited layer's when it
 /// is projected (surveyors give VN-2000 coordinates of the layer's zone),
 /// else the map's when that is projected; an undefined layer CRS is drawn
-/// in map units, so it is the map's. Err: no projected CRS to type in.
-pub fn entry_crs<'a>(layer: Option<&'a Crs>, map: &'a Crs) -> Result<&'a Crs, ()> {
+/// in map units, so it is the map's. None: no projected CRS to type in.
+pub fn entry_crs<'a>(layer: Option<&'a Crs>, map: &'a Crs) -> Option<&'a Crs> {
     match layer {
-        Some(l) if l.is_defined() && !l.is_geographic() => Ok(l),
-        _ if !map.is_geographic() => Ok(map),
-        _ => Err(()),
+        Some(l) if l.is_defined() && !l.is_geographic() => Some(l),
+        _ if !map.is_geographic() => Some(map),
+        _ => None,
     }
 }
 
@@ -504,7 +504,7 @@ mod tests {
     #[test]
     fn typed_xy_are_in_the_layers_zone_and_land_in_the_map_crs() {
         let (layer, map) = (Crs::Epsg(9209), Crs::Epsg(9214));
-        assert_eq!(entry_crs(Some(&layer), &map), Ok(&layer));
+        assert_eq!(entry_crs(Some(&layer), &map), Some(&layer));
         // A surveyor's X (northing) and Y (easting) of the layer's zone.
         let zone = cs2cs("EPSG:4326", "EPSG:9209", 21.3, 106.2);
         let typed = numeric::parse_xy(&format!("{:.4} {:.4}", zone[1], zone[0])).unwrap();
@@ -521,8 +521,8 @@ mod tests {
     #[test]
     fn a_geographic_layer_takes_xy_in_the_projected_map_crs_and_refuses_metre_offsets() {
         let (wgs84, map) = (Crs::Epsg(4326), Crs::Epsg(9214));
-        assert_eq!(entry_crs(Some(&wgs84), &map), Ok(&map));
-        assert_eq!(entry_crs(Some(&wgs84), &wgs84), Err(()));
+        assert_eq!(entry_crs(Some(&wgs84), &map), Some(&map));
+        assert_eq!(entry_crs(Some(&wgs84), &wgs84), None);
         let err = offset_crs_check(Some(("cot_bts", &wgs84)), Lang::Vi).unwrap_err();
         assert!(
             err.contains("cot_bts") && err.contains("EPSG:4326") && err.contains("mét"),

@@ -84,7 +84,7 @@ fn boundary((rings, closed): (Vec<&[Coord<f64>]>, bool)) -> Option<Geometry<f64>
         .into_iter()
         .filter(|r| r.len() >= 2)
         .map(|r| LineString(r.to_vec()));
-    let g = if closed {
+    if closed {
         let polygons: Vec<Polygon<f64>> = lines
             .filter(|l| l.0.len() >= 3)
             .map(|mut l| {
@@ -92,12 +92,11 @@ fn boundary((rings, closed): (Vec<&[Coord<f64>]>, bool)) -> Option<Geometry<f64>
                 Polygon::new(l, vec![])
             })
             .collect();
-        (!polygons.is_empty()).then(|| Geometry::MultiPolygon(MultiPolygon(polygons)))
+        (!polygons.is_empty()).then_some(Geometry::MultiPolygon(MultiPolygon(polygons)))
     } else {
         let lines: Vec<LineString<f64>> = lines.collect();
-        (!lines.is_empty()).then(|| Geometry::MultiLineString(MultiLineString(lines)))
-    };
-    g
+        (!lines.is_empty()).then_some(Geometry::MultiLineString(MultiLineString(lines)))
+    }
 }
 
 #[cfg(test)]
