@@ -5,12 +5,9 @@
 
 mod common;
 
-use std::net::TcpListener;
-use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use common::gpsfake::{Gpsfake, free_port};
 use common::{sample, tool, transform};
 use tramgis::edit::error::EditError;
 use tramgis::edit::gnss::{self, FixFields, FixMode, GpsdClient, GpsdStatus};
@@ -20,61 +17,6 @@ use tramgis::model::FieldValue;
 
 const LAT: f64 = 21.27;
 const LON: f64 = 106.19;
-
-fn log() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/bac_giang_fix.nmea")
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// gpsfake and the gpsd it runs, in a process group of their own so that
-/// both are stopped together.
-struct Gpsfake(Option<Child>);
-
-impl Gpsfake {
-    fn start(port: u16) -> Gpsfake {
-        let child = Command::new("gpsfake")
-            .args(["-q", "-c", "0.1", "-P", &port.to_string()])
-            .arg(log())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .process_group(0)
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!("cannot run gpsfake (packaging/install-deps.sh installs gpsd-clients): {e}")
-            });
-        Gpsfake(Some(child))
-    }
-
-    fn stop(&mut self) {
-        let Some(mut child) = self.0.take() else {
-            return;
-        };
-        let group = format!("-{}", child.id());
-        let kill = |signal: &str| {
-            let _ = Command::new("kill")
-                .args([signal, "--", &group])
-                .stderr(Stdio::null())
-                .status();
-        };
-        kill("-TERM");
-        let _ = child.wait();
-        // gpsd may outlive gpsfake by a moment; make sure the group is gone.
-        kill("-KILL");
-    }
-}
-
-impl Drop for Gpsfake {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
 
 /// cs2cs from EPSG:4326 (lat lon order) to EPSG:9214.
 fn cs2cs(lon: f64, lat: f64) -> (f64, f64) {

@@ -9,177 +9,12 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use geo_types::{Coord, Geometry};
 use tramgis::gpkg::GeoPackage;
-use tramgis::ui::map::ScreenView;
 
-use common::ui::{State, harness};
-
-/// The map centred on `p`, `half` metres around it (the toolbar can
-/// widen the map's rect under the editing panel: the middle is clear).
-fn zoom_around(h: &mut Harness<'static, State>, p: [f64; 2], half: f64) {
-    let b = tramgis::ui::map::Bbox::new((p[0] - half, p[1] - half), (p[0] + half, p[1] + half));
-    h.state_mut().0.apply(tramgis::ui::AppCommand::ZoomToBox(b));
-    h.run_steps(2);
-}
-
-/// A connection to read the workspace beside the window's editing thread
-/// (which keeps it in WAL mode); it changes nothing.
-fn reader(path: &std::path::Path) -> GeoPackage {
-    GeoPackage::open_with(
-        path,
-        &tramgis::gpkg::OpenOptions {
-            adopt: false,
-            ..Default::default()
-        },
-    )
-    .unwrap()
-}
-
-fn screen_of(h: &Harness<'static, State>, p: [f64; 2]) -> egui::Pos2 {
-    let app = &h.state().0;
-    app.view().unwrap().to_screen(app.map_rect().unwrap(), p)
-}
-
-fn map_of(h: &Harness<'static, State>, p: egui::Pos2) -> [f64; 2] {
-    let app = &h.state().0;
-    app.view()
-        .unwrap()
-        .screen_to_map(app.map_rect().unwrap(), p)
-}
-
-/// Metres per screen point.
-fn resolution(h: &Harness<'static, State>) -> f64 {
-    h.state().0.view().unwrap().resolution
-}
-
-/// A press and release at one spot: egui's click.
-fn click_map(h: &mut Harness<'static, State>, at: egui::Pos2) {
-    h.hover_at(at);
-    h.drag_at(at);
-    h.drop_at(at);
-    h.run_steps(2);
-}
-
-/// Presses at `from`, moves in steps and lets go at `to`: egui's drag.
-fn drag_map(h: &mut Harness<'static, State>, from: egui::Pos2, to: egui::Pos2) {
-    h.hover_at(from);
-    h.drag_at(from);
-    h.run_steps(1);
-    for k in 1..=4 {
-        let t = k as f32 / 4.0;
-        h.hover_at(from + (to - from) * t);
-        h.run_steps(1);
-    }
-    h.drop_at(to);
-    h.run_steps(2);
-}
-
-fn start_editing(h: &mut Harness<'static, State>, layer: &str) {
-    h.get_by_label(&format!("Chỉnh sửa: {layer}")).click();
-    h.run_steps(2);
-    h.state_mut().0.finish_editing();
-    h.run_steps(1);
-}
-
-/// Snapping off (vertices, segments and intersections unticked in the
-/// editing panel's snapping settings), so the clicked position is the
-/// written one.
-fn snapping_off(h: &mut Harness<'static, State>) {
-    h.get_by_label("Bắt điểm").click();
-    // Past the header's opening animation: the checkboxes stay put.
-    h.run_steps(15);
-    for what in ["Đỉnh", "Cạnh", "Giao điểm"] {
-        h.get_by_label(what).click();
-        h.run_steps(2);
-    }
-    h.state_mut().0.finish_editing();
-    let at = h.state().0.view().unwrap().centre;
-    let p = tramgis::ui::tools::MapPointer {
-        screen: egui::pos2(0.0, 0.0),
-        map: at,
-        snapped: false,
-    };
-    assert!(!h.state_mut().0.snapping_mut().adjust(p, 1000.0).snapped);
-}
-
-fn finish(h: &mut Harness<'static, State>) {
-    h.run_steps(2);
-    h.state_mut().0.finish_editing();
-    h.run_steps(2);
-    let message = h.state().0.message();
-    assert!(
-        message.is_none(),
-        "the window reported a problem: {message:?}"
-    );
-}
-
-/// The newest edit in the journal: its description, and its change rows
-/// (table, fid, op).
-fn last_edit(path: &std::path::Path) -> (String, Vec<(String, i64, String)>) {
-    let gpkg = reader(path);
-    let conn = gpkg.connection();
-    let (id, description): (i64, String) = conn
-        .query_row(
-            "SELECT edit_id, description FROM tramgis_edits ORDER BY edit_id DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .unwrap();
-    let mut stmt = conn
-        .prepare("SELECT table_name, fid, op FROM tramgis_changes WHERE edit_id = ?1")
-        .unwrap();
-    let rows = stmt
-        .query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .unwrap()
-        .collect::<Result<Vec<_>, _>>()
-        .unwrap();
-    (description, rows)
-}
-
-/// GDAL's reading of one feature (ogrinfo's text).
-fn ogrinfo_feature(path: &std::path::Path, layer: &str, fid: i64) -> String {
-    let (ok, out, err) = common::tool(
-        "ogrinfo",
-        &[
-            "-ro",
-            "-q",
-            path.to_str().unwrap(),
-            layer,
-            "-fid",
-            &fid.to_string(),
-        ],
-    );
-    assert!(ok, "ogrinfo failed: {err}");
-    out
-}
-
-/// The numbers in a WKT text, in order.
-fn wkt_numbers(text: &str) -> Vec<f64> {
-    let start = text.find('(').unwrap();
-    text[start..]
-        .split(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))
-        .filter(|s| !s.is_empty())
-        .map(|s| s.parse().unwrap())
-        .collect()
-}
-
-fn fids(path: &std::path::Path, layer: &str) -> Vec<i64> {
-    let gpkg = reader(path);
-    let mut v: Vec<i64> = gpkg
-        .all_features(layer)
-        .unwrap()
-        .iter()
-        .filter_map(|f| f.fid)
-        .collect();
-    v.sort();
-    v
-}
-
-fn geometry(path: &std::path::Path, layer: &str, fid: i64) -> Option<Geometry<f64>> {
-    reader(path)
-        .get_feature(layer, fid)
-        .unwrap()
-        .and_then(|f| f.geometry)
-}
+use common::ui::{
+    State, click_map, drag_map, fids, finish, geometry, harness, last_edit, map_of,
+    ogrinfo_feature, reader, resolution, screen_of, snapping_off, start_editing, wkt_numbers,
+    zoom_around,
+};
 
 /// A point of the map away (at least 60 m) from every tower, near a
 /// tower so it lies in the view zoomed to it.
@@ -533,8 +368,6 @@ fn on_the_gpu_renderer_a_new_point_shows_at_once_from_its_cells_chunks() {
 
 #[test]
 fn the_attribute_form_writes_through_the_editing_thread_and_undo_takes_it_back() {
-    use tramgis::edit::domains::DomainKind;
-    use tramgis::edit::rules::FieldRules;
     let dir = tempfile::tempdir().unwrap();
     let path = common::sample(dir.path(), 50);
     let (fid, _) = a_parcel(&path);
@@ -545,19 +378,11 @@ fn the_attribute_form_writes_through_the_editing_thread_and_undo_takes_it_back()
         f.values[info.schema.field_index("ma_loai_dat").unwrap()].to_string()
     };
     let before = value_of(&path);
-    let code = {
-        let gpkg = reader(&path);
-        let info = gpkg.layer("thua_dat").unwrap();
-        let rules = FieldRules::load(gpkg.connection(), &info).unwrap();
-        let Some(DomainKind::Coded(codes)) = rules
-            .field("ma_loai_dat")
-            .and_then(|r| r.domain.as_ref())
-            .map(|d| d.kind.clone())
-        else {
-            panic!("ma_loai_dat has a coded domain in the sample");
-        };
-        codes.into_iter().find(|c| c.code != before).unwrap().code
-    };
+    let code = common::ui::coded_values(&path, "thua_dat", "ma_loai_dat")
+        .into_iter()
+        .find(|c| c.code != before)
+        .unwrap()
+        .code;
     let mut h = harness(path.clone());
     h.state_mut().0.finish_loading();
     let open = tramgis::ui::AppCommand::OpenAttributeForm {
@@ -565,6 +390,8 @@ fn the_attribute_form_writes_through_the_editing_thread_and_undo_takes_it_back()
         fid: Some(fid),
     };
     h.state_mut().0.apply(open);
+    // The form opens at once; its feature is read in the background.
+    h.state_mut().0.finish_reads();
     h.run_steps(2);
     // As in QGIS, the form is read-only until the layer is in editing.
     assert!(!h.state_mut().0.attribute_form_mut().unwrap().editable);

@@ -14,126 +14,14 @@ use tramgis::gpkg::GeoPackage;
 use tramgis::ui::AppCommand;
 use tramgis::ui::map::ScreenView;
 
-use common::ui::{State, harness};
+use common::ui::{
+    State, edits, fids, finish, harness, last_edit, new_fid, ogrinfo_feature, open_more, press,
+    reader, start_editing, type_into,
+};
 
-const MORE: &str = "Dán, dịch song song, tránh chồng lấn";
-
-/// Reads the workspace beside the window's editing thread; changes nothing.
-fn reader(path: &std::path::Path) -> GeoPackage {
-    GeoPackage::open_with(
-        path,
-        &tramgis::gpkg::OpenOptions {
-            adopt: false,
-            ..Default::default()
-        },
-    )
-    .unwrap()
-}
-
-fn fids(path: &std::path::Path, layer: &str) -> Vec<i64> {
-    let mut v: Vec<i64> = reader(path)
-        .all_features(layer)
-        .unwrap()
-        .iter()
-        .filter_map(|f| f.fid)
-        .collect();
-    v.sort();
-    v
-}
-
+/// A feature's stored geometry (it has one).
 fn geometry(path: &std::path::Path, layer: &str, fid: i64) -> Geometry<f64> {
-    reader(path)
-        .get_feature(layer, fid)
-        .unwrap()
-        .and_then(|f| f.geometry)
-        .unwrap()
-}
-
-/// The one fid of `layer` that was not there `before`.
-fn new_fid(path: &std::path::Path, layer: &str, before: &[i64]) -> i64 {
-    let after = fids(path, layer);
-    assert_eq!(after.len(), before.len() + 1, "one feature more in {layer}");
-    *after.iter().find(|f| !before.contains(f)).unwrap()
-}
-
-/// The newest edit: its description and change rows (table, fid, op).
-fn last_edit(path: &std::path::Path) -> (String, Vec<(String, i64, String)>) {
-    let gpkg = reader(path);
-    let conn = gpkg.connection();
-    let (id, description): (i64, String) = conn
-        .query_row(
-            "SELECT edit_id, description FROM tramgis_edits ORDER BY edit_id DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .unwrap();
-    let mut stmt = conn
-        .prepare("SELECT table_name, fid, op FROM tramgis_changes WHERE edit_id = ?1")
-        .unwrap();
-    let rows = stmt
-        .query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .unwrap()
-        .collect::<Result<Vec<_>, _>>()
-        .unwrap();
-    (description, rows)
-}
-
-fn edits(path: &std::path::Path) -> i64 {
-    reader(path)
-        .connection()
-        .query_row("SELECT count(*) FROM tramgis_edits", [], |r| r.get(0))
-        .unwrap()
-}
-
-/// GDAL's reading of one feature (ogrinfo's text).
-fn ogrinfo_feature(path: &std::path::Path, layer: &str, fid: i64) -> String {
-    let (ok, out, err) = common::tool(
-        "ogrinfo",
-        &[
-            "-ro",
-            "-q",
-            path.to_str().unwrap(),
-            layer,
-            "-fid",
-            &fid.to_string(),
-        ],
-    );
-    assert!(ok, "ogrinfo failed: {err}");
-    out
-}
-
-fn start_editing(h: &mut Harness<'static, State>, layer: &str) {
-    h.get_by_label(&format!("Chỉnh sửa: {layer}")).click();
-    h.run_steps(2);
-    h.state_mut().0.finish_editing();
-    h.run_steps(1);
-}
-
-/// Opens the panel's "more edits" section; its widgets may lie below the
-/// panel's fold, so they are worked through accesskit.
-fn open_more(h: &mut Harness<'static, State>) {
-    h.get_by_label(MORE).click_accesskit();
-    h.run_steps(15);
-}
-
-fn press(h: &mut Harness<'static, State>, label: &str) {
-    h.get_by_label(label).click_accesskit();
-    h.run_steps(2);
-}
-
-fn finish(h: &mut Harness<'static, State>) {
-    h.run_steps(2);
-    h.state_mut().0.finish_editing();
-    h.run_steps(2);
-    let message = h.state().0.message();
-    assert!(message.is_none(), "the window reported: {message:?}");
-}
-
-fn type_into(h: &mut Harness<'static, State>, role: egui::accesskit::Role, text: &str) {
-    h.get_by_role(role).focus();
-    h.run_steps(2);
-    h.get_by_role(role).type_text(text);
-    h.run_steps(2);
+    common::ui::geometry(path, layer, fid).unwrap()
 }
 
 fn tower(path: &std::path::Path) -> (i64, Point<f64>) {
@@ -325,11 +213,7 @@ fn with_avoid_overlaps_a_polygon_drawn_over_a_parcel_is_stored_cut() {
     h.run_steps(2);
     start_editing(&mut h, "thua_dat");
     // Snapping off: the drawn corners are the written ones.
-    h.get_by_label("Bắt điểm").click_accesskit();
-    h.run_steps(15);
-    for what in ["Đỉnh", "Cạnh", "Giao điểm"] {
-        press(&mut h, what);
-    }
+    common::ui::snapping_off(&mut h);
     open_more(&mut h);
     press(&mut h, "Tránh chồng lấn");
     h.state_mut().0.finish_editing();

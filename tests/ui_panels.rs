@@ -12,8 +12,6 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use tramgis::edit::Applied;
 use tramgis::edit::check::FindingKind;
-use tramgis::edit::domains::DomainKind;
-use tramgis::edit::rules::FieldRules;
 use tramgis::gpkg::GeoPackage;
 use tramgis::ui::AppCommand;
 use tramgis::ui::edit::{EditFailure, Editing, Reply, Request};
@@ -22,17 +20,13 @@ use tramgis::ui::install_fonts;
 use tramgis::ui::panels::attribute_form::AttributeForm;
 use tramgis::ui::panels::validation::ValidationPanel;
 
+use common::ui::{coded_values, edits};
+
 fn text_of(path: &Path, sql: &str) -> String {
     let conn = rusqlite::Connection::open(path).unwrap();
     conn.query_row(sql, [], |r| r.get::<_, Option<String>>(0))
         .unwrap()
         .unwrap_or_default()
-}
-
-fn edits(path: &Path) -> i64 {
-    let conn = rusqlite::Connection::open(path).unwrap();
-    conn.query_row("SELECT count(*) FROM tramgis_edits", [], |r| r.get(0))
-        .unwrap_or(0)
 }
 
 /// The workspace's editing thread, as the window runs it, with `layer`
@@ -105,17 +99,7 @@ fn harness_of<S: 'static>(
 fn form_refuses_out_of_domain_code_then_writes_a_listed_one() {
     let dir = tempfile::tempdir().unwrap();
     let path = common::sample(dir.path(), 50);
-    let gpkg = GeoPackage::open_read_only(&path).unwrap();
-    let info = gpkg.layer("thua_dat").unwrap();
-    let rules = FieldRules::load(gpkg.connection(), &info).unwrap();
-    let Some(DomainKind::Coded(codes)) = rules
-        .field("ma_loai_dat")
-        .and_then(|r| r.domain.as_ref())
-        .map(|d| d.kind.clone())
-    else {
-        panic!("ma_loai_dat has a coded domain in the sample");
-    };
-    drop(gpkg);
+    let codes = coded_values(&path, "thua_dat", "ma_loai_dat");
     let before = text_of(&path, "SELECT ma_loai_dat FROM thua_dat WHERE fid = 1");
     let edits_before = edits(&path);
     let listed = codes.iter().find(|c| c.code != before).unwrap().clone();
@@ -318,17 +302,7 @@ fn form_stays_open_with_its_values_when_another_program_holds_the_lock() {
     let path = common::sample(dir.path(), 50);
     let before = text_of(&path, "SELECT ma_loai_dat FROM thua_dat WHERE fid = 1");
     let edits_before = edits(&path);
-    let gpkg = GeoPackage::open_read_only(&path).unwrap();
-    let info = gpkg.layer("thua_dat").unwrap();
-    let rules = FieldRules::load(gpkg.connection(), &info).unwrap();
-    let Some(DomainKind::Coded(codes)) = rules
-        .field("ma_loai_dat")
-        .and_then(|r| r.domain.as_ref())
-        .map(|d| d.kind.clone())
-    else {
-        panic!("ma_loai_dat has a coded domain in the sample");
-    };
-    drop(gpkg);
+    let codes = coded_values(&path, "thua_dat", "ma_loai_dat");
     // Editing starts before the other program takes the lock.
     let mut e = editing(&path, "thua_dat");
     let edits_before = edits(&path).max(edits_before);
@@ -388,27 +362,8 @@ fn form_stays_open_with_its_values_when_another_program_holds_the_lock() {
     );
 }
 
-/// gpsfake (and the gpsd it runs) in a process group of its own, stopped
-/// together when dropped.
-struct Gpsfake(std::process::Child);
-
-impl Drop for Gpsfake {
-    fn drop(&mut self) {
-        let group = format!("-{}", self.0.id());
-        for signal in ["-TERM", "-KILL"] {
-            let _ = std::process::Command::new("kill")
-                .args([signal, "--", &group])
-                .stderr(std::process::Stdio::null())
-                .status();
-            let _ = self.0.try_wait();
-        }
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 fn gnss_panel_adds_a_tower_at_the_gpsd_fix_through_the_form() {
-    use std::os::unix::process::CommandExt;
     use tramgis::ui::panels::gnss::GnssPanel;
 
     let dir = tempfile::tempdir().unwrap();
@@ -421,22 +376,8 @@ fn gnss_panel_adds_a_tower_at_the_gpsd_fix_through_the_form() {
         ],
     );
     assert!(ok, "{err}");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let log = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/bac_giang_fix.nmea");
-    let _gpsd = Gpsfake(
-        std::process::Command::new("gpsfake")
-            .args(["-q", "-c", "0.1", "-P", &port.to_string()])
-            .arg(log)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .process_group(0)
-            .spawn()
-            .expect("gpsfake (gpsd-clients) runs"),
-    );
+    let port = common::gpsfake::free_port();
+    let _gpsd = common::gpsfake::Gpsfake::start(port);
 
     let mut panel = GnssPanel::new(&path);
     panel.address = format!("127.0.0.1:{port}");

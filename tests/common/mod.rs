@@ -237,5 +237,7 @@ pub fn gdal_version() -> (u32, u32) {
     (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
 }
 
+pub mod gpsfake;
+
 #[cfg(feature = "gui")]
 pub mod ui;

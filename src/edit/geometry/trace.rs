@@ -121,89 +121,82 @@ mod tests {
         )
     }
 
-    #[test]
-    fn goes_the_shorter_way_round() {
-        let t = trace(
-            &rectangle(),
-            Coord { x: 20., y: 10. },
-            Coord { x: 0., y: 0. },
-            0.01,
-        )
-        .unwrap();
-        // Via (0,10) is 30 m, via (20,0) is 30 m too: equal, the forward way.
-        assert_eq!(t.0.len(), 3);
-        let t = trace(
-            &rectangle(),
-            Coord { x: 5., y: 0. },
-            Coord { x: 0., y: 5. },
-            0.01,
-        )
-        .unwrap();
-        assert_eq!(
-            t.0,
-            vec![
-                Coord { x: 5., y: 0. },
-                Coord { x: 0., y: 0. },
-                Coord { x: 0., y: 5. }
-            ]
-        );
-        let t = trace(
-            &rectangle(),
-            Coord { x: 0., y: 5. },
-            Coord { x: 5., y: 0. },
-            0.01,
-        )
-        .unwrap();
-        assert_eq!(
-            t.0,
-            vec![
-                Coord { x: 0., y: 5. },
-                Coord { x: 0., y: 0. },
-                Coord { x: 5., y: 0. }
-            ]
-        );
-        let t = trace(
-            &rectangle(),
-            Coord { x: 15., y: 0. },
-            Coord { x: 20., y: 8. },
-            0.01,
-        )
-        .unwrap();
-        assert_eq!(
-            t.0,
-            vec![
-                Coord { x: 15., y: 0. },
-                Coord { x: 20., y: 0. },
-                Coord { x: 20., y: 8. }
-            ]
-        );
-    }
-
-    #[test]
-    fn lines_are_traced_in_either_direction_and_far_points_refused() {
-        let line = Geometry::LineString(LineString::from(vec![
+    fn bent_line() -> Geometry<f64> {
+        Geometry::LineString(LineString::from(vec![
             (0., 0.),
             (10., 0.),
             (10., 10.),
             (20., 10.),
-        ]));
-        let t = trace(
-            &line,
-            Coord { x: 15., y: 10. },
+        ]))
+    }
+
+    /// (what, shape, from, to, the traced path)
+    type Case = (
+        &'static str,
+        Geometry<f64>,
+        (f64, f64),
+        (f64, f64),
+        Vec<(f64, f64)>,
+    );
+
+    #[test]
+    fn traces_the_shorter_way_along_rings_and_either_way_along_lines() {
+        let cases: Vec<Case> = vec![
+            // Via (0,10) is 30 m, via (20,0) is 30 m too: equal, the
+            // forward way.
+            (
+                "equal ways round",
+                rectangle(),
+                (20., 10.),
+                (0., 0.),
+                vec![(20., 10.), (0., 10.), (0., 0.)],
+            ),
+            (
+                "round the first corner",
+                rectangle(),
+                (5., 0.),
+                (0., 5.),
+                vec![(5., 0.), (0., 0.), (0., 5.)],
+            ),
+            (
+                "round it backwards",
+                rectangle(),
+                (0., 5.),
+                (5., 0.),
+                vec![(0., 5.), (0., 0.), (5., 0.)],
+            ),
+            (
+                "round another corner",
+                rectangle(),
+                (15., 0.),
+                (20., 8.),
+                vec![(15., 0.), (20., 0.), (20., 8.)],
+            ),
+            (
+                "a line, against its direction",
+                bent_line(),
+                (15., 10.),
+                (5., 0.),
+                vec![(15., 10.), (10., 10.), (10., 0.), (5., 0.)],
+            ),
+        ];
+        for (what, shape, from, to, want) in cases {
+            let c = |(x, y): (f64, f64)| Coord { x, y };
+            let t = trace(&shape, c(from), c(to), 0.01).unwrap_or_else(|e| panic!("{what}: {e}"));
+            let want: Vec<Coord<f64>> = want.into_iter().map(c).collect();
+            assert_eq!(t.0, want, "{what}");
+        }
+    }
+
+    #[test]
+    fn a_point_off_the_boundary_is_refused() {
+        let err = trace(
+            &bent_line(),
+            Coord { x: 5., y: 3. },
             Coord { x: 5., y: 0. },
-            0.01,
+            0.5,
         )
-        .unwrap();
-        assert_eq!(
-            t.0,
-            vec![
-                Coord { x: 15., y: 10. },
-                Coord { x: 10., y: 10. },
-                Coord { x: 10., y: 0. },
-                Coord { x: 5., y: 0. }
-            ]
-        );
-        let err = trace(&line, Coord { x: 5., y: 3. }, Coord { x: 5., y: 0. }, 0.5).unwrap_err();
+        .unwrap_err();
         assert!(matches!(err, GeometryError::NotOnBoundary { .. }));
     }
 }
