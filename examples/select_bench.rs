@@ -3,11 +3,15 @@
 //! GPU) selects the parcels in a box covering `FRACTION` of the layer's
 //! extent and keeps drawing frames meanwhile. Reports the time from the
 //! command to the selection being applied, how many frames were drawn in
-//! that time and the longest of them, then the time until the GPU
-//! highlight of the selection is built.
+//! that time and the longest of them, then the time until a frame with
+//! the selection highlighted is drawn (the selection flags set and one
+//! frame rendered to an image), next to a frame without a selection.
+//! With `--old-path`, also times the highlight as it was built before
+//! (each selected feature read by fid, tessellated again in the highlight
+//! style, uploaded), step by step.
 //!
 //! ```sh
-//! cargo run --release --example select_bench -- /tmp/bench/1m.gpkg [FRACTION]
+//! cargo run --release --example select_bench -- /tmp/bench/1m.gpkg [FRACTION] [--old-path]
 //! ```
 
 use std::time::{Duration, Instant};
@@ -17,15 +21,18 @@ use egui_kittest::wgpu::{WgpuTestRenderer, create_render_state, default_wgpu_set
 use tramgis::ui::{AppCommand, TramgisApp, command::SelectMode, install_fonts};
 
 fn main() {
-    let mut args = std::env::args().skip(1);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let old_path = args.iter().any(|a| a == "--old-path");
+    let mut args = args.into_iter().filter(|a| a != "--old-path");
     let path = std::path::PathBuf::from(args.next().expect("a workspace"));
     let fraction: f64 = args.next().map_or(0.3, |f| f.parse().expect("a fraction"));
     let render_state = create_render_state(
         default_wgpu_setup(),
         eframe::egui_wgpu::RendererOptions::PREDICTABLE,
     );
+    let device = render_state.device.clone();
     let t = Instant::now();
-    let mut app = TramgisApp::on_gpu(path, &render_state, 1);
+    let mut app = TramgisApp::on_gpu(path.clone(), &render_state, 1);
     app.finish_loading();
     eprintln!("loaded in {:.1} s", t.elapsed().as_secs_f64());
     let builder = Harness::builder().renderer(WgpuTestRenderer::from_render_state(render_state));
@@ -41,6 +48,9 @@ fn main() {
         (app, false),
     );
     h.run_steps(3);
+    let plain = Instant::now();
+    h.render().expect("a frame");
+    let plain = plain.elapsed();
     let layer = h
         .state()
         .0
@@ -82,11 +92,52 @@ fn main() {
         selected_in.as_secs_f64(),
         longest.as_secs_f64() * 1000.0
     );
-    // The highlight of the selection: built in its own job.
+    // The highlight: the selection flags are set on the next frame, which
+    // is then drawn with it.
     let highlight = Instant::now();
-    h.state_mut().0.finish_jobs();
+    h.run_steps(1);
+    h.render().expect("a frame");
+    let drawn = highlight.elapsed();
+    let again = Instant::now();
+    h.render().expect("a frame");
     println!(
-        "highlight of the selection built {:.2} s later (in the background)",
-        highlight.elapsed().as_secs_f64()
+        "highlight drawn {:.3} s after the selection (flags set and one frame rendered); \
+         a frame without selection {:.3} s, with it {:.3} s",
+        drawn.as_secs_f64(),
+        plain.as_secs_f64(),
+        again.elapsed().as_secs_f64()
+    );
+    if old_path {
+        let fids: Vec<i64> = h.state().0.selection["thua_dat"].iter().copied().collect();
+        time_old_path(&path, &fids, &device);
+    }
+}
+
+/// The highlight as it was built before: per selected fid a read of the
+/// feature, then its tessellation in the highlight style, then upload.
+fn time_old_path(path: &std::path::Path, fids: &[i64], device: &eframe::wgpu::Device) {
+    let gpkg = tramgis::gpkg::GeoPackage::open_read_only(path).unwrap();
+    let info = gpkg.layer("thua_dat").unwrap();
+    let crs = tramgis::crs::Crs::Epsg(9214);
+    let read = Instant::now();
+    for &fid in fids {
+        std::hint::black_box(gpkg.get_feature("thua_dat", fid).unwrap());
+    }
+    let read = read.elapsed();
+    let built = Instant::now();
+    let mesh = tramgis::render::load::load_selection(&gpkg, &info, fids, &crs).unwrap();
+    let built = built.elapsed();
+    let upload = Instant::now();
+    let layer = tramgis::render::GpuLayer::upload(device, &mesh);
+    let upload = upload.elapsed();
+    println!(
+        "old path for {} features: read by fid {:.2} s; read + reproject + tessellate {:.2} s \
+         (so tessellation {:.2} s); upload {:.3} s ({} MB)",
+        fids.len(),
+        read.as_secs_f64(),
+        built.as_secs_f64(),
+        (built.saturating_sub(read)).as_secs_f64(),
+        upload.as_secs_f64(),
+        layer.bytes / 1_000_000
     );
 }
