@@ -291,6 +291,10 @@ impl Editing {
     }
 
     pub fn send(&mut self, request: Request) {
+        // The thread forgets the view with the old map CRS: send it again.
+        if matches!(request, Request::SetMapCrs(_)) {
+            self.snap_view = None;
+        }
         if self.requests.send(request).is_ok() {
             self.in_flight += 1;
         }
