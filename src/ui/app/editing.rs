@@ -149,10 +149,23 @@ impl TramgisApp {
             }
             AppCommand::OffsetSelected(distance) => {
                 let Some(editing) = &self.editing else { return };
+                // Metres need a projected layer: a geographic one is named
+                // and left as it is.
+                let mut refused = Vec::new();
+                for layer in self.selection.keys().filter(|l| editing.is_editing(l)) {
+                    let checked = self.layer(layer).map(|l| {
+                        let edited = Some((layer.as_str(), &l.info.crs));
+                        crate::ui::panels::editing::offset_crs_check(edited, self.lang)
+                    });
+                    if let Some(Err(e)) = checked {
+                        refused.push((layer.clone(), e));
+                    }
+                }
                 let offsets: Vec<Operation> = self
                     .selection
                     .iter()
                     .filter(|(layer, _)| editing.is_editing(layer))
+                    .filter(|(layer, _)| !refused.iter().any(|(r, _)| r == *layer))
                     .flat_map(|(layer, fids)| {
                         fids.iter().map(|&fid| Operation::Offset {
                             layer: layer.clone(),
@@ -161,7 +174,10 @@ impl TramgisApp {
                         })
                     })
                     .collect();
-                if offsets.is_empty() {
+                for (_, e) in &refused {
+                    self.notifications.error(e.clone());
+                }
+                if offsets.is_empty() && refused.is_empty() {
                     self.notifications
                         .warn(tr(self.lang, Key::NothingSelected).to_string());
                 }

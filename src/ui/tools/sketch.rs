@@ -215,3 +215,48 @@ pub fn measurement_text(
     let m = Measurer::new(crs).ok()?.measure(g).ok()?;
     Some(format_measurement(&m, style))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finished() -> Sketch {
+        let mut s = Sketch::default();
+        s.push([0.0, 0.0]);
+        s.push([10.0, 0.0]);
+        assert_eq!(s.finish(2).map(|p| p.len()), Some(2));
+        assert_eq!(s.awaiting, Awaiting::Unsent);
+        s
+    }
+
+    #[test]
+    fn a_failed_edit_gives_the_sketch_back_after_the_replies_ahead_of_it() {
+        let mut s = finished();
+        // Sent behind one unanswered request (an undo, say).
+        s.edit_sent(Some(1));
+        assert_eq!(s.edit_replied(false), None, "that request's failure");
+        assert!(s.is_awaiting());
+        assert_eq!(s.edit_replied(false), Some(false), "this edit failed");
+        assert!(!s.is_awaiting());
+        assert_eq!(s.points.len(), 2, "the sketch is back to finish again");
+        // Finished again, it commits: the sketch goes.
+        assert!(s.finish(2).is_some());
+        s.edit_sent(Some(0));
+        assert_eq!(s.edit_replied(true), Some(true));
+        assert!(s.points.is_empty() && !s.is_awaiting());
+        // Later replies are someone else's.
+        assert_eq!(s.edit_replied(false), None);
+    }
+
+    #[test]
+    fn an_edit_not_sent_leaves_the_sketch_and_too_few_vertices_are_dropped() {
+        let mut s = finished();
+        s.edit_sent(None);
+        assert!(!s.is_awaiting());
+        assert_eq!(s.points.len(), 2);
+        let mut one = Sketch::default();
+        one.push([1.0, 1.0]);
+        assert_eq!(one.finish(2), None);
+        assert!(one.points.is_empty() && !one.is_awaiting());
+    }
+}
