@@ -11,9 +11,9 @@ use geo_types::{Coord, Geometry};
 use tramgis::gpkg::GeoPackage;
 
 use common::ui::{
-    State, click_map, drag_map, fids, finish, geometry, harness, last_edit, map_of,
-    ogrinfo_feature, reader, resolution, screen_of, snapping_off, start_editing, wkt_numbers,
-    zoom_around,
+    State, assert_last_edit, click_map, drag_map, fids, finish, geometry, harness, last_edit,
+    map_of, ogrinfo_feature, reader, resolution, screen_of, snapping_off, start_editing,
+    wkt_numbers, zoom_around,
 };
 
 /// A point of the map away (at least 60 m) from every tower, near a
@@ -68,11 +68,10 @@ fn a_point_clicked_on_the_map_is_written_to_the_geopackage_with_its_journal_row(
     };
     // Where the pointer was, to float precision (nothing to snap to there).
     assert!((p.x() - clicked[0]).abs() < 1e-6 && (p.y() - clicked[1]).abs() < 1e-6);
-    let (description, rows) = last_edit(&path);
-    assert_eq!(description, "Thêm điểm vào tram_bts");
-    assert_eq!(
-        rows,
-        vec![("tram_bts".to_string(), new, "insert".to_string())]
+    assert_last_edit(
+        &path,
+        "Thêm điểm vào tram_bts",
+        &[("tram_bts", new, "insert")],
     );
     let gdal = ogrinfo_feature(&path, "tram_bts", new);
     let xy = wkt_numbers(&gdal[gdal.find("POINT").expect("ogrinfo shows the point")..]);
@@ -136,11 +135,7 @@ fn a_polygon_drawn_by_clicks_on_thua_dat_is_written_and_read_by_gdal() {
     let dir = tempfile::tempdir().unwrap();
     let path = common::sample(dir.path(), 400);
     let (fid, _) = a_parcel(&path);
-    let mut h = harness(path.clone());
-    h.state_mut().0.set_label_field("thua_dat", None);
-    h.state_mut().0.finish_loading();
-    h.state_mut().0.zoom_to_feature("thua_dat", fid);
-    h.run_steps(2);
+    let mut h = common::ui::harness_at(&path, "thua_dat", fid);
     let before = fids(&path, "thua_dat");
     start_editing(&mut h, "thua_dat");
     snapping_off(&mut h);
@@ -182,11 +177,10 @@ fn a_polygon_drawn_by_clicks_on_thua_dat_is_written_and_read_by_gdal() {
         (area - want_area).abs() < 1e-6 * want_area,
         "{area} vs {want_area}"
     );
-    let (description, rows) = last_edit(&path);
-    assert_eq!(description, "Thêm vùng vào thua_dat");
-    assert_eq!(
-        rows,
-        vec![("thua_dat".to_string(), new, "insert".to_string())]
+    assert_last_edit(
+        &path,
+        "Thêm vùng vào thua_dat",
+        &[("thua_dat", new, "insert")],
     );
     let gdal = ogrinfo_feature(&path, "thua_dat", new);
     let numbers = wkt_numbers(&gdal[gdal.find("POLYGON").expect("ogrinfo shows it")..]);
@@ -505,11 +499,7 @@ fn stopping_editing_after_drawing_a_polygon_over_a_parcel_lists_the_overlap() {
     let dir = tempfile::tempdir().unwrap();
     let path = common::sample(dir.path(), 400);
     let (fid, _) = a_parcel(&path);
-    let mut h = harness(path.clone());
-    h.state_mut().0.set_label_field("thua_dat", None);
-    h.state_mut().0.finish_loading();
-    h.state_mut().0.zoom_to_feature("thua_dat", fid);
-    h.run_steps(2);
+    let mut h = common::ui::harness_at(&path, "thua_dat", fid);
     start_editing(&mut h, "thua_dat");
     snapping_off(&mut h);
     h.get_by_label("Thêm vùng").click();

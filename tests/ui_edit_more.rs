@@ -15,8 +15,8 @@ use tramgis::ui::AppCommand;
 use tramgis::ui::map::ScreenView;
 
 use common::ui::{
-    State, edits, fids, finish, harness, last_edit, new_fid, ogrinfo_feature, open_more, press,
-    reader, start_editing, type_into,
+    State, assert_last_edit, edits, fids, finish, harness, last_edit, new_fid, ogrinfo_feature,
+    open_more, press, reader, start_editing, type_into,
 };
 
 /// A feature's stored geometry (it has one).
@@ -59,11 +59,10 @@ fn pasted_wkt_becomes_one_feature_in_one_edit_and_bad_text_is_named() {
     };
     assert!((p.x() - x).abs() < 1e-6 && (p.y() - y).abs() < 1e-6);
     assert_eq!(edits(&path), edits_before + 1, "one edit");
-    let (description, rows) = last_edit(&path);
-    assert_eq!(description, "Dán 1 đối tượng vào tram_bts");
-    assert_eq!(
-        rows,
-        vec![("tram_bts".to_string(), new, "insert".to_string())]
+    assert_last_edit(
+        &path,
+        "Dán 1 đối tượng vào tram_bts",
+        &[("tram_bts", new, "insert")],
     );
     let gdal = ogrinfo_feature(&path, "tram_bts", new);
     assert!(gdal.contains("POINT ("), "{gdal}");
@@ -117,11 +116,10 @@ fn a_selected_tower_is_pasted_into_the_camera_layer() {
     };
     // Both layers are VN-2000 TM-3 107°45': the point is where it was.
     assert!((p.x() - t.x()).abs() < 1e-6 && (p.y() - t.y()).abs() < 1e-6);
-    let (description, rows) = last_edit(&path);
-    assert_eq!(description, "Dán 1 đối tượng từ tram_bts vào camera");
-    assert_eq!(
-        rows,
-        vec![("camera".to_string(), new, "insert".to_string())]
+    assert_last_edit(
+        &path,
+        "Dán 1 đối tượng từ tram_bts vào camera",
+        &[("camera", new, "insert")],
     );
     assert!(ogrinfo_feature(&path, "camera", new).contains("POINT ("));
 }
@@ -164,11 +162,10 @@ fn a_selected_road_is_offset_by_the_typed_metres() {
         let mid = (w[0] + w[1]) / 2.0;
         assert!(d(mid) > 5.0 - 1e-6, "{}", d(mid));
     }
-    let (description, rows) = last_edit(&path);
-    assert_eq!(description, format!("Dịch song song đường {fid} 5 m"));
-    assert_eq!(
-        rows,
-        vec![("duong_giao_thong".to_string(), fid, "update".to_string())]
+    assert_last_edit(
+        &path,
+        &format!("Dịch song song đường {fid} 5 m"),
+        &[("duong_giao_thong", fid, "update")],
     );
     assert!(ogrinfo_feature(&path, "duong_giao_thong", fid).contains("LINESTRING ("));
     // Undo puts the road back where it was.
@@ -206,11 +203,7 @@ fn with_avoid_overlaps_a_polygon_drawn_over_a_parcel_is_stored_cut() {
         .unwrap();
     let (fid, shape) = (parcel.fid.unwrap(), parcel.geometry.unwrap());
     let b = shape.bounding_rect().unwrap();
-    let mut h = harness(path.clone());
-    h.state_mut().0.set_label_field("thua_dat", None);
-    h.state_mut().0.finish_loading();
-    h.state_mut().0.zoom_to_feature("thua_dat", fid);
-    h.run_steps(2);
+    let mut h = common::ui::harness_at(&path, "thua_dat", fid);
     start_editing(&mut h, "thua_dat");
     // Snapping off: the drawn corners are the written ones.
     common::ui::snapping_off(&mut h);
@@ -274,11 +267,10 @@ fn with_avoid_overlaps_a_polygon_drawn_over_a_parcel_is_stored_cut() {
         cut.unsigned_area(),
         drawn.unsigned_area()
     );
-    let (description, rows) = last_edit(&path);
-    assert_eq!(description, "Thêm vùng (tránh chồng lấn)");
-    assert_eq!(
-        rows,
-        vec![("thua_dat".to_string(), new, "insert".to_string())]
+    assert_last_edit(
+        &path,
+        "Thêm vùng (tránh chồng lấn)",
+        &[("thua_dat", new, "insert")],
     );
     assert!(ogrinfo_feature(&path, "thua_dat", new).contains("POLYGON"));
 }

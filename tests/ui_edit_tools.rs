@@ -13,12 +13,12 @@ mod common;
 use std::path::Path;
 
 use egui_kittest::kittest::Queryable;
-use geo::{Area, BooleanOps, BoundingRect, Centroid, InteriorPoint, Rotate};
+use geo::{Area, BooleanOps, BoundingRect, Centroid, Contains, InteriorPoint, Rotate, Translate};
 use geo_types::{Coord, Geometry, LineString, MultiPolygon, Polygon};
 use tramgis::gpkg::GeoPackage;
 
 use common::ui::{
-    AppHarness, click_map, fids, finish, geometry, harness, last_edit, map_of, new_fid,
+    AppHarness, assert_last_edit, click_map, fids, finish, geometry, last_edit, map_of, new_fid,
     open_section, press, reader, row, screen_of, shift, snapping_off, start_editing, wkt_numbers,
     zoom_around,
 };
@@ -43,11 +43,7 @@ fn a_parcel(path: &Path) -> (i64, Polygon<f64>) {
 /// The window on the sample, zoomed to parcel `fid`, with the parcels in
 /// editing and snapping off (the pointer's position is the written one).
 fn editing_parcels(path: &Path, fid: i64) -> AppHarness {
-    let mut h = harness(path.to_path_buf());
-    h.state_mut().0.set_label_field(PARCELS, None);
-    h.state_mut().0.finish_loading();
-    h.state_mut().0.zoom_to_feature(PARCELS, fid);
-    h.run_steps(2);
+    let mut h = common::ui::harness_at(path, PARCELS, fid);
     start_editing(&mut h, PARCELS);
     snapping_off(&mut h);
     h
@@ -174,95 +170,108 @@ fn gdal_agrees(path: &Path, fid: i64, p: &Polygon<f64>) {
 }
 
 /// Ctrl+Z; the rows are again exactly `before` (None: no such row).
-fn undo_restores(
-    h: &mut AppHarness,
-    path: &Path,
-    before: &[(i64, Option<Vec<rusqlite::types::Value>>)],
-) {
-    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+fn undo_restores(h: &mut AppHarness, path: &Path, before: &[(i64, Option<Row>)]) {
+    history_step(h, path, false, before);
+}
+
+/// Ctrl+Shift+Z; the rows are again exactly as the edit wrote them.
+fn redo_restores(h: &mut AppHarness, path: &Path, after: &[(i64, Option<Row>)]) {
+    history_step(h, path, true, after);
+}
+
+type Row = Vec<rusqlite::types::Value>;
+
+fn history_step(h: &mut AppHarness, path: &Path, redo: bool, rows: &[(i64, Option<Row>)]) {
+    let (keys, noun) = if redo {
+        (egui::Modifiers::COMMAND | egui::Modifiers::SHIFT, "Làm lại")
+    } else {
+        (egui::Modifiers::COMMAND, "Hoàn tác")
+    };
+    h.key_press_modifiers(keys, egui::Key::Z);
     finish(h);
-    for (fid, was) in before {
-        assert_eq!(&row(path, PARCELS, *fid), was, "undo restores parcel {fid}");
+    for (fid, want) in rows {
+        assert_eq!(&row(path, PARCELS, *fid), want, "{noun}: parcel {fid}");
     }
     let (description, _) = last_edit(path);
-    assert!(description.starts_with("Hoàn tác"), "{description}");
+    assert!(description.starts_with(noun), "{description}");
 }
 
-#[test]
-fn a_parcel_dragged_with_move_feature_is_translated_in_the_file_and_undone() {
+/// Drags parcel `fid` with the tool `label` from and to the screen points
+/// `drag` gives; `moved` is its expected shape from the drag's map
+/// points. Checks the file, GDAL and the journal, then that undo restores
+/// the row and redo writes the moved one again.
+fn drag_parcel(
+    label: &str,
+    description: &str,
+    drag: impl Fn(&AppHarness, &Polygon<f64>) -> (egui::Pos2, egui::Pos2),
+    moved: impl Fn(&Polygon<f64>, [f64; 2], [f64; 2]) -> Polygon<f64>,
+) {
     let dir = tempfile::tempdir().unwrap();
     let path = common::sample(dir.path(), 400);
     let (fid, old) = a_parcel(&path);
     let before = row(&path, PARCELS, fid);
     let mut h = editing_parcels(&path, fid);
-    tool(&mut h, "Di chuyển đối tượng");
-    let inside = old.interior_point().unwrap();
-    let from = screen_of(&h, [inside.x(), inside.y()]);
-    let to = from + egui::vec2(37.0, -21.0);
-    let (a, b) = (map_of(&h, from), map_of(&h, to));
-    drag_from(&mut h, from, to);
-    finish(&mut h);
-
-    let new = polygon(&path, fid);
-    let mut want = old.clone();
-    geo::Translate::translate_mut(&mut want, b[0] - a[0], b[1] - a[1]);
-    same_ring(new.exterior(), want.exterior());
-    assert!((new.unsigned_area() - old.unsigned_area()).abs() < 0.01);
-    assert_area_field(&path, fid, new.unsigned_area());
-    gdal_agrees(&path, fid, &new);
-    assert_eq!(
-        last_edit(&path),
-        (
-            "Di chuyển đối tượng (thua_dat)".to_string(),
-            vec![(PARCELS.to_string(), fid, "update".to_string())]
-        )
-    );
-    undo_restores(&mut h, &path, &[(fid, before)]);
-}
-
-#[test]
-fn a_parcel_turned_with_rotate_is_rotated_about_its_centre_and_undone() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = common::sample(dir.path(), 400);
-    let (fid, old) = a_parcel(&path);
-    let before = row(&path, PARCELS, fid);
-    let mut h = editing_parcels(&path, fid);
-    tool(&mut h, "Xoay đối tượng");
-    let c = old.centroid().unwrap();
-    let centre = screen_of(&h, [c.x(), c.y()]);
-    // A quarter turn anticlockwise: from east of the centre to north of
-    // it, pressing on the parcel.
-    let bounds = old.bounding_rect().unwrap();
-    let arm = (0.2 * bounds.width().min(bounds.height()) / common::ui::resolution(&h)) as f32;
-    let (from, to) = (
-        centre + egui::vec2(arm, 0.0),
-        centre + egui::vec2(0.0, -arm),
-    );
+    tool(&mut h, label);
+    let (from, to) = drag(&h, &old);
     let (a, b) = (map_of(&h, from), map_of(&h, to));
     assert!(
-        geo::Contains::contains(&old, &geo_types::Point::from(a)),
+        old.contains(&geo_types::Point::from(a)),
         "the press is on the parcel"
     );
     drag_from(&mut h, from, to);
     finish(&mut h);
 
-    let angle =
-        ((b[1] - c.y()).atan2(b[0] - c.x()) - (a[1] - c.y()).atan2(a[0] - c.x())).to_degrees();
-    assert!((angle - 90.0).abs() < 1.0, "{angle}");
-    let want = old.rotate_around_point(angle, c);
     let new = polygon(&path, fid);
-    same_ring(new.exterior(), want.exterior());
+    same_ring(new.exterior(), moved(&old, a, b).exterior());
     assert!((new.unsigned_area() - old.unsigned_area()).abs() < 0.01);
     assert_area_field(&path, fid, new.unsigned_area());
     gdal_agrees(&path, fid, &new);
-    assert_eq!(
-        last_edit(&path),
-        (
-            "Xoay đối tượng (thua_dat)".to_string(),
-            vec![(PARCELS.to_string(), fid, "update".to_string())]
-        )
-    );
+    assert_last_edit(&path, description, &[(PARCELS, fid, "update")]);
+    let after = row(&path, PARCELS, fid);
     undo_restores(&mut h, &path, &[(fid, before)]);
+    redo_restores(&mut h, &path, &[(fid, after)]);
+}
+
+#[test]
+fn a_parcel_dragged_with_move_feature_is_translated_in_the_file_and_undone() {
+    drag_parcel(
+        "Di chuyển đối tượng",
+        "Di chuyển đối tượng (thua_dat)",
+        |h, old| {
+            let inside = old.interior_point().unwrap();
+            let from = screen_of(h, [inside.x(), inside.y()]);
+            (from, from + egui::vec2(37.0, -21.0))
+        },
+        |old, a, b| old.translate(b[0] - a[0], b[1] - a[1]),
+    );
+}
+
+#[test]
+fn a_parcel_turned_with_rotate_is_rotated_about_its_centre_and_undone() {
+    drag_parcel(
+        "Xoay đối tượng",
+        "Xoay đối tượng (thua_dat)",
+        |h, old| {
+            // A quarter turn anticlockwise: from east of the centre to
+            // north of it, pressing on the parcel.
+            let c = old.centroid().unwrap();
+            let centre = screen_of(h, [c.x(), c.y()]);
+            let bounds = old.bounding_rect().unwrap();
+            let arm = 0.2 * bounds.width().min(bounds.height()) / common::ui::resolution(h);
+            let arm = arm as f32;
+            (
+                centre + egui::vec2(arm, 0.0),
+                centre + egui::vec2(0.0, -arm),
+            )
+        },
+        |old, a, b| {
+            let c = old.centroid().unwrap();
+            let turn = |p: [f64; 2]| (p[1] - c.y()).atan2(p[0] - c.x());
+            let angle = (turn(b) - turn(a)).to_degrees();
+            assert!((angle - 90.0).abs() < 1.0, "{angle}");
+            old.rotate_around_point(angle, c)
+        },
+    );
 }
 
 #[test]
@@ -313,12 +322,10 @@ fn a_line_drawn_out_of_a_parcel_and_back_reshapes_its_edge_and_its_area_field() 
     }
     assert_area_field(&path, fid, new.unsigned_area());
     gdal_agrees(&path, fid, &new);
-    assert_eq!(
-        last_edit(&path),
-        (
-            "Sửa hình dạng (thua_dat)".to_string(),
-            vec![(PARCELS.to_string(), fid, "update".to_string())]
-        )
+    assert_last_edit(
+        &path,
+        "Sửa hình dạng (thua_dat)",
+        &[(PARCELS, fid, "update")],
     );
     undo_restores(&mut h, &path, &[(fid, before)]);
 }
@@ -334,10 +341,7 @@ fn add_ring_makes_a_hole_and_fill_ring_a_parcel_in_it_with_areas_recomputed() {
     let corners = square_px(screen_of(&h, [inside.x(), inside.y()]), 12.0);
     let mapped: Vec<[f64; 2]> = corners.iter().map(|s| map_of(&h, *s)).collect();
     let hole = Polygon::new(ring_of(&mapped), vec![]);
-    assert!(
-        geo::Contains::contains(&old, &hole),
-        "the ring is drawn inside"
-    );
+    assert!(old.contains(&hole), "the ring is drawn inside");
 
     // Add ring: the parcel gets the hole; its area field follows.
     tool(&mut h, "Thêm vòng (lỗ)");
@@ -351,13 +355,7 @@ fn add_ring_makes_a_hole_and_fill_ring_a_parcel_in_it_with_areas_recomputed() {
     assert_area_field(&path, fid, area);
     let gdal = gdal_feature(&path, PARCELS, fid);
     assert!(gdal.contains("),("), "GDAL reads the hole: {gdal}");
-    assert_eq!(
-        last_edit(&path),
-        (
-            "Thêm vòng (thua_dat)".to_string(),
-            vec![(PARCELS.to_string(), fid, "update".to_string())]
-        )
-    );
+    assert_last_edit(&path, "Thêm vòng (thua_dat)", &[(PARCELS, fid, "update")]);
     undo_restores(&mut h, &path, &[(fid, before.clone())]);
 
     // Fill ring: the hole and a new parcel filling it, each with its area.
@@ -378,15 +376,11 @@ fn add_ring_makes_a_hole_and_fill_ring_a_parcel_in_it_with_areas_recomputed() {
     );
     assert_eq!(filled.values[0], parcel.values[0], "ma_loai_dat copied");
     gdal_agrees(&path, fill, &filling);
-    let (description, mut rows) = last_edit(&path);
-    rows.sort();
-    assert_eq!(description, "Lấp vòng (thua_dat)");
-    let mut want = vec![
-        (PARCELS.to_string(), fid, "update".to_string()),
-        (PARCELS.to_string(), fill, "insert".to_string()),
-    ];
-    want.sort();
-    assert_eq!(rows, want);
+    assert_last_edit(
+        &path,
+        "Lấp vòng (thua_dat)",
+        &[(PARCELS, fid, "update"), (PARCELS, fill, "insert")],
+    );
     undo_restores(&mut h, &path, &[(fid, before), (fill, None)]);
 }
 
@@ -477,20 +471,17 @@ fn two_parcels_selected_on_the_map_are_merged_then_deleted_by_the_panels_buttons
     finish(&mut h);
     let after = fids(&path, PARCELS);
     assert_eq!(after.len(), parcels.len() - 1, "two parcels became one");
-    let (description, rows) = last_edit(&path);
-    assert_eq!(description, "Gộp 2 thửa");
-    let kept = rows
-        .iter()
-        .find(|r| r.2 == "update" || r.2 == "insert")
-        .map(|r| r.1)
-        .unwrap_or_else(|| panic!("the merged parcel is written: {rows:?}"));
-    assert!(
-        rows.iter()
-            .filter(|r| r.2 == "delete")
-            .all(|r| r.1 == a || r.1 == b),
-        "{rows:?}"
+    // The larger keeps its fid and takes the other's land.
+    let (kept, gone) = if pa.unsigned_area() >= pb.unsigned_area() {
+        (a, b)
+    } else {
+        (b, a)
+    };
+    assert_last_edit(
+        &path,
+        "Gộp 2 thửa",
+        &[(PARCELS, kept, "update"), (PARCELS, gone, "delete")],
     );
-    assert!(rows.iter().all(|r| r.0 == PARCELS), "{rows:?}");
     let merged = geometry(&path, PARCELS, kept).unwrap();
     let area = pa.unsigned_area() + pb.unsigned_area();
     assert!(
@@ -500,8 +491,11 @@ fn two_parcels_selected_on_the_map_are_merged_then_deleted_by_the_panels_buttons
     );
     assert_area_field(&path, kept, area);
     assert!(gdal_feature(&path, PARCELS, kept).contains("POLYGON"));
+    let merged_row = row(&path, PARCELS, kept);
     undo_restores(&mut h, &path, &before);
     assert_eq!(fids(&path, PARCELS), parcels);
+    redo_restores(&mut h, &path, &[(kept, merged_row), (gone, None)]);
+    undo_restores(&mut h, &path, &before);
 
     // Delete: the two parcels selected again go, in one edit.
     select_two(&mut h, &pa, &pb);
@@ -510,14 +504,10 @@ fn two_parcels_selected_on_the_map_are_merged_then_deleted_by_the_panels_buttons
     finish(&mut h);
     assert!(row(&path, PARCELS, a).is_none() && row(&path, PARCELS, b).is_none());
     assert_eq!(fids(&path, PARCELS).len(), parcels.len() - 2);
-    let (description, mut rows) = last_edit(&path);
-    rows.sort();
-    assert_eq!(description, "Xóa 2 đối tượng (thua_dat)");
-    assert_eq!(
-        rows,
-        two.iter()
-            .map(|f| (PARCELS.to_string(), *f, "delete".to_string()))
-            .collect::<Vec<_>>()
+    assert_last_edit(
+        &path,
+        "Xóa 2 đối tượng (thua_dat)",
+        &[(PARCELS, a, "delete"), (PARCELS, b, "delete")],
     );
     let (ok, out, err) = common::tool("ogrinfo", &["-ro", "-so", path.to_str().unwrap(), PARCELS]);
     assert!(ok, "{err}");
@@ -578,13 +568,7 @@ fn a_polygon_drawn_with_a_hole_is_stored_with_its_interior_ring() {
     let gdal = gdal_feature(&path, PARCELS, new);
     assert!(gdal.contains("),("), "GDAL reads the hole: {gdal}");
     gdal_agrees(&path, new, &p);
-    assert_eq!(
-        last_edit(&path),
-        (
-            "Thêm vùng vào thua_dat".to_string(),
-            vec![(PARCELS.to_string(), new, "insert".to_string())]
-        )
-    );
+    assert_last_edit(&path, "Thêm vùng vào thua_dat", &[(PARCELS, new, "insert")]);
     undo_restores(&mut h, &path, &[(new, None)]);
 }
 
@@ -611,11 +595,7 @@ fn a_polygon_drawn_with_a_hole_and_a_second_part_is_one_multipolygon_in_a_multip
         ],
     );
     assert!(ok, "ogr2ogr: {err}");
-    let mut h = harness(path.clone());
-    h.state_mut().0.set_label_field(LAYER, None);
-    h.state_mut().0.finish_loading();
-    h.state_mut().0.zoom_to_feature(LAYER, fid);
-    h.run_steps(2);
+    let mut h = common::ui::harness_at(&path, LAYER, fid);
     start_editing(&mut h, LAYER);
     snapping_off(&mut h);
     let (new, drawn) = draw_holed(&mut h, &path, LAYER, true);
@@ -639,12 +619,10 @@ fn a_polygon_drawn_with_a_hole_and_a_second_part_is_one_multipolygon_in_a_multip
         (gdal_area_field(&gdal) - want).abs() <= 0.05 + 1e-9,
         "dien_tich follows the area: {gdal}"
     );
-    assert_eq!(
-        last_edit(&path),
-        (
-            format!("Thêm vùng vào {LAYER}"),
-            vec![(LAYER.to_string(), new, "insert".to_string())]
-        )
+    assert_last_edit(
+        &path,
+        &format!("Thêm vùng vào {LAYER}"),
+        &[(LAYER, new, "insert")],
     );
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
     finish(&mut h);
@@ -728,13 +706,7 @@ fn vertices_typed_as_vn2000_x_y_and_as_distance_and_bearing_make_the_parcel() {
     );
     assert_area_field(&path, new, 400.0);
     gdal_agrees(&path, new, &p);
-    assert_eq!(
-        last_edit(&path),
-        (
-            "Thêm vùng vào thua_dat".to_string(),
-            vec![(PARCELS.to_string(), new, "insert".to_string())]
-        )
-    );
+    assert_last_edit(&path, "Thêm vùng vào thua_dat", &[(PARCELS, new, "insert")]);
     // Ctrl+Z goes to the map, not to a text field.
     h.key_press(egui::Key::Escape);
     h.run_steps(2);

@@ -309,3 +309,27 @@ pub fn coded_values(
         other => panic!("{layer}.{field} has no coded domain: {other:?}"),
     }
 }
+
+/// The newest edit is `description`, with exactly these change rows
+/// (table, fid, op), in any order.
+pub fn assert_last_edit(path: &Path, description: &str, rows: &[(&str, i64, &str)]) {
+    let (got, mut got_rows) = last_edit(path);
+    got_rows.sort();
+    let mut want: Vec<(String, i64, String)> = rows
+        .iter()
+        .map(|(t, f, op)| (t.to_string(), *f, op.to_string()))
+        .collect();
+    want.sort();
+    assert_eq!((got.as_str(), got_rows), (description, want), "the journal");
+}
+
+/// The window on the workspace, zoomed to a feature, labels of its layer
+/// off (they would cover the map where the tests click).
+pub fn harness_at(path: &Path, layer: &str, fid: i64) -> AppHarness {
+    let mut h = harness(path.to_path_buf());
+    h.state_mut().0.set_label_field(layer, None);
+    h.state_mut().0.finish_loading();
+    h.state_mut().0.zoom_to_feature(layer, fid);
+    h.run_steps(2);
+    h
+}
