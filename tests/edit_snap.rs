@@ -401,6 +401,25 @@ fn following_the_view_turns_snapping_off_when_zoomed_out_and_bounds_memory() {
             .unwrap(),
         Followed::Covered
     );
+    // A lower limit in the settings counts the same view again: off.
+    let strict = AreaLimits {
+        max_features: 1,
+        ..limits
+    };
+    assert_eq!(
+        layer
+            .follow_view(&gpkg, "thua_dat", to, nudged, &strict)
+            .unwrap(),
+        Followed::TooMany(2),
+        "the parcel and its neighbours: more than one"
+    );
+    // And back: on again, nothing new to read.
+    assert_eq!(
+        layer
+            .follow_view(&gpkg, "thua_dat", to, nudged, &limits)
+            .unwrap(),
+        Followed::Loaded(0)
+    );
     let mut index = SnapIndex::default();
     index.set_layer("thua_dat", layer);
     let corner_vertex = vertices(&g)[0].1;

@@ -255,6 +255,9 @@ pub struct SnapLayer {
     /// Set while the area asked for holds more features than the limit
     /// (at least this many): the layer is not snapped to.
     too_many: Option<u64>,
+    /// The feature limit the area was last counted against: another limit
+    /// counts it again.
+    counted_for: Option<u64>,
 }
 
 /// Features read for an area, to be added with [`SnapLayer::add_area`]
@@ -290,6 +293,7 @@ impl SnapLayer {
             shapes,
             covered: None,
             too_many: None,
+            counted_for: None,
         }
     }
 
@@ -328,6 +332,7 @@ impl SnapLayer {
             shapes,
             covered: area.map(|a| vec![a]),
             too_many: None,
+            counted_for: None,
         })
     }
 
@@ -361,6 +366,13 @@ impl SnapLayer {
 
     pub fn set_too_many(&mut self, count: Option<u64>) {
         self.too_many = count;
+    }
+
+    /// The area asked for holds `count` features (counted no further than
+    /// `max_features + 1`): snapping is off above the limit.
+    pub fn set_count(&mut self, count: u64, max_features: u64) {
+        self.too_many = (count > max_features).then_some(count);
+        self.counted_for = Some(max_features);
     }
 
     /// Reads the features meeting `pieces` (map boxes, parts of `area`)
@@ -470,7 +482,10 @@ impl SnapLayer {
     /// the view and half its margin are indexed and snapping is on: a pan
     /// within the margin reads nothing.
     pub fn area_to_load(&self, view: Rect<f64>, limits: &AreaLimits) -> Option<Rect<f64>> {
-        if self.too_many.is_none() && self.covers(grown(view, limits.margin / 2.0)) {
+        let same_limit = self
+            .counted_for
+            .is_none_or(|max| max == limits.max_features);
+        if self.too_many.is_none() && same_limit && self.covers(grown(view, limits.margin / 2.0)) {
             return None;
         }
         Some(grown(view, limits.margin))
@@ -504,11 +519,10 @@ impl SnapLayer {
                     box_in(crs.to_layer, area)?,
                     limits.max_features,
                 )?;
+                self.set_count(count, limits.max_features);
                 if count > limits.max_features {
-                    self.too_many = Some(count);
                     return Ok(Followed::TooMany(count));
                 }
-                self.too_many = None;
                 let added = self.extend(gpkg, layer, crs, area)?;
                 if self.is_over(limits) {
                     self.retain_area(area);

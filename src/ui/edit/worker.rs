@@ -223,9 +223,9 @@ impl Worker {
                 continue;
             };
             match read {
-                Err(count) => l.set_too_many(Some(count)),
-                Ok(read) => {
-                    l.set_too_many(None);
+                Err(count) => l.set_count(count, limits.max_features),
+                Ok((count, read)) => {
+                    l.set_count(count, limits.max_features);
                     l.add_area(read);
                     if l.is_over(&limits) {
                         l.retain_area(area);
@@ -236,15 +236,16 @@ impl Worker {
         Ok(())
     }
 
-    /// The features of the not yet indexed `pieces` of `area`, or the
-    /// count (over the limit) that turns the layer's snapping off.
+    /// The count of `area`'s features and those of its not yet indexed
+    /// `pieces`, or the count (over the limit) that turns the layer's
+    /// snapping off.
     fn read_snap_area(
         &mut self,
         layer: &str,
         crs: &LayerCrs,
         area: geo_types::Rect<f64>,
         pieces: &[geo_types::Rect<f64>],
-    ) -> Result<Result<crate::edit::snap::AreaRead, u64>, EditFailure> {
+    ) -> Result<Result<(u64, crate::edit::snap::AreaRead), u64>, EditFailure> {
         let max = self.limits.max_features;
         let gpkg = self.session()?.gpkg();
         let in_layer = crate::edit::snap::box_in(&crs.to_layer, area)?;
@@ -256,14 +257,8 @@ impl Worker {
             to_layer: &crs.to_layer,
             to_map: &crs.to_map,
         };
-        Ok(Ok(SnapLayer::read_area(
-            gpkg,
-            layer,
-            to,
-            area,
-            pieces,
-            |_| false,
-        )?))
+        let read = SnapLayer::read_area(gpkg, layer, to, area, pieces, |_| false)?;
+        Ok(Ok((count, read)))
     }
 
     fn layer_crs(&mut self, layer: &str) -> Result<LayerCrs, EditFailure> {
