@@ -89,7 +89,7 @@ impl MapTool for AddPolygon {
                     ring.0.iter().map(|c| ctx.to_screen([c.x, c.y])).collect();
                 painter.add(egui::Shape::line(
                     pts,
-                    egui::Stroke::new(2.0, super::sketch::SKETCH),
+                    egui::Stroke::new(2.0, self.sketch.colour()),
                 ));
             }
         }

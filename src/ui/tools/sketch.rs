@@ -9,6 +9,8 @@ use super::trace::{TRACE_TOLERANCE_PX, Tracer};
 use super::{MapEvent, MapPointer, ToolContext};
 
 pub const SKETCH: Color32 = Color32::from_rgb(220, 40, 40);
+/// A finished sketch waiting for its edit's reply.
+pub const SKETCH_WAITING: Color32 = Color32::from_rgb(150, 110, 110);
 
 /// The vertices of the line or ring being drawn.
 #[derive(Default, Clone)]
@@ -63,6 +65,15 @@ impl Sketch {
 
     pub fn take(&mut self) -> Vec<[f64; 2]> {
         std::mem::take(&mut self.points)
+    }
+
+    /// The sketch's colour: dimmed while its edit is on its way.
+    pub fn colour(&self) -> Color32 {
+        if self.is_awaiting() {
+            SKETCH_WAITING
+        } else {
+            SKETCH
+        }
     }
 
     /// Whether a finished sketch waits for its edit's reply.
@@ -196,9 +207,10 @@ impl Sketch {
         if closed && pts.len() >= 3 {
             pts.push(pts[0]);
         }
-        painter.add(Shape::line(pts, Stroke::new(2.0, SKETCH)));
+        let colour = self.colour();
+        painter.add(Shape::line(pts, Stroke::new(2.0, colour)));
         for p in &self.points {
-            painter.circle_filled(ctx.to_screen(*p), 3.0, SKETCH);
+            painter.circle_filled(ctx.to_screen(*p), 3.0, colour);
         }
     }
 }
