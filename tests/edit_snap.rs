@@ -515,3 +515,57 @@ fn an_edit_outside_the_indexed_area_is_not_added() {
     let b = geo::BoundingRect::bounding_rect(&g).unwrap();
     assert!((e.min().x - b.min().x - 0.25).abs() < 1e-9);
 }
+
+/// The map in Web Mercator over a VN-2000 layer: the area (map
+/// coordinates) is read through the layer's R-tree in the layer's, and a
+/// parcel's corner snaps onto its reprojected position exactly.
+#[test]
+fn an_area_of_a_reprojected_map_holds_the_layers_features_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = common::sample(dir.path(), 400);
+    let gpkg = GeoPackage::open_read_only(&path).unwrap();
+    let layer_crs = gpkg.layer("thua_dat").unwrap().crs;
+    let map_crs = tramgis::crs::Crs::Epsg(3857);
+    let to_map = tramgis::crs::Transformer::between(&layer_crs, &map_crs).unwrap();
+    let to_layer = tramgis::crs::Transformer::between(&map_crs, &layer_crs).unwrap();
+    assert!(!to_map.is_identity());
+    let to = Reprojection {
+        to_layer: &to_layer,
+        to_map: &to_map,
+    };
+    let (_, corner) = extent_and_corner(&gpkg, "thua_dat");
+    let area = tramgis::edit::snap::box_in(&to_map, corner).unwrap();
+    let mut layer = SnapLayer::for_areas();
+    layer.extend(&gpkg, "thua_dat", to, area).unwrap();
+    // Every parcel meeting the corner (layer coordinates) is indexed.
+    let expected = fids_meeting(&gpkg, "thua_dat", corner);
+    assert!(!expected.is_empty());
+    for fid in &expected {
+        assert!(layer.envelope(*fid).is_some(), "parcel {fid}");
+    }
+    // In map coordinates: a corner of one of them snaps onto its
+    // reprojected position.
+    let g = gpkg
+        .get_feature("thua_dat", expected[0])
+        .unwrap()
+        .unwrap()
+        .geometry
+        .unwrap();
+    let v = to_map.transform(vertices(&g)[1].1).unwrap();
+    let e = layer.envelope(expected[0]).unwrap();
+    assert!(e.min().x <= v.x && v.x <= e.max().x && e.min().y <= v.y && v.y <= e.max().y);
+    let mut index = SnapIndex::default();
+    index.set_layer("thua_dat", layer);
+    let s = index
+        .snap(
+            Coord {
+                x: v.x + 0.3,
+                y: v.y - 0.2,
+            },
+            1.0,
+            &SnapOptions::default(),
+            None,
+        )
+        .unwrap();
+    assert_eq!((s.kind, s.point), (SnapKind::Vertex, v));
+}

@@ -1043,6 +1043,30 @@ mod tests {
     }
 
     #[test]
+    fn a_box_less_another_is_the_parts_outside_it() {
+        let a = Rect::new((0., 0.), (10., 10.));
+        let area = |v: &[Rect<f64>]| v.iter().map(|r| r.width() * r.height()).sum::<f64>();
+        // Inside: the four parts around it.
+        let hole = minus(a, Rect::new((2., 3.), (4., 6.)));
+        assert_eq!(hole.len(), 4);
+        assert!((area(&hole) - (100. - 6.)).abs() < 1e-12);
+        // Over a corner: below/above and one side.
+        let corner = minus(a, Rect::new((5., 5.), (20., 20.)));
+        assert_eq!(corner.len(), 2);
+        assert!((area(&corner) - 75.).abs() < 1e-12);
+        // Apart or only touching: the box itself; covering it: nothing.
+        assert_eq!(minus(a, Rect::new((10., 0.), (12., 5.))), vec![a]);
+        assert!(minus(a, Rect::new((-1., -1.), (11., 11.))).is_empty());
+        let mut layer = SnapLayer::for_areas();
+        layer.covered = Some(vec![
+            Rect::new((0., 0.), (5., 10.)),
+            Rect::new((5., 0.), (10., 5.)),
+        ]);
+        assert!(layer.covers(Rect::new((1., 1.), (9., 4.))));
+        assert_eq!(layer.missing(a), vec![Rect::new((5., 5.), (10., 10.))]);
+    }
+
+    #[test]
     fn the_geometry_being_drawn_snaps_too() {
         let idx = SnapIndex::default();
         let drawn = [Coord { x: 100., y: 100. }, Coord { x: 110., y: 100. }];
