@@ -19,8 +19,8 @@ use tramgis::gpkg::GeoPackage;
 
 use common::ui::{
     AppHarness, assert_last_edit, click_map, fids, finish, geometry, last_edit, map_of, new_fid,
-    open_section, press, reader, row, screen_of, shift, snapping_off, start_editing, wkt_numbers,
-    zoom_around,
+    open_section, press, reader, row, screen_of, shift, snapping_off, start_editing, type_in_field,
+    wkt_numbers, zoom_around,
 };
 
 const PARCELS: &str = "thua_dat";
@@ -638,18 +638,6 @@ fn gdal_area_field(text: &str) -> f64 {
         .unwrap()
         .parse()
         .unwrap()
-}
-
-/// Types `text` into the `k`th text field of the window (selecting what
-/// it held first).
-fn type_in_field(h: &mut AppHarness, k: usize, text: &str) {
-    let field = egui::accesskit::Role::TextInput;
-    h.get_all_by_role(field).nth(k).unwrap().focus();
-    h.run_steps(2);
-    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    h.run_steps(1);
-    h.get_all_by_role(field).nth(k).unwrap().type_text(text);
-    h.run_steps(2);
 }
 
 #[test]

@@ -181,6 +181,18 @@ pub fn type_into(h: &mut AppHarness, role: egui::accesskit::Role, text: &str) {
     h.run_steps(2);
 }
 
+/// Types `text` into the `k`th text field of the window, replacing what
+/// it held.
+pub fn type_in_field(h: &mut AppHarness, k: usize, text: &str) {
+    let field = egui::accesskit::Role::TextInput;
+    h.get_all_by_role(field).nth(k).unwrap().focus();
+    h.run_steps(2);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.run_steps(1);
+    h.get_all_by_role(field).nth(k).unwrap().type_text(text);
+    h.run_steps(2);
+}
+
 /// Lets the editing thread answer and the window take its reply; the
 /// window must not have reported a problem.
 pub fn finish(h: &mut AppHarness) {

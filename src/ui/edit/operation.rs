@@ -338,7 +338,11 @@ pub fn run(
             geometry::write_geometry(tx, layer, fid, g)?;
         }
         Operation::Translate { layer, drag } => {
-            let (a, b, fids) = dragged(tx, layer, drag, crs)?;
+            let LayerDrag {
+                from: a,
+                to: b,
+                fids,
+            } = dragged(tx, layer, drag, crs)?;
             for fid in fids {
                 let mut f = tx.require(layer, fid)?;
                 if let Some(g) = &mut f.geometry {
@@ -348,7 +352,11 @@ pub fn run(
             }
         }
         Operation::Rotate { layer, drag } => {
-            let (a, b, fids) = dragged(tx, layer, drag, crs)?;
+            let LayerDrag {
+                from: a,
+                to: b,
+                fids,
+            } = dragged(tx, layer, drag, crs)?;
             let Some(centre) = tx
                 .require(layer, fids[0])?
                 .geometry
@@ -421,16 +429,23 @@ pub fn run(
     Ok(())
 }
 
-/// A drag's start and end in layer coordinates, and the features it moves.
+/// A drag in layer coordinates, with the features it moves.
+struct LayerDrag {
+    from: Coord<f64>,
+    to: Coord<f64>,
+    fids: Vec<i64>,
+}
+
 fn dragged(
     tx: &mut EditTx<'_>,
     layer: &str,
     drag: &Dragged,
     crs: &LayerCrs,
-) -> Result<(Coord<f64>, Coord<f64>, Vec<i64>), EditError> {
-    let (a, b) = (crs.point(drag.from)?, crs.point(drag.to)?);
+) -> Result<LayerDrag, EditError> {
+    let (from, to) = (crs.point(drag.from)?, crs.point(drag.to)?);
     let t = crs.distance(drag.from, drag.tolerance)?;
-    Ok((a, b, chosen(tx, layer, &drag.fids, a, t)?))
+    let fids = chosen(tx, layer, &drag.fids, from, t)?;
+    Ok(LayerDrag { from, to, fids })
 }
 
 /// The fids given, or else the top feature under `p` (within `t`).
