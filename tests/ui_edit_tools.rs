@@ -700,3 +700,67 @@ fn vertices_typed_as_vn2000_x_y_and_as_distance_and_bearing_make_the_parcel() {
     h.run_steps(2);
     undo_restores(&mut h, &path, &[(new, None)]);
 }
+
+/// A drag on a selected parcel takes the layer's selection with it; one
+/// on a parcel outside the selection moves that parcel alone (through the
+/// edit the window sends, run in one transaction of the session).
+#[test]
+fn a_drag_on_a_selected_parcel_moves_the_whole_selection() {
+    use tramgis::crs::Transformer;
+    use tramgis::ui::edit::Operation;
+    use tramgis::ui::edit::operation::{Dragged, LayerCrs, run};
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = common::sample(dir.path(), 400);
+    let (a, pa, b, pb) = neighbours(&path);
+    let rows = |path: &Path| [(a, row(path, PARCELS, a)), (b, row(path, PARCELS, b))];
+    let before = rows(&path);
+    let mut session = tramgis::edit::EditSession::open(&path, "kiểm thử").unwrap();
+    session.start_editing(PARCELS).unwrap();
+    let crs = session.gpkg().layer(PARCELS).unwrap().crs;
+    let same = LayerCrs {
+        to_layer: Transformer::between(&crs, &crs).unwrap(),
+        to_map: Transformer::between(&crs, &crs).unwrap(),
+    };
+    let on_a = pa.interior_point().unwrap();
+    let drag = |selected: Vec<i64>| Operation::Translate {
+        layer: PARCELS.into(),
+        drag: Dragged {
+            selected,
+            ..Dragged::under([on_a.x(), on_a.y()], [on_a.x() + 3.0, on_a.y() - 2.0], 0.01)
+        },
+    };
+    let apply = |session: &mut tramgis::edit::EditSession, op: Operation| {
+        session
+            .apply(&op.description(), |tx| run(tx, &op, &same, &[]))
+            .unwrap()
+    };
+
+    apply(&mut session, drag(vec![a, b]));
+    for (fid, old) in [(a, &pa), (b, &pb)] {
+        same_ring(
+            polygon(&path, fid).exterior(),
+            old.translate(3.0, -2.0).exterior(),
+        );
+    }
+    assert_last_edit(
+        &path,
+        "Di chuyển đối tượng (thua_dat)",
+        &[(PARCELS, a, "update"), (PARCELS, b, "update")],
+    );
+    session.undo().unwrap();
+    assert_eq!(rows(&path), before, "undo restores both");
+
+    // Parcel b selected, a dragged: a moves alone.
+    apply(&mut session, drag(vec![b]));
+    same_ring(
+        polygon(&path, a).exterior(),
+        pa.translate(3.0, -2.0).exterior(),
+    );
+    assert_eq!(row(&path, PARCELS, b), before[1].1);
+    assert_last_edit(
+        &path,
+        "Di chuyển đối tượng (thua_dat)",
+        &[(PARCELS, a, "update")],
+    );
+}

@@ -112,10 +112,13 @@ pub enum Operation {
 }
 
 /// Features a tool dragged from `from` to `to`: `fids`, or when empty the
-/// top feature under `from` (within `tolerance` map units).
+/// top feature under `from` (within `tolerance` map units), with the rest
+/// of `selected` when it is one of them (as QGIS moves a selection).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Dragged {
     pub fids: Vec<i64>,
+    /// The layer's selection, which the window fills in.
+    pub selected: Vec<i64>,
     pub from: [f64; 2],
     pub to: [f64; 2],
     pub tolerance: f64,
@@ -126,6 +129,7 @@ impl Dragged {
     pub fn under(from: [f64; 2], to: [f64; 2], tolerance: f64) -> Self {
         Dragged {
             fids: vec![],
+            selected: vec![],
             from,
             to,
             tolerance,
@@ -444,7 +448,12 @@ fn dragged(
 ) -> Result<LayerDrag, EditError> {
     let (from, to) = (crs.point(drag.from)?, crs.point(drag.to)?);
     let t = crs.distance(drag.from, drag.tolerance)?;
-    let fids = chosen(tx, layer, &drag.fids, from, t)?;
+    let mut fids = chosen(tx, layer, &drag.fids, from, t)?;
+    if drag.fids.is_empty() && drag.selected.contains(&fids[0]) {
+        // The one under the pointer first: a turn is about its centre.
+        let hit = fids[0];
+        fids.extend(drag.selected.iter().copied().filter(|f| *f != hit));
+    }
     Ok(LayerDrag { from, to, fids })
 }
 
