@@ -470,6 +470,9 @@ fn the_style_editor_from_the_layer_menu_restyles_and_saves_by_category() {
     let before = stored_style(&path, "tram_bts").qml;
     h.get_by_label("Áp dụng").click();
     h.run_steps(2);
+    // The classes are read in the background; Apply applies them once in.
+    h.state_mut().0.finish_reads();
+    h.run_steps(2);
     h.state_mut().0.finish_loading();
     let stored = stored_style(&path, "tram_bts");
     // Classified anew: values outside the operators now get the grey of

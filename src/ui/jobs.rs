@@ -51,6 +51,10 @@ pub enum JobError {
     /// Layers that could not be loaded, each with its reason; the others are on the map.
     #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
     Layers(Vec<JobError>),
+    /// A panel's read refused for a reason of its own (a feature gone,
+    /// a broken rule), in its own words.
+    #[error("{0}")]
+    Form(String),
     #[error("'{job}' stopped unexpectedly (a fault in tramgis; please report it)")]
     Panicked { job: String },
 }
@@ -262,6 +266,127 @@ impl Jobs {
             }
         }
         any
+    }
+}
+
+/// How long one try of a panel's read waits for another program's lock,
+/// and how long it sleeps before the next try.
+const LOCK_TRY: Duration = Duration::from_millis(250);
+const LOCK_RETRY: Duration = Duration::from_millis(50);
+
+/// A read of the workspace that a panel owns (a window of table rows, a
+/// form's feature, a style's classes): it runs on its own thread, is tried
+/// again while another program (QGIS) holds the file's lock, wakes the
+/// window when it is done, and is cancelled when dropped. The panel polls
+/// it each frame; a frame never waits on the store.
+pub struct StoreRead<T: Send + 'static> {
+    job: Option<Job<Result<T, JobError>>>,
+    /// The result, once waited for and not yet taken.
+    ready: Option<Result<T, JobError>>,
+    /// The window to wake once the result is in (set on the first poll).
+    waker: std::sync::Arc<std::sync::OnceLock<egui::Context>>,
+}
+
+impl<T: Send + 'static> StoreRead<T> {
+    /// Runs `read` on a read-only connection to `path` in the background.
+    pub fn start(
+        label: impl Into<String>,
+        path: PathBuf,
+        mut read: impl FnMut(&crate::gpkg::GeoPackage, &Progress) -> Result<T, JobError>
+        + Send
+        + 'static,
+    ) -> Self {
+        let waker = std::sync::Arc::new(std::sync::OnceLock::<egui::Context>::new());
+        let wake = waker.clone();
+        let job = Job::spawn(label, move |p| {
+            let result = read_retrying(&path, p, &mut read);
+            if let Some(ctx) = wake.get() {
+                ctx.request_repaint();
+            }
+            result
+        });
+        StoreRead {
+            job: Some(job),
+            ready: None,
+            waker,
+        }
+    }
+
+    /// The result once the read is done (once; None before and after).
+    pub fn poll(&mut self, ctx: &egui::Context) -> Option<Result<T, JobError>> {
+        let _ = self.waker.set(ctx.clone());
+        let result = self.take();
+        if result.is_none() && self.job.is_some() {
+            // The job wakes the window itself; this is only a fallback.
+            ctx.request_repaint_after(PROGRESS_REFRESH);
+        }
+        result
+    }
+
+    /// The result if the read is done, without a window to wake.
+    pub fn take(&mut self) -> Option<Result<T, JobError>> {
+        if let Some(result) = self.ready.take() {
+            return Some(result);
+        }
+        let job = self.job.as_mut()?;
+        let result = match job.poll() {
+            Poll::Running => return None,
+            Poll::Done(result) => result,
+            Poll::Failed => Err(JobError::Panicked {
+                job: job.label.clone(),
+            }),
+        };
+        self.job = None;
+        Some(result)
+    }
+
+    /// Waits until the read is done (tests); its result is then what the
+    /// next poll gives.
+    pub fn wait(&mut self) {
+        if let Some(job) = self.job.take() {
+            let label = job.label.clone();
+            self.ready = Some(job.wait().unwrap_or(Err(JobError::Panicked { job: label })));
+        }
+    }
+
+    /// Whether the result is yet to be taken.
+    pub fn is_pending(&self) -> bool {
+        self.job.is_some() || self.ready.is_some()
+    }
+}
+
+impl<T: Send + 'static> Drop for StoreRead<T> {
+    fn drop(&mut self) {
+        if let Some(job) = &self.job {
+            job.progress.cancel();
+        }
+    }
+}
+
+/// Opens the workspace read-only and runs `read`, again and again while
+/// the file is locked by another program, until it gets through or the
+/// read is cancelled (then the last lock error is returned, to no one).
+fn read_retrying<T>(
+    path: &std::path::Path,
+    progress: &Progress,
+    read: &mut impl FnMut(&crate::gpkg::GeoPackage, &Progress) -> Result<T, JobError>,
+) -> Result<T, JobError> {
+    use crate::gpkg::{GeoPackage, GpkgError, OpenOptions};
+    let options = OpenOptions {
+        read_only: true,
+        busy_timeout: LOCK_TRY,
+        ..OpenOptions::default()
+    };
+    loop {
+        let result = GeoPackage::open_with(path, &options)
+            .map_err(JobError::from)
+            .and_then(|gpkg| read(&gpkg, progress));
+        match result {
+            Err(JobError::Store(GpkgError::Locked { .. })) if !progress.is_cancelled() => {
+                std::thread::sleep(LOCK_RETRY);
+            }
+            other => return other,
+        }
     }
 }
 

@@ -222,28 +222,26 @@ impl TramgisApp {
                 panels.report = None;
             }
         }
-        if let Some(reader) = &self.reader {
-            for table in &mut self.tables {
-                let name = table.layer.name.clone();
-                let selected = self.selection.get(&name).cloned().unwrap_or_default();
-                match table.show(ctx, lang, reader, &selected) {
-                    Some(TableAction::ZoomTo(fid)) => {
-                        asked.push(AppCommand::SelectFeatures {
-                            layer: name.clone(),
-                            fids: vec![fid],
-                        });
-                        asked.push(AppCommand::ZoomToFeature { layer: name, fid });
-                    }
-                    Some(TableAction::Select(fids)) => {
-                        asked.push(AppCommand::SelectFeatures { layer: name, fids });
-                    }
-                    None => {}
+        for table in &mut self.tables {
+            let name = table.layer.name.clone();
+            let selected = self.selection.get(&name).cloned().unwrap_or_default();
+            match table.show(ctx, lang, &selected) {
+                Some(TableAction::ZoomTo(fid)) => {
+                    asked.push(AppCommand::SelectFeatures {
+                        layer: name.clone(),
+                        fids: vec![fid],
+                    });
+                    asked.push(AppCommand::ZoomToFeature { layer: name, fid });
                 }
+                Some(TableAction::Select(fids)) => {
+                    asked.push(AppCommand::SelectFeatures { layer: name, fids });
+                }
+                None => {}
             }
         }
         self.tables.retain(|t| t.open);
-        if let (Some(editor), Some(reader)) = (&mut panels.style_editor, &self.reader) {
-            if let Some(style) = editor.show(ctx, lang, reader) {
+        if let Some(editor) = &mut panels.style_editor {
+            if let Some(style) = editor.show(ctx, lang, &workspace) {
                 asked.push(AppCommand::SetStyle {
                     layer: editor.layer.name.clone(),
                     style,

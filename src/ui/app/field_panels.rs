@@ -26,10 +26,16 @@ impl TramgisApp {
             ));
             return;
         };
-        match AttributeForm::load(&self.workspace, layer, Some(fid), None) {
-            Ok(form) => self.panels.attribute_form = Some(form),
-            Err(e) => {
-                self.notifications.warn(e.to_string());
+        // The layer's description is the one cached with the map layer;
+        // the feature is read in the background and fills the form.
+        match self.layer(layer).map(|l| l.info.clone()) {
+            Some(info) => {
+                let form = AttributeForm::open(self.workspace.clone(), info, Some(fid), None);
+                self.panels.attribute_form = Some(form);
+            }
+            None => {
+                let why = tr(self.lang, Key::LayersNotLoaded);
+                self.notifications.warn(format!("{layer}: {why}"));
             }
         }
     }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use super::TramgisApp;
 use crate::crs::{Crs, Transformer, VN2000_TM3_107, WGS84};
-use crate::gpkg::GeoPackage;
+use crate::gpkg::{GeoPackage, LayerInfo};
 use crate::ui::i18n::{Key, tr};
 use crate::ui::jobs::{JobError, JobKind, JobOutput, JobResult};
 use crate::ui::map::{self, Scene, Selection};
@@ -53,6 +53,45 @@ pub(super) struct Loading {
     pub fresh_scene: bool,
     /// The layers the load in progress reloads; None: the whole workspace.
     pub reloading: Option<Vec<String>>,
+    /// The workspace's attribute tables and oddities, read by the loading
+    /// job before its layers (a whole workspace only).
+    pub contents: Option<std::sync::mpsc::Receiver<WorkspaceContents>>,
+}
+
+/// What the layer tree lists besides the map layers, and what the user is
+/// told once about the file.
+pub(super) struct WorkspaceContents {
+    /// The attribute (aspatial) tables with their row counts.
+    tables: Vec<(LayerInfo, u64)>,
+    /// The file's oddities and each layer that cannot be read.
+    notes: Vec<String>,
+}
+
+impl WorkspaceContents {
+    /// Reads them (in the loading job: the UI thread never opens the store).
+    fn read(path: &std::path::Path) -> Self {
+        let mut tables = Vec::new();
+        let mut notes = Vec::new();
+        let reader = match GeoPackage::open_read_only(path) {
+            Ok(r) => r,
+            // The load itself reports a file it cannot open.
+            Err(_) => return WorkspaceContents { tables, notes },
+        };
+        notes.extend(reader.warnings().iter().cloned());
+        match reader.contents() {
+            Ok(contents) => {
+                for table in contents.tables {
+                    match reader.count_features(&table.name, None) {
+                        Ok(n) => tables.push((table, n)),
+                        Err(e) => notes.push(e.to_string()),
+                    }
+                }
+                notes.extend(contents.unreadable.iter().map(|u| u.error.to_string()));
+            }
+            Err(e) => notes.push(e.to_string()),
+        }
+        WorkspaceContents { tables, notes }
+    }
 }
 
 impl TramgisApp {
@@ -84,6 +123,7 @@ impl TramgisApp {
             // highlight still being built for it.
             self.selection.clear();
             self.tables.clear();
+            self.attribute_tables.clear();
             self.panels.identify.results.clear();
             self.view = None;
             self.map.styles.clear();
@@ -96,18 +136,17 @@ impl TramgisApp {
         self.workspace = path.clone();
         if only.is_none() {
             self.notifications.set_mark();
-        }
-        crate::ui::remember_recent(&path);
-        self.reader = GeoPackage::open_read_only(&path).ok();
-        if only.is_none() {
-            self.take_contents();
+            crate::ui::remember_recent(&path);
         }
         let device = self.gpu.as_ref().map(|g| g.device.clone());
         let (tx, rx) = std::sync::mpsc::channel();
+        let (contents_tx, contents_rx) = std::sync::mpsc::channel();
+        let whole = only.is_none();
         self.loading = Loading {
             incoming: Some(rx),
-            fresh_scene: only.is_none(),
+            fresh_scene: whole,
             reloading: only.clone(),
+            contents: whole.then_some(contents_rx),
         };
         let title = match &only {
             Some(layers) => layers.join(", "),
@@ -127,6 +166,9 @@ impl TramgisApp {
         };
         self.jobs
             .start(JobKind::Load, title, move |p| -> JobResult {
+                if whole {
+                    let _ = contents_tx.send(WorkspaceContents::read(&request.path));
+                }
                 let loaded = map::load_scene(&request, device.as_ref(), p, &|l| {
                     let _ = tx.send(l);
                 })?;
@@ -152,6 +194,7 @@ impl TramgisApp {
     /// Takes in the layers the loading job has finished; returns whether
     /// any arrived.
     pub(super) fn receive_layers(&mut self) -> bool {
+        self.receive_contents();
         let Some(rx) = &self.loading.incoming else {
             return false;
         };
@@ -200,6 +243,13 @@ impl TramgisApp {
             {
                 self.notifications.warn(w.clone());
             }
+            // An open table of the layer takes its description anew and
+            // reads its rows again: the reload may follow a change.
+            for table in &mut self.tables {
+                if table.layer.name == layer.info.name {
+                    table.refresh(layer.info.clone());
+                }
+            }
             scene.insert_or_replace(layer);
         }
         any
@@ -234,26 +284,38 @@ impl TramgisApp {
         }
     }
 
+    /// Waits for the panels' reads of the workspace (tests: the window
+    /// polls them each frame): the open tables' row order and rows, the
+    /// form's feature, the style editor's classes. What was read is taken
+    /// in by the next frame (the table's and the form's at once).
+    pub fn finish_reads(&mut self) {
+        for table in &mut self.tables {
+            table.finish_query();
+            table.finish_rows();
+        }
+        if let Some(form) = &mut self.panels.attribute_form {
+            form.finish_loading();
+        }
+        if let Some(editor) = &mut self.panels.style_editor {
+            editor.finish_classifying();
+        }
+    }
+
     /// Lists the attribute tables, and tells the user once about the
     /// file's oddities and each layer that cannot be read (the map loads
     /// the others).
-    fn take_contents(&mut self) {
-        self.attribute_tables.clear();
-        let Some(reader) = &self.reader else { return };
-        let mut notes: Vec<String> = reader.warnings().to_vec();
-        match reader.contents() {
-            Ok(contents) => {
-                for table in contents.tables {
-                    match reader.count_features(&table.name, None) {
-                        Ok(n) => self.attribute_tables.push((table, n)),
-                        Err(e) => notes.push(e.to_string()),
-                    }
-                }
-                notes.extend(contents.unreadable.iter().map(|u| u.error.to_string()));
-            }
-            Err(e) => notes.push(e.to_string()),
-        }
-        for note in notes {
+    fn receive_contents(&mut self) {
+        let Some(contents) = self
+            .loading
+            .contents
+            .as_ref()
+            .and_then(|rx| rx.try_recv().ok())
+        else {
+            return;
+        };
+        self.loading.contents = None;
+        self.attribute_tables = contents.tables;
+        for note in contents.notes {
             self.notifications.warn(note);
         }
     }

@@ -9,8 +9,11 @@
 //! incrementally); its reply comes back through [`AttributeForm::take_written`].
 //! When it fails (another program holds the lock) the form stays too. As
 //! in QGIS, the form is read-only unless the layer is in editing.
+//! The window opens the form at once ([`AttributeForm::open`]) and reads
+//! the feature and the rules in the background; the values fill in when
+//! they arrive (a lock held by another program is waited out there).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use geo_types::Geometry;
 
@@ -23,6 +26,7 @@ use crate::model::{Feature, FieldType, FieldValue};
 use crate::ui::command::AppCommand;
 use crate::ui::edit::{EditFailure, Origin, Write};
 use crate::ui::i18n::{Key, Lang, tr};
+use crate::ui::jobs::{JobError, StoreRead};
 
 #[derive(Debug, thiserror::Error)]
 pub enum FormError {
@@ -39,7 +43,10 @@ pub enum FormError {
 /// The form of one feature.
 pub struct AttributeForm {
     pub layer: LayerInfo,
-    rules: FieldRules,
+    /// None while the form is being read.
+    rules: Option<FieldRules>,
+    /// The feature and the rules being read.
+    loading: Option<StoreRead<Box<AttributeForm>>>,
     /// None: a new feature.
     pub fid: Option<i64>,
     /// In the layer's CRS.
@@ -92,7 +99,8 @@ impl AttributeForm {
         let n = values.len();
         Ok(AttributeForm {
             layer: info,
-            rules,
+            rules: Some(rules),
+            loading: None,
             fid,
             geometry,
             measurement,
@@ -104,6 +112,78 @@ impl AttributeForm {
             written: None,
             open: true,
         })
+    }
+
+    /// The form of feature `fid` of `layer` (its description cached with
+    /// the map layer), shown at once; the feature and the layer's rules
+    /// are read in the background and fill the form when they arrive.
+    pub fn open(
+        path: PathBuf,
+        layer: LayerInfo,
+        fid: Option<i64>,
+        geometry: Option<Geometry<f64>>,
+    ) -> Self {
+        let name = layer.name.clone();
+        let label = format!("form {name}");
+        let loading = StoreRead::start(label, path.clone(), move |_, _| {
+            Self::load(&path, &name, fid, geometry.clone())
+                .map(Box::new)
+                .map_err(|e| match e {
+                    FormError::Store(e) => JobError::Store(e),
+                    // Another reason is final: shown in the form.
+                    e => JobError::Form(e.to_string()),
+                })
+        });
+        AttributeForm {
+            layer,
+            rules: None,
+            loading: Some(loading),
+            fid,
+            geometry: None,
+            measurement: None,
+            texts: Vec::new(),
+            field_errors: Vec::new(),
+            error: None,
+            pending: false,
+            editable: false,
+            written: None,
+            open: true,
+        }
+    }
+
+    /// Whether the feature is still being read.
+    pub fn is_loading(&self) -> bool {
+        self.loading.is_some()
+    }
+
+    /// Waits for the feature being read and fills the form (tests).
+    pub fn finish_loading(&mut self) {
+        if let Some(read) = &mut self.loading {
+            read.wait();
+        }
+        self.take_loaded(None);
+    }
+
+    /// Fills the form with what was read, once it is in.
+    fn take_loaded(&mut self, ctx: Option<&egui::Context>) {
+        let Some(read) = &mut self.loading else {
+            return;
+        };
+        let result = match ctx {
+            Some(ctx) => read.poll(ctx),
+            None => read.take(),
+        };
+        let Some(result) = result else { return };
+        self.loading = None;
+        match result {
+            Ok(loaded) => {
+                let (open, editable) = (self.open, self.editable);
+                *self = *loaded;
+                self.open = open;
+                self.editable = editable;
+            }
+            Err(e) => self.error = Some(e.to_string()),
+        }
     }
 
     pub fn is_busy(&self) -> bool {
@@ -137,6 +217,7 @@ impl AttributeForm {
     /// Checks the typed values and, if all pass, returns the write for the
     /// editing thread (the form is busy until [`Self::take_written`]).
     pub fn submit(&mut self, lang: Lang) -> Option<AppCommand> {
+        let rules = self.rules.as_ref()?;
         self.error = None;
         let mut values = Vec::with_capacity(self.texts.len());
         let mut refused = false;
@@ -156,7 +237,7 @@ impl AttributeForm {
         if refused {
             return None;
         }
-        let violations = self.rules.violations(&self.layer, self.fid, &values);
+        let violations = rules.violations(&self.layer, self.fid, &values);
         for v in &violations {
             match self.field_index(&v.field) {
                 Some(k) => self.field_errors[k] = Some(format!("{}: {}", v.field, v.reason)),
@@ -203,6 +284,7 @@ impl AttributeForm {
 
     /// The form as a window.
     pub fn show(&mut self, ctx: &egui::Context, lang: Lang) -> Vec<AppCommand> {
+        self.take_loaded(Some(ctx));
         let mut asked = Vec::new();
         let mut open = self.open;
         let title = match self.fid {
@@ -239,10 +321,22 @@ impl AttributeForm {
                 ));
             }
         }
+        let Some(rules) = &self.rules else {
+            // Still being read: the fields come when it arrives.
+            if let Some(e) = &self.error {
+                ui.colored_label(ui.visuals().error_fg_color, e);
+            } else {
+                ui.weak(LOADING);
+            }
+            if ui.button(tr(lang, Key::Cancel)).clicked() {
+                self.open = false;
+            }
+            return asked;
+        };
         egui::Grid::new("attribute-form-grid")
             .num_columns(2)
             .show(ui, |ui| {
-                for (k, rule) in self.rules.fields().iter().enumerate() {
+                for (k, rule) in rules.fields().iter().enumerate() {
                     let mark = if rule.required { " *" } else { "" };
                     let name = rule.title.clone().unwrap_or_else(|| rule.name.clone());
                     let label = ui
@@ -279,6 +373,9 @@ impl AttributeForm {
         asked
     }
 }
+
+/// What the form shows while its feature is read (both languages).
+pub const LOADING: &str = "Đang đọc đối tượng… (reading the feature…)";
 
 /// The hint of a read-only form (both languages: the layer is named in the title).
 const READ_ONLY: &str = "Chỉ xem: lớp chưa ở chế độ chỉnh sửa, hãy bật Chỉnh sửa lớp trước \

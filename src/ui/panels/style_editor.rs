@@ -3,15 +3,28 @@
 //! colour editable; the symbol (point shape and size, line width, polygon
 //! fill and outline) and the opacity. Applying restyles the layer on both
 //! drawing paths and saves the style in the workspace (see
-//! `TramgisApp::set_style`).
+//! `TramgisApp::set_style`). Classifying reads the layer's values in the
+//! background; Apply pressed meanwhile applies once the classes arrive.
 
 use egui::{Color32, ComboBox, RichText};
 
-use crate::gpkg::{GeoPackage, LayerInfo};
+use std::path::Path;
+
+use crate::gpkg::LayerInfo;
 use crate::model::GeometryType;
 use crate::render::style::Symbology;
 use crate::render::{LayerStyle, Rgba, Shape, classify};
 use crate::ui::i18n::{Key, Lang, tr};
+use crate::ui::jobs::{JobError, StoreRead};
+
+/// Classes being made from a field's values, and for what.
+struct Classifying {
+    /// The field and class count asked for.
+    wanted: (String, usize),
+    read: StoreRead<Symbology>,
+    /// Apply the style once the classes arrive.
+    then_apply: bool,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
@@ -31,6 +44,7 @@ pub struct StyleEditor {
     classes: usize,
     /// The field and class count the classes shown were made from.
     classified: Option<(String, usize)>,
+    classifying: Option<Classifying>,
     error: Option<String>,
 }
 
@@ -66,6 +80,7 @@ impl StyleEditor {
             field,
             classes,
             classified,
+            classifying: None,
             error: None,
         }
     }
@@ -75,9 +90,9 @@ impl StyleEditor {
         &mut self,
         ctx: &egui::Context,
         lang: Lang,
-        reader: &GeoPackage,
+        workspace: &Path,
     ) -> Option<LayerStyle> {
-        let mut applied = None;
+        let mut applied = self.take_classes(ctx);
         let mut open = self.open;
         let title = match lang {
             Lang::Vi => self.layer.meta.title_vi.as_deref(),
@@ -102,7 +117,7 @@ impl StyleEditor {
                         });
                         self.style.symbology = Symbology::Single(self.color);
                     }
-                    Mode::ByField => self.by_field(ui, lang, reader),
+                    Mode::ByField => self.by_field(ui, lang, workspace),
                 }
                 ui.separator();
                 self.symbol(ui, lang);
@@ -118,7 +133,7 @@ impl StyleEditor {
                     .button(RichText::new(tr(lang, Key::Apply)).strong())
                     .clicked()
                 {
-                    applied = self.finish(reader);
+                    applied = self.finish(workspace);
                 }
                 legend(ui, lang, &mut self.style.symbology);
             });
@@ -128,7 +143,7 @@ impl StyleEditor {
 
     /// The field and the number of classes, and a button that classifies
     /// the layer's values anew (the colours can then be edited one by one).
-    fn by_field(&mut self, ui: &mut egui::Ui, lang: Lang, reader: &GeoPackage) {
+    fn by_field(&mut self, ui: &mut egui::Ui, lang: Lang, workspace: &Path) {
         ComboBox::from_label(tr(lang, Key::Field))
             .selected_text(self.field.as_str())
             .show_ui(ui, |ui| {
@@ -139,33 +154,99 @@ impl StyleEditor {
         ui.horizontal(|ui| {
             ui.add(egui::Slider::new(&mut self.classes, 2..=9).text(tr(lang, Key::Classes)));
             if ui.button(tr(lang, Key::Classify)).clicked() {
-                self.classify(reader);
+                self.classify(workspace, false);
+            }
+            if self.classifying.is_some() {
+                ui.weak("…");
             }
         });
     }
 
-    fn classify(&mut self, reader: &GeoPackage) {
-        match classify::by_field(reader, &self.layer, &self.field, self.classes) {
+    /// Starts making the classes of the chosen field (in the background).
+    fn classify(&mut self, workspace: &Path, then_apply: bool) {
+        let wanted = (self.field.clone(), self.classes);
+        if let Some(c) = &mut self.classifying
+            && c.wanted == wanted
+        {
+            c.then_apply |= then_apply;
+            return;
+        }
+        let (layer, field, classes) = (self.layer.clone(), self.field.clone(), self.classes);
+        let read = StoreRead::start(
+            format!("classify {}", layer.name),
+            workspace.to_path_buf(),
+            move |g, _| {
+                classify::by_field(g, &layer, &field, classes).map_err(|e| match e {
+                    // A lock is waited out like any other read's.
+                    crate::render::RenderError::Store(e) => JobError::Store(e),
+                    e => JobError::Render(e),
+                })
+            },
+        );
+        self.classifying = Some(Classifying {
+            wanted,
+            read,
+            then_apply,
+        });
+    }
+
+    /// Takes in the classes once read; the style when Apply was waiting.
+    fn take_classes(&mut self, ctx: &egui::Context) -> Option<LayerStyle> {
+        let result = self.classifying.as_mut()?.read.poll(ctx)?;
+        let done = self.classifying.take()?;
+        self.took(done, result)
+    }
+
+    fn took(
+        &mut self,
+        done: Classifying,
+        result: Result<Symbology, JobError>,
+    ) -> Option<LayerStyle> {
+        match result {
             Ok(s) => {
                 self.style.symbology = s;
-                self.classified = Some((self.field.clone(), self.classes));
+                self.classified = Some(done.wanted);
                 self.error = None;
+                done.then_apply.then(|| self.style.clone())
             }
-            Err(e) => self.error = Some(e.to_string()),
+            Err(e) => {
+                self.error = Some(e.to_string());
+                None
+            }
+        }
+    }
+
+    /// Waits for the classes being made (tests); the next frame takes
+    /// them in.
+    pub fn finish_classifying(&mut self) {
+        if let Some(c) = &mut self.classifying {
+            c.read.wait();
         }
     }
 
     /// The style to apply: by field, the classes shown, classified first
     /// if they were not made from the chosen field and class count.
-    fn finish(&mut self, reader: &GeoPackage) -> Option<LayerStyle> {
+    /// Classes still to make are made first: the style is then returned
+    /// when they arrive (from `show`).
+    fn finish(&mut self, workspace: &Path) -> Option<LayerStyle> {
         match self.mode {
             // One colour cannot fail to apply, whatever failed before.
-            Mode::Single => self.error = None,
+            Mode::Single => {
+                self.error = None;
+                self.classifying = None;
+            }
             Mode::ByField => {
+                // Classes the user asked for are still being made: they
+                // are what is applied when they arrive.
+                if let Some(c) = &mut self.classifying {
+                    c.then_apply = true;
+                    return None;
+                }
                 let wanted = (self.field.clone(), self.classes);
                 let by_field = !matches!(self.style.symbology, Symbology::Single(_));
                 if !by_field || self.classified.as_ref() != Some(&wanted) {
-                    self.classify(reader);
+                    self.classify(workspace, true);
+                    return None;
                 }
             }
         }
