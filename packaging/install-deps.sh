@@ -13,6 +13,10 @@ packages=(
   gpsd gpsd-clients
   # tests: QGIS 3.22's Python bindings read what we write (value lists from our domains)
   python3-qgis qgis-providers
+  # packaging: the .deb's tools (dpkg-shlibdeps, desktop-file-validate, gio)
+  # and the window's run-time libraries its Depends names, so dpkg -i works offline
+  dpkg-dev desktop-file-utils libglib2.0-bin libx11-6 libxcursor1 libxi6 libxrandr2
+  libxkbcommon-x11-0 libwayland-client0 libvulkan1
   # tests and CI: a virtual X display and Vulkan on the CPU (lavapipe)
   xvfb mesa-vulkan-drivers x11-apps imagemagick
 )

@@ -2,6 +2,7 @@ use clap::Parser;
 use tramgis::cli::{self, Cli};
 
 fn main() -> std::process::ExitCode {
+    tramgis::bundled_data::use_installed_data();
     let args = Cli::parse();
     let result = match args.command {
         Some(command) => cli::run(command),

@@ -19,6 +19,37 @@ pub struct Gpu {
     pub adapter: wgpu::AdapterInfo,
 }
 
+/// The first adapter, in the order given, whose device opens, with that
+/// device: an adapter listed may still fail to open one (Wine's DX12 on
+/// vkd3d over lavapipe does; so do some old Windows drivers), and the next
+/// one works. The error lists every failure.
+pub fn first_that_opens(
+    adapters: impl IntoIterator<Item = wgpu::Adapter>,
+    descriptor: impl Fn(&wgpu::Adapter) -> wgpu::DeviceDescriptor<'static>,
+) -> Result<(wgpu::Adapter, wgpu::Device, wgpu::Queue), String> {
+    let mut failures = Vec::new();
+    for adapter in adapters {
+        match pollster::block_on(adapter.request_device(&descriptor(&adapter))) {
+            Ok((device, queue)) => return Ok((adapter, device, queue)),
+            Err(e) => {
+                let info = adapter.get_info();
+                failures.push(format!("{} ({:?}): {e}", info.name, info.backend));
+            }
+        }
+    }
+    Err(if failures.is_empty() {
+        "no graphics adapter".to_string()
+    } else {
+        failures.join("; ")
+    })
+}
+
+/// Adapters best first: hardware before software, and the native APIs
+/// before OpenGL.
+pub fn sort_by_preference(adapters: &mut [wgpu::Adapter]) {
+    adapters.sort_by_key(|a| preference(&a.get_info()));
+}
+
 /// Hardware before software, and the native APIs before OpenGL.
 fn preference(info: &wgpu::AdapterInfo) -> (u8, u8) {
     let kind = match info.device_type {
@@ -59,30 +90,31 @@ impl Gpu {
                 break;
             }
         }
-        adapters.sort_by_key(|a| preference(&a.get_info()));
-        let adapter = match (adapters.into_iter().next(), instance) {
-            (Some(a), _) => a,
+        sort_by_preference(&mut adapters);
+        if adapters.is_empty()
+            && let Some(i) = &instance
+        {
             // Some platforms list nothing but still hand out a fallback.
-            (None, Some(i)) => {
-                pollster::block_on(i.request_adapter(&wgpu::RequestAdapterOptions {
-                    force_fallback_adapter: true,
-                    ..wgpu::RequestAdapterOptions::default()
-                }))
-                .map_err(|e| RenderError::NoAdapter(e.to_string()))?
-            }
-            (None, None) => {
-                return Err(RenderError::NoAdapter(format!(
-                    "no backend enabled in WGPU_BACKEND ({wanted:?})"
-                )));
-            }
-        };
-        let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
-            label: Some("tramgis offscreen"),
-            // Large images need the adapter's texture size, not WebGPU's 8192.
-            required_limits: adapter.limits(),
-            ..wgpu::DeviceDescriptor::default()
-        }))
-        .map_err(|e| RenderError::Device(e.to_string()))?;
+            let fallback = pollster::block_on(i.request_adapter(&wgpu::RequestAdapterOptions {
+                force_fallback_adapter: true,
+                ..wgpu::RequestAdapterOptions::default()
+            }))
+            .map_err(|e| RenderError::NoAdapter(e.to_string()))?;
+            adapters.push(fallback);
+        }
+        if instance.is_none() {
+            return Err(RenderError::NoAdapter(format!(
+                "no backend enabled in WGPU_BACKEND ({wanted:?})"
+            )));
+        }
+        let (adapter, device, queue) =
+            first_that_opens(adapters, |adapter| wgpu::DeviceDescriptor {
+                label: Some("tramgis offscreen"),
+                // Large images need the adapter's texture size, not WebGPU's 8192.
+                required_limits: adapter.limits(),
+                ..wgpu::DeviceDescriptor::default()
+            })
+            .map_err(RenderError::Device)?;
         Ok(Gpu {
             device,
             queue,

@@ -112,6 +112,30 @@ pub fn install_fonts(ctx: &egui::Context) {
     ctx.set_fonts(fonts);
 }
 
+/// egui's wgpu setup, choosing the adapter as the offscreen renderer does
+/// (hardware first, native APIs before OpenGL) among those that can draw
+/// into the window, and taking the first whose device opens: on a machine
+/// where DX12 is listed but fails (old drivers; Wine), Vulkan or OpenGL
+/// draws the window instead of it not starting.
+fn wgpu_options() -> eframe::egui_wgpu::WgpuConfiguration {
+    use eframe::egui_wgpu::{WgpuSetup, WgpuSetupCreateNew};
+    let mut setup = WgpuSetupCreateNew::without_display_handle();
+    setup.native_adapter_selector = Some(std::sync::Arc::new(|adapters, surface| {
+        let mut usable: Vec<_> = adapters
+            .iter()
+            .filter(|a| surface.is_none_or(|s| a.is_surface_supported(s)))
+            .cloned()
+            .collect();
+        crate::render::headless::sort_by_preference(&mut usable);
+        crate::render::headless::first_that_opens(usable, |_| Default::default())
+            .map(|(adapter, _, _)| adapter)
+    }));
+    eframe::egui_wgpu::WgpuConfiguration {
+        wgpu_setup: WgpuSetup::CreateNew(setup),
+        ..Default::default()
+    }
+}
+
 pub fn run(workspace: Option<PathBuf>) -> Result<()> {
     let started = std::time::Instant::now();
     let path = match workspace {
@@ -124,6 +148,7 @@ pub fn run(workspace: Option<PathBuf>) -> Result<()> {
             .with_title("tramgis")
             .with_inner_size([1280.0, 800.0]),
         multisampling: gpu::MSAA,
+        wgpu_options: wgpu_options(),
         ..Default::default()
     };
     eframe::run_native(
