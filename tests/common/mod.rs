@@ -238,6 +238,7 @@ pub fn gdal_version() -> (u32, u32) {
 }
 
 pub mod gpsfake;
+pub mod lock;
 
 #[cfg(feature = "gui")]
 pub mod ui;
