@@ -764,3 +764,85 @@ fn a_drag_on_a_selected_parcel_moves_the_whole_selection() {
         &[(PARCELS, a, "update")],
     );
 }
+
+/// In the window: two parcels selected on the map, then the move tool
+/// dragging one of them moves both, in one edit.
+#[test]
+fn the_move_tool_on_a_selected_parcel_moves_the_selection_in_the_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = common::sample(dir.path(), 400);
+    let (a, pa, b, pb) = neighbours(&path);
+    let before = [(a, row(&path, PARCELS, a)), (b, row(&path, PARCELS, b))];
+    let mut h = editing_parcels(&path, a);
+    select_two(&mut h, &pa, &pb);
+    assert_eq!(selected(&h), {
+        let mut v = vec![a, b];
+        v.sort();
+        v
+    });
+    tool(&mut h, "Di chuyển đối tượng");
+    let inside = pa.interior_point().unwrap();
+    let from = screen_of(&h, [inside.x(), inside.y()]);
+    let to = from + egui::vec2(29.0, 17.0);
+    let (m0, m1) = (map_of(&h, from), map_of(&h, to));
+    drag_from(&mut h, from, to);
+    finish(&mut h);
+    let (dx, dy) = (m1[0] - m0[0], m1[1] - m0[1]);
+    for (fid, old) in [(a, &pa), (b, &pb)] {
+        let new = polygon(&path, fid);
+        same_ring(new.exterior(), old.translate(dx, dy).exterior());
+        gdal_agrees(&path, fid, &new);
+    }
+    let mut rows = vec![(PARCELS, a, "update"), (PARCELS, b, "update")];
+    rows.sort();
+    assert_last_edit(&path, "Di chuyển đối tượng (thua_dat)", &rows);
+    undo_restores(&mut h, &path, &before);
+}
+
+/// Easting typed first is recognised by its range and added only once the
+/// user confirms the order the panel shows; a cancelled one adds nothing.
+#[test]
+fn an_easting_typed_first_is_confirmed_before_it_becomes_a_vertex() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = common::sample(dir.path(), 400);
+    let (fid, old) = a_parcel(&path);
+    let mut h = editing_parcels(&path, fid);
+    open_section(&mut h, "Bắt điểm");
+    open_section(&mut h, "Nhập số");
+    tool(&mut h, "Thêm vùng");
+    let c = old.centroid().unwrap();
+    let (e, n) = (c.x().round() + 0.5, c.y().round() + 0.25);
+    let corners = [[e - 10.0, n - 10.0], [e + 10.0, n - 10.0], [e, n + 10.0]];
+    // X (northing) first, as surveyors write it: added at once.
+    type_in_field(&mut h, 0, &format!("{} {}", corners[0][1], corners[0][0]));
+    press(&mut h, "Thêm đỉnh X, Y");
+    assert!(h.query_by_label_contains("đã đảo lại").is_none());
+    // Easting first: the panel asks.
+    type_in_field(&mut h, 0, &format!("{} {}", corners[1][0], corners[1][1]));
+    press(&mut h, "Thêm đỉnh X, Y");
+    assert!(
+        h.query_by_label_contains("đã đảo lại").is_some(),
+        "the swapped order is shown for confirmation"
+    );
+    assert!(
+        h.query_by_label_contains(&format!(
+            "X = {:.3}   Y = {:.3}",
+            corners[1][1], corners[1][0]
+        ))
+        .is_some()
+    );
+    press(&mut h, "Đúng, thêm đỉnh");
+    assert!(h.query_by_label_contains("đã đảo lại").is_none());
+    // Another one, cancelled: not a vertex.
+    type_in_field(&mut h, 0, &format!("{} {}", e + 500.0, n + 500.0));
+    press(&mut h, "Thêm đỉnh X, Y");
+    press(&mut h, "Hủy");
+    type_in_field(&mut h, 0, &format!("{} {}", corners[2][1], corners[2][0]));
+    press(&mut h, "Thêm đỉnh X, Y");
+    let before = fids(&path, PARCELS);
+    // Enter closes the polygon.
+    h.key_press(egui::Key::Enter);
+    finish(&mut h);
+    let new = new_fid(&path, PARCELS, &before);
+    same_ring(polygon(&path, new).exterior(), &ring_of(&corners));
+}

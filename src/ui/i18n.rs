@@ -133,6 +133,10 @@ pub enum Key {
     EntryCrs,
     GeographicOffset,
     NoProjectedEntry,
+    XyOrderSwapped,
+    XyOrderAmbiguous,
+    AddAsShown,
+    SwapXy,
     MoreEdits,
     PasteText,
     PasteTextButton,
@@ -354,6 +358,16 @@ pub fn tr(lang: Lang, key: Key) -> &'static str {
             "hệ tọa độ của lớp là hệ địa lý (độ): dịch song song theo mét cần hệ tọa độ phẳng (VN-2000)",
             "the layer's CRS is geographic (degrees): an offset in metres needs a projected CRS (VN-2000)",
         ),
+        XyOrderSwapped => (
+            "Số thứ nhất giống Y (hoành độ), số thứ hai giống X (tung độ): đã đảo lại. Đúng không?",
+            "The first number looks like Y (easting), the second like X (northing): swapped. Is this right?",
+        ),
+        XyOrderAmbiguous => (
+            "Cả hai thứ tự đều có thể: đã lấy X (tung độ) trước. Đúng không?",
+            "Both orders are possible: X (northing) was taken first. Is this right?",
+        ),
+        AddAsShown => ("Đúng, thêm đỉnh", "Right, add the vertex"),
+        SwapXy => ("Đổi X và Y", "Swap X and Y"),
         NoProjectedEntry => (
             "cả lớp và bản đồ đều dùng hệ địa lý: không có hệ tọa độ phẳng (mét) để nhập X/Y",
             "the layer and the map are both geographic: no projected CRS (metres) to type X/Y in",

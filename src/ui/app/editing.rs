@@ -71,6 +71,16 @@ impl TramgisApp {
                 if let Operation::MoveVertices { topological: t, .. } = &mut op {
                     *t = topological;
                 }
+                // Dragging a selected feature moves (or turns) the whole
+                // selection, as in QGIS.
+                if let Operation::Translate { drag, .. } | Operation::Rotate { drag, .. } = &mut op
+                {
+                    drag.selected = self
+                        .selection
+                        .get(&layer)
+                        .map(|s| s.iter().copied().collect())
+                        .unwrap_or_default();
+                }
                 let avoid = self.editing.as_ref().and_then(|e| e.avoid_overlaps.clone());
                 if let (Some(avoid), Operation::Add { layer, geometry }) = (avoid, &op)
                     && matches!(

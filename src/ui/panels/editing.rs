@@ -40,6 +40,9 @@ pub struct EditingPanel {
     bearing: String,
     /// Why the last typed entry was refused.
     entry_error: Option<String>,
+    /// A typed X/Y whose order was guessed from the ranges (easting typed
+    /// first, or both orders possible): added only once the user confirms.
+    xy_to_confirm: Option<numeric::SurveyPoint>,
     /// WKT or GeoJSON text to paste as a new feature.
     paste: String,
     /// The offset distance typed, in metres.
@@ -332,20 +335,20 @@ impl EditingPanel {
                 };
                 ui.add(egui::TextEdit::singleline(&mut self.xy).hint_text("X Y"));
                 if ui.button(tr(lang, Key::AddVertexXY)).clicked() {
-                    let typed = numeric::parse_xy(&self.xy)
-                        .map_err(|e| e.to_string())
-                        .and_then(|p| {
-                            let crs =
-                                entry.ok_or_else(|| tr(lang, Key::NoProjectedEntry).to_string())?;
-                            to_map(p.coord, crs, cx.map_crs)
-                        });
-                    match typed {
-                        Ok(p) => {
+                    match numeric::parse_xy(&self.xy) {
+                        Ok(p) if p.swapped || p.ambiguous => {
                             self.entry_error = None;
-                            asked.push(AppCommand::SketchPoint(p));
+                            self.xy_to_confirm = Some(p);
                         }
-                        Err(e) => self.entry_error = Some(e),
+                        Ok(p) => {
+                            self.xy_to_confirm = None;
+                            self.add_typed(p.coord, entry, cx.map_crs, lang, asked);
+                        }
+                        Err(e) => self.entry_error = Some(e.to_string()),
                     }
+                }
+                if let Some(p) = self.xy_to_confirm {
+                    self.confirm_order(ui, p, entry, cx.map_crs, lang, asked);
                 }
                 ui.horizontal(|ui| {
                     ui.label(tr(lang, Key::Distance));
@@ -374,6 +377,66 @@ impl EditingPanel {
 
     /// The point at the typed distance and bearing from the last vertex
     /// (map coordinates), measured in `entry` (metres, grid bearing).
+    /// Asks whether the order the ranges suggest is the surveyor's:
+    /// "X = … (northing), Y = … (easting)" with add, the other order, or
+    /// cancel.
+    fn confirm_order(
+        &mut self,
+        ui: &mut egui::Ui,
+        p: numeric::SurveyPoint,
+        entry: Option<&Crs>,
+        map_crs: &Crs,
+        lang: Lang,
+        asked: &mut Vec<AppCommand>,
+    ) {
+        let why = if p.swapped {
+            tr(lang, Key::XyOrderSwapped)
+        } else {
+            tr(lang, Key::XyOrderAmbiguous)
+        };
+        ui.colored_label(egui::Color32::from_rgb(160, 90, 0), why);
+        ui.label(format!("X = {:.3}   Y = {:.3}", p.coord.y, p.coord.x));
+        ui.horizontal(|ui| {
+            if ui.button(tr(lang, Key::AddAsShown)).clicked() {
+                self.xy_to_confirm = None;
+                self.add_typed(p.coord, entry, map_crs, lang, asked);
+            }
+            if ui.button(tr(lang, Key::SwapXy)).clicked() {
+                self.xy_to_confirm = None;
+                let other = Coord {
+                    x: p.coord.y,
+                    y: p.coord.x,
+                };
+                self.add_typed(other, entry, map_crs, lang, asked);
+            }
+            if ui.button(tr(lang, Key::Cancel)).clicked() {
+                self.xy_to_confirm = None;
+            }
+        });
+    }
+
+    /// A typed point (easting, northing in the entry CRS) added to the
+    /// sketch in map coordinates.
+    fn add_typed(
+        &mut self,
+        at: Coord<f64>,
+        entry: Option<&Crs>,
+        map_crs: &Crs,
+        lang: Lang,
+        asked: &mut Vec<AppCommand>,
+    ) {
+        let typed = entry
+            .ok_or_else(|| tr(lang, Key::NoProjectedEntry).to_string())
+            .and_then(|crs| to_map(at, crs, map_crs));
+        match typed {
+            Ok(p) => {
+                self.entry_error = None;
+                asked.push(AppCommand::SketchPoint(p));
+            }
+            Err(e) => self.entry_error = Some(e),
+        }
+    }
+
     fn cogo(&self, last: Option<Coord<f64>>, entry: &Crs, map: &Crs) -> Result<[f64; 2], String> {
         let distance = numeric::parse_number(&self.distance).map_err(|e| e.to_string())?;
         let bearing = numeric::parse_bearing(&self.bearing).map_err(|e| e.to_string())?;
