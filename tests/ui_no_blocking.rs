@@ -189,7 +189,7 @@ fn frames_never_wait_for_a_workspace_another_program_has_locked() {
     h.state_mut()
         .0
         .send(AppCommand::OpenTable("thua_dat".into()));
-    frames.until(&mut h, "the first rows", |h| rows_shown(h));
+    frames.until(&mut h, "the first rows", rows_shown);
 
     let other = OtherProgram::lock(&path);
     // The lock is real: a reader of our own is refused.
@@ -260,7 +260,7 @@ fn frames_never_wait_for_a_workspace_another_program_has_locked() {
     );
 
     other.release();
-    frames.until(&mut h, "the rows arrive", |h| rows_shown(h));
+    frames.until(&mut h, "the rows arrive", rows_shown);
     frames.until(&mut h, "the form fills", |h| {
         !h.state_mut().0.attribute_form_mut().unwrap().is_loading()
     });
