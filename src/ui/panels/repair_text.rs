@@ -10,6 +10,7 @@ use crate::gpkg::{GeoPackage, LayerInfo};
 use crate::io::repair_text::{ValueRepair, apply_repairs, find_repairs};
 use crate::model::FieldType;
 use crate::ui::i18n::{Key, Lang, tr};
+use crate::ui::jobs::StoreRead;
 
 pub struct RepairTextDialog {
     pub open: bool,
@@ -17,6 +18,8 @@ pub struct RepairTextDialog {
     /// Text fields of the layer and whether each is repaired.
     fields: Vec<(String, bool)>,
     preview: Option<Result<Vec<ValueRepair>, String>>,
+    /// The preview being read (a scan of the whole layer, off the UI thread).
+    previewing: Option<StoreRead<Vec<ValueRepair>>>,
     outcome: Option<Result<String, String>>,
     /// The edit the last Run made, which Undo takes back.
     applied: Option<i64>,
@@ -29,6 +32,7 @@ impl RepairTextDialog {
             layer: String::new(),
             fields: Vec::new(),
             preview: None,
+            previewing: None,
             outcome: None,
             applied: None,
         };
@@ -48,6 +52,7 @@ impl RepairTextDialog {
             .map(|f| (f.name.clone(), true))
             .collect();
         self.preview = None;
+        self.previewing = None;
     }
 
     fn chosen(&self) -> Vec<String> {
@@ -58,16 +63,24 @@ impl RepairTextDialog {
             .collect()
     }
 
-    /// What the repair would change (the dialog's Preview button).
+    /// Starts reading what the repair would change (the dialog's Preview
+    /// button); it shows when read.
     pub fn refresh_preview(&mut self, workspace: &Path) {
         let fields = self.chosen();
-        self.preview = Some(
-            GeoPackage::open_read_only(workspace)
-                .map_err(|e| e.to_string())
-                .and_then(|gpkg| {
-                    find_repairs(&gpkg, &self.layer, Some(&fields)).map_err(|e| e.to_string())
-                }),
-        );
+        let layer = self.layer.clone();
+        self.preview = None;
+        self.previewing = Some(StoreRead::start(
+            format!("repair preview {layer}"),
+            workspace.to_path_buf(),
+            move |gpkg, _| Ok(find_repairs(gpkg, &layer, Some(&fields))?),
+        ));
+    }
+
+    /// Waits for the preview being read (tests); the next frame shows it.
+    pub fn finish_preview(&mut self) {
+        if let Some(read) = &mut self.previewing {
+            read.wait();
+        }
     }
 
     /// Applies the previewed repairs as one edit; true when the workspace changed.
@@ -111,6 +124,10 @@ impl RepairTextDialog {
         layers: &[LayerInfo],
     ) -> bool {
         let mut changed = false;
+        if let Some(result) = self.previewing.as_mut().and_then(|r| r.poll(ctx)) {
+            self.previewing = None;
+            self.preview = Some(result.map_err(|e| e.to_string()));
+        }
         let mut open = self.open;
         egui::Window::new(say(lang, "Sửa lỗi mã hóa", "Repair mojibake"))
             .open(&mut open)
@@ -255,6 +272,8 @@ mod tests {
         );
         harness.run();
         harness.get_by_label("Xem trước").click();
+        harness.run();
+        harness.state_mut().0.finish_preview();
         harness.run();
         harness.get_by_label("-> Thôn Thanh Ấm");
         harness.get_by_label("Thực hiện").click();
