@@ -408,6 +408,14 @@ impl TramgisApp {
         for (layer, boxes) in reload {
             self.rebuild_cells(&layer, &boxes, committed);
         }
+        // Open attribute tables of the edited layers read their rows again
+        // (in the background; the rows shown stay until the new ones come).
+        for table in &mut self.tables {
+            if applied.layer(&table.layer.name).is_some() {
+                let info = table.layer.clone();
+                table.refresh(info);
+            }
+        }
         let editing = self.editing.as_mut().expect("a reply came from it");
         editing.can_undo = can_undo;
         editing.can_redo = can_redo;

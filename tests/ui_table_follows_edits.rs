@@ -1,0 +1,50 @@
+//! An open attribute table follows the edits the editing thread commits:
+//! a deleted feature's row goes without reloading the layer.
+#![cfg(feature = "gui")]
+
+mod common;
+
+use egui_kittest::kittest::Queryable;
+use tramgis::ui::AppCommand;
+
+use common::ui::harness;
+
+#[test]
+fn a_feature_deleted_while_its_table_is_open_leaves_the_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = common::sample(dir.path(), 300);
+    let mut h = harness(path.clone());
+    h.state_mut().0.finish_loading();
+    h.get_by_label("Chỉnh sửa: thua_dat").click();
+    h.run_steps(2);
+    h.state_mut().0.finish_editing();
+    h.state_mut()
+        .0
+        .apply(AppCommand::OpenTable("thua_dat".into()));
+    h.run_steps(2);
+    h.state_mut().0.finish_reads();
+    h.run_steps(2);
+    let fids = h.state().0.tables[0].row_fids().to_vec();
+    assert_eq!(fids.len(), 300);
+    let gone = fids[0];
+
+    h.state_mut().0.apply(AppCommand::SelectFeatures {
+        layer: "thua_dat".into(),
+        fids: vec![gone],
+    });
+    h.run_steps(2);
+    h.state_mut().0.apply(AppCommand::DeleteSelected);
+    h.run_steps(2);
+    h.state_mut().0.finish_editing();
+    h.run_steps(2);
+    h.state_mut().0.finish_reads();
+    h.run_steps(2);
+    assert!(
+        h.state().0.message().is_none(),
+        "{:?}",
+        h.state().0.message()
+    );
+    let now = h.state().0.tables[0].row_fids().to_vec();
+    assert_eq!(now.len(), 299, "the table lists the 299 left");
+    assert!(!now.contains(&gone));
+}
