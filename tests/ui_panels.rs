@@ -374,7 +374,13 @@ fn gnss_panel_adds_a_tower_at_the_gpsd_fix_through_the_form() {
             f.accuracy_source == Some(tramgis::edit::gnss::AccuracySource::Gst)
         })
         .expect("a fix from gpsfake with the log's GST error");
-    panel.set_layer("tram_bts");
+    // The layer's description as the map caches it (read here, on the
+    // test's thread, as the load job does).
+    let tram_bts = GeoPackage::open_read_only(&path)
+        .unwrap()
+        .layer("tram_bts")
+        .unwrap();
+    panel.set_layer(tram_bts.clone());
     panel.fields.accuracy = Some("do_chinh_xac_m".into());
     // The fix as the map draws it (here in VN-2000 / EPSG:9214): at the
     // log's position, its accuracy circle's edge that many metres away.
@@ -414,13 +420,16 @@ fn gnss_panel_adds_a_tower_at_the_gpsd_fix_through_the_form() {
     );
 
     let mut e = editing(&path, "tram_bts");
-    let layers = vec!["tram_bts".to_string()];
+    let layers = vec![tram_bts];
     let mut h = harness_of((panel, Vec::new()), move |ui, (p, asked)| {
         asked.extend(p.ui(ui, Lang::Vi, &layers, None));
     });
     assert!(h.query_by_label("Đã kết nối").is_some());
     h.get_by_label("Thêm điểm tại vị trí hiện tại").click();
     h.run_steps(2);
+    // The form (the layer's rules and defaults) is read in the background.
+    h.state_mut().0.0.finish_new_point();
+    assert!(h.state().0.0.error.is_none(), "{:?}", h.state().0.0.error);
     let mut form = h
         .state_mut()
         .0

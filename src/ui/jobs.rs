@@ -66,7 +66,6 @@ pub enum JobKind {
     Load,
     Import,
     Export,
-    Highlight,
     Identify,
     Select,
     /// Changes the workspace file.
@@ -76,10 +75,7 @@ pub enum JobKind {
 impl JobKind {
     /// Whether a newer job of the kind replaces a running one.
     fn newest_only(self) -> bool {
-        matches!(
-            self,
-            JobKind::Load | JobKind::Highlight | JobKind::Identify | JobKind::Select
-        )
+        matches!(self, JobKind::Load | JobKind::Identify | JobKind::Select)
     }
 }
 
@@ -93,7 +89,6 @@ pub enum JobOutput {
         path: PathBuf,
         warnings: Vec<String>,
     },
-    Highlight(Vec<crate::render::GpuLayer>),
     Identified(Vec<Identified>),
     Selected {
         selection: Selection,
@@ -250,7 +245,7 @@ impl Jobs {
                 JobKind::Import | JobKind::Export | JobKind::Select | JobKind::Write => {
                     r.job.label.clone()
                 }
-                JobKind::Highlight | JobKind::Identify => continue,
+                JobKind::Identify => continue,
             };
             any = true;
             ui.label(label);
@@ -296,10 +291,35 @@ impl<T: Send + 'static> StoreRead<T> {
         + Send
         + 'static,
     ) -> Self {
+        Self::spawn(label, move |p| read_retrying(&path, p, &mut read))
+    }
+
+    /// Runs `write` (one edit of the workspace) on a read-write connection
+    /// to `path` in the background, like a read: the frame never waits.
+    /// Unlike a read it runs once: another program's lock past the store's
+    /// busy timeout is its error, shown to the user, who decides to retry.
+    pub fn start_write(
+        label: impl Into<String>,
+        path: PathBuf,
+        write: impl FnOnce(&mut crate::gpkg::GeoPackage, &Progress) -> Result<T, JobError>
+        + Send
+        + 'static,
+    ) -> Self {
+        Self::spawn(label, move |p| {
+            let mut gpkg = crate::gpkg::GeoPackage::open(&path)?;
+            write(&mut gpkg, p)
+        })
+    }
+
+    /// Runs `work` on its own thread, waking the window when it is done.
+    fn spawn(
+        label: impl Into<String>,
+        work: impl FnOnce(&Progress) -> Result<T, JobError> + Send + 'static,
+    ) -> Self {
         let waker = std::sync::Arc::new(std::sync::OnceLock::<egui::Context>::new());
         let wake = waker.clone();
         let job = Job::spawn(label, move |p| {
-            let result = read_retrying(&path, p, &mut read);
+            let result = work(p);
             if let Some(ctx) = wake.get() {
                 ctx.request_repaint();
             }

@@ -3,6 +3,7 @@
 
 use super::TramgisApp;
 use crate::edit::Applied;
+use crate::gpkg::LayerInfo;
 use crate::model::GeometryType;
 use crate::ui::command::AppCommand;
 use crate::ui::edit::{EditFailure, Origin, Request, Write};
@@ -51,7 +52,7 @@ impl TramgisApp {
     pub(super) fn open_gnss(&mut self) {
         let mut panel = GnssPanel::new(&self.workspace);
         if let Some(l) = self.point_layers().into_iter().next() {
-            panel.set_layer(&l);
+            panel.set_layer(l);
         }
         self.panels.gnss = Some(panel);
     }
@@ -89,19 +90,23 @@ impl TramgisApp {
         self.panels.attribute_form.as_mut()
     }
 
-    fn layers_of(&self, keep: impl Fn(GeometryType) -> bool) -> Vec<String> {
+    /// The map layers' cached descriptions (no store read) of a geometry type.
+    fn layers_of(&self, keep: impl Fn(GeometryType) -> bool) -> Vec<LayerInfo> {
         self.layer_infos()
             .into_iter()
             .filter(|l| keep(l.schema.geometry_type))
-            .map(|l| l.name)
             .collect()
     }
 
     fn polygon_layers(&self) -> Vec<String> {
-        self.layers_of(|g| matches!(g, GeometryType::Polygon | GeometryType::MultiPolygon))
+        let polygons = |g| matches!(g, GeometryType::Polygon | GeometryType::MultiPolygon);
+        self.layers_of(polygons)
+            .into_iter()
+            .map(|l| l.name)
+            .collect()
     }
 
-    fn point_layers(&self) -> Vec<String> {
+    fn point_layers(&self) -> Vec<LayerInfo> {
         self.layers_of(|g| matches!(g, GeometryType::Point | GeometryType::MultiPoint))
     }
 

@@ -5,7 +5,9 @@
 //! (edit::gnss's point_at_fix / move_to_fix). A new point goes through
 //! the attribute form; a move is an `AppCommand::Write` of the workspace's
 //! editing thread (one edit, undoable, redrawn incrementally; the layer
-//! must be in editing).
+//! must be in editing). The panel never reads the store on the UI
+//! thread: the layer's description is the one cached with the map layer,
+//! and a new point's defaults are read in the background.
 
 use std::path::{Path, PathBuf};
 
@@ -13,11 +15,12 @@ use crate::crs::{Crs, Transformer};
 use crate::edit::Applied;
 use crate::edit::gnss::{self, Fix, FixFields, FixMode, GnssError, GpsdClient, GpsdStatus};
 use crate::edit::rules::FieldRules;
-use crate::gpkg::{GeoPackage, LayerInfo};
+use crate::gpkg::LayerInfo;
 use crate::ui::command::AppCommand;
 use crate::ui::edit::{EditFailure, Origin, Write};
 use crate::ui::i18n::{Key, Lang, tr};
-use crate::ui::panels::attribute_form::AttributeForm;
+use crate::ui::jobs::{JobError, StoreRead};
+use crate::ui::panels::attribute_form::{AttributeForm, FormError};
 
 /// Where the fix goes.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -40,6 +43,8 @@ pub struct GnssPanel {
     /// The form of a new point at the fix, for the user to complete
     /// (required fields) before it is written; the app shows it.
     pub new_point: Option<AttributeForm>,
+    /// The new point's form being read (the layer's rules and defaults).
+    new_point_read: Option<StoreRead<Box<AttributeForm>>>,
     pub open: bool,
     /// WGS 84 → the map's CRS, kept until the map's CRS changes.
     to_map: Option<(Crs, Transformer)>,
@@ -72,6 +77,7 @@ impl GnssPanel {
             error: None,
             written: None,
             new_point: None,
+            new_point_read: None,
             open: true,
             to_map: None,
         }
@@ -94,29 +100,26 @@ impl GnssPanel {
         self.client.as_ref()
     }
 
-    /// Chooses the layer written to (its schema read once here).
-    pub fn set_layer(&mut self, name: &str) {
+    /// Chooses the layer written to: `info` is its description cached
+    /// with the map layer (no store read). Fields it lacks are unset.
+    pub fn set_layer(&mut self, info: LayerInfo) {
         self.error = None;
-        match GeoPackage::open_read_only(&self.path).and_then(|g| g.layer(name)) {
-            Ok(info) => {
-                let has = |f: &Option<String>| {
-                    f.as_ref()
-                        .is_none_or(|f| info.schema.field_index(f).is_some())
-                };
-                if !has(&self.fields.accuracy) {
-                    self.fields.accuracy = None;
-                }
-                if !has(&self.fields.time) {
-                    self.fields.time = None;
-                }
-                self.layer = Some(info);
-            }
-            Err(e) => self.error = Some(e.to_string()),
+        let has = |f: &Option<String>| {
+            f.as_ref()
+                .is_none_or(|f| info.schema.field_index(f).is_some())
+        };
+        if !has(&self.fields.accuracy) {
+            self.fields.accuracy = None;
         }
+        if !has(&self.fields.time) {
+            self.fields.time = None;
+        }
+        self.layer = Some(info);
     }
 
-    /// Writes the latest fix to the layer: a new point opens the form
-    /// (`new_point`); a move is returned for the editing thread.
+    /// Writes the latest fix to the layer: a new point's form is read in
+    /// the background and then opened (`new_point`); a move is returned
+    /// for the editing thread.
     pub fn write_fix(&mut self, target: Target) -> Option<AppCommand> {
         self.error = None;
         let Some(layer) = self.layer.clone() else {
@@ -129,10 +132,7 @@ impl GnssPanel {
         };
         match target {
             Target::NewPoint => {
-                match self.new_point_form(&layer, &fix) {
-                    Ok(form) => self.new_point = Some(form),
-                    Err(e) => self.error = Some(e.to_string()),
-                }
+                self.new_point_read = Some(self.read_new_point_form(layer, fix));
                 None
             }
             Target::Move(fid) => {
@@ -150,20 +150,57 @@ impl GnssPanel {
         }
     }
 
-    /// A new point at the fix with the layer's defaults and the fix's
-    /// accuracy and time, in the attribute form.
-    fn new_point_form(&self, layer: &LayerInfo, fix: &Fix) -> Result<AttributeForm, String> {
-        let gpkg = GeoPackage::open_read_only(&self.path).map_err(|e| e.to_string())?;
-        let rules = FieldRules::load(gpkg.connection(), layer).map_err(|e| e.to_string())?;
-        let point = gnss::point_at_fix(layer, fix, &self.fields, rules.defaults(layer))
-            .map_err(|e| e.to_string())?;
-        let form = AttributeForm::load(&self.path, &layer.name, None, point.geometry)
-            .map_err(|e| e.to_string())?;
-        Ok(form.with_values(&point.values))
+    /// Reads, in the background, the form of a new point at the fix with
+    /// the layer's defaults and the fix's accuracy and time.
+    fn read_new_point_form(&self, layer: LayerInfo, fix: Fix) -> StoreRead<Box<AttributeForm>> {
+        let path = self.path.clone();
+        let fields = self.fields.clone();
+        let label = format!("GNSS {}", layer.name);
+        // A reason other than the store (a broken rule, a fix the layer
+        // cannot take) is final: shown in the panel, not retried.
+        let fail = |e: &dyn std::fmt::Display| JobError::Form(e.to_string());
+        StoreRead::start(label, self.path.clone(), move |gpkg, _| {
+            let rules = FieldRules::load(gpkg.connection(), &layer).map_err(|e| fail(&e))?;
+            let point = gnss::point_at_fix(&layer, &fix, &fields, rules.defaults(&layer))
+                .map_err(|e| fail(&e))?;
+            let form = AttributeForm::load(&path, &layer.name, None, point.geometry).map_err(
+                |e| match e {
+                    FormError::Store(e) => JobError::Store(e),
+                    e => fail(&e),
+                },
+            )?;
+            Ok(Box::new(form.with_values(&point.values)))
+        })
     }
 
+    /// Opens the new point's form once it is read.
+    fn take_new_point(&mut self, ctx: Option<&egui::Context>) {
+        let Some(read) = &mut self.new_point_read else {
+            return;
+        };
+        let result = match ctx {
+            Some(ctx) => read.poll(ctx),
+            None => read.take(),
+        };
+        let Some(result) = result else { return };
+        self.new_point_read = None;
+        match result {
+            Ok(form) => self.new_point = Some(*form),
+            Err(e) => self.error = Some(e.to_string()),
+        }
+    }
+
+    /// Waits for the new point's form being read and opens it (tests).
+    pub fn finish_new_point(&mut self) {
+        if let Some(read) = &mut self.new_point_read {
+            read.wait();
+        }
+        self.take_new_point(None);
+    }
+
+    /// A move sent and not answered, or a new point's form being read.
     pub fn is_busy(&self) -> bool {
-        self.pending
+        self.pending || self.new_point_read.is_some()
     }
 
     /// The latest fix in the map's CRS (the transformer is made once per
@@ -201,7 +238,7 @@ impl GnssPanel {
         &mut self,
         ctx: &egui::Context,
         lang: Lang,
-        layers: &[String],
+        layers: &[LayerInfo],
         selected: Option<i64>,
     ) -> Vec<AppCommand> {
         let mut asked = Vec::new();
@@ -214,15 +251,17 @@ impl GnssPanel {
         asked
     }
 
-    /// `layers`: the point layers; `selected`: the selected feature of the chosen layer.
+    /// `layers`: the point layers (their cached descriptions); `selected`:
+    /// the selected feature of the chosen layer.
     pub fn ui(
         &mut self,
         ui: &mut egui::Ui,
         lang: Lang,
-        layers: &[String],
+        layers: &[LayerInfo],
         selected: Option<i64>,
     ) -> Vec<AppCommand> {
         let mut asked = Vec::new();
+        self.take_new_point(Some(ui.ctx()));
         ui.horizontal(|ui| {
             let label = ui.label(tr(lang, Key::GnssAddress));
             ui.text_edit_singleline(&mut self.address)
@@ -262,13 +301,15 @@ impl GnssPanel {
             .selected_text(chosen.clone().unwrap_or_default())
             .show_ui(ui, |ui| {
                 for l in layers {
-                    ui.selectable_value(&mut chosen, Some(l.clone()), l);
+                    ui.selectable_value(&mut chosen, Some(l.name.clone()), &l.name);
                 }
             });
         if chosen != current
-            && let Some(name) = &chosen
+            && let Some(info) = chosen
+                .as_ref()
+                .and_then(|name| layers.iter().find(|l| &l.name == name))
         {
-            self.set_layer(name);
+            self.set_layer(info.clone());
         }
         if let Some(info) = &self.layer {
             let names: Vec<String> = info.schema.fields.iter().map(|f| f.name.clone()).collect();
@@ -302,6 +343,10 @@ impl GnssPanel {
                 asked.extend(self.write_fix(Target::Move(fid)));
             }
         });
+        if self.new_point_read.is_some() {
+            // No spinner: it would repaint every frame (see ui::jobs).
+            ui.label("…");
+        }
         if let Some(e) = &self.error {
             ui.colored_label(ui.visuals().error_fg_color, e);
         }

@@ -1,16 +1,27 @@
 //! The mojibake repair tool: pick a layer and its text fields, preview
 //! what would change (before -> after), apply it as one undoable edit.
+//! The preview, the repair and its undo all run off the UI thread; the
+//! dialog shows "…" until they are done.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use egui::{Color32, ComboBox, Grid, RichText, ScrollArea};
 
 use super::transfer::say;
-use crate::gpkg::{GeoPackage, LayerInfo};
+use crate::gpkg::LayerInfo;
 use crate::io::repair_text::{ValueRepair, apply_repairs, find_repairs};
 use crate::model::FieldType;
 use crate::ui::i18n::{Key, Lang, tr};
-use crate::ui::jobs::StoreRead;
+use crate::ui::jobs::{JobError, StoreRead};
+
+/// What a finished write of the dialog did.
+enum Written {
+    /// The repairs applied as one edit (None: nothing to do, or the
+    /// workspace keeps no journal), and how many values.
+    Repaired { edit: Option<i64>, count: usize },
+    /// The last repair taken back.
+    Undone,
+}
 
 pub struct RepairTextDialog {
     pub open: bool,
@@ -23,6 +34,8 @@ pub struct RepairTextDialog {
     outcome: Option<Result<String, String>>,
     /// The edit the last Run made, which Undo takes back.
     applied: Option<i64>,
+    /// The repair or undo being written (off the UI thread).
+    writing: Option<StoreRead<Written>>,
 }
 
 impl RepairTextDialog {
@@ -35,6 +48,7 @@ impl RepairTextDialog {
             previewing: None,
             outcome: None,
             applied: None,
+            writing: None,
         };
         if let Some(first) = layers.first() {
             dialog.select(first);
@@ -83,35 +97,70 @@ impl RepairTextDialog {
         }
     }
 
-    /// Applies the previewed repairs as one edit; true when the workspace changed.
-    pub fn apply(&mut self, workspace: &Path, lang: Lang) -> bool {
-        let Some(Ok(repairs)) = &self.preview else {
-            return false;
+    /// Starts applying the previewed repairs as one edit, in the
+    /// background; the outcome shows when it is written.
+    pub fn apply(&mut self, workspace: &Path) {
+        if self.writing.is_some() {
+            return;
+        }
+        let Some(Ok(repairs)) = self.preview.take() else {
+            return;
         };
-        let result = GeoPackage::open(workspace)
-            .map_err(|e| e.to_string())
-            .and_then(|mut gpkg| {
-                apply_repairs(&mut gpkg, &self.layer, repairs).map_err(|e| e.to_string())
-            });
-        let changed = matches!(result, Ok(Some(_)));
-        self.applied = result.as_ref().ok().copied().flatten();
-        self.outcome =
-            Some(result.map(|_| format!("{}: {}", say(lang, "Đã sửa", "Repaired"), repairs.len())));
-        self.preview = None;
-        changed
+        let layer = self.layer.clone();
+        self.outcome = None;
+        self.writing = Some(StoreRead::start_write(
+            format!("repair {layer}"),
+            workspace.to_path_buf(),
+            move |gpkg, _| {
+                let edit = apply_repairs(gpkg, &layer, &repairs)?;
+                let count = repairs.len();
+                Ok(Written::Repaired { edit, count })
+            },
+        ));
     }
 
-    /// Takes the last applied repair back (one more edit in the journal);
-    /// true when the workspace changed.
-    pub fn undo(&mut self, workspace: &Path, lang: Lang) -> bool {
+    /// Starts taking the last applied repair back (one more edit in the
+    /// journal), in the background.
+    pub fn undo(&mut self, workspace: &Path) {
+        if self.writing.is_some() {
+            return;
+        }
         let Some(edit) = self.applied.take() else {
+            return;
+        };
+        self.outcome = None;
+        self.writing = Some(undo_write(edit, workspace.to_path_buf()));
+    }
+
+    /// Whether a repair or undo is being written.
+    pub fn is_writing(&self) -> bool {
+        self.writing.is_some()
+    }
+
+    /// Waits for the repair or undo being written (tests); the next frame
+    /// shows its outcome.
+    pub fn finish_write(&mut self) {
+        if let Some(write) = &mut self.writing {
+            write.wait();
+        }
+    }
+
+    /// Takes a finished write's outcome; true when the workspace changed.
+    fn take_written(&mut self, ctx: &egui::Context, lang: Lang) -> bool {
+        let Some(result) = self.writing.as_mut().and_then(|w| w.poll(ctx)) else {
             return false;
         };
-        let result = GeoPackage::open(workspace)
-            .and_then(|mut gpkg| gpkg.undo_edit(edit))
-            .map_err(|e| e.to_string());
-        let changed = result.is_ok();
-        self.outcome = Some(result.map(|_| say(lang, "Đã hoàn tác", "Undone").to_string()));
+        self.writing = None;
+        let (outcome, changed) = match result {
+            Ok(Written::Repaired { edit, count }) => {
+                self.applied = edit;
+                let said = format!("{}: {count}", say(lang, "Đã sửa", "Repaired"));
+                (Ok(said), edit.is_some())
+            }
+            Ok(Written::Undone) => (Ok(say(lang, "Đã hoàn tác", "Undone").to_string()), true),
+            Err(e) => (Err(e.to_string()), false),
+        };
+        self.outcome = Some(outcome);
         changed
     }
 
@@ -123,7 +172,7 @@ impl RepairTextDialog {
         workspace: &Path,
         layers: &[LayerInfo],
     ) -> bool {
-        let mut changed = false;
+        let changed = self.take_written(ctx, lang);
         if let Some(result) = self.previewing.as_mut().and_then(|r| r.poll(ctx)) {
             self.previewing = None;
             self.preview = Some(result.map_err(|e| e.to_string()));
@@ -163,7 +212,8 @@ impl RepairTextDialog {
                     if ui.button(tr(lang, Key::Preview)).clicked() {
                         self.refresh_preview(workspace);
                     }
-                    let ready = matches!(&self.preview, Some(Ok(r)) if !r.is_empty());
+                    let writing = self.writing.is_some();
+                    let ready = !writing && matches!(&self.preview, Some(Ok(r)) if !r.is_empty());
                     if ui
                         .add_enabled(
                             ready,
@@ -171,11 +221,14 @@ impl RepairTextDialog {
                         )
                         .clicked()
                     {
-                        changed = self.apply(workspace, lang);
+                        self.apply(workspace);
                     }
-                    if self.applied.is_some() && ui.button(say(lang, "Hoàn tác", "Undo")).clicked()
+                    if self.applied.is_some()
+                        && ui
+                            .add_enabled(!writing, egui::Button::new(say(lang, "Hoàn tác", "Undo")))
+                            .clicked()
                     {
-                        changed = self.undo(workspace, lang);
+                        self.undo(workspace);
                     }
                 });
                 match &self.preview {
@@ -203,7 +256,14 @@ impl RepairTextDialog {
                     Some(Err(e)) => {
                         ui.colored_label(Color32::from_rgb(200, 40, 40), e);
                     }
+                    // No spinner: it would repaint every frame (see ui::jobs).
+                    None if self.previewing.is_some() => {
+                        ui.label("…");
+                    }
                     None => {}
+                }
+                if self.writing.is_some() {
+                    ui.label(say(lang, "Đang ghi…", "Writing…"));
                 }
                 match &self.outcome {
                     Some(Ok(m)) => {
@@ -215,15 +275,24 @@ impl RepairTextDialog {
                     None => {}
                 }
             });
-        self.open = open;
+        // The dialog stays until its write is answered (the map reloads then).
+        self.open = open || self.writing.is_some();
         changed
     }
+}
+
+/// Takes edit `edit` back, in the background.
+fn undo_write(edit: i64, workspace: PathBuf) -> StoreRead<Written> {
+    StoreRead::start_write(format!("undo {edit}"), workspace, move |gpkg, _| {
+        gpkg.undo_edit(edit).map_err(JobError::Store)?;
+        Ok(Written::Undone)
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gpkg::LayerMeta;
+    use crate::gpkg::{GeoPackage, LayerMeta};
     use crate::model::{Feature, Field, FieldValue, GeometryType, Schema};
     use egui_kittest::Harness;
     use egui_kittest::kittest::Queryable;
@@ -278,6 +347,9 @@ mod tests {
         harness.get_by_label("-> Thôn Thanh Ấm");
         harness.get_by_label("Thực hiện").click();
         harness.run();
+        // The repair is written in the background.
+        harness.state_mut().0.finish_write();
+        harness.run();
         harness.get_by_label_contains("Đã sửa: 1");
         let gpkg = GeoPackage::open(&ws).unwrap();
         let values = texts(&gpkg);
@@ -294,6 +366,8 @@ mod tests {
         drop(gpkg);
 
         harness.get_by_label("Hoàn tác").click();
+        harness.run();
+        harness.state_mut().0.finish_write();
         harness.run();
         assert!(
             matches!(&harness.state().0.outcome, Some(Ok(m)) if m == "Đã hoàn tác"),

@@ -1,13 +1,13 @@
-//! The import and export dialogs. Planning and preview read the source on
-//! the UI thread only for the first rows; the import or export itself runs
-//! as a background job.
+//! The import and export dialogs. The plan and preview (the workspace and
+//! the source's first rows) are read in the background and shown when they
+//! arrive; the import or export itself runs as a background job.
 
 use std::path::PathBuf;
 
 use egui::{Color32, ComboBox, Grid, RichText, ScrollArea};
 
 use crate::crs::PRESETS;
-use crate::gpkg::{GeoPackage, LayerInfo, LayerMeta};
+use crate::gpkg::{LayerInfo, LayerMeta};
 use crate::io::import::{self, EncodingChoice, Plan};
 use crate::io::text::TextReport;
 use crate::io::{
@@ -16,6 +16,7 @@ use crate::io::{
 };
 use crate::model::FieldType;
 use crate::ui::i18n::{Key, Lang, tr};
+use crate::ui::jobs::{JobError, StoreRead};
 
 const FIELD_TYPES: [FieldType; 7] = [
     FieldType::Text,
@@ -56,7 +57,12 @@ pub struct ImportDialog {
     mapping: Vec<MappingRow>,
     plan: Option<Result<Plan, String>>,
     preview: Option<Result<import::Preview, String>>,
+    /// The plan and preview being read (off the UI thread).
+    previewing: Option<StoreRead<Planned>>,
 }
+
+/// A plan with its preview (the preview can fail on its own).
+type Planned = (Plan, Result<import::Preview, String>);
 
 /// A label in the window's language, for the few strings only the import,
 /// export and repair dialogs use.
@@ -87,6 +93,7 @@ impl ImportDialog {
             mapping: vec![],
             plan: None,
             preview: None,
+            previewing: None,
         };
         dialog.select_layer(0);
         dialog
@@ -118,6 +125,7 @@ impl ImportDialog {
             .collect();
         self.plan = None;
         self.preview = None;
+        self.previewing = None;
     }
 
     fn options(&self, workspace: &std::path::Path) -> Option<ImportOptions> {
@@ -152,19 +160,58 @@ impl ImportDialog {
         Some(options)
     }
 
+    /// Starts reading the plan and its first rows (the Preview button);
+    /// they show when read.
     fn refresh_preview(&mut self, workspace: &std::path::Path) {
         let Some(options) = self.options(workspace) else {
             return;
         };
-        let plan = GeoPackage::open_read_only(workspace)
-            .map_err(|e| e.to_string())
-            .and_then(|gpkg| import::plan(&gpkg, &options).map_err(|e| e.to_string()));
-        self.preview = Some(
-            plan.as_ref()
-                .map_err(Clone::clone)
-                .and_then(|p| import::preview(p, 10).map_err(|e| e.to_string())),
-        );
-        self.plan = Some(plan);
+        self.plan = None;
+        self.preview = None;
+        self.previewing = Some(StoreRead::start(
+            "import preview",
+            workspace.to_path_buf(),
+            move |gpkg, _| {
+                // The workspace's lock is a store error, tried again.
+                let plan = import::plan(gpkg, &options).map_err(|e| match e {
+                    crate::io::IoError::Gpkg(e) => JobError::Store(e),
+                    e => JobError::Transfer(e),
+                })?;
+                let preview = import::preview(&plan, 10).map_err(|e| e.to_string());
+                Ok((plan, preview))
+            },
+        ));
+    }
+
+    /// Shows the plan and preview once read.
+    fn take_preview(&mut self, ctx: Option<&egui::Context>) {
+        let Some(read) = &mut self.previewing else {
+            return;
+        };
+        let result = match ctx {
+            Some(ctx) => read.poll(ctx),
+            None => read.take(),
+        };
+        let Some(result) = result else { return };
+        self.previewing = None;
+        match result {
+            Ok((plan, preview)) => {
+                self.plan = Some(Ok(plan));
+                self.preview = Some(preview);
+            }
+            Err(e) => {
+                self.plan = Some(Err(e.to_string()));
+                self.preview = Some(Err(e.to_string()));
+            }
+        }
+    }
+
+    /// Waits for the plan and preview being read and shows them (tests).
+    pub fn finish_preview(&mut self) {
+        if let Some(read) = &mut self.previewing {
+            read.wait();
+        }
+        self.take_preview(None);
     }
 
     /// Draws the dialog; returns the import to run when the user presses Run.
@@ -176,6 +223,7 @@ impl ImportDialog {
         workspace_layers: &[LayerInfo],
     ) -> Option<Request> {
         let mut request = None;
+        self.take_preview(Some(ctx));
         let mut open = self.open;
         egui::Window::new(tr(lang, Key::Import))
             .open(&mut open)
@@ -373,6 +421,10 @@ impl ImportDialog {
                     }
                     Some(Err(e)) => {
                         ui.colored_label(Color32::from_rgb(200, 40, 40), e);
+                    }
+                    // No spinner: it would repaint every frame (see ui::jobs).
+                    None if self.previewing.is_some() => {
+                        ui.label("…");
                     }
                     None => {}
                 }
@@ -654,6 +706,7 @@ impl ReportWindow {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::gpkg::GeoPackage;
     use egui_kittest::Harness;
     use egui_kittest::kittest::Queryable;
 
@@ -696,6 +749,9 @@ mod tests {
         );
         harness.run();
         harness.get_by_label("Xem trước").click();
+        harness.run();
+        // The plan and preview are read in the background.
+        harness.state_mut().0.finish_preview();
         harness.run();
         harness.get_by_label_contains("Trạm xã Tân Tiến");
         assert!(
