@@ -499,3 +499,84 @@ fn gnss_panel_adds_a_tower_at_the_gpsd_fix_through_the_form() {
     };
     assert!((q.x() - v[0]).abs() < 0.1 && (q.y() - v[1]).abs() < 0.1);
 }
+
+/// The mojibake repair writes in the background: while another program
+/// holds the write lock, frames go on (none waits on the store), the
+/// refused write names the file, and Run again after the lock is gone
+/// makes the one edit.
+#[test]
+fn repair_dialog_writes_in_the_background_while_another_program_holds_the_lock() {
+    use tramgis::ui::panels::repair_text::RepairTextDialog;
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = common::sample(dir.path(), 20);
+    // Text once misread as Latin-1, as an old import left it (written by
+    // GDAL, whose SQL has the GeoPackage's functions for its triggers).
+    let (ok, _, err) = common::tool(
+        "ogrinfo",
+        &[
+            path.to_str().unwrap(),
+            "-sql",
+            "UPDATE tram_bts SET giay_phep = 'Th«n Thanh Êm' WHERE fid = 1",
+        ],
+    );
+    assert!(ok, "{err}");
+    let info = GeoPackage::open_read_only(&path)
+        .unwrap()
+        .layer("tram_bts")
+        .unwrap();
+    let layers = vec![info];
+    let ws = path.clone();
+    let mut h = harness_of(RepairTextDialog::new(&layers), move |ui, d| {
+        d.show(ui.ctx(), Lang::Vi, &ws, &layers);
+    });
+    h.get_by_label("Xem trước").click();
+    h.run_steps(2);
+    h.state_mut().0.finish_preview();
+    h.run_steps(2);
+    h.get_by_label("-> Thôn Thanh Ấm");
+
+    let lock = common::lock::WriteLock::hold(&path);
+    h.get_by_label("Thực hiện").click();
+    // The write waits for the lock (its busy timeout); the frames, the
+    // one that starts it included, do not.
+    let start = std::time::Instant::now();
+    h.run_steps(1);
+    let took = start.elapsed();
+    assert!(took < std::time::Duration::from_millis(500), "{took:?}");
+    assert!(h.state().0.is_writing());
+    for _ in 0..10 {
+        let start = std::time::Instant::now();
+        h.step();
+        let took = start.elapsed();
+        assert!(took < std::time::Duration::from_millis(500), "{took:?}");
+    }
+    assert!(h.query_by_label("Đang ghi…").is_some());
+    h.state_mut().0.finish_write();
+    h.run_steps(2);
+    let file = path.file_name().unwrap().to_str().unwrap();
+    h.get_by_label_contains(file);
+    assert_eq!(
+        text_of(&path, "SELECT giay_phep FROM tram_bts WHERE fid = 1"),
+        "Th«n Thanh Êm",
+        "nothing written under the lock"
+    );
+
+    lock.release();
+    h.get_by_label("Thực hiện").click();
+    h.run_steps(1);
+    h.state_mut().0.finish_write();
+    h.run_steps(2);
+    h.get_by_label_contains("Đã sửa: 1");
+    assert_eq!(
+        text_of(&path, "SELECT giay_phep FROM tram_bts WHERE fid = 1"),
+        "Thôn Thanh Ấm"
+    );
+    assert_eq!(
+        text_of(
+            &path,
+            "SELECT CAST(count(*) AS TEXT) FROM tramgis_edits WHERE description = 'Sửa lỗi mã hóa: 1 giá trị'"
+        ),
+        "1"
+    );
+}

@@ -98,14 +98,17 @@ impl RepairTextDialog {
     }
 
     /// Starts applying the previewed repairs as one edit, in the
-    /// background; the outcome shows when it is written.
+    /// background; the outcome shows when it is written. The preview stays
+    /// until then, so that a refused write (another program's lock) can be
+    /// run again.
     pub fn apply(&mut self, workspace: &Path) {
         if self.writing.is_some() {
             return;
         }
-        let Some(Ok(repairs)) = self.preview.take() else {
+        let Some(Ok(repairs)) = &self.preview else {
             return;
         };
+        let repairs = repairs.clone();
         let layer = self.layer.clone();
         self.outcome = None;
         self.writing = Some(StoreRead::start_write(
@@ -154,6 +157,7 @@ impl RepairTextDialog {
         let (outcome, changed) = match result {
             Ok(Written::Repaired { edit, count }) => {
                 self.applied = edit;
+                self.preview = None;
                 let said = format!("{}: {count}", say(lang, "Đã sửa", "Repaired"));
                 (Ok(said), edit.is_some())
             }
