@@ -202,23 +202,8 @@ impl GpsdClient {
 
     /// Waits for a fix received after this call, up to `timeout`.
     pub fn wait_for_fix(&self, timeout: Duration) -> Option<Fix> {
-        let deadline = Instant::now() + timeout;
-        let mut state = self.lock();
-        let start = state.fixes;
-        loop {
-            if state.fixes != start
-                && let Some(f) = &state.fix
-            {
-                return Some(f.clone());
-            }
-            let left = deadline.checked_duration_since(Instant::now())?;
-            state = self
-                .shared
-                .changed
-                .wait_timeout(state, left)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
-        }
+        let start = self.lock().fixes;
+        self.wait_until(timeout, |s| s.fix.clone().filter(|_| s.fixes != start))
     }
 
     /// Waits, up to `timeout`, until the latest fix is one `pred` accepts
@@ -229,11 +214,23 @@ impl GpsdClient {
         timeout: Duration,
         pred: impl Fn(&Fix) -> bool,
     ) -> Option<Fix> {
+        self.wait_until(timeout, |s| s.fix.clone().filter(|f| pred(f)))
+    }
+
+    /// Waits until the connection is in a state `pred` accepts.
+    pub fn wait_for_status(&self, timeout: Duration, pred: impl Fn(&GpsdStatus) -> bool) -> bool {
+        self.wait_until(timeout, |s| pred(&s.connection).then_some(()))
+            .is_some()
+    }
+
+    /// Waits, up to `timeout`, until `found` gives something from the
+    /// state, looking again at every report.
+    fn wait_until<T>(&self, timeout: Duration, found: impl Fn(&State) -> Option<T>) -> Option<T> {
         let deadline = Instant::now() + timeout;
         let mut state = self.lock();
         loop {
-            if let Some(f) = state.fix.as_ref().filter(|f| pred(f)) {
-                return Some(f.clone());
+            if let Some(t) = found(&state) {
+                return Some(t);
             }
             let left = deadline.checked_duration_since(Instant::now())?;
             state = self
@@ -243,24 +240,6 @@ impl GpsdClient {
                 .unwrap_or_else(|e| e.into_inner())
                 .0;
         }
-    }
-
-    /// Waits until the connection is in a state `pred` accepts.
-    pub fn wait_for_status(&self, timeout: Duration, pred: impl Fn(&GpsdStatus) -> bool) -> bool {
-        let deadline = Instant::now() + timeout;
-        let mut state = self.lock();
-        while !pred(&state.connection) {
-            let Some(left) = deadline.checked_duration_since(Instant::now()) else {
-                return false;
-            };
-            state = self
-                .shared
-                .changed
-                .wait_timeout(state, left)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
-        }
-        true
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {

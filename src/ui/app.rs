@@ -28,11 +28,10 @@ mod map_panel;
 mod queries;
 
 /// Every kind of job (waiting for them all).
-const ALL_JOBS: [JobKind; 7] = [
+const ALL_JOBS: [JobKind; 6] = [
     JobKind::Load,
     JobKind::Import,
     JobKind::Export,
-    JobKind::Highlight,
     JobKind::Identify,
     JobKind::Select,
     JobKind::Write,

@@ -89,15 +89,6 @@ impl Gpu {
         });
     }
 
-    /// Replaces layers drawn over the others, named "… (selection)".
-    pub fn set_highlight(&self, layers: Vec<GpuLayer>) {
-        self.with_resources(|res| {
-            res.layers
-                .retain(|l| !l.name.ends_with(render::load::SELECTION_SUFFIX));
-            res.layers.extend(layers);
-        });
-    }
-
     /// Replaces the layers on the GPU (after a scene load).
     pub fn set_layers(&self, layers: Vec<GpuLayer>) {
         self.with_resources(|res| res.layers = layers);

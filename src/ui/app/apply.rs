@@ -176,11 +176,6 @@ impl TramgisApp {
                 }
                 self.notifications.info(message);
             }
-            Ok(JobOutput::Highlight(layers)) => {
-                if let Some(gpu) = &self.gpu {
-                    gpu.set_highlight(layers);
-                }
-            }
             Ok(JobOutput::Identified(found)) => self.panels.identify.results = found,
             Ok(JobOutput::Selected {
                 mut selection,

@@ -7,8 +7,6 @@
 
 use super::TramgisApp;
 
-pub(super) use crate::render::load::SELECTION_SUFFIX;
-
 impl TramgisApp {
     /// Shows the selection on the GPU when it differs from the one shown.
     pub(super) fn update_highlight(&mut self) {

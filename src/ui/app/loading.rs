@@ -129,7 +129,6 @@ impl TramgisApp {
             self.map.styles.clear();
             self.map.labels.clear();
             self.active_layer = None;
-            self.jobs.cancel(JobKind::Highlight);
             self.highlighted = Selection::new();
             self.map.crs_chosen = false;
         }

@@ -6,7 +6,6 @@ use egui::{Color32, Sense};
 
 use super::TramgisApp;
 use super::chrome::{north_arrow, scale_bar};
-use super::highlight::SELECTION_SUFFIX;
 use crate::ui::command::AppCommand;
 use crate::ui::i18n::{Key, tr};
 use crate::ui::map::{self, ScreenView, View};
@@ -80,13 +79,6 @@ impl TramgisApp {
                     .layers
                     .iter()
                     .map(|l| (l.info.name.clone(), l.visible, l.opacity))
-                    .chain(
-                        scene
-                            .layers
-                            .iter()
-                            .filter(|l| l.visible)
-                            .map(|l| (format!("{}{SELECTION_SUFFIX}", l.info.name), true, 1.0)),
-                    )
                     .collect(),
             };
             painter.add(eframe::egui_wgpu::Callback::new_paint_callback(
