@@ -18,7 +18,7 @@ packages=(
   dpkg-dev desktop-file-utils libglib2.0-bin libx11-6 libxcursor1 libxi6 libxrandr2
   libxkbcommon-x11-0 libwayland-client0 libvulkan1
   # tests and CI: a virtual X display and Vulkan on the CPU (lavapipe)
-  xvfb mesa-vulkan-drivers x11-apps imagemagick
+  xvfb mesa-vulkan-drivers x11-apps x11-utils imagemagick
 )
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"

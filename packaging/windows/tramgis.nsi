@@ -7,7 +7,8 @@
 ; install: tramgis-setup-VERSION.exe /S [/D=C:\path]; silent removal:
 ; uninstall.exe /S.
 
-Unicode true
+; A 64-bit installer for a 64-bit program (and Wine's wow64-less wine64).
+Target amd64-unicode
 SetCompressor /SOLID lzma
 
 !include "MUI2.nsh"
