@@ -14,16 +14,6 @@ use common::ui::*;
 
 const LAYER: &str = "thua_9209";
 
-fn type_in_field(h: &mut AppHarness, k: usize, text: &str) {
-    let field = egui::accesskit::Role::TextInput;
-    h.get_all_by_role(field).nth(k).unwrap().focus();
-    h.run_steps(2);
-    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    h.run_steps(1);
-    h.get_all_by_role(field).nth(k).unwrap().type_text(text);
-    h.run_steps(2);
-}
-
 #[test]
 fn xy_and_distances_typed_for_a_layer_in_another_vn2000_zone_are_that_zones() {
     let dir = tempfile::tempdir().unwrap();

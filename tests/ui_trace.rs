@@ -10,52 +10,16 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use geo::{Area, BooleanOps};
 use geo_types::{Coord, Geometry, Polygon};
-use tramgis::gpkg::GeoPackage;
 use tramgis::ui::map::ScreenView;
 
-use common::ui::{State, harness};
-
-fn reader(path: &std::path::Path) -> GeoPackage {
-    GeoPackage::open_with(
-        path,
-        &tramgis::gpkg::OpenOptions {
-            adopt: false,
-            ..Default::default()
-        },
-    )
-    .unwrap()
-}
+use common::ui::{State, click_map, edits, harness, reader};
+use tramgis::gpkg::GeoPackage;
 
 fn screen_of(h: &Harness<'static, State>, p: Coord<f64>) -> egui::Pos2 {
     let app = &h.state().0;
     app.view()
         .unwrap()
         .to_screen(app.map_rect().unwrap(), [p.x, p.y])
-}
-
-fn click_map(h: &mut Harness<'static, State>, at: egui::Pos2) {
-    h.hover_at(at);
-    h.drag_at(at);
-    h.drop_at(at);
-    h.run_steps(2);
-}
-
-fn fids(path: &std::path::Path) -> Vec<i64> {
-    let mut v: Vec<i64> = reader(path)
-        .all_features("thua_dat")
-        .unwrap()
-        .iter()
-        .filter_map(|f| f.fid)
-        .collect();
-    v.sort();
-    v
-}
-
-fn edits(path: &std::path::Path) -> i64 {
-    reader(path)
-        .connection()
-        .query_row("SELECT count(*) FROM tramgis_edits", [], |r| r.get(0))
-        .unwrap()
 }
 
 /// A parcel of the sample's grid without a pond: four corners.
@@ -113,7 +77,7 @@ fn a_parcel_traced_along_two_edges_of_its_neighbour_takes_its_corner_exactly() {
     h.run_steps(2);
     h.state_mut().0.finish_editing();
     h.run_steps(1);
-    let (before, edits_before) = (fids(&path), edits(&path));
+    let (before, edits_before) = (common::ui::fids(&path, "thua_dat"), edits(&path));
 
     h.get_by_label("Thêm vùng").click();
     h.run_steps(2);
@@ -141,7 +105,7 @@ fn a_parcel_traced_along_two_edges_of_its_neighbour_takes_its_corner_exactly() {
     let message = h.state().0.message();
     assert!(message.is_none(), "the window reported: {message:?}");
 
-    let after = fids(&path);
+    let after = common::ui::fids(&path, "thua_dat");
     assert_eq!(after.len(), before.len() + 1);
     let new = *after.iter().find(|f| !before.contains(f)).unwrap();
     let gpkg = reader(&path);
