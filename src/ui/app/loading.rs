@@ -186,8 +186,17 @@ impl TramgisApp {
             .view
             .and_then(|v| map::view_in_crs(v, &self.map.crs, &crs));
         self.view_follows_data = self.view.is_none();
-        self.map.switch_crs(crs);
+        self.switch_map_crs(crs);
         self.open(self.workspace.clone());
+    }
+
+    /// The map's CRS changes, and with it the coordinates the editing
+    /// thread takes from the tools and gives back for the map.
+    fn switch_map_crs(&mut self, crs: Crs) {
+        if let Some(editing) = &mut self.editing {
+            editing.send(crate::ui::edit::Request::SetMapCrs(crs.clone()));
+        }
+        self.map.switch_crs(crs);
     }
 
     /// Takes in the layers the loading job has finished; returns whether
@@ -208,7 +217,7 @@ impl TramgisApp {
                     self.view = self
                         .view
                         .and_then(|v| map::view_in_crs(v, &self.map.crs, &loaded.map_crs));
-                    self.map.switch_crs(loaded.map_crs.clone());
+                    self.switch_map_crs(loaded.map_crs.clone());
                 }
                 // Keep the user's layer choices across a reload.
                 let previous = self.scene.take();
