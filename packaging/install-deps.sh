@@ -17,6 +17,9 @@ packages=(
   # and the window's run-time libraries its Depends names, so dpkg -i works offline
   dpkg-dev desktop-file-utils libglib2.0-bin libx11-6 libxcursor1 libxi6 libxrandr2
   libxkbcommon-x11-0 libwayland-client0 libvulkan1
+  # packaging: the Windows cross-build (mingw-w64, gendef, NSIS, unzip for
+  # the GDAL wheel) and Wine to test the installer and tramgis.exe
+  gcc-mingw-w64-x86-64 mingw-w64-tools nsis unzip wine wine64
   # tests and CI: a virtual X display and Vulkan on the CPU (lavapipe)
   xvfb mesa-vulkan-drivers x11-apps x11-utils imagemagick
 )
