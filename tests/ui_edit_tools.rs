@@ -846,3 +846,44 @@ fn an_easting_typed_first_is_confirmed_before_it_becomes_a_vertex() {
     let new = new_fid(&path, PARCELS, &before);
     same_ring(polygon(&path, new).exterior(), &ring_of(&corners));
 }
+
+/// A parcel from its corner list as a surveyor's table gives it (number,
+/// X, Y; decimal commas), pasted into the panel: the corners become the
+/// drawing's vertices and Enter stores the parcel.
+#[test]
+fn a_parcel_is_made_from_a_pasted_corner_coordinate_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = common::sample(dir.path(), 400);
+    let (fid, old) = a_parcel(&path);
+    let mut h = editing_parcels(&path, fid);
+    tool(&mut h, "Thêm vùng");
+    open_section(&mut h, "Tọa độ góc ranh thửa");
+    let c = old.centroid().unwrap();
+    let (e, n) = (c.x().round() + 0.5, c.y().round() + 0.25);
+    let corners = [
+        [e - 12.0, n - 8.0],
+        [e + 12.0, n - 8.0],
+        [e + 12.0, n + 8.0],
+        [e - 12.0, n + 8.0],
+    ];
+    let mut table = String::from("Điểm;X (m);Y (m)\n");
+    for (i, [x, y]) in corners.iter().enumerate() {
+        let comma = |v: f64| format!("{v:.2}").replace('.', ",");
+        table.push_str(&format!("{};{};{}\n", i + 1, comma(*y), comma(*x)));
+    }
+    common::ui::type_into(&mut h, egui::accesskit::Role::MultilineTextInput, &table);
+    press(&mut h, "Thêm các góc vào bản vẽ");
+    assert!(
+        h.query_by_label_contains("4 góc đã thêm").is_some(),
+        "the panel says the four corners were added"
+    );
+    let before = fids(&path, PARCELS);
+    h.key_press(egui::Key::Enter);
+    finish(&mut h);
+    let new = new_fid(&path, PARCELS, &before);
+    let p = polygon(&path, new);
+    same_ring(p.exterior(), &ring_of(&corners));
+    assert!((p.unsigned_area() - 24.0 * 16.0).abs() < 0.01);
+    assert_area_field(&path, new, 24.0 * 16.0);
+    gdal_agrees(&path, new, &p);
+}

@@ -134,6 +134,12 @@ pub enum Key {
     GeographicOffset,
     NoProjectedEntry,
     XyOrderSwapped,
+    CornerList,
+    CornerListHint,
+    ReadCsv,
+    AddCorners,
+    CornersSwapped,
+    CornersAdded,
     XyOrderAmbiguous,
     AddAsShown,
     SwapXy,
@@ -357,6 +363,21 @@ pub fn tr(lang: Lang, key: Key) -> &'static str {
         GeographicOffset => (
             "hệ tọa độ của lớp là hệ địa lý (độ): dịch song song theo mét cần hệ tọa độ phẳng (VN-2000)",
             "the layer's CRS is geographic (degrees): an offset in metres needs a projected CRS (VN-2000)",
+        ),
+        CornerList => ("Tọa độ góc ranh thửa", "Parcel corner coordinates"),
+        CornerListHint => (
+            "Mỗi dòng một góc: số hiệu, X, Y (dán từ bảng tọa độ hoặc đọc tệp CSV)",
+            "One corner a line: number, X, Y (pasted from a coordinate table or read from a CSV file)",
+        ),
+        ReadCsv => ("Đọc tệp CSV…", "Read a CSV file…"),
+        AddCorners => ("Thêm các góc vào bản vẽ", "Add the corners to the drawing"),
+        CornersSwapped => (
+            "Danh sách ghi Y (hoành độ) trước X (tung độ): đã đảo lại. Đúng không?",
+            "The list gives Y (easting) before X (northing): swapped. Is this right?",
+        ),
+        CornersAdded => (
+            "góc đã thêm; nhấn Enter để đóng thửa",
+            "corners added; press Enter to close the parcel",
         ),
         XyOrderSwapped => (
             "Số thứ nhất giống Y (hoành độ), số thứ hai giống X (tung độ): đã đảo lại. Đúng không?",

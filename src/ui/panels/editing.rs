@@ -43,6 +43,12 @@ pub struct EditingPanel {
     /// A typed X/Y whose order was guessed from the ranges (easting typed
     /// first, or both orders possible): added only once the user confirms.
     xy_to_confirm: Option<numeric::SurveyPoint>,
+    /// A pasted (or read from CSV) list of a parcel's corners.
+    corners: String,
+    /// A corner list written easting first, waiting for confirmation.
+    corners_to_confirm: Option<numeric::CornerList>,
+    /// Why the corner list was refused, or how many corners were added.
+    corners_said: Option<Result<String, String>>,
     /// WKT or GeoJSON text to paste as a new feature.
     paste: String,
     /// The offset distance typed, in metres.
@@ -153,6 +159,7 @@ impl EditingPanel {
         self.more_edits(ui, cx, editing, &mut asked);
         self.measurement(ui, cx);
         self.numeric_entry(ui, cx, &mut asked);
+        self.corner_list(ui, cx, &mut asked);
         if let (Some(d), Some(ms)) = (&editing.last_description, editing.last_redraw_ms) {
             ui.separator();
             ui.label(format!("{d} · {}: {ms:.1} ms", tr(lang, Key::EditRedrawn)));
@@ -373,6 +380,94 @@ impl EditingPanel {
                     ui.colored_label(egui::Color32::from_rgb(180, 30, 30), e);
                 }
             });
+    }
+
+    /// "Tọa độ góc ranh thửa": a parcel's corners pasted from a survey
+    /// (or read from a CSV file) become the vertices of the sketch, in the
+    /// edited layer's CRS; Enter then closes the parcel as any drawing.
+    fn corner_list(&mut self, ui: &mut egui::Ui, cx: &EditingContext, asked: &mut Vec<AppCommand>) {
+        let lang = cx.lang;
+        egui::CollapsingHeader::new(tr(lang, Key::CornerList))
+            .default_open(false)
+            .show(ui, |ui| {
+                ui.label(tr(lang, Key::CornerListHint));
+                ui.add(
+                    egui::TextEdit::multiline(&mut self.corners)
+                        .desired_rows(5)
+                        .hint_text("1, 2353402.45, 416226.77"),
+                );
+                ui.horizontal(|ui| {
+                    if ui.button(tr(lang, Key::ReadCsv)).clicked()
+                        && let Some(path) = rfd::FileDialog::new()
+                            .add_filter("CSV, TXT", &["csv", "txt"])
+                            .pick_file()
+                    {
+                        match std::fs::read_to_string(&path) {
+                            Ok(text) => self.corners = text,
+                            Err(e) => {
+                                self.corners_said = Some(Err(format!("{}: {e}", path.display())));
+                            }
+                        }
+                    }
+                    if ui.button(tr(lang, Key::AddCorners)).clicked() {
+                        match numeric::parse_corners(&self.corners) {
+                            Ok(list) if list.swapped => self.corners_to_confirm = Some(list),
+                            Ok(list) => self.add_corners(&list, cx, asked),
+                            Err(e) => self.corners_said = Some(Err(e.to_string())),
+                        }
+                    }
+                });
+                if let Some(list) = self.corners_to_confirm.clone() {
+                    ui.colored_label(
+                        egui::Color32::from_rgb(160, 90, 0),
+                        tr(lang, Key::CornersSwapped),
+                    );
+                    ui.horizontal(|ui| {
+                        if ui.button(tr(lang, Key::AddAsShown)).clicked() {
+                            self.corners_to_confirm = None;
+                            self.add_corners(&list, cx, asked);
+                        }
+                        if ui.button(tr(lang, Key::Cancel)).clicked() {
+                            self.corners_to_confirm = None;
+                        }
+                    });
+                }
+                match &self.corners_said {
+                    Some(Ok(said)) => {
+                        ui.label(said);
+                    }
+                    Some(Err(e)) => {
+                        ui.colored_label(egui::Color32::from_rgb(180, 30, 30), e);
+                    }
+                    None => {}
+                }
+            });
+    }
+
+    fn add_corners(
+        &mut self,
+        list: &numeric::CornerList,
+        cx: &EditingContext,
+        asked: &mut Vec<AppCommand>,
+    ) {
+        let lang = cx.lang;
+        let Some(entry) = entry_crs(cx.edited.map(|e| e.1), cx.map_crs) else {
+            self.corners_said = Some(Err(tr(lang, Key::NoProjectedEntry).to_string()));
+            return;
+        };
+        let points: Result<Vec<[f64; 2]>, String> = list
+            .corners
+            .iter()
+            .map(|c| to_map(c.coord, entry, cx.map_crs))
+            .collect();
+        match points {
+            Ok(points) => {
+                let n = points.len();
+                asked.extend(points.into_iter().map(AppCommand::SketchPoint));
+                self.corners_said = Some(Ok(format!("{n} {}", tr(lang, Key::CornersAdded))));
+            }
+            Err(e) => self.corners_said = Some(Err(e)),
+        }
     }
 
     /// The point at the typed distance and bearing from the last vertex
