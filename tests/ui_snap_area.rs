@@ -127,14 +127,7 @@ fn after_panning_away_a_click_near_a_corner_there_snaps_onto_it_exactly() {
         click_map(&mut h, at);
     }
     h.key_press(egui::Key::Enter);
-    h.run_steps(2);
-    h.state_mut().0.finish_editing();
-    h.run_steps(2);
-    assert!(
-        h.state().0.message().is_none(),
-        "{:?}",
-        h.state().0.message()
-    );
+    common::ui::finish(&mut h);
 
     let (_, rows) = last_edit(&path);
     let added: Vec<i64> = rows

@@ -102,20 +102,7 @@ fn deleting_an_enclosed_parcel_is_listed_as_a_gap_on_stopping_editing() {
     let mut h = harness(path.clone());
     h.state_mut().0.finish_loading();
     toggle_editing(&mut h, "thua");
-    h.state_mut().0.apply(AppCommand::SelectFeatures {
-        layer: "thua".into(),
-        fids: vec![centre],
-    });
-    h.run_steps(2);
-    h.state_mut().0.apply(AppCommand::DeleteSelected);
-    h.run_steps(2);
-    h.state_mut().0.finish_editing();
-    h.run_steps(2);
-    assert!(
-        h.state().0.message().is_none(),
-        "{:?}",
-        h.state().0.message()
-    );
+    common::ui::delete_features(&mut h, "thua", &[centre]);
     assert_eq!(
         common::tool(
             "sqlite3",
@@ -158,15 +145,7 @@ fn the_stop_check_uses_the_boundary_chosen_in_the_validation_panel() {
     toggle_editing(&mut h, "thua");
     // Any edit of a parcel of the right column, which lies outside it:
     // moving it by a millimetre.
-    h.state_mut().0.apply(AppCommand::SelectFeatures {
-        layer: "thua".into(),
-        fids: vec![right],
-    });
-    h.run_steps(2);
-    h.state_mut().0.apply(AppCommand::DeleteSelected);
-    h.run_steps(2);
-    h.state_mut().0.finish_editing();
-    h.run_steps(2);
+    common::ui::delete_features(&mut h, "thua", &[right]);
     // Undo brings it back: an edit that updates (re-inserts) the parcel
     // in place, checked against the boundary on stop.
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);

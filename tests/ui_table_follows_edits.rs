@@ -28,22 +28,9 @@ fn a_feature_deleted_while_its_table_is_open_leaves_the_table() {
     assert_eq!(fids.len(), 300);
     let gone = fids[0];
 
-    h.state_mut().0.apply(AppCommand::SelectFeatures {
-        layer: "thua_dat".into(),
-        fids: vec![gone],
-    });
-    h.run_steps(2);
-    h.state_mut().0.apply(AppCommand::DeleteSelected);
-    h.run_steps(2);
-    h.state_mut().0.finish_editing();
-    h.run_steps(2);
+    common::ui::delete_features(&mut h, "thua_dat", &[gone]);
     h.state_mut().0.finish_reads();
     h.run_steps(2);
-    assert!(
-        h.state().0.message().is_none(),
-        "{:?}",
-        h.state().0.message()
-    );
     let now = h.state().0.tables[0].row_fids().to_vec();
     assert_eq!(now.len(), 299, "the table lists the 299 left");
     assert!(!now.contains(&gone));

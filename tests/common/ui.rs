@@ -206,6 +206,22 @@ pub fn finish(h: &mut AppHarness) {
     );
 }
 
+/// Selects `fids` of `layer` and deletes them with the editing panel's
+/// command, then waits for the edit (see [`finish`]).
+pub fn delete_features(h: &mut AppHarness, layer: &str, fids: &[i64]) {
+    h.state_mut()
+        .0
+        .apply(tramgis::ui::AppCommand::SelectFeatures {
+            layer: layer.into(),
+            fids: fids.to_vec(),
+        });
+    h.run_steps(2);
+    h.state_mut()
+        .0
+        .apply(tramgis::ui::AppCommand::DeleteSelected);
+    finish(h);
+}
+
 /// The newest edit in the journal: its description, and its change rows
 /// (table, fid, op).
 pub fn last_edit(path: &Path) -> (String, Vec<(String, i64, String)>) {
