@@ -227,12 +227,16 @@ impl Edit<'_> {
 }
 
 impl GeoPackage {
-    /// The boxes (layer coordinates) the geometries of `layer` had before
+    /// The boxes (layer coordinates) the geometries of `info`'s layer had before
     /// edit `edit_id`, for the rows it updated or deleted: what a check
     /// after the edit must look at besides the new geometries, since a
     /// deleted or shrunk polygon can leave a gap there.
-    pub fn envelopes_before(&self, edit_id: i64, layer: &str) -> Result<Vec<geo_types::Rect<f64>>> {
-        let info = self.layer(layer)?;
+    pub fn envelopes_before(
+        &self,
+        edit_id: i64,
+        info: &LayerInfo,
+    ) -> Result<Vec<geo_types::Rect<f64>>> {
+        let layer = info.name.as_str();
         let column = &info.schema.geometry_column;
         if column.is_empty() {
             return Ok(Vec::new());

@@ -484,12 +484,14 @@ impl Worker {
             }
             // Where updated or deleted polygons were: a check on stop
             // editing looks there too (a deleted parcel leaves a gap).
-            let polygonal = matches!(
-                gpkg.layer(&c.layer)?.schema.geometry_type.linear(),
-                crate::model::GeometryType::Polygon | crate::model::GeometryType::MultiPolygon
-            );
-            if polygonal && (!c.updated.is_empty() || !c.deleted.is_empty()) {
-                boxes.extend(gpkg.envelopes_before(applied.edit_id, &c.layer)?);
+            if !c.updated.is_empty() || !c.deleted.is_empty() {
+                let info = gpkg.layer(&c.layer)?;
+                if matches!(
+                    info.schema.geometry_type.linear(),
+                    crate::model::GeometryType::Polygon | crate::model::GeometryType::MultiPolygon
+                ) {
+                    boxes.extend(gpkg.envelopes_before(applied.edit_id, &info)?);
+                }
             }
             for b in boxes {
                 let all = self.edited.get(&c.layer).map_or(b, |a| {
