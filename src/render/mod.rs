@@ -22,6 +22,7 @@ mod error;
 mod gpu_scene;
 pub mod headless;
 pub mod labels;
+pub mod legend;
 pub mod load;
 pub mod map_crs;
 mod pipelines;
