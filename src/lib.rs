@@ -4,6 +4,7 @@
 //! the GeoPackage workspace store, CRS handling, the sample workspace
 //! generator. The `tramgis` binary adds the CLI and the window.
 
+pub mod analysis;
 pub mod bundled_data;
 pub mod cli;
 pub mod crs;

@@ -6,6 +6,7 @@
 //! titles, draw order) and the edit journal (`tramgis_changes`,
 //! `tramgis_edits`). See DESIGN.md.
 
+pub mod attribute_tables;
 mod bulk;
 mod core;
 mod error;
