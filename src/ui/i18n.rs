@@ -205,6 +205,8 @@ pub enum Key {
     GnssAddPoint,
     GnssMoveHere,
     NoFeatureSelected,
+    // Legends, the analysis and print panels (issue 12).
+    Legend,
 }
 
 pub fn tr(lang: Lang, key: Key) -> &'static str {
@@ -484,6 +486,7 @@ pub fn tr(lang: Lang, key: Key) -> &'static str {
             "Hãy chọn một đối tượng của lớp trước",
             "Select a feature of the layer first",
         ),
+        Legend => ("Chú giải", "Legend"),
     };
     match lang {
         Lang::Vi => vi,

@@ -15,6 +15,7 @@ pub mod editing;
 pub mod gnss;
 pub mod identify;
 pub mod layer_tree;
+pub mod legend;
 pub mod repair_text;
 pub mod style_editor;
 pub mod table;
