@@ -7,6 +7,13 @@
 //! progress is cancelled, writing nothing. Areas are computed in the
 //! layer's projected CRS (VN-2000 metres).
 
+pub mod compliance;
+pub mod coverage;
+pub mod geoprocess;
+pub mod indicators;
+pub mod landuse_stats;
+pub mod overlay;
+pub mod read;
 pub mod table;
 
 #[derive(Debug, thiserror::Error)]
