@@ -14,6 +14,7 @@ pub mod index;
 pub mod io;
 pub mod jobs;
 pub mod model;
+pub mod print;
 pub mod render;
 pub mod sample;
 #[cfg(feature = "gui")]
