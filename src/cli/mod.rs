@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod check;
 pub mod edit;
+pub mod process;
 pub mod render;
 pub mod snap_bench;
 pub mod transfer;
@@ -77,6 +78,10 @@ pub enum Command {
     BenchRender(render::BenchRenderArgs),
     /// Measure snapping: index build and one query per mouse move, on a layer.
     BenchSnap(snap_bench::SnapBenchArgs),
+    /// Geoprocessing: buffer, intersection, difference, union, dissolve,
+    /// clip, join (by location, with counts and sums), centroids; the
+    /// result is a new layer of the workspace.
+    Process(process::ProcessArgs),
 }
 
 pub fn run(command: Command) -> Result<()> {
@@ -96,6 +101,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Render(args) => render::run(&args),
         Command::BenchRender(args) => render::bench(&args),
         Command::BenchSnap(args) => snap_bench::run(&args),
+        Command::Process(args) => process::run(args),
     }
 }
 
