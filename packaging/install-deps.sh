@@ -22,6 +22,8 @@ packages=(
   gcc-mingw-w64-x86-64 mingw-w64-tools nsis unzip wine wine64
   # tests and CI: a virtual X display and Vulkan on the CPU (lavapipe)
   xvfb mesa-vulkan-drivers x11-apps x11-utils imagemagick
+  # tests: printed maps (pdftotext finds the text, pdftoppm renders the page)
+  poppler-utils
 )
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
