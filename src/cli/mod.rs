@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod check;
 pub mod edit;
+pub mod print;
 pub mod process;
 pub mod render;
 pub mod snap_bench;
@@ -82,6 +83,9 @@ pub enum Command {
     /// clip, join (by location, with counts and sums), centroids; the
     /// result is a new layer of the workspace.
     Process(process::ProcessArgs),
+    /// Print the map to a PDF (vector, searchable text) or PNG sheet, A4-A0:
+    /// title, legend of what is in view, scale bar, north arrow, VN-2000 grid.
+    Print(print::PrintArgs),
 }
 
 pub fn run(command: Command) -> Result<()> {
@@ -102,6 +106,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::BenchRender(args) => render::bench(&args),
         Command::BenchSnap(args) => snap_bench::run(&args),
         Command::Process(args) => process::run(args),
+        Command::Print(args) => print::run(&args),
     }
 }
 
