@@ -185,11 +185,12 @@ pub fn sheet(paper: Paper, orientation: Orientation, margin_mm: Option<f64>) -> 
     }
 }
 
-/// The first round number (1, 2, 2.5 or 5 × 10ⁿ) at or above `x`: map
-/// scales people recognise (1:25 000, 1:50 000).
+/// The first round number (1, 1.5, 2, 2.5, 3, 4, 5, 6 or 7.5 × 10ⁿ) at
+/// or above `x`: scales people recognise (1:25 000, 1:50 000), close
+/// enough together that the map fills most of its frame.
 pub fn round_scale(x: f64) -> f64 {
     let e = 10f64.powf(x.log10().floor());
-    for m in [1.0, 2.0, 2.5, 5.0, 10.0] {
+    for m in [1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 7.5, 10.0] {
         if m * e >= x * (1.0 - 1e-9) {
             return m * e;
         }
@@ -268,8 +269,9 @@ mod tests {
     fn round_numbers() {
         assert_eq!(round_scale(21_000.0), 25_000.0);
         assert_eq!(round_scale(25_000.0), 25_000.0);
-        assert_eq!(round_scale(26_000.0), 50_000.0);
-        assert_eq!(round_scale(130_000.0), 200_000.0);
+        assert_eq!(round_scale(26_000.0), 30_000.0);
+        assert_eq!(round_scale(53_000.0), 60_000.0);
+        assert_eq!(round_scale(130_000.0), 150_000.0);
         assert_eq!(nice_step(1_300.0), 2_000.0);
         assert_eq!(nice_below(1_300.0), 1_000.0);
         assert_eq!(nice_below(4_999.0), 2_000.0);

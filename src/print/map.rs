@@ -381,7 +381,8 @@ fn add_point(
     out: &mut Buckets,
 ) {
     let at = view.to_paper(c.x, c.y);
-    let r = style.point_size_px as f64 * px / 2.0;
+    // Symbols sized for a screen are too heavy on paper at the same size.
+    let r = style.point_size_px as f64 * px * 0.6 / 2.0;
     out.points
         .entry(color)
         .or_default()
