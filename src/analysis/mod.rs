@@ -7,6 +7,7 @@
 //! progress is cancelled, writing nothing. Areas are computed in the
 //! layer's projected CRS (VN-2000 metres).
 
+pub mod compare;
 pub mod compliance;
 pub mod coverage;
 pub mod geoprocess;

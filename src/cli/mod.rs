@@ -3,11 +3,13 @@
 
 pub mod bench;
 pub mod check;
+pub mod coverage;
 pub mod edit;
 pub mod print;
 pub mod process;
 pub mod render;
 pub mod snap_bench;
+pub mod stats;
 pub mod transfer;
 
 use std::path::{Path, PathBuf};
@@ -86,6 +88,22 @@ pub enum Command {
     /// Print the map to a PDF (vector, searchable text) or PNG sheet, A4-A0:
     /// title, legend of what is in view, scale bar, north arrow, VN-2000 grid.
     Print(print::PrintArgs),
+    /// Land-use statistics: area by land-use code and land group per
+    /// commune (overlay with ranh_gioi_xa), district, or inside a polygon.
+    Stats(stats::StatsArgs),
+    /// Compare two land-use layers: the transition matrix (area from each
+    /// code to each other) and the changing pieces.
+    Compare(stats::CompareArgs),
+    /// Check a project (or parcel) layer against the zoning plan: lots it
+    /// falls in, share per function, coverage / floors / FAR over the limits.
+    Compliance(coverage::ComplianceArgs),
+    /// BTS coverage per operator and for all: communes' and villages'
+    /// shares covered, uncovered villages, co-location candidates.
+    Coverage(coverage::CoverageArgs),
+    /// Smart-city indicators by commune (cameras per km² and per km of
+    /// road, poles per km of road, land near monitoring stations), as
+    /// choropleth layers.
+    Indicators(coverage::IndicatorsArgs),
 }
 
 pub fn run(command: Command) -> Result<()> {
@@ -107,6 +125,11 @@ pub fn run(command: Command) -> Result<()> {
         Command::BenchSnap(args) => snap_bench::run(&args),
         Command::Process(args) => process::run(args),
         Command::Print(args) => print::run(&args),
+        Command::Stats(args) => stats::stats(&args),
+        Command::Compare(args) => stats::compare(&args),
+        Command::Compliance(args) => coverage::compliance(&args),
+        Command::Coverage(args) => coverage::coverage(&args),
+        Command::Indicators(args) => coverage::indicators(&args),
     }
 }
 
