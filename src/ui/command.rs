@@ -130,9 +130,15 @@ pub enum AppCommand {
     OpenImport(PathBuf),
     OpenExport,
     OpenRepairText,
+    /// Opens the analysis panel (menu Phân tích).
+    OpenAnalysis,
+    /// Opens the print panel (menu In bản đồ).
+    OpenPrint,
     StartTransfer(Request),
     /// The repair dialog changed the workspace's text: show it again.
     ReloadWorkspace,
+    /// Tells the user something in the status bar and the notifications.
+    Notify(String),
     DismissNotification(u64),
     DismissAllNotifications,
     ShowNotifications(bool),

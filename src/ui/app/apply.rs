@@ -113,8 +113,13 @@ impl TramgisApp {
                     &self.layer_infos(),
                 ));
             }
+            AppCommand::OpenAnalysis => self.open_analysis(),
+            AppCommand::OpenPrint => self.open_print(),
             AppCommand::StartTransfer(request) => self.start_transfer(request),
             AppCommand::ReloadWorkspace => self.open(self.workspace.clone()),
+            AppCommand::Notify(text) => {
+                self.notifications.info(text);
+            }
             AppCommand::DismissNotification(id) => self.notifications.dismiss(id),
             AppCommand::DismissAllNotifications => self.notifications.dismiss_all(),
             AppCommand::ShowNotifications(open) => self.notifications.open = open,

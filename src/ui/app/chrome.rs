@@ -7,6 +7,8 @@ use super::TramgisApp;
 use crate::crs::{Crs, PRESETS};
 use crate::ui::command::AppCommand;
 use crate::ui::i18n::{Key, Lang, tr};
+use crate::ui::panels::analysis::AnalysisPanel;
+use crate::ui::panels::print::{MapNow, PrintPanel};
 use crate::ui::panels::table::TableAction;
 use crate::ui::tools::Tool;
 
@@ -86,6 +88,17 @@ impl TramgisApp {
                 }
             });
             ui.menu_button(tr(lang, Key::Editing), |ui| self.field_panels_menu(ui));
+            ui.menu_button(tr(lang, Key::Analysis), |ui| {
+                for (key, command) in [
+                    (Key::OpenAnalysis, AppCommand::OpenAnalysis),
+                    (Key::OpenPrint, AppCommand::OpenPrint),
+                ] {
+                    if ui.button(tr(lang, key)).clicked() {
+                        asked.push(command);
+                        ui.close();
+                    }
+                }
+            });
             ui.menu_button(tr(lang, Key::Language), |ui| {
                 for (l, name) in [(Lang::Vi, "Tiếng Việt"), (Lang::En, "English")] {
                     if ui.radio(lang == l, name).clicked() {
@@ -251,8 +264,97 @@ impl TramgisApp {
                 panels.style_editor = None;
             }
         }
+        if panels.print.is_some() {
+            let map = self.map_now();
+            let panels = &mut self.panels;
+            if let Some(panel) = &mut panels.print {
+                asked.extend(panel.show(ctx, lang, &map));
+                if !panel.open {
+                    panels.print = None;
+                }
+            }
+        }
+        let panels = &mut self.panels;
+        if let Some(panel) = &mut panels.analysis {
+            asked.extend(panel.show(ctx, lang, &layers, &self.selection));
+            if !panel.open {
+                panels.analysis = None;
+            }
+        }
         asked.extend(self.notifications.window(ctx, lang));
         self.commands.extend(asked);
+    }
+
+    /// Opens the analysis panel (the open one stays, with its results).
+    pub(super) fn open_analysis(&mut self) {
+        if self.panels.analysis.is_none() {
+            let panel = AnalysisPanel::new(&self.workspace, &self.layer_infos());
+            self.panels.analysis = Some(panel);
+        }
+    }
+
+    pub(super) fn open_print(&mut self) {
+        if self.panels.print.is_none() {
+            self.panels.print = Some(PrintPanel::new(&self.workspace));
+        }
+    }
+
+    /// What the map shows now: the box on screen, the visible layers
+    /// (bottom first) in their newest styles.
+    fn map_now(&self) -> MapNow {
+        let extent = self
+            .view
+            .zip(self.map_rect)
+            .map(|(v, r)| crate::ui::map::ScreenView::screen_bounds(&v, r));
+        let layers = (self.scene.iter().flat_map(|s| &s.layers))
+            .filter(|l| l.visible)
+            .map(|l| {
+                let style = self.map.styles.get(&l.info.name).unwrap_or(&l.style);
+                (l.info.name.clone(), style.clone())
+            })
+            .collect();
+        MapNow {
+            extent,
+            layers,
+            crs: self.map.crs.clone(),
+        }
+    }
+
+    /// The print panel, when it is open (tests).
+    pub fn print_panel_mut(&mut self) -> Option<&mut PrintPanel> {
+        self.panels.print.as_mut()
+    }
+
+    /// The print panel's layout of what the map shows now (tests).
+    pub fn print_layout(&self) -> Option<crate::print::Layout> {
+        let map = self.map_now();
+        self.panels.print.as_ref().map(|p| p.layout(&map))
+    }
+
+    /// Waits for the analysis and export in progress, applies what they
+    /// ask (the map loads the result layers) and waits for that (tests).
+    pub fn finish_analysis(&mut self) {
+        if let Some(panel) = &mut self.panels.analysis {
+            let asked = panel.finish();
+            self.commands.extend(asked);
+        }
+        self.apply_all();
+        self.finish_loading();
+    }
+
+    /// Waits for the print in progress and takes in its outcome (tests).
+    pub fn finish_print(&mut self) {
+        let lang = self.lang;
+        if let Some(panel) = &mut self.panels.print {
+            let asked = panel.finish(lang);
+            self.commands.extend(asked);
+        }
+        self.apply_all();
+    }
+
+    /// The analysis panel, when it is open (tests).
+    pub fn analysis_panel_mut(&mut self) -> Option<&mut AnalysisPanel> {
+        self.panels.analysis.as_mut()
     }
 }
 

@@ -10,12 +10,14 @@ use super::i18n::Lang;
 use super::map::{Scene, Selection};
 use crate::gpkg::LayerInfo;
 
+pub mod analysis;
 pub mod attribute_form;
 pub mod editing;
 pub mod gnss;
 pub mod identify;
 pub mod layer_tree;
 pub mod legend;
+pub mod print;
 pub mod repair_text;
 pub mod style_editor;
 pub mod table;
@@ -49,4 +51,6 @@ pub struct Panels {
     pub attribute_form: Option<attribute_form::AttributeForm>,
     pub validation: Option<validation::ValidationPanel>,
     pub gnss: Option<gnss::GnssPanel>,
+    pub analysis: Option<analysis::AnalysisPanel>,
+    pub print: Option<print::PrintPanel>,
 }
