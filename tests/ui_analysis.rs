@@ -317,3 +317,59 @@ fn the_print_panel_writes_a_pdf_of_the_view_with_its_title() {
         eprintln!("pdftotext is not installed (poppler-utils): title not checked");
     }
 }
+
+#[test]
+fn uncovered_villages_are_listed_and_a_click_zooms_to_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = common::sample(dir.path(), 300);
+    let villages = common::ui::fids(&path, "thon_xom").len();
+    let mut h = harness(path.clone());
+    open_analysis(&mut h);
+    choose(&mut h, Choice::Coverage);
+    // Towers that reach one metre cover no village.
+    for r in &mut h
+        .state_mut()
+        .0
+        .analysis_panel_mut()
+        .unwrap()
+        .inputs
+        .coverage
+        .radii
+    {
+        r.urban_m = 1.0;
+        r.rural_m = 1.0;
+    }
+    run_and_wait(&mut h);
+    let panel = h.state_mut().0.analysis_panel_mut().unwrap();
+    assert!(panel.error.is_none(), "{:?}", panel.error);
+    let listed = panel.outcome.as_ref().unwrap().listed.clone();
+    assert_eq!(
+        listed.len(),
+        villages,
+        "every village is listed as uncovered"
+    );
+    assert!(contents(&path).contains(&"phu_song_thon_chua_phu".to_string()));
+
+    let first = &listed[0];
+    assert_eq!(first.layer, "thon_xom");
+    h.get_all_by_label(&first.text)
+        .next()
+        .unwrap()
+        .click_accesskit();
+    h.run_steps(3);
+    let app = &h.state().0;
+    assert!(
+        app.selection
+            .get("thon_xom")
+            .is_some_and(|s| s.contains(&first.fid))
+    );
+    let Some(geo_types::Geometry::Point(p)) = common::ui::geometry(&path, "thon_xom", first.fid)
+    else {
+        panic!("villages are points");
+    };
+    let centre = app.view().unwrap().centre;
+    assert!(
+        (centre[0] - p.x()).abs() < 1.0 && (centre[1] - p.y()).abs() < 1.0,
+        "the map is centred on the village: {centre:?} vs {p:?}"
+    );
+}
