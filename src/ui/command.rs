@@ -137,6 +137,9 @@ pub enum AppCommand {
     StartTransfer(Request),
     /// The repair dialog changed the workspace's text: show it again.
     ReloadWorkspace,
+    /// Loads these layers onto the map (new ones, or written anew by an
+    /// analysis); the rest of the map stays.
+    LoadLayers(Vec<String>),
     /// Tells the user something in the status bar and the notifications.
     Notify(String),
     DismissNotification(u64),

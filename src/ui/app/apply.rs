@@ -117,6 +117,11 @@ impl TramgisApp {
             AppCommand::OpenPrint => self.open_print(),
             AppCommand::StartTransfer(request) => self.start_transfer(request),
             AppCommand::ReloadWorkspace => self.open(self.workspace.clone()),
+            AppCommand::LoadLayers(layers) => {
+                for layer in layers {
+                    self.reload_layer(&layer);
+                }
+            }
             AppCommand::Notify(text) => {
                 self.notifications.info(text);
             }

@@ -3,7 +3,8 @@
 //! progress bar and Cancel, see its result tables (and a bar chart of a
 //! numeric column), export the shown table to CSV or XLSX, and zoom to
 //! the features it lists. Layers the analysis wrote are loaded onto the
-//! map (`AppCommand::ReloadWorkspace`, as after an import).
+//! map (`AppCommand::LoadLayers`); tables it kept in the workspace are
+//! listed after a reload of the workspace, as after an import.
 //!
 //! The panel never opens the store on the UI thread: the layer pickers
 //! use the map's cached layer descriptions, the analysis and the exports
@@ -196,13 +197,19 @@ impl AnalysisPanel {
     fn take(&mut self, r: Result<Outcome, AnalysisError>) -> Vec<AppCommand> {
         match r {
             Ok(outcome) => {
-                let reload = !outcome.layers.is_empty() || !outcome.saved.is_empty();
+                // New layers are loaded alone; new attribute tables are
+                // listed by a load of the whole workspace.
+                let asked = if !outcome.saved.is_empty() {
+                    vec![AppCommand::ReloadWorkspace]
+                } else if !outcome.layers.is_empty() {
+                    vec![AppCommand::LoadLayers(outcome.layers.clone())]
+                } else {
+                    Vec::new()
+                };
                 self.shown_table = 0;
                 self.chart_column = default_chart(&outcome, 0);
                 self.outcome = Some(outcome);
-                if reload {
-                    return vec![AppCommand::ReloadWorkspace];
-                }
+                return asked;
             }
             Err(AnalysisError::Cancelled(_)) => self.cancelled = true,
             Err(e) => self.error = Some(e.to_string()),
