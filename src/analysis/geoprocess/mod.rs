@@ -17,6 +17,7 @@ mod dissolve;
 mod fields;
 mod input;
 mod intersection;
+mod kinds;
 mod parallel;
 mod prepared;
 mod spatial_join;
@@ -35,6 +36,7 @@ use crate::jobs::{Cancelled, Progress};
 use crate::model::{Feature, Field, GeometryType, Schema};
 
 pub use buffer::buffer_geometry;
+pub use kinds::{Param, ParamKind, ToolKind};
 
 /// How a feature of the join layer must relate to an input feature.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
