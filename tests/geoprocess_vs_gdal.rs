@@ -280,6 +280,49 @@ fn a_cancelled_run_leaves_the_workspace_unchanged() {
     assert_eq!(edits(&gpkg).0, before);
 }
 
+/// A bow-tie parcel is repaired (GEOS MakeValid, STRUCTURE) before the
+/// overlay, as python3-gdal's MakeValid then Intersection computes it.
+#[test]
+fn an_invalid_parcel_is_repaired_as_geos_repairs_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = fixture(dir.path());
+    let mut gpkg = GeoPackage::open(&ws).unwrap();
+    let tool = Tool::Intersection {
+        input: "thua_loi".into(),
+        overlay: "xa".into(),
+        overlay_prefix: String::new(),
+    };
+    let summary = geoprocess::run(&mut gpkg, &tool, "giao_loi", &Progress::default()).unwrap();
+    assert_eq!(summary.repaired, 1);
+    drop(gpkg);
+    let script = "import sys, json
+from osgeo import ogr, osr
+ogr.UseExceptions()
+ds = ogr.Open(sys.argv[1])
+vn = ds.GetLayerByName('thua_loi').GetSpatialRef().Clone()
+vn.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+xa = ds.GetLayerByName('xa')
+src = xa.GetSpatialRef().Clone()
+src.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+ct = osr.CoordinateTransformation(src, vn)
+communes = []
+for f in xa:
+    g = f.GetGeometryRef().Clone()
+    g.Transform(ct)
+    communes.append(g)
+ref = []
+for f in ds.GetLayerByName('thua_loi'):
+    g = f.GetGeometryRef().MakeValid(['METHOD=STRUCTURE'])
+    ref += [g.Intersection(c).GetArea() for c in communes if g.Intersects(c)]
+ours = [f.GetGeometryRef().GetArea() for f in ds.GetLayerByName('giao_loi')]
+print(json.dumps({'ref': sorted(a for a in ref if a > 0), 'ours': sorted(ours)}))
+";
+    let (ok, out, err) = common::tool("/usr/bin/python3", &["-c", script, ws.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    same_measures("repaired intersection", &v["ours"], &v["ref"]);
+}
+
 #[test]
 fn bad_input_is_named() {
     let dir = tempfile::tempdir().unwrap();

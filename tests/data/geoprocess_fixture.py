@@ -53,3 +53,8 @@ for n in range(12):
     x = X0 + 15 + 23.3 * n
     y = Y0 + 20 + 17.1 * ((n * 5) % 12)
     add(cot, 'POINT(%f %f)' % (x, y), {'cong_suat': 100 + 10 * n})
+# A bow-tie (self-intersecting) parcel across the communes' shared edge, and a valid one.
+loi = ds.CreateLayer('thua_loi', vn, ogr.wkbPolygon)
+loi.CreateField(ogr.FieldDefn('so_thua', ogr.OFTInteger))
+add(loi, 'POLYGON((%f %f, %f %f, %f %f, %f %f, %f %f))' % (X0 + 90, Y0 + 60, X0 + 170, Y0 + 140, X0 + 170, Y0 + 60, X0 + 90, Y0 + 140, X0 + 90, Y0 + 60), {'so_thua': 1})
+add(loi, 'POLYGON((%f %f, %f %f, %f %f, %f %f, %f %f))' % (X0 + 20, Y0 + 20, X0 + 60, Y0 + 20, X0 + 60, Y0 + 60, X0 + 20, Y0 + 60, X0 + 20, Y0 + 20), {'so_thua': 2})
