@@ -10,11 +10,13 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
+use geo_types::Geometry;
 use serde_json::Value;
 use tramgis::analysis::AnalysisError;
 use tramgis::analysis::geoprocess::{self, Tool};
-use tramgis::gpkg::GeoPackage;
+use tramgis::gpkg::{GeoPackage, LayerMeta};
 use tramgis::jobs::Progress;
+use tramgis::model::{Feature, GeometryType, Schema};
 
 const DISTANCE: &str = "15";
 const SEGMENTS: &str = "8";
@@ -241,7 +243,7 @@ fn a_cancelled_run_leaves_the_workspace_unchanged() {
             )
             .unwrap()
     };
-    let (before, description) = edits(&gpkg);
+    let (edits_before, description) = edits(&gpkg);
     assert!(
         description.contains("Giao") && description.contains("giao"),
         "{description}"
@@ -258,6 +260,33 @@ fn a_cancelled_run_leaves_the_workspace_unchanged() {
             "{result:?}"
         );
     }
+    assert_eq!(edits(&gpkg).0, edits_before);
+    assert_eq!(gpkg.count_features("giao", None).unwrap(), summary.features);
+    // Cancelled while it runs: a thread cancels a buffer of 20,000 lots as
+    // soon as its progress moves (the read alone takes far longer).
+    let mut writer = gpkg.bulk_load("20 000 lô thử").unwrap();
+    let schema = Schema::new(GeometryType::Polygon, 9214, vec![]);
+    let slot = writer
+        .create_layer("lo", &schema, &LayerMeta::default())
+        .unwrap();
+    for i in 0..20_000 {
+        let (x, y) = (
+            420_000.0 + f64::from(i % 200) * 10.0,
+            2_360_000.0 + f64::from(i / 200) * 10.0,
+        );
+        let square = common::square(x, y);
+        writer
+            .add_to(slot, Feature::new(Some(Geometry::Polygon(square)), vec![]))
+            .unwrap();
+    }
+    writer.finish().unwrap();
+    let before = edits(&gpkg).0;
+    let buffer = Tool::Buffer {
+        layer: "lo".into(),
+        distance: 3.0,
+        segments: 8,
+        dissolve: true,
+    };
     let running = Progress::default();
     let result = std::thread::scope(|s| {
         s.spawn(|| {
@@ -266,11 +295,15 @@ fn a_cancelled_run_leaves_the_workspace_unchanged() {
             }
             running.cancel();
         });
-        geoprocess::run(&mut gpkg, &tool, "giao_moi", &running)
+        geoprocess::run(&mut gpkg, &buffer, "giao_moi", &running)
     });
     assert!(
         matches!(result, Err(AnalysisError::Cancelled(_))),
         "{result:?}"
+    );
+    assert!(
+        running.get().0 < running.get().1,
+        "cancelled before the end"
     );
     assert!(
         gpkg.layer("giao_moi").is_err(),
