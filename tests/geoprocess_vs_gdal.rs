@@ -144,6 +144,18 @@ fn every_tool_agrees_with_geos() {
         "--out",
         "out_join_cot",
     ]);
+    process(&[
+        "join",
+        w,
+        "--input",
+        "cot",
+        "--join",
+        "thua",
+        "--predicate",
+        "within",
+        "--out",
+        "out_join_within",
+    ]);
     // Running a tool again replaces its layer.
     overlay("intersection", "thua", "out_intersection");
 
@@ -186,7 +198,7 @@ fn every_tool_agrees_with_geos() {
             "centroid {a:?} vs GEOS {b:?}"
         );
     }
-    for name in ["join_xa", "join_cot"] {
+    for name in ["join_xa", "join_cot", "join_within"] {
         let (o, r) = (
             ours[name].as_array().unwrap(),
             reference[name].as_array().unwrap(),

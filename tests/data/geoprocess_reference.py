@@ -61,6 +61,10 @@ ref['join_cot'] = []
 for _, a, _ in A:
     m = [v['cong_suat'] for _, p, v in P if a.Contains(p)]
     ref['join_cot'].append([len(m), sum(m) if m else None])
+ref['join_within'] = []
+for _, p, _ in P:
+    m = [v['so_thua'] for _, a, v in A if p.Within(a)]
+    ref['join_within'].append([len(m), sum(m) if m else None])
 # Our results, read back through GDAL.
 ours = {}
 for name in ['buffer', 'buffer_lines', 'buffer_points', 'buffer_dissolve', 'intersection', 'difference', 'union', 'dissolve', 'dissolve_all', 'clip']:
@@ -72,4 +76,5 @@ lyr = ds.GetLayerByName('out_centroids')
 ours['centroids'] = [[f.GetGeometryRef().GetX(), f.GetGeometryRef().GetY()] for f in lyr]
 ours['join_xa'] = [[f['join_count'], f['dan_so_sum'], f['ma_xa_2']] for f in ds.GetLayerByName('out_join_xa')]
 ours['join_cot'] = [[f['join_count'], f['cong_suat_sum']] for f in ds.GetLayerByName('out_join_cot')]
+ours['join_within'] = [[f['join_count'], f['so_thua_sum']] for f in ds.GetLayerByName('out_join_within')]
 print(json.dumps({'ref': ref, 'ours': ours}))
