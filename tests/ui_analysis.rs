@@ -132,6 +132,25 @@ fn land_use_statistics_add_up_to_the_communes_and_export_to_csv() {
         table.rows.len() + 1,
         "a header and the rows"
     );
+
+    // And XLSX, which GDAL reads back with every row.
+    press(&mut h, "Xuất XLSX");
+    h.state_mut().0.finish_analysis();
+    h.run_steps(2);
+    let xlsx = csv.with_extension("xlsx");
+    let panel = h.state_mut().0.analysis_panel_mut().unwrap();
+    assert_eq!(
+        panel.exported.as_deref(),
+        Some(xlsx.as_path()),
+        "{:?}",
+        panel.error
+    );
+    let (ok, out, err) = common::tool("ogrinfo", &["-ro", "-al", "-so", xlsx.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains(&format!("Feature Count: {}", table.rows.len())),
+        "{out}"
+    );
 }
 
 #[test]
