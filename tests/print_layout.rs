@@ -448,6 +448,11 @@ fn a0_landscape_prints_to_pdf_and_png() {
     print::export(&l, &png, &Progress::default()).unwrap();
     let img = image::open(&png).unwrap();
     assert_eq!((img.width(), img.height()), (1872, 1324));
+    // The print panel's preview: the same sheet, small.
+    let (w, h, rgba) = print::preview(&l, 20.0, &Progress::default()).unwrap();
+    assert_eq!((w, h), (936, 662));
+    assert_eq!(rgba.len(), (w * h * 4) as usize);
+    assert!(rgba.chunks_exact(4).any(|p| p[0] < 100 && p[3] == 255));
 }
 
 #[test]

@@ -71,7 +71,7 @@ pub fn compose(layout: &Layout, progress: &Progress) -> Result<Composed> {
     let view = MapView::fit(wanted, sheet.map, layout.scale);
     let title = match &layout.title {
         Some(t) => t.clone(),
-        None => default_title(&gpkg, &layers, &map_crs, &view)?,
+        None => default_title(&gpkg, &layers, &map_crs, wanted)?,
     };
     let mut page = Page {
         width_mm: sheet.width,
@@ -250,15 +250,17 @@ fn layers_extent(
 }
 
 /// "Bản đồ hiện trạng sử dụng đất xã Tân Sỏi": the commune under the
-/// map's centre, from a polygon layer with a `ten_xa` field in the map CRS.
+/// centre of the area asked for, from a polygon layer with a `ten_xa`
+/// field in the map CRS, when the commune is a good part of that area (a
+/// map of a whole district is not titled after one of its communes).
 pub fn default_title(
     gpkg: &GeoPackage,
     layers: &[LayerInfo],
     map_crs: &Crs,
-    view: &MapView,
+    wanted: Rect<f64>,
 ) -> Result<String> {
     let base = "Bản đồ hiện trạng sử dụng đất";
-    let centre = view.extent.center();
+    let centre = wanted.center();
     let candidates = gpkg.layers()?;
     let communes = layers.iter().chain(&candidates).find(|l| {
         l.schema.field_index("ten_xa").is_some()
@@ -283,10 +285,16 @@ pub fn default_title(
                 Some(Geometry::MultiPolygon(g)) => g.contains(&p),
                 _ => false,
             };
+            let big_enough = f
+                .geometry
+                .as_ref()
+                .and_then(crate::gpkg::geom::bounds)
+                .is_some_and(|b| b.width() * b.height() >= 0.25 * wanted.width() * wanted.height());
             if inside {
                 name = f
                     .values
                     .get(index)
+                    .filter(|_| big_enough)
                     .and_then(|v| v.as_str())
                     .map(str::to_string);
                 return ControlFlow::Break(());

@@ -103,7 +103,7 @@ impl Area {
         )
     }
     pub fn contains(&self, p: Mm) -> bool {
-        p[0] >= self.min[0] && p[0] <= self.max[0] && p[1] >= self.min[1] && p[1] <= self.max[1]
+        (self.min[0]..=self.max[0]).contains(&p[0]) && (self.min[1]..=self.max[1]).contains(&p[1])
     }
 }
 

@@ -382,7 +382,7 @@ fn add_point(
 ) {
     let at = view.to_paper(c.x, c.y);
     // Symbols sized for a screen are too heavy on paper at the same size.
-    let r = style.point_size_px as f64 * px * 0.6 / 2.0;
+    let r = style.point_size_px as f64 * px * 0.45 / 2.0;
     out.points
         .entry(color)
         .or_default()

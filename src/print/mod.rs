@@ -136,3 +136,17 @@ pub fn export(layout: &Layout, path: &Path, progress: &crate::jobs::Progress) ->
         composed,
     })
 }
+
+/// A picture of the sheet for a print panel: the layout composed and
+/// drawn at `dpi` (30 to 50 is enough on screen), as straight RGBA rows
+/// with its width and height.
+pub fn preview(
+    layout: &Layout,
+    dpi: f64,
+    progress: &crate::jobs::Progress,
+) -> Result<(u32, u32, Vec<u8>)> {
+    let composed = compose(layout, progress)?;
+    let pixmap = raster::rasterize(&composed.page, dpi, progress)?;
+    // Drawn on opaque white: premultiplied and straight alpha agree.
+    Ok((pixmap.width(), pixmap.height(), pixmap.take()))
+}
