@@ -512,7 +512,7 @@ fn emit(b: Buckets, style: &LayerStyle, px: f64, page: &mut Page) {
         });
     }
     if !b.outlines.is_empty() {
-        let color = style.outline.unwrap_or_else(|| match &style.symbology {
+        let color = style.outline.unwrap_or(match &style.symbology {
             Symbology::Single(c) => *c,
             _ => [90, 90, 90, 255],
         });
