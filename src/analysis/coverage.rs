@@ -305,26 +305,36 @@ pub fn compute(
         .iter()
         .map(|t| circle(t.position, t.radius_m, config.quadrant_segments))
         .collect();
-    let in_group = |g: &str, t: &Tower| g == ALL_OPERATORS || t.operator == g;
-
-    let mut groups = Vec::new();
-    for g in &group_names {
-        check(progress)?;
-        let members: Vec<&Polygon<f64>> = towers
+    // Each operator's union on its own thread (two at a time); then all
+    // operators as the union of those, which have far fewer vertices than
+    // the circles (their insides are gone).
+    let operator_unions: Vec<MultiPolygon<f64>> = parallel_map(&operators, progress, |op| {
+        let members = towers
             .iter()
             .zip(&circles)
-            .filter(|(t, _)| in_group(g, t))
-            .map(|(_, c)| c)
-            .collect();
-        let geometry = unary_union(members.iter().copied());
-        groups.push(GroupCoverage {
-            operator: g.clone(),
-            towers: members.len(),
+            .filter(|(t, _)| &t.operator == op)
+            .map(|(_, c)| c);
+        unary_union(members)
+    })?;
+    check(progress)?;
+    let all = unary_union(operator_unions.iter());
+    progress.advance(1);
+    let mut groups: Vec<GroupCoverage> = operators
+        .iter()
+        .zip(operator_unions)
+        .map(|(op, geometry)| GroupCoverage {
+            operator: op.clone(),
+            towers: towers.iter().filter(|t| &t.operator == op).count(),
             area_m2: geometry.unsigned_area(),
             geometry,
-        });
-        progress.advance(1);
-    }
+        })
+        .collect();
+    groups.push(GroupCoverage {
+        operator: ALL_OPERATORS.into(),
+        towers: towers.len(),
+        area_m2: all.unsigned_area(),
+        geometry: all,
+    });
 
     // Villages: covered by a group when within a member tower's radius.
     let tower_tree = RTree::bulk_load(
@@ -371,29 +381,50 @@ pub fn compute(
             .map(|c| MultiPolygon::new(vec![c.clone()]))
             .collect(),
     );
-    let mut commune_coverage = Vec::new();
-    for (k, commune) in communes.iter().enumerate() {
-        check(progress)?;
-        let Some(bbox) = commune.geometry.bounding_rect() else {
-            progress.advance(1);
-            continue;
+    let ks: Vec<usize> = (0..communes.len()).collect();
+    let pieces = parallel_map(&ks, progress, |&k| {
+        let commune = &communes[k];
+        let near: Vec<usize> = match commune.geometry.bounding_rect() {
+            Some(bbox) => circle_index.candidates(bbox).collect(),
+            None => Vec::new(),
         };
-        let near: Vec<usize> = circle_index.candidates(bbox).collect();
-        for g in &group_names {
-            let members: Vec<&Polygon<f64>> = near
+        let mut by_operator: Vec<MultiPolygon<f64>> = operators
+            .iter()
+            .map(|op| {
+                let members: Vec<usize> = near
+                    .iter()
+                    .copied()
+                    .filter(|&i| &towers[i].operator == op)
+                    .collect();
+                covered_part(
+                    commune,
+                    &members,
+                    &towers,
+                    &circles,
+                    config.quadrant_segments,
+                )
+            })
+            .collect();
+        let all = match by_operator.iter().filter(|m| !m.0.is_empty()).count() {
+            0 => MultiPolygon::new(vec![]),
+            1 => by_operator
                 .iter()
-                .filter(|&&i| in_group(g, &towers[i]))
-                .map(|&i| &circles[i])
-                .collect();
-            let covered_m2 = if members.is_empty() {
-                0.0
-            } else {
-                unary_union(members.iter().copied())
-                    .intersection(&commune.geometry)
-                    .unsigned_area()
-            };
-            let here: Vec<&VillageCoverage> =
-                villages.iter().filter(|v| v.commune == Some(k)).collect();
+                .find(|m| !m.0.is_empty())
+                .cloned()
+                .unwrap_or_else(|| MultiPolygon::new(vec![])),
+            _ => unary_union(by_operator.iter()),
+        };
+        by_operator.push(all);
+        by_operator
+            .iter()
+            .map(|m| m.unsigned_area())
+            .collect::<Vec<f64>>()
+    })?;
+    let mut commune_coverage = Vec::new();
+    for (k, areas) in pieces.into_iter().enumerate() {
+        let here: Vec<&VillageCoverage> =
+            villages.iter().filter(|v| v.commune == Some(k)).collect();
+        for (g, covered_m2) in group_names.iter().zip(areas) {
             let villages_covered = here
                 .iter()
                 .filter(|v| {
@@ -412,7 +443,6 @@ pub fn compute(
                 villages_covered,
             });
         }
-        progress.advance(1);
     }
 
     check(progress)?;
@@ -440,6 +470,88 @@ pub fn run(
     check(progress)?;
     coverage.save(gpkg)?;
     Ok(coverage)
+}
+
+/// The part of a commune inside the circles of `members` (indices of
+/// towers and circles). A circle whose inscribed disc holds the commune's
+/// whole bounding box covers it all (no overlay needed); circles whose
+/// disc misses the box are dropped.
+fn covered_part(
+    commune: &Commune,
+    members: &[usize],
+    towers: &[Tower],
+    circles: &[Polygon<f64>],
+    quadrant_segments: usize,
+) -> MultiPolygon<f64> {
+    let Some(bbox) = commune.geometry.bounding_rect() else {
+        return MultiPolygon::new(vec![]);
+    };
+    let inscribed = (std::f64::consts::PI / (4 * quadrant_segments.max(1)) as f64).cos();
+    let corners = [
+        bbox.min(),
+        bbox.max(),
+        Coord {
+            x: bbox.min().x,
+            y: bbox.max().y,
+        },
+        Coord {
+            x: bbox.max().x,
+            y: bbox.min().y,
+        },
+    ];
+    let mut near: Vec<&Polygon<f64>> = Vec::new();
+    for &i in members {
+        let t = &towers[i];
+        let c = t.position.0;
+        let within = |p: &Coord<f64>| (p.x - c.x).hypot(p.y - c.y) <= t.radius_m * inscribed;
+        if corners.iter().all(within) {
+            return commune.geometry.clone();
+        }
+        // The nearest point of the box to the centre, against the radius.
+        let dx = (bbox.min().x - c.x).max(0.0).max(c.x - bbox.max().x);
+        let dy = (bbox.min().y - c.y).max(0.0).max(c.y - bbox.max().y);
+        if dx.hypot(dy) < t.radius_m {
+            near.push(&circles[i]);
+        }
+    }
+    if near.is_empty() {
+        return MultiPolygon::new(vec![]);
+    }
+    unary_union(near).intersection(&commune.geometry)
+}
+
+/// `f` over `items` on two threads (the target machine's cores), results
+/// in the order of `items`; stops early when the progress is cancelled.
+fn parallel_map<T: Sync, R: Send>(
+    items: &[T],
+    progress: &Progress,
+    f: impl Fn(&T) -> R + Sync,
+) -> Result<Vec<R>> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut slots: Vec<Option<R>> = (0..items.len()).map(|_| None).collect();
+    let results = std::sync::Mutex::new(&mut slots);
+    std::thread::scope(|scope| {
+        for _ in 0..2 {
+            scope.spawn(|| {
+                loop {
+                    if progress.is_cancelled() {
+                        return;
+                    }
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(item) = items.get(i) else {
+                        return;
+                    };
+                    let r = f(item);
+                    progress.advance(1);
+                    if let Ok(mut slots) = results.lock() {
+                        slots[i] = Some(r);
+                    }
+                }
+            });
+        }
+    });
+    check(progress)?;
+    Ok(slots.into_iter().flatten().collect())
 }
 
 /// Pairs of towers of different operators at most `distance` apart, each
