@@ -774,9 +774,9 @@ pub fn sensors(p: &Province, net: &Network, plans: &[CommunePlan], rng: &mut Rng
         .collect()
 }
 
-/// Lighting poles at the road's edge, alternating sides: every 60 m on
-/// the roads within 700 m of a town centre, every 70 m on the roads
-/// through a village (within 200 m of it).
+/// Lighting poles at the road's edge, alternating sides: every 40 m on
+/// the roads within 900 m of a town centre, every 50 m on the roads
+/// through a village (within 250 m of it).
 pub fn lighting_poles(
     p: &Province,
     net: &Network,
@@ -789,17 +789,17 @@ pub fn lighting_poles(
         let (spacing, lit): (f64, Box<dyn Fn(Coord<f64>) -> bool>) = if c.urban {
             let centre = plan.centre;
             (
-                60.0,
-                Box::new(move |q: Coord<f64>| (q.x - centre.x).hypot(q.y - centre.y) < 700.0),
+                40.0,
+                Box::new(move |q: Coord<f64>| (q.x - centre.x).hypot(q.y - centre.y) < 900.0),
             )
         } else {
             let villages = plan.villages.clone();
             (
-                70.0,
+                50.0,
                 Box::new(move |q: Coord<f64>| {
                     villages
                         .iter()
-                        .any(|v| (v.x - q.x).hypot(v.y - q.y) < 200.0)
+                        .any(|v| (v.x - q.x).hypot(v.y - q.y) < 250.0)
                 }),
             )
         };

@@ -242,8 +242,7 @@ pub fn build(p: &Province, net: &Network, k: usize, rng: &mut Rng) -> CommunePla
             pieces.push(CorridorPiece { ring, water: false });
         }
     };
-    // Wards without a street grid get a second road across the first.
-    let commune_roads = if c.urban && !c.seat { 2 } else { 1 };
+    let commune_roads = if c.urban { 1 } else { 2 };
     for r in 0..commune_roads {
         let a = angle + r as f64 * (std::f64::consts::FRAC_PI_2 + rng.range(-0.3, 0.3));
         let through = Coord {
@@ -268,8 +267,8 @@ pub fn build(p: &Province, net: &Network, k: usize, rng: &mut Rng) -> CommunePla
     }
     // The town: a square of street blocks around the centre.
     let mut town_pieces: Vec<bool> = Vec::new();
-    if c.seat {
-        let (streets, spacing) = (2i32, 230.0);
+    if c.urban {
+        let (streets, spacing) = if c.seat { (2i32, 230.0) } else { (1, 260.0) };
         let half = (streets as f64 + 0.5) * spacing;
         let (u, v) = (
             Line::at_angle(centre, angle),
