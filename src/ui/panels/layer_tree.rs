@@ -3,7 +3,6 @@
 //! a visibility box, and the layer's title, which makes it the active
 //! layer when clicked (selection tools then act on it alone) and opens its
 //! context menu on a right click. A new order is saved in the workspace.
-//! Each layer shows its legend (`legend.rs`).
 
 use super::PanelContext;
 use crate::model::LayerTheme;
@@ -125,9 +124,6 @@ fn layer_row(ui: &mut egui::Ui, row: &Row, layer: &MapLayer, asked: &mut Vec<App
     if selected > 0 {
         text.push_str(&format!(", {selected} {}", tr(lang, Key::Selected)));
     }
-    // The layer's legend: a list to unfold, or one swatch in the row.
-    let mut fold =
-        super::legend::has_list(layer).then(|| super::legend::fold_state(ui, &layer.info.name));
     let shown = ui.horizontal(|ui| {
         ui.dnd_drag_source(
             egui::Id::unique(("layer-drag", &layer.info.name)),
@@ -147,10 +143,6 @@ fn layer_row(ui: &mut egui::Ui, row: &Row, layer: &MapLayer, asked: &mut Vec<App
                 layer: layer.info.name.clone(),
                 visible,
             });
-        }
-        match &mut fold {
-            Some(state) => super::legend::toggle(ui, state, lang, &layer.info.name),
-            None => super::legend::inline_swatch(ui, layer),
         }
         let name = ui.selectable_label(active, text);
         if name.clicked() {
@@ -183,9 +175,6 @@ fn layer_row(ui: &mut egui::Ui, row: &Row, layer: &MapLayer, asked: &mut Vec<App
             from: dragged.0,
             to: i,
         });
-    }
-    if let Some(state) = fold {
-        super::legend::body(ui, state, layer);
     }
 }
 
