@@ -828,3 +828,24 @@ fn measure_one(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_fall_in_their_land_law_groups() {
+        assert_eq!(landuse_group("LUC"), LandUseGroup::Agricultural);
+        assert_eq!(landuse_group("RSX"), LandUseGroup::Agricultural);
+        assert_eq!(landuse_group("ONT"), LandUseGroup::NonAgricultural);
+        assert_eq!(landuse_group("DGT"), LandUseGroup::NonAgricultural);
+        assert_eq!(landuse_group("BCS"), LandUseGroup::Unused);
+        assert_eq!(landuse_group("NCS"), LandUseGroup::Unused);
+        // Coastal water surface is an observation indicator, in no group.
+        assert_eq!(landuse_group("MVB"), LandUseGroup::Other);
+        assert_eq!(landuse_group("XYZ"), LandUseGroup::Other);
+        // Every code of the colour table has a row in the group table.
+        let groups = GROUPS_BUILT_IN.lines().count() - 1;
+        assert_eq!(groups, crate::model::landuse::landuse_codes().len());
+    }
+}
