@@ -1067,12 +1067,12 @@ pub(crate) fn field_index(info: &LayerInfo, field: &str) -> Result<usize> {
         })
 }
 
-/// Every polygon feature of a layer (fid, geometry, values); features
-/// without a polygon geometry are skipped.
-pub(crate) fn polygons_of(
-    gpkg: &GeoPackage,
-    info: &LayerInfo,
-) -> Result<Vec<(i64, MultiPolygon<f64>, Vec<FieldValue>)>> {
+/// A polygon feature: its fid, geometry and attribute values.
+pub(crate) type PolygonFeature = (i64, MultiPolygon<f64>, Vec<FieldValue>);
+
+/// Every polygon feature of a layer; features without a polygon geometry
+/// are skipped.
+pub(crate) fn polygons_of(gpkg: &GeoPackage, info: &LayerInfo) -> Result<Vec<PolygonFeature>> {
     Ok(gpkg
         .all_features(&info.name)?
         .into_iter()

@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use geo::{Area, BoundingRect};
 use geo_types::{MultiPolygon, Rect};
 
-use super::overlay::{Clipper, ZoneGrid, oriented_rings, rings_area};
+use super::overlay::{Clipper, Subject, ZoneGrid, oriented_rings, rings_area};
 use super::read::{PolygonRow, read_polygons, text_key, working_crs};
 use super::table::{Column, ResultTable};
 use super::{AnalysisError, Result};
@@ -792,16 +792,14 @@ fn measure_one(
     let Some(bbox) = super::overlay::rings_bbox(&rings) else {
         return;
     };
-    let mut pieces = None;
-    grid.shares(
-        &rings,
+    let mut subject = Subject {
+        rings: &rings,
         bbox,
         area,
-        &mut pieces,
-        &parcel.geometry,
-        clipper,
-        shares,
-    );
+        polygon: &parcel.geometry,
+        pieces: None,
+    };
+    grid.shares(&mut subject, clipper, shares);
     let mut inside = 0.0;
     for &(z, a) in shares.iter() {
         tally.by_zone[z as usize * codes + code] += a;

@@ -143,10 +143,8 @@ fn clip_plane(input: &[Coord<f64>], out: &mut Ring, distance: impl Fn(Coord<f64>
                 out.push(crossing(prev, cur, d_prev, d_cur));
             }
             out.push(cur);
-        } else if d_prev >= 0.0 {
-            if d_prev > 0.0 {
-                out.push(crossing(prev, cur, d_prev, d_cur));
-            }
+        } else if d_prev > 0.0 {
+            out.push(crossing(prev, cur, d_prev, d_cur));
         }
         prev = cur;
         d_prev = d_cur;
@@ -256,6 +254,16 @@ enum CellPart {
     Full,
     /// The zone's rings clipped to the cell, and their bounding box.
     Partial(Vec<Ring>, Rect<f64>),
+}
+
+/// A polygon measured against a [`ZoneGrid`]: its oriented rings, their
+/// box and area, and its convex pieces, computed on first need.
+pub struct Subject<'a> {
+    pub rings: &'a [Ring],
+    pub bbox: Rect<f64>,
+    pub area: f64,
+    pub polygon: &'a MultiPolygon<f64>,
+    pub pieces: Option<Vec<Ring>>,
 }
 
 /// A set of zones (communes, districts, a drawn polygon) cut along a
@@ -408,20 +416,23 @@ impl ZoneGrid {
         )
     }
 
-    /// The area of a polygon (given by its oriented rings, their box and
-    /// its area) in each zone it meets: `(zone, area)` pairs added to
-    /// `out` (which is cleared first), one per zone, with zero areas left
-    /// out. `pieces` are the polygon's convex pieces, computed on demand.
+    /// The area of a polygon in each zone it meets: `(zone, area)` pairs
+    /// added to `out` (which is cleared first), one per zone, with zero
+    /// areas left out.
     pub fn shares(
         &self,
-        rings: &[Ring],
-        bbox: Rect<f64>,
-        area: f64,
-        pieces: &mut Option<Vec<Ring>>,
-        polygon: &MultiPolygon<f64>,
+        subject: &mut Subject<'_>,
         clipper: &mut Clipper,
         out: &mut Vec<(u32, f64)>,
     ) {
+        let Subject {
+            rings,
+            bbox,
+            area,
+            polygon,
+            pieces,
+        } = subject;
+        let (rings, bbox, area) = (*rings, *bbox, *area);
         out.clear();
         if self.cells.is_empty() {
             return;
@@ -549,15 +560,14 @@ mod tests {
         let parcel = rect(90., 10., 130., 20.);
         let rings = oriented_rings(&parcel);
         let mut out = Vec::new();
-        grid.shares(
-            &rings,
-            parcel.bounding_rect().unwrap(),
-            400.0,
-            &mut None,
-            &parcel,
-            &mut Clipper::default(),
-            &mut out,
-        );
+        let mut subject = Subject {
+            rings: &rings,
+            bbox: parcel.bounding_rect().unwrap(),
+            area: 400.0,
+            polygon: &parcel,
+            pieces: None,
+        };
+        grid.shares(&mut subject, &mut Clipper::default(), &mut out);
         out.sort_by_key(|(z, _)| *z);
         assert_eq!(out.len(), 2, "{out:?}");
         assert!(
