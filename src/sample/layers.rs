@@ -1,10 +1,14 @@
 //! The sample workspace's layers: their schemas, metadata and features.
 
-use geo::{Area, BoundingRect};
+use geo::Area;
 use geo_types::{Coord, Geometry, LineString, Point, Polygon};
 
-use super::province::{Commune, Province};
+use super::network::Network;
+use super::parcels::split_piece;
+use super::plan::CommunePlan;
+use super::province::Province;
 use super::rng::Rng;
+use super::split::{closed, signed_area};
 use crate::crs::VN2000_TM3_107;
 use crate::gpkg::LayerMeta;
 use crate::model::{Feature, Field, FieldType, FieldValue, GeometryType, LayerTheme, Schema};
@@ -257,194 +261,6 @@ pub fn districts(p: &Province) -> Vec<Feature> {
         .collect()
 }
 
-/// A rotated, jittered lattice of parcels around a commune centre.
-struct ParcelBlock {
-    origin: Coord<f64>,
-    cos: f64,
-    sin: f64,
-    cell: (f64, f64),
-    cols: usize,
-    seed: u64,
-}
-
-impl ParcelBlock {
-    fn new(rng: &mut Rng, centre: Coord<f64>, count: usize, urban: bool) -> Self {
-        let cell = if urban {
-            (rng.range(12.0, 22.0), rng.range(18.0, 30.0))
-        } else {
-            (rng.range(20.0, 45.0), rng.range(25.0, 60.0))
-        };
-        let cols = ((count as f64 * cell.1 / cell.0).sqrt().ceil() as usize).max(1);
-        let rows = count.div_ceil(cols);
-        let angle: f64 = rng.range(-0.5, 0.5);
-        let (w, h) = (cols as f64 * cell.0, rows as f64 * cell.1);
-        let (cos, sin) = (angle.cos(), angle.sin());
-        // Centre the block on the commune centre.
-        let origin = Coord {
-            x: centre.x - (w / 2.0 * cos - h / 2.0 * sin),
-            y: centre.y - (w / 2.0 * sin + h / 2.0 * cos),
-        };
-        ParcelBlock {
-            origin,
-            cos,
-            sin,
-            cell,
-            cols,
-            seed: rng.next_u64(),
-        }
-    }
-
-    fn local(&self, x: f64, y: f64) -> Coord<f64> {
-        Coord {
-            x: self.origin.x + x * self.cos - y * self.sin,
-            y: self.origin.y + x * self.sin + y * self.cos,
-        }
-    }
-
-    fn node(&self, i: usize, j: usize) -> Coord<f64> {
-        let id = (j * (self.cols + 1) + i) as u64;
-        let jx = super::rng::hash_unit(self.seed, id * 2) * 0.12;
-        let jy = super::rng::hash_unit(self.seed, id * 2 + 1) * 0.12;
-        self.local((i as f64 + jx) * self.cell.0, (j as f64 + jy) * self.cell.1)
-    }
-
-    fn parcel(&self, k: usize, with_hole: bool) -> Polygon<f64> {
-        let (i, j) = (k % self.cols, k / self.cols);
-        let ring = vec![
-            self.node(i, j),
-            self.node(i + 1, j),
-            self.node(i + 1, j + 1),
-            self.node(i, j + 1),
-            self.node(i, j),
-        ];
-        let holes = if with_hole {
-            let c = Coord {
-                x: ring[..4].iter().map(|c| c.x).sum::<f64>() / 4.0,
-                y: ring[..4].iter().map(|c| c.y).sum::<f64>() / 4.0,
-            };
-            // A pond, clockwise, a third of the parcel's size.
-            let mut hole: Vec<Coord<f64>> = ring[..4]
-                .iter()
-                .rev()
-                .map(|p| Coord {
-                    x: c.x + (p.x - c.x) * 0.35,
-                    y: c.y + (p.y - c.y) * 0.35,
-                })
-                .collect();
-            hole.push(hole[0]);
-            vec![LineString(hole)]
-        } else {
-            vec![]
-        };
-        Polygon::new(LineString(ring), holes)
-    }
-}
-
-/// Land-use mix by distance from the settlement centre (0 centre, 1 edge).
-fn landuse_code(rng: &mut Rng, c: &Commune, d: f64) -> &'static str {
-    let table: &[(&'static str, f64)] = if c.urban && d < 0.5 {
-        &[
-            ("ODT", 60.0),
-            ("TMD", 10.0),
-            ("DGD", 5.0),
-            ("DYT", 3.0),
-            ("TSC", 4.0),
-            ("DCH", 2.0),
-            ("DVH", 3.0),
-            ("SKC", 3.0),
-            ("DGT", 10.0),
-        ]
-    } else if c.urban {
-        &[
-            ("ODT", 30.0),
-            ("CLN", 10.0),
-            ("LUC", 20.0),
-            ("NTS", 10.0),
-            ("SKK", 15.0),
-            ("DGT", 10.0),
-            ("DTL", 5.0),
-        ]
-    } else if d < 0.3 {
-        &[
-            ("ONT", 70.0),
-            ("DGD", 5.0),
-            ("TSC", 3.0),
-            ("DCH", 3.0),
-            ("TIN", 2.0),
-            ("TON", 2.0),
-            ("DGT", 10.0),
-            ("DVH", 5.0),
-        ]
-    } else if d < 0.7 {
-        &[
-            ("LUC", 45.0),
-            ("LUK", 20.0),
-            ("BHK", 15.0),
-            ("NTS", 10.0),
-            ("DTL", 5.0),
-            ("NTD", 5.0),
-        ]
-    } else if c.mountainous {
-        &[
-            ("RSX", 45.0),
-            ("RPH", 20.0),
-            ("CLN", 25.0),
-            ("DCS", 5.0),
-            ("SON", 5.0),
-        ]
-    } else {
-        &[
-            ("CLN", 40.0),
-            ("RSX", 20.0),
-            ("BHK", 25.0),
-            ("SON", 5.0),
-            ("BCS", 10.0),
-        ]
-    };
-    let weights: Vec<f64> = table.iter().map(|e| e.1).collect();
-    table[rng.weighted(&weights)].0
-}
-
-/// Streams `total` parcels, spread evenly over the communes, to `sink`.
-pub fn parcels<E>(
-    p: &Province,
-    total: usize,
-    rng: &mut Rng,
-    mut sink: impl FnMut(Feature) -> Result<(), E>,
-) -> Result<(), E> {
-    let n = p.communes.len();
-    for (k, c) in p.communes.iter().enumerate() {
-        let count = total / n + usize::from(k < total % n);
-        if count == 0 {
-            continue;
-        }
-        let block = ParcelBlock::new(rng, c.centre, count, c.urban);
-        let rows = count.div_ceil(block.cols);
-        for idx in 0..count {
-            let (i, j) = (idx % block.cols, idx / block.cols);
-            let dx = (i as f64 + 0.5) / block.cols as f64 * 2.0 - 1.0;
-            let dy = (j as f64 + 0.5) / rows as f64 * 2.0 - 1.0;
-            let code = landuse_code(rng, c, dx.abs().max(dy.abs()));
-            let polygon = block.parcel(idx, idx % 37 == 36);
-            let area = round(polygon.unsigned_area(), 1);
-            // Cadastral sheets cover 20 x 20 parcels.
-            let sheet = 1 + (j / 20) * block.cols.div_ceil(20) + i / 20;
-            sink(polygon_feature(
-                polygon,
-                vec![
-                    t(code),
-                    FieldValue::Real(area),
-                    FieldValue::Integer(sheet as i64),
-                    FieldValue::Integer(idx as i64 + 1),
-                    t(&c.code),
-                    FieldValue::Integer(2024),
-                ],
-            ))?;
-        }
-    }
-    Ok(())
-}
-
 /// A land-use function of a planning lot.
 struct PlanFunction {
     prefix: &'static str,
@@ -516,146 +332,131 @@ const PLANS: [(usize, &str, &str, &str, &str); 3] = [
     ),
 ];
 
-pub fn planning_lots(p: &Province, rng: &mut Rng) -> Vec<Feature> {
+/// The planning lots of the three plans: the street blocks of each plan's
+/// town (its seat, and for the city the wards around it), each block
+/// divided into one to six lots. Lots follow the blocks: streets are not in
+/// any lot.
+pub fn planning_lots(p: &Province, plans: &[CommunePlan], rng: &mut Rng) -> Vec<Feature> {
     let mut out = Vec::new();
     for (district, kind, name, decision, date) in PLANS {
-        let centre = p.districts[district].centre;
-        let (lot, road, cols, rows) = (rng.range(90.0, 130.0), 24.0, 12usize, 9usize);
-        let angle: f64 = rng.range(-0.3, 0.3);
-        let (cos, sin) = (angle.cos(), angle.sin());
-        let step = lot + road;
+        let seat = p.districts[district].seat;
+        let (si, sj) = p.communes[seat].cell;
+        let towns: Vec<usize> = (0..p.communes.len())
+            .filter(|&k| {
+                let c = &p.communes[k];
+                k == seat
+                    || (district == 1
+                        && c.district == district
+                        && c.cell.0.abs_diff(si) + c.cell.1.abs_diff(sj) == 1)
+            })
+            .collect();
         let mut counters = [0usize; FUNCTIONS.len()];
-        for j in 0..rows {
-            for i in 0..cols {
-                let x0 = (i as f64 - cols as f64 / 2.0) * step;
-                let y0 = (j as f64 - rows as f64 / 2.0) * step;
-                let w = lot * rng.range(0.8, 1.0);
-                let h = lot * rng.range(0.8, 1.0);
-                let ring: Vec<Coord<f64>> = [(0.0, 0.0), (w, 0.0), (w, h), (0.0, h), (0.0, 0.0)]
-                    .iter()
-                    .map(|&(x, y)| Coord {
-                        x: centre.x + (x0 + x) * cos - (y0 + y) * sin,
-                        y: centre.y + (x0 + x) * sin + (y0 + y) * cos,
-                    })
-                    .collect();
-                let polygon = Polygon::new(LineString(ring), vec![]);
-                let weights: Vec<f64> = FUNCTIONS.iter().map(|f| f.weight).collect();
-                let fi = rng.weighted(&weights);
-                let PlanFunction {
-                    prefix,
-                    name: function,
-                    coverage,
-                    floors,
-                    ..
-                } = FUNCTIONS[fi];
-                counters[fi] += 1;
-                let mat_do = round(rng.range(coverage.0, coverage.1), 0);
-                let tmin = floors.0;
-                let tmax = floors.0 + rng.below((floors.1 - floors.0 + 1) as usize) as i64;
-                out.push(polygon_feature(
-                    polygon.clone(),
-                    vec![
-                        t(&format!("{prefix}-{:02}", counters[fi])),
-                        t(function),
-                        FieldValue::Real(round(polygon.unsigned_area(), 1)),
-                        FieldValue::Real(mat_do),
-                        FieldValue::Integer(tmin),
-                        FieldValue::Integer(tmax),
-                        FieldValue::Real(round(mat_do / 100.0 * tmax as f64, 2)),
-                        t(kind),
-                        t(name),
-                        t(decision),
-                        FieldValue::Date(date.to_string()),
-                    ],
-                ));
+        for k in towns {
+            for block in plans[k].blocks.iter().filter(|b| b.town) {
+                let area = signed_area(&block.ring);
+                let want = ((area / 12_000.0).round() as usize).clamp(1, 6);
+                let mut lots = vec![block.ring.clone()];
+                while lots.len() < want {
+                    lots.sort_by(|a, b| signed_area(a).total_cmp(&signed_area(b)));
+                    let Some(parts) = split_piece(lots.last().unwrap(), rng, want - lots.len())
+                    else {
+                        break;
+                    };
+                    lots.pop();
+                    lots.extend(parts);
+                }
+                for ring in lots {
+                    let weights: Vec<f64> = FUNCTIONS.iter().map(|f| f.weight).collect();
+                    let fi = rng.weighted(&weights);
+                    let PlanFunction {
+                        prefix,
+                        name: function,
+                        coverage,
+                        floors,
+                        ..
+                    } = FUNCTIONS[fi];
+                    counters[fi] += 1;
+                    let mat_do = round(rng.range(coverage.0, coverage.1), 0);
+                    let tmin = floors.0;
+                    let tmax = floors.0 + rng.below((floors.1 - floors.0 + 1) as usize) as i64;
+                    let area = signed_area(&ring);
+                    out.push(polygon_feature(
+                        Polygon::new(closed(&ring), vec![]),
+                        vec![
+                            t(&format!("{prefix}-{:02}", counters[fi])),
+                            t(function),
+                            FieldValue::Real(round(area, 1)),
+                            FieldValue::Real(mat_do),
+                            FieldValue::Integer(tmin),
+                            FieldValue::Integer(tmax),
+                            FieldValue::Real(round(mat_do / 100.0 * tmax as f64, 2)),
+                            t(kind),
+                            t(name),
+                            t(decision),
+                            FieldValue::Date(date.to_string()),
+                        ],
+                    ));
+                }
             }
         }
     }
     out
 }
-
-/// A road between two points, gently winding, with `segments` parts.
-fn road_line(
-    rng: &mut Rng,
-    a: Coord<f64>,
-    b: Coord<f64>,
-    segments: usize,
-    wiggle: f64,
-) -> LineString<f64> {
-    let (dx, dy) = (b.x - a.x, b.y - a.y);
-    let len = (dx * dx + dy * dy).sqrt().max(1.0);
-    let (phase, waves) = (rng.range(0.0, std::f64::consts::TAU), rng.range(1.0, 3.0));
-    LineString(
-        (0..=segments)
-            .map(|k| {
-                let t = k as f64 / segments as f64;
-                let off = (t * std::f64::consts::PI).sin()
-                    * (phase + t * waves * std::f64::consts::TAU).sin()
-                    * wiggle
-                    * len;
-                Coord {
-                    x: a.x + dx * t - dy / len * off,
-                    y: a.y + dy * t + dx / len * off,
-                }
-            })
-            .collect(),
-    )
+/// A road centre line inside a commune, with what the poles need.
+struct RoadSegment<'a> {
+    from: Coord<f64>,
+    to: Coord<f64>,
+    name: &'a str,
+    width: f64,
 }
 
-pub fn roads(p: &Province, rng: &mut Rng) -> Vec<Feature> {
-    let mut out = Vec::new();
-    let city = p.districts[1].centre;
-    let national = [
-        "QL1", "QL17", "QL31", "QL37", "QL279", "QL17", "QL31", "QL37", "QL279",
-    ];
-    for (k, d) in p.districts.iter().enumerate().filter(|(k, _)| *k != 1) {
-        let line = road_line(rng, city, d.centre, 40, 0.04);
-        let name = national[(k + national.len() - 1) % national.len()];
-        out.push(road(
-            line,
-            name,
-            "Quốc lộ",
-            rng.range(12.0, 24.0),
-            "Bê tông nhựa",
-        ));
-    }
-    for w in [0usize, 2, 3, 4]
-        .windows(2)
-        .chain([5usize, 6, 7, 8, 9].windows(2))
-    {
-        let line = road_line(
-            rng,
-            p.districts[w[0]].centre,
-            p.districts[w[1]].centre,
-            30,
-            0.05,
-        );
-        out.push(road(
-            line,
-            &format!("ĐT {}", 284 + w[0] * 7),
-            "Đường tỉnh",
-            rng.range(7.0, 12.0),
-            "Bê tông nhựa",
-        ));
-    }
-    for c in &p.communes {
-        let seat = p.districts[c.district].centre;
-        if (seat.x - c.centre.x).abs() + (seat.y - c.centre.y).abs() < 1.0 {
-            continue;
+fn commune_roads<'a>(net: &'a Network, plan: &'a CommunePlan, k: usize) -> Vec<RoadSegment<'a>> {
+    let mut out: Vec<RoadSegment> = net.chords[k]
+        .iter()
+        .filter(|ch| !net.corridors[ch.corridor].water)
+        .map(|ch| RoadSegment {
+            from: ch.from,
+            to: ch.to,
+            name: &net.corridors[ch.corridor].name,
+            width: net.corridors[ch.corridor].width,
+        })
+        .collect();
+    out.extend(plan.local_roads.iter().map(|r| RoadSegment {
+        from: r.from,
+        to: r.to,
+        name: &r.name,
+        width: r.width,
+    }));
+    out
+}
+
+/// The road layer: the network's roads through the communes they cross,
+/// then each commune's own roads and streets.
+pub fn roads(net: &Network, plans: &[CommunePlan]) -> Vec<Feature> {
+    let mut out: Vec<Feature> = net
+        .corridors
+        .iter()
+        .filter(|c| !c.water)
+        .map(|c| {
+            road(
+                LineString(c.points.clone()),
+                &c.name,
+                c.class,
+                c.width,
+                c.surface,
+            )
+        })
+        .collect();
+    for plan in plans {
+        for r in &plan.local_roads {
+            out.push(road(
+                LineString(vec![r.from, r.to]),
+                &r.name,
+                r.class,
+                r.width,
+                r.surface,
+            ));
         }
-        let line = road_line(rng, c.centre, seat, 12, 0.08);
-        let surface = if rng.unit() < 0.7 {
-            "Bê tông xi măng"
-        } else {
-            "Đá dăm láng nhựa"
-        };
-        out.push(road(
-            line,
-            &format!("ĐH {}", c.name.split(' ').next_back().unwrap_or("")),
-            "Đường huyện",
-            rng.range(4.0, 7.0),
-            surface,
-        ));
     }
     out
 }
@@ -675,49 +476,27 @@ fn road(line: LineString<f64>, name: &str, class: &str, width: f64, surface: &st
     )
 }
 
-pub fn villages(p: &Province, rng: &mut Rng) -> Vec<Feature> {
+pub fn villages(p: &Province, plans: &[CommunePlan], rng: &mut Rng) -> Vec<Feature> {
     let mut out = Vec::new();
-    for c in &p.communes {
-        let bounds = c.polygon.bounding_rect().expect("communes are not empty");
-        for k in 1..=4 {
-            let at = Coord {
-                x: c.centre.x + (bounds.width() * rng.range(-0.3, 0.3)),
-                y: c.centre.y + (bounds.height() * rng.range(-0.3, 0.3)),
-            };
+    for (c, plan) in p.communes.iter().zip(plans) {
+        let n = plan.villages.len() as i64;
+        for (k, at) in plan.villages.iter().enumerate() {
             let name = if c.urban {
-                format!("Tổ dân phố số {k}")
+                format!("Tổ dân phố số {}", k + 1)
             } else {
-                format!("Thôn {k}")
+                format!("Thôn {}", k + 1)
             };
             out.push(point_feature(
-                at,
+                *at,
                 vec![
                     t(&name),
                     t(&c.code),
-                    FieldValue::Integer(c.population / 5 + rng.below(400) as i64),
+                    FieldValue::Integer(c.population / n.max(1) + rng.below(400) as i64),
                 ],
             ));
         }
     }
     out
-}
-
-/// Points near communes, urban ones `urban_weight` times as likely.
-fn scatter(p: &Province, rng: &mut Rng, urban_weight: f64, spread: f64) -> (Coord<f64>, usize) {
-    let weights: Vec<f64> = p
-        .communes
-        .iter()
-        .map(|c| if c.urban { urban_weight } else { 1.0 })
-        .collect();
-    let k = rng.weighted(&weights);
-    let c = p.communes[k].centre;
-    (
-        Coord {
-            x: c.x + rng.range(-spread, spread),
-            y: c.y + rng.range(-spread, spread),
-        },
-        k,
-    )
 }
 
 /// BTS operators (`nha_mang`), as stored.
@@ -732,57 +511,189 @@ pub const BTS_TOWER_TYPES: [(&str, (f64, f64)); 4] = [
 /// Technologies (`cong_nghe`) the generator writes.
 pub const BTS_TECHNOLOGIES: [&str; 4] = ["4G", "4G/5G", "2G/3G/4G", "3G/4G"];
 
+/// Least distance between two towers of one operator with this
+/// technology, m, in town (in the country it is three times as far): the
+/// higher the band, the smaller the cell.
+fn bts_spacing(tech: &str) -> f64 {
+    match tech {
+        "4G/5G" => 350.0,
+        "4G" => 550.0,
+        "3G/4G" => 800.0,
+        _ => 1200.0,
+    }
+}
+
 /// The planning functions (`chuc_nang` of o_quy_hoach): (symbol, name).
 pub fn planning_functions() -> impl Iterator<Item = (&'static str, &'static str)> {
     FUNCTIONS.iter().map(|f| (f.prefix, f.name))
 }
 
-pub fn bts_towers(p: &Province, count: usize, rng: &mut Rng) -> Vec<Feature> {
-    let operators = BTS_OPERATORS;
-    let types = BTS_TOWER_TYPES;
-    (0..count)
-        .map(|i| {
-            let (at, _) = scatter(p, rng, 4.0, 1500.0);
-            let op = rng.weighted(&[40.0, 30.0, 25.0, 5.0]);
-            let ty = rng.weighted(&[45.0, 20.0, 30.0, 5.0]);
-            let tech = *rng.pick(&BTS_TECHNOLOGIES);
-            let shared = if rng.unit() < 0.25 {
-                operators[(op + 1 + rng.below(3)) % 4]
-            } else {
-                ""
-            };
-            let permit = if rng.unit() < 0.85 {
-                format!("GP-{:04}/{}", rng.below(9000) + 100, 2015 + rng.below(10))
-            } else {
-                String::new()
-            };
-            let status =
-                ["Đang hoạt động", "Quy hoạch", "Đã tháo dỡ"][rng.weighted(&[85.0, 12.0, 3.0])];
-            point_feature(
-                at,
-                vec![
-                    t(&format!("BGG{:05}", i + 1)),
-                    t(operators[op]),
-                    t(types[ty].0),
-                    FieldValue::Real(round(rng.range(types[ty].1.0, types[ty].1.1), 1)),
-                    t(tech),
-                    t(shared),
-                    t(&permit),
-                    t(status),
-                    date(rng, 2008, 2025),
-                ],
-            )
-        })
-        .collect()
+/// A place near a village or along a road of a commune picked by weight.
+fn site(
+    p: &Province,
+    net: &Network,
+    plans: &[CommunePlan],
+    weights: &[f64],
+    rng: &mut Rng,
+) -> (Coord<f64>, usize) {
+    let k = rng.weighted(weights);
+    let plan = &plans[k];
+    let roads = commune_roads(net, plan, k);
+    if rng.unit() < 0.5 || roads.is_empty() {
+        let v = plan.villages[rng.below(plan.villages.len())];
+        return (
+            Coord {
+                x: v.x + rng.range(-150.0, 150.0),
+                y: v.y + rng.range(-150.0, 150.0),
+            },
+            k,
+        );
+    }
+    let r = &roads[rng.below(roads.len())];
+    let f = rng.unit();
+    let (dx, dy) = (r.to.x - r.from.x, r.to.y - r.from.y);
+    let len = dx.hypot(dy).max(1.0);
+    let off = (r.width / 2.0 + rng.range(15.0, 60.0)) * if rng.unit() < 0.5 { -1.0 } else { 1.0 };
+    let _ = p;
+    (
+        Coord {
+            x: r.from.x + dx * f - dy / len * off,
+            y: r.from.y + dy * f + dx / len * off,
+        },
+        k,
+    )
 }
 
-/// The operations centre's 1,305 cameras: 22 smart, 125 traffic, 1,159 security.
-pub fn cameras(p: &Province, rng: &mut Rng) -> Vec<Feature> {
-    let kinds = [("Thông minh", 22), ("Giao thông", 125), ("An ninh", 1159)];
+pub fn bts_towers(
+    p: &Province,
+    net: &Network,
+    plans: &[CommunePlan],
+    count: usize,
+    rng: &mut Rng,
+) -> Vec<Feature> {
+    use std::collections::HashMap;
+    let operators = BTS_OPERATORS;
+    let types = BTS_TOWER_TYPES;
+    let weights: Vec<f64> = p
+        .communes
+        .iter()
+        .map(|c| if c.urban { 4.0 } else { 1.0 })
+        .collect();
+    // Towers placed so far, by operator and 1 km square.
+    let mut placed: HashMap<(usize, i64, i64), Vec<Coord<f64>>> = HashMap::new();
+    let mut out = Vec::with_capacity(count);
+    for i in 0..count {
+        let op = rng.weighted(&[40.0, 30.0, 25.0, 5.0]);
+        let tech = *rng.pick(&BTS_TECHNOLOGIES);
+        let mut at = Coord { x: 0.0, y: 0.0 };
+        let mut urban = false;
+        for attempt in 0..30 {
+            let (cand, k) = site(p, net, plans, &weights, rng);
+            let town = p.communes[k].urban;
+            let gap = bts_spacing(tech) * if town { 1.0 } else { 3.0 } / (1 + attempt / 10) as f64;
+            let (gx, gy) = (
+                (cand.x / 1000.0).floor() as i64,
+                (cand.y / 1000.0).floor() as i64,
+            );
+            let reach = (gap / 1000.0).ceil() as i64;
+            let clear = (-reach..=reach).all(|dx| {
+                (-reach..=reach).all(|dy| {
+                    placed
+                        .get(&(op, gx + dx, gy + dy))
+                        .is_none_or(|v| v.iter().all(|q| (q.x - cand.x).hypot(q.y - cand.y) >= gap))
+                })
+            });
+            at = cand;
+            urban = town;
+            if clear {
+                break;
+            }
+        }
+        placed
+            .entry((
+                op,
+                (at.x / 1000.0).floor() as i64,
+                (at.y / 1000.0).floor() as i64,
+            ))
+            .or_default()
+            .push(at);
+        // Rooftop and camouflaged masts are town towers.
+        let ty = if urban {
+            rng.weighted(&[20.0, 5.0, 60.0, 15.0])
+        } else {
+            rng.weighted(&[60.0, 30.0, 7.0, 3.0])
+        };
+        let shared = if rng.unit() < 0.25 {
+            operators[(op + 1 + rng.below(3)) % 4]
+        } else {
+            ""
+        };
+        let permit = if rng.unit() < 0.85 {
+            format!("GP-{:04}/{}", rng.below(9000) + 100, 2015 + rng.below(10))
+        } else {
+            String::new()
+        };
+        let status =
+            ["Đang hoạt động", "Quy hoạch", "Đã tháo dỡ"][rng.weighted(&[85.0, 12.0, 3.0])];
+        out.push(point_feature(
+            at,
+            vec![
+                t(&format!("BGG{:05}", i + 1)),
+                t(operators[op]),
+                t(types[ty].0),
+                FieldValue::Real(round(rng.range(types[ty].1.0, types[ty].1.1), 1)),
+                t(tech),
+                t(shared),
+                t(&permit),
+                t(status),
+                date(rng, 2008, 2025),
+            ],
+        ));
+    }
+    out
+}
+
+/// A junction of commune `k`'s roads (or its centre where it has none).
+fn junction(plans: &[CommunePlan], k: usize, rng: &mut Rng) -> Coord<f64> {
+    let plan = &plans[k];
+    let j = if plan.junctions.is_empty() {
+        plan.centre
+    } else {
+        plan.junctions[rng.below(plan.junctions.len())]
+    };
+    Coord {
+        x: j.x + rng.range(-12.0, 12.0),
+        y: j.y + rng.range(-12.0, 12.0),
+    }
+}
+
+/// The operations centre's 1,305 cameras at road junctions: 22 smart and
+/// 125 traffic cameras in the towns, 1,159 security cameras, mostly in the
+/// towns, the rest at village junctions.
+pub fn cameras(p: &Province, plans: &[CommunePlan], rng: &mut Rng) -> Vec<Feature> {
+    let kinds = [
+        ("Thông minh", 22, 0.0),
+        ("Giao thông", 125, 0.05),
+        ("An ninh", 1159, 0.15),
+    ];
     let mut out = Vec::new();
-    for (kind, n) in kinds {
+    for (kind, n, rural) in kinds {
+        let weights: Vec<f64> = p
+            .communes
+            .iter()
+            .map(|c| {
+                if c.seat {
+                    3.0
+                } else if c.urban {
+                    1.0
+                } else {
+                    rural
+                }
+            })
+            .collect();
         for _ in 0..n {
-            let (at, k) = scatter(p, rng, 12.0, 1200.0);
+            let k = rng.weighted(&weights);
+            let at = junction(plans, k, rng);
             let owner = match kind {
                 "An ninh" if rng.unit() < 0.6 => format!("UBND {}", p.communes[k].name),
                 "An ninh" => "Công an tỉnh".to_string(),
@@ -809,16 +720,41 @@ pub fn cameras(p: &Province, rng: &mut Rng) -> Vec<Feature> {
     out
 }
 
-pub fn sensors(p: &Province, rng: &mut Rng) -> Vec<Feature> {
+/// 60 monitoring stations: air quality and noise at town junctions, surface
+/// water on the rivers.
+pub fn sensors(p: &Province, net: &Network, plans: &[CommunePlan], rng: &mut Rng) -> Vec<Feature> {
     let kinds = [
         ("Không khí (PM2.5)", "µg/m³", (8.0, 90.0)),
         ("Nước mặt (pH)", "pH", (6.0, 8.5)),
         ("Tiếng ồn", "dBA", (45.0, 85.0)),
     ];
+    let towns: Vec<f64> = p
+        .communes
+        .iter()
+        .map(|c| if c.urban { 1.0 } else { 0.0 })
+        .collect();
+    let river_cells: Vec<f64> = (0..p.communes.len())
+        .map(|k| {
+            let wet = net.chords[k]
+                .iter()
+                .any(|ch| net.corridors[ch.corridor].water);
+            if wet { 1.0 } else { 0.0 }
+        })
+        .collect();
     (0..60)
         .map(|i| {
-            let (at, _) = scatter(p, rng, 30.0, 2000.0);
             let (param, unit, range) = kinds[i % 3];
+            let at = if i % 3 == 1 {
+                let k = rng.weighted(&river_cells);
+                let seg = plans[k].water_segments[0];
+                let f = rng.range(0.2, 0.8);
+                Coord {
+                    x: seg.0.x + (seg.1.x - seg.0.x) * f,
+                    y: seg.0.y + (seg.1.y - seg.0.y) * f,
+                }
+            } else {
+                junction(plans, rng.weighted(&towns), rng)
+            };
             point_feature(
                 at,
                 vec![
@@ -838,29 +774,55 @@ pub fn sensors(p: &Province, rng: &mut Rng) -> Vec<Feature> {
         .collect()
 }
 
-/// Lighting poles every 60 m along the roads within 1.5 km of a district seat.
-pub fn lighting_poles(p: &Province, roads: &[Feature], rng: &mut Rng) -> Vec<Feature> {
+/// Lighting poles at the road's edge, alternating sides: every 60 m on
+/// the roads within 700 m of a town centre, every 70 m on the roads
+/// through a village (within 200 m of it).
+pub fn lighting_poles(
+    p: &Province,
+    net: &Network,
+    plans: &[CommunePlan],
+    rng: &mut Rng,
+) -> Vec<Feature> {
     let mut out = Vec::new();
-    for road in roads {
-        let Some(Geometry::LineString(line)) = &road.geometry else {
-            continue;
+    for (k, c) in p.communes.iter().enumerate() {
+        let plan = &plans[k];
+        let (spacing, lit): (f64, Box<dyn Fn(Coord<f64>) -> bool>) = if c.urban {
+            let centre = plan.centre;
+            (
+                60.0,
+                Box::new(move |q: Coord<f64>| (q.x - centre.x).hypot(q.y - centre.y) < 700.0),
+            )
+        } else {
+            let villages = plan.villages.clone();
+            (
+                70.0,
+                Box::new(move |q: Coord<f64>| {
+                    villages
+                        .iter()
+                        .any(|v| (v.x - q.x).hypot(v.y - q.y) < 200.0)
+                }),
+            )
         };
-        let name = road.values[0].to_string();
-        let mut carry = 0.0;
-        for seg in line.lines() {
-            let (dx, dy) = (seg.end.x - seg.start.x, seg.end.y - seg.start.y);
-            let len = (dx * dx + dy * dy).sqrt();
-            let mut s = carry;
+        for r in commune_roads(net, plan, k) {
+            let (dx, dy) = (r.to.x - r.from.x, r.to.y - r.from.y);
+            let len = dx.hypot(dy);
+            if len < 1.0 {
+                continue;
+            }
+            let (nx, ny) = (-dy / len, dx / len);
+            let mut s = spacing / 2.0;
+            let mut side = 1.0;
             while s < len {
-                let at = Coord {
-                    x: seg.start.x + dx * s / len,
-                    y: seg.start.y + dy * s / len,
+                let centre = Coord {
+                    x: r.from.x + dx * s / len,
+                    y: r.from.y + dy * s / len,
                 };
-                let near_seat = p
-                    .districts
-                    .iter()
-                    .any(|d| (d.centre.x - at.x).hypot(d.centre.y - at.y) < 1500.0);
-                if near_seat {
+                if lit(centre) {
+                    let off = (r.width / 2.0 - 0.5).max(0.5) * side;
+                    let at = Coord {
+                        x: centre.x + nx * off,
+                        y: centre.y + ny * off,
+                    };
                     let led = rng.unit() < 0.7;
                     out.push(point_feature(
                         at,
@@ -872,7 +834,7 @@ pub fn lighting_poles(p: &Province, roads: &[Feature], rng: &mut Rng) -> Vec<Fea
                             } else {
                                 *rng.pick(&[150, 250])
                             }),
-                            t(&name),
+                            t(r.name),
                             t(if rng.unit() < 0.96 {
                                 "Hoạt động"
                             } else {
@@ -880,10 +842,10 @@ pub fn lighting_poles(p: &Province, roads: &[Feature], rng: &mut Rng) -> Vec<Fea
                             }),
                         ],
                     ));
+                    side = -side;
                 }
-                s += 60.0;
+                s += spacing;
             }
-            carry = s - len;
         }
     }
     out

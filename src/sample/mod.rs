@@ -1,11 +1,23 @@
 //! `tramgis sample`: a deterministic sample workspace for the province. The
 //! same code makes the bundled sample (10,000 parcels) and the
 //! province-scale files (1,000,000 parcels) that the benchmarks use.
+//!
+//! The province is built the way land is: communes of irregular outline
+//! sharing their boundaries exactly ([`province`]), a network of roads and
+//! rivers crossing them ([`network`]), each commune's own roads, town
+//! streets and villages ([`plan`]), and parcels that split the blocks
+//! between the roads until the commune holds its share ([`parcels`]). The
+//! road and river land inside a commune are parcels too (DGT, SON), so a
+//! commune's parcels cover it exactly, with no gap and no overlap.
 
 mod domains;
 mod layers;
+mod network;
+mod parcels;
+mod plan;
 mod province;
 mod rng;
+mod split;
 
 use std::path::{Path, PathBuf};
 
@@ -61,9 +73,53 @@ fn partial_path(out: &Path) -> PathBuf {
     out.with_file_name(name)
 }
 
-fn write_all(path: &Path, parcels: usize, progress: &mut impl FnMut(&str, u64)) -> Result<Summary> {
+/// Everything but the parcels: the same for any parcel count.
+struct Layout {
+    province: province::Province,
+    network: network::Network,
+    plans: Vec<plan::CommunePlan>,
+}
+
+fn layout() -> Result<Layout> {
     let mut rng = Rng::new(SEED);
     let province = province::build(&mut rng)?;
+    let network = network::build(&province, &mut rng);
+    let plans = (0..province.communes.len())
+        .map(|k| {
+            plan::build(
+                &province,
+                &network,
+                k,
+                &mut Rng::new(SEED ^ (k as u64 + 1) * 0x9E37),
+            )
+        })
+        .collect();
+    Ok(Layout {
+        province,
+        network,
+        plans,
+    })
+}
+
+/// Streams `total` parcels (or, below the least the blocks and corridors
+/// need, that least) commune by commune.
+fn each_parcel<E>(
+    l: &Layout,
+    total: usize,
+    mut sink: impl FnMut(Feature) -> std::result::Result<(), E>,
+) -> std::result::Result<(), E> {
+    let quotas = parcels::quotas(&l.province, &l.plans, total);
+    for (k, plan) in l.plans.iter().enumerate() {
+        let mut rng = Rng::new(SEED.wrapping_mul(k as u64 + 7));
+        parcels::commune_parcels(&l.province, plan, k, quotas[k], &mut rng, &mut sink)?;
+    }
+    Ok(())
+}
+
+fn write_all(path: &Path, parcels: usize, progress: &mut impl FnMut(&str, u64)) -> Result<Summary> {
+    let l = layout()?;
+    let (p, net, plans) = (&l.province, &l.network, &l.plans);
+    let mut rng = Rng::new(SEED ^ 0x5EED);
     let mut gpkg = GeoPackage::create(path)?;
     gpkg.set_user("tramgis sample");
     let defs = layers::definitions();
@@ -84,29 +140,35 @@ fn write_all(path: &Path, parcels: usize, progress: &mut impl FnMut(&str, u64)) 
         summary.layers.push((name.to_string(), n));
         Ok(())
     };
-    load(&mut gpkg, "ranh_gioi_huyen", layers::districts(&province))?;
-    load(&mut gpkg, "ranh_gioi_xa", layers::communes(&province))?;
-    let roads = layers::roads(&province, &mut rng);
-    let poles = layers::lighting_poles(&province, &roads, &mut rng);
-    load(&mut gpkg, "duong_giao_thong", roads)?;
-    load(&mut gpkg, "cot_den", poles)?;
-    load(&mut gpkg, "thon_xom", layers::villages(&province, &mut rng))?;
+    load(&mut gpkg, "ranh_gioi_huyen", layers::districts(p))?;
+    load(&mut gpkg, "ranh_gioi_xa", layers::communes(p))?;
+    load(&mut gpkg, "duong_giao_thong", layers::roads(net, plans))?;
+    load(
+        &mut gpkg,
+        "cot_den",
+        layers::lighting_poles(p, net, plans, &mut rng),
+    )?;
+    load(&mut gpkg, "thon_xom", layers::villages(p, plans, &mut rng))?;
     load(
         &mut gpkg,
         "o_quy_hoach",
-        layers::planning_lots(&province, &mut rng),
+        layers::planning_lots(p, plans, &mut rng),
     )?;
     load(
         &mut gpkg,
         "tram_bts",
-        layers::bts_towers(&province, (parcels / 40).max(300), &mut rng),
+        layers::bts_towers(p, net, plans, (parcels / 40).max(300), &mut rng),
     )?;
-    load(&mut gpkg, "camera", layers::cameras(&province, &mut rng))?;
-    load(&mut gpkg, "cam_bien", layers::sensors(&province, &mut rng))?;
+    load(&mut gpkg, "camera", layers::cameras(p, plans, &mut rng))?;
+    load(
+        &mut gpkg,
+        "cam_bien",
+        layers::sensors(p, net, plans, &mut rng),
+    )?;
     {
         let mut writer = gpkg.bulk_writer("thua_dat", "sample data")?;
         let step = (parcels as u64 / 100).max(1);
-        layers::parcels(&province, parcels, &mut rng, |f| {
+        each_parcel(&l, parcels, |f| {
             writer.add(f)?;
             if writer.count() % step == 0 {
                 progress("thua_dat", writer.count());
@@ -144,10 +206,9 @@ fn save_default_styles(gpkg: &mut GeoPackage) -> Result<()> {
 
 /// Generates parcels in memory (for benchmarks that time the writing alone).
 pub fn parcels_in_memory(count: usize) -> Result<Vec<Feature>> {
-    let mut rng = Rng::new(SEED);
-    let province = province::build(&mut rng)?;
+    let l = layout()?;
     let mut out = Vec::with_capacity(count);
-    layers::parcels(&province, count, &mut rng, |f| {
+    each_parcel(&l, count, |f| {
         out.push(f);
         Ok::<(), GpkgError>(())
     })?;

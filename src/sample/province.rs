@@ -1,7 +1,9 @@
-//! The synthetic province: a jittered grid of 209 communes grouped in 10
-//! districts over the real extent of the former Bắc Giang province, in
-//! VN-2000 / TM-3 107-00. Neighbouring units share their boundary points
-//! exactly, so the layers are topologically clean.
+//! The synthetic province: 209 communes over the real extent of the former
+//! Bắc Giang province, in VN-2000 / TM-3 107-00, grouped in 10 districts of
+//! irregular outline. Communes are the cells of a strongly jittered grid
+//! whose edges wind (a sum of sines); every edge is generated once from its
+//! two end nodes, so neighbouring communes, and the districts made of them,
+//! use the very same boundary coordinates.
 
 use geo_types::{Coord, LineString, Polygon};
 
@@ -13,9 +15,9 @@ pub const ROWS: usize = 11;
 /// Extent of the former Bắc Giang province (REFERENCE.md).
 pub const EXTENT_LONLAT: [f64; 4] = [105.88, 21.12, 107.03, 21.62];
 
-/// District blocks of the commune grid: columns [start, end) and rows.
-const DISTRICT_COLUMNS: [(usize, usize); 5] = [(0, 4), (4, 8), (8, 12), (12, 16), (16, 19)];
-const DISTRICT_ROWS: [(usize, usize); 2] = [(0, 6), (6, 11)];
+/// Column cuts between the five districts of each row band, before the
+/// per-row wander that makes district outlines irregular.
+const DISTRICT_CUTS: [usize; 6] = [0, 4, 8, 12, 16, 19];
 
 /// (code, name, kind) of the ten district-level units, south row west to
 /// east, then north row (GSO codes of Bắc Giang's districts).
@@ -65,7 +67,8 @@ pub struct District {
     pub name: String,
     pub kind: &'static str,
     pub polygon: Polygon<f64>,
-    pub centre: Coord<f64>,
+    /// Index of the seat commune (thị trấn or the city's central ward).
+    pub seat: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -75,96 +78,151 @@ pub struct Commune {
     pub kind: &'static str,
     pub district: usize,
     pub polygon: Polygon<f64>,
+    /// The cell of the commune grid: (column, row), row 0 in the south.
+    pub cell: (usize, usize),
     pub centre: Coord<f64>,
-    /// The district's seat: urban land use, where cameras and plans are.
+    /// A ward or the district's seat: urban land use, streets, cameras, plans.
     pub urban: bool,
+    /// A district seat (thị trấn, or the central ward of a city).
+    pub seat: bool,
     pub mountainous: bool,
     pub population: i64,
+}
+
+impl Commune {
+    /// The outline as an open counter-clockwise ring.
+    pub fn ring(&self) -> Vec<Coord<f64>> {
+        let v = &self.polygon.exterior().0;
+        v[..v.len() - 1].to_vec()
+    }
 }
 
 pub struct Province {
     pub districts: Vec<District>,
     pub communes: Vec<Commune>,
+    pub grid: Grid,
+    pub bbox: [f64; 4],
 }
 
-struct Grid {
+impl Province {
+    /// The commune in cell (i, j).
+    pub fn commune_at(&self, i: usize, j: usize) -> usize {
+        j * COLS + i
+    }
+
+    /// Hilliness at `p`, 0 (delta plain) to 1 (mountain): the province
+    /// rises to the north and east (Yên Thế, Lục Ngạn, Sơn Động), with
+    /// ridges and valleys on top.
+    pub fn terrain(&self, p: Coord<f64>) -> f64 {
+        let u = (p.x - self.bbox[0]) / (self.bbox[2] - self.bbox[0]);
+        let v = (p.y - self.bbox[1]) / (self.bbox[3] - self.bbox[1]);
+        let base = 1.15 * u + 0.55 * v - 0.75;
+        let ridges = 0.18 * (u * 17.0 + v * 5.0).sin() * (v * 11.0 - u * 3.0).cos()
+            + 0.08 * (u * 41.0 - v * 23.0).sin();
+        (base + ridges).clamp(0.0, 1.0)
+    }
+}
+
+/// The commune grid's nodes and winding edges.
+pub struct Grid {
     origin: Coord<f64>,
     cell: Coord<f64>,
 }
+
+/// Points inside each grid edge (besides its two nodes).
+const EDGE_INNER: usize = 12;
 
 impl Grid {
     fn node_id(i: usize, j: usize) -> u64 {
         (j * (COLS + 1) + i) as u64
     }
 
-    fn node(&self, i: usize, j: usize) -> Coord<f64> {
+    pub fn node(&self, i: usize, j: usize) -> Coord<f64> {
         let id = Self::node_id(i, j);
-        let (jx, jy) = (hash_unit(id, 1) * 0.28, hash_unit(id, 2) * 0.28);
+        // Nodes on the province border stay on it, so the outline is the
+        // extent's rectangle bent only by its edges' winding.
+        let fx = if i == 0 || i == COLS { 0.0 } else { 0.3 };
+        let fy = if j == 0 || j == ROWS { 0.0 } else { 0.3 };
+        let (jx, jy) = (hash_unit(id, 1) * fx, hash_unit(id, 2) * fy);
         Coord {
             x: self.origin.x + (i as f64 + jx) * self.cell.x,
             y: self.origin.y + (j as f64 + jy) * self.cell.y,
         }
     }
 
-    /// The points of the grid edge from node a to node b, a included and b
-    /// not, bent the same way whichever direction it is walked.
-    fn edge(&self, a: (usize, usize), b: (usize, usize), out: &mut Vec<Coord<f64>>) {
+    /// All points of the edge from node a to node b, both included, the
+    /// same coordinates whichever way it is walked.
+    pub fn edge_points(&self, a: (usize, usize), b: (usize, usize)) -> Vec<Coord<f64>> {
         let (ida, idb) = (Self::node_id(a.0, a.1), Self::node_id(b.0, b.1));
-        let (lo, hi, reversed) = if ida < idb {
-            (a, b, false)
-        } else {
-            (b, a, true)
-        };
+        let (lo, hi) = if ida < idb { (a, b) } else { (b, a) };
         let (p, q) = (self.node(lo.0, lo.1), self.node(hi.0, hi.1));
         let (dx, dy) = (q.x - p.x, q.y - p.y);
-        let mut inner: Vec<Coord<f64>> = (1..6)
-            .map(|k| {
-                let t = k as f64 / 6.0;
-                let bend = hash_unit(ida.min(idb) * 7919 + ida.max(idb), k) * 0.05;
-                Coord {
-                    x: p.x + dx * t - dy * bend,
-                    y: p.y + dy * t + dx * bend,
-                }
-            })
-            .collect();
-        if reversed {
-            inner.reverse();
+        let key = ida.min(idb) * 7919 + ida.max(idb);
+        // A sum of three sines vanishing at both ends: a winding boundary
+        // that leaves the nodes at a moderate angle.
+        let amp = [
+            hash_unit(key, 1) * 0.05,
+            hash_unit(key, 2) * 0.02,
+            hash_unit(key, 3) * 0.012,
+        ];
+        let mut pts = vec![p];
+        for k in 1..=EDGE_INNER {
+            let t = k as f64 / (EDGE_INNER + 1) as f64;
+            let bend: f64 = amp
+                .iter()
+                .enumerate()
+                .map(|(m, a)| a * ((m + 1) as f64 * std::f64::consts::PI * t).sin())
+                .sum();
+            pts.push(Coord {
+                x: p.x + dx * t - dy * bend,
+                y: p.y + dy * t + dx * bend,
+            });
         }
-        out.push(self.node(a.0, a.1));
-        out.extend(inner);
+        pts.push(q);
+        if ida > idb {
+            pts.reverse();
+        }
+        pts
     }
 
-    /// The counter-clockwise outline of the block of cells [c0, c1) × [r0, r1).
-    fn block(&self, c0: usize, c1: usize, r0: usize, r1: usize) -> Polygon<f64> {
+    /// Appends the edge from a to b, a included and b not.
+    fn edge(&self, a: (usize, usize), b: (usize, usize), out: &mut Vec<Coord<f64>>) {
+        let pts = self.edge_points(a, b);
+        out.extend_from_slice(&pts[..pts.len() - 1]);
+    }
+
+    fn cell_polygon(&self, i: usize, j: usize) -> Polygon<f64> {
         let mut ring = Vec::new();
-        for i in c0..c1 {
-            self.edge((i, r0), (i + 1, r0), &mut ring);
-        }
-        for j in r0..r1 {
-            self.edge((c1, j), (c1, j + 1), &mut ring);
-        }
-        for i in (c0 + 1..=c1).rev() {
-            self.edge((i, r1), (i - 1, r1), &mut ring);
-        }
-        for j in (r0 + 1..=r1).rev() {
-            self.edge((c0, j), (c0, j - 1), &mut ring);
+        for (a, b) in cell_edges(i, j) {
+            self.edge(a, b, &mut ring);
         }
         ring.push(ring[0]);
         Polygon::new(LineString(ring), vec![])
     }
 
-    fn centre(&self, c0: usize, c1: usize, r0: usize, r1: usize) -> Coord<f64> {
+    fn cell_centre(&self, i: usize, j: usize) -> Coord<f64> {
         let corners = [
-            self.node(c0, r0),
-            self.node(c1, r0),
-            self.node(c1, r1),
-            self.node(c0, r1),
+            self.node(i, j),
+            self.node(i + 1, j),
+            self.node(i + 1, j + 1),
+            self.node(i, j + 1),
         ];
         Coord {
             x: corners.iter().map(|c| c.x).sum::<f64>() / 4.0,
             y: corners.iter().map(|c| c.y).sum::<f64>() / 4.0,
         }
     }
+}
+
+/// The four node-to-node edges of a cell, counter-clockwise: south, east,
+/// north, west.
+pub fn cell_edges(i: usize, j: usize) -> [((usize, usize), (usize, usize)); 4] {
+    [
+        ((i, j), (i + 1, j)),
+        ((i + 1, j), (i + 1, j + 1)),
+        ((i + 1, j + 1), (i, j + 1)),
+        ((i, j + 1), (i, j)),
+    ]
 }
 
 /// The province's bounding box in EPSG:9214, from PROJ.
@@ -197,32 +255,152 @@ pub fn projected_extent() -> Result<[f64; 4], CrsError> {
     Ok(bbox)
 }
 
+/// A step of -1, 0 or +1 kept within `lo..=hi`.
+fn wander(rng: &mut Rng, v: i64, lo: i64, hi: i64) -> i64 {
+    let step = [-1, 0, 0, 1][rng.below(4)];
+    (v + step).clamp(lo, hi)
+}
+
+/// The district of each cell (row-major): a south and a north band split
+/// by a wandering row, each cut in five by wandering columns. Where two
+/// districts would touch only at a corner, one cell changes hands, so
+/// every district outline is one simple ring.
+fn assign_districts(rng: &mut Rng) -> Vec<usize> {
+    let mut split_row = Vec::with_capacity(COLS);
+    let mut r = 6i64;
+    for _ in 0..COLS {
+        r = wander(rng, r, 5, 7);
+        split_row.push(r as usize);
+    }
+    let mut band_cuts = [[[0usize; 6]; ROWS]; 2];
+    for band in band_cuts.iter_mut() {
+        let mut off = [0i64; 6];
+        for row in band.iter_mut() {
+            for b in 1..5 {
+                off[b] = wander(rng, off[b], -1, 1);
+            }
+            for b in 0..6 {
+                row[b] = (DISTRICT_CUTS[b] as i64 + off[b]) as usize;
+            }
+        }
+    }
+    let mut cells = vec![0usize; COLS * ROWS];
+    for j in 0..ROWS {
+        for i in 0..COLS {
+            let band = usize::from(j >= split_row[i]);
+            let cuts = &band_cuts[band][j];
+            let col = (0..5).find(|&b| i < cuts[b + 1]).unwrap_or(4);
+            cells[j * COLS + i] = band * 5 + col;
+        }
+    }
+    loop {
+        let mut changed = false;
+        for j in 1..ROWS {
+            for i in 1..COLS {
+                let (a, b) = (cells[(j - 1) * COLS + i - 1], cells[(j - 1) * COLS + i]);
+                let (c, d) = (cells[j * COLS + i - 1], cells[j * COLS + i]);
+                if a == d && b == c && a != b {
+                    cells[(j - 1) * COLS + i] = a;
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    cells
+}
+
+/// The outline of a set of cells, walked counter-clockwise along their
+/// boundary edges (the set is connected and touches itself nowhere).
+fn trace(grid: &Grid, cells: &[usize], district: usize) -> Polygon<f64> {
+    use std::collections::HashMap;
+    let inside = |i: i64, j: i64| {
+        i >= 0
+            && j >= 0
+            && (i as usize) < COLS
+            && (j as usize) < ROWS
+            && cells[j as usize * COLS + i as usize] == district
+    };
+    let mut next: HashMap<(usize, usize), (usize, usize)> = HashMap::new();
+    for j in 0..ROWS {
+        for i in 0..COLS {
+            if cells[j * COLS + i] != district {
+                continue;
+            }
+            let (ii, jj) = (i as i64, j as i64);
+            let across = [(ii, jj - 1), (ii + 1, jj), (ii, jj + 1), (ii - 1, jj)];
+            for (e, (ni, nj)) in cell_edges(i, j).into_iter().zip(across) {
+                if !inside(ni, nj) {
+                    next.insert(e.0, e.1);
+                }
+            }
+        }
+    }
+    let mut rings: Vec<Vec<Coord<f64>>> = Vec::new();
+    while let Some(&start) = next.keys().min() {
+        let mut ring = Vec::new();
+        let mut at = start;
+        loop {
+            let to = next.remove(&at).expect("district outlines are closed");
+            grid.edge(at, to, &mut ring);
+            at = to;
+            if at == start {
+                break;
+            }
+        }
+        ring.push(ring[0]);
+        rings.push(ring);
+    }
+    // The shell turns counter-clockwise; any other ring would be a hole.
+    let area = |r: &Vec<Coord<f64>>| super::split::signed_area(&r[..r.len() - 1]);
+    rings.sort_by(|a, b| area(b).total_cmp(&area(a)));
+    let shell = LineString(rings.remove(0));
+    Polygon::new(shell, rings.into_iter().map(LineString).collect())
+}
+
 pub fn build(rng: &mut Rng) -> Result<Province, CrsError> {
     let bbox = projected_extent()?;
-    // Keep node jitter inside the extent: the grid is inset by a third of a cell.
     let cell = Coord {
-        x: (bbox[2] - bbox[0]) / (COLS as f64 + 0.6),
-        y: (bbox[3] - bbox[1]) / (ROWS as f64 + 0.6),
+        x: (bbox[2] - bbox[0]) / COLS as f64,
+        y: (bbox[3] - bbox[1]) / ROWS as f64,
+    };
+    // The outline winds by up to ~7 % of a cell: inset so it stays inside
+    // the extent.
+    let inset = Coord {
+        x: cell.x * 0.08,
+        y: cell.y * 0.08,
+    };
+    let cell = Coord {
+        x: (bbox[2] - bbox[0] - 2.0 * inset.x) / COLS as f64,
+        y: (bbox[3] - bbox[1] - 2.0 * inset.y) / ROWS as f64,
     };
     let grid = Grid {
         origin: Coord {
-            x: bbox[0] + 0.3 * cell.x,
-            y: bbox[1] + 0.3 * cell.y,
+            x: bbox[0] + inset.x,
+            y: bbox[1] + inset.y,
         },
         cell,
     };
-    let mut districts = Vec::new();
-    for (k, &(code, name, kind)) in DISTRICTS.iter().enumerate() {
-        let (c0, c1) = DISTRICT_COLUMNS[k % 5];
-        let (r0, r1) = DISTRICT_ROWS[k / 5];
-        districts.push(District {
-            code: code.to_string(),
-            name: name.to_string(),
-            kind,
-            polygon: grid.block(c0, c1, r0, r1),
-            centre: grid.centre(c0, c1, r0, r1),
-        });
-    }
+    let cells = assign_districts(rng);
+    // Each district's seat: its cell nearest the middle of its cells.
+    let seats: Vec<usize> = (0..DISTRICTS.len())
+        .map(|d| {
+            let mine: Vec<usize> = (0..cells.len()).filter(|&k| cells[k] == d).collect();
+            let n = mine.len() as f64;
+            let mi = mine.iter().map(|k| (k % COLS) as f64).sum::<f64>() / n;
+            let mj = mine.iter().map(|k| (k / COLS) as f64).sum::<f64>() / n;
+            *mine
+                .iter()
+                .min_by(|a, b| {
+                    let da = ((*a % COLS) as f64 - mi).powi(2) + ((*a / COLS) as f64 - mj).powi(2);
+                    let db = ((*b % COLS) as f64 - mi).powi(2) + ((*b / COLS) as f64 - mj).powi(2);
+                    da.total_cmp(&db)
+                })
+                .expect("every district has cells")
+        })
+        .collect();
     let mut name_order: Vec<usize> = (0..NAME_FIRST.len() * NAME_SECOND.len()).collect();
     for i in (1..name_order.len()).rev() {
         name_order.swap(i, rng.below(i + 1));
@@ -230,18 +408,9 @@ pub fn build(rng: &mut Rng) -> Result<Province, CrsError> {
     let mut communes = Vec::new();
     for j in 0..ROWS {
         for i in 0..COLS {
-            let district = DISTRICT_ROWS
-                .iter()
-                .position(|&(a, b)| (a..b).contains(&j))
-                .unwrap()
-                * 5
-                + DISTRICT_COLUMNS
-                    .iter()
-                    .position(|&(a, b)| (a..b).contains(&i))
-                    .unwrap();
-            let (c0, c1) = DISTRICT_COLUMNS[district % 5];
-            let (r0, r1) = DISTRICT_ROWS[district / 5];
-            let seat = (i == (c0 + c1) / 2) && (j == (r0 + r1) / 2);
+            let k = j * COLS + i;
+            let district = cells[k];
+            let seat = seats[district] == k;
             let city = DISTRICTS[district].2 != "Huyện";
             let n = name_order[communes.len()];
             let name = format!(
@@ -255,16 +424,19 @@ pub fn build(rng: &mut Rng) -> Result<Province, CrsError> {
                 _ => "Xã",
             };
             let urban = seat || city;
+            let centre = grid.cell_centre(i, j);
             communes.push(Commune {
                 // Commune codes of the province run from 07201 up.
                 code: format!("{:05}", 7201 + communes.len() * 3),
                 name: format!("{kind} {name}"),
                 kind,
                 district,
-                polygon: grid.block(i, i + 1, j, j + 1),
-                centre: grid.centre(i, i + 1, j, j + 1),
+                polygon: grid.cell_polygon(i, j),
+                cell: (i, j),
+                centre,
                 urban,
-                mountainous: i >= 12 || j >= 8,
+                seat,
+                mountainous: false,
                 population: if urban {
                     18_000 + rng.below(22_000) as i64
                 } else {
@@ -273,8 +445,26 @@ pub fn build(rng: &mut Rng) -> Result<Province, CrsError> {
             });
         }
     }
-    Ok(Province {
+    let districts = DISTRICTS
+        .iter()
+        .enumerate()
+        .map(|(d, &(code, name, kind))| District {
+            code: code.to_string(),
+            name: name.to_string(),
+            kind,
+            polygon: trace(&grid, &cells, d),
+            seat: seats[d],
+        })
+        .collect();
+    let mut province = Province {
         districts,
         communes,
-    })
+        grid,
+        bbox,
+    };
+    for k in 0..province.communes.len() {
+        let h = province.terrain(province.communes[k].centre);
+        province.communes[k].mountainous = h > 0.45;
+    }
+    Ok(province)
 }
