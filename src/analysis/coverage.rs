@@ -405,20 +405,27 @@ pub fn compute(
                 )
             })
             .collect();
-        let all = match by_operator.iter().filter(|m| !m.0.is_empty()).count() {
-            0 => MultiPolygon::new(vec![]),
-            1 => by_operator
-                .iter()
-                .find(|m| !m.0.is_empty())
-                .cloned()
-                .unwrap_or_else(|| MultiPolygon::new(vec![])),
-            _ => unary_union(by_operator.iter()),
-        };
-        by_operator.push(all);
-        by_operator
+        let mut areas: Vec<f64> = by_operator.iter().map(|m| m.unsigned_area()).collect();
+        // One operator covering the whole commune covers it for all (most
+        // communes, and the union of the operators' pieces is the costly
+        // part of this loop).
+        let whole = areas
             .iter()
-            .map(|m| m.unsigned_area())
-            .collect::<Vec<f64>>()
+            .copied()
+            .find(|&a| a >= commune.area_m2 * (1.0 - 1e-9));
+        let all = match whole {
+            Some(a) => a,
+            None => {
+                by_operator.retain(|m| !m.0.is_empty());
+                match by_operator.len() {
+                    0 => 0.0,
+                    1 => by_operator[0].unsigned_area(),
+                    _ => unary_union(by_operator.iter()).unsigned_area(),
+                }
+            }
+        };
+        areas.push(all);
+        areas
     })?;
     let mut commune_coverage = Vec::new();
     for (k, areas) in pieces.into_iter().enumerate() {
