@@ -14,7 +14,8 @@ use geo_types::{MultiPolygon, Rect};
 use tramgis::analysis::AnalysisError;
 use tramgis::analysis::compare::{CompareOptions, compare_layers, save_changes_layer};
 use tramgis::analysis::landuse_stats::{LandUseGroup, StatsOptions, landuse_stats};
-use tramgis::gpkg::GeoPackage;
+use tramgis::analysis::table::replace_layer;
+use tramgis::gpkg::{GeoPackage, LayerMeta};
 use tramgis::jobs::Progress;
 
 const X0: f64 = 500000.0;
@@ -299,6 +300,26 @@ fn a_layer_against_itself_is_diagonal_and_a_planned_change_is_off_it() {
         save_changes_layer(&mut gpkg, &plan, "bien_dong").unwrap(),
         2
     );
+    // A replacement that fails half-way (its second feature is malformed)
+    // keeps the old layer whole: removal and load are one transaction.
+    let old = gpkg.layer("bien_dong").unwrap();
+    let mut good = gpkg
+        .get_feature("bien_dong", 1)
+        .unwrap()
+        .expect("feature 1");
+    good.fid = None;
+    let mut bad = good.clone();
+    bad.values.pop();
+    let failed = replace_layer(
+        &mut gpkg,
+        "bien_dong",
+        &old.schema,
+        &LayerMeta::default(),
+        [good, bad],
+        "Thay lớp biến động",
+    );
+    assert!(failed.is_err());
+    assert_eq!(gpkg.count_features("bien_dong", None).unwrap(), 2);
     drop(gpkg);
     let (ok, out, err) = tool(
         "ogrinfo",

@@ -264,9 +264,10 @@ fn sheet_name(title: &str) -> String {
     }
 }
 
-/// Writes a result layer with geometries: deletes an earlier layer named
-/// `name` (results are recomputed, never edited by hand), then loads the
-/// features in one bulk-load transaction recorded under `description`.
+/// Writes a result layer with geometries in place of an earlier layer
+/// named `name` (results are recomputed, never edited by hand): one
+/// bulk-load transaction, recorded under `description`, that removes the
+/// old layer and loads the new, so a failure or a cancel keeps the old.
 /// Returns the number of features written.
 pub fn replace_layer(
     gpkg: &mut GeoPackage,
@@ -276,11 +277,8 @@ pub fn replace_layer(
     features: impl IntoIterator<Item = Feature>,
     description: &str,
 ) -> Result<u64> {
-    if gpkg.layer(name).is_ok() {
-        gpkg.delete_layer(name)?;
-    }
     let mut writer = gpkg.bulk_load(description)?;
-    let slot = writer.create_layer(name, schema, meta)?;
+    let slot = writer.replace_layer(name, schema, meta)?;
     for f in features {
         writer.add_to(slot, f)?;
     }

@@ -127,6 +127,22 @@ impl<'a> BulkWriter<'a> {
         self.open_layer(name)
     }
 
+    /// Creates a layer in place of an earlier one of the same name (a
+    /// recomputed result), both in the load's transaction: until it
+    /// commits, readers see the old layer, and a failure keeps it.
+    pub fn replace_layer(
+        &mut self,
+        name: &str,
+        schema: &Schema,
+        meta: &LayerMeta,
+    ) -> Result<usize> {
+        if let Ok(old) = store::read_layer(self.conn, self.path, name) {
+            store::ensure_layer_writable(self.path, &old)?;
+            store::delete_layer_in(self.conn, self.path, &old)?;
+        }
+        self.create_layer(name, schema, meta)
+    }
+
     /// Adds an existing layer to the load; returns its slot.
     pub fn open_layer(&mut self, name: &str) -> Result<usize> {
         let (conn, path) = (self.conn, self.path);

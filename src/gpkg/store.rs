@@ -532,28 +532,7 @@ impl GeoPackage {
             .conn
             .transaction()
             .ctx(&path, "starting a transaction")?;
-        rtree::drop_index(&tx, &path, name, &layer.schema.geometry_column)?;
-        journal::drop_triggers(&tx, &path, name)?;
-        for sql in [
-            "DELETE FROM gpkg_extensions WHERE table_name = ?1",
-            "DELETE FROM gpkg_geometry_columns WHERE table_name = ?1",
-            "DELETE FROM gpkg_contents WHERE table_name = ?1",
-            "DELETE FROM tramgis_layer_meta WHERE table_name = ?1",
-        ] {
-            tx.execute(sql, [name])
-                .ctx(&path, "removing the layer's registration")?;
-        }
-        if super::styles::table_exists(&tx, &path)? {
-            tx.execute("DELETE FROM layer_styles WHERE f_table_name = ?1", [name])
-                .ctx(&path, "removing the layer's styles")?;
-        }
-        let object = if layer.read_only == Some(ReadOnlyReason::View) {
-            "VIEW"
-        } else {
-            "TABLE"
-        };
-        tx.execute_batch(&format!("DROP {object} {}", quote(name)))
-            .ctx(&path, "dropping the table")?;
+        delete_layer_in(&tx, &path, &layer)?;
         tx.commit().ctx(&path, "committing")
     }
 
@@ -1157,4 +1136,33 @@ impl GeoPackage {
             .ctx(&self.path, &format!("saving a copy as {}", path.display()))?;
         Ok(())
     }
+}
+
+/// Removes a layer inside the caller's transaction: its table (or view),
+/// R-tree, journal triggers, registrations and styles.
+pub(crate) fn delete_layer_in(conn: &Connection, path: &Path, layer: &LayerInfo) -> Result<()> {
+    let name = layer.name.as_str();
+    rtree::drop_index(conn, path, name, &layer.schema.geometry_column)?;
+    journal::drop_triggers(conn, path, name)?;
+    for sql in [
+        "DELETE FROM gpkg_extensions WHERE table_name = ?1",
+        "DELETE FROM gpkg_geometry_columns WHERE table_name = ?1",
+        "DELETE FROM gpkg_contents WHERE table_name = ?1",
+        "DELETE FROM tramgis_layer_meta WHERE table_name = ?1",
+    ] {
+        conn.execute(sql, [name])
+            .ctx(path, "removing the layer's registration")?;
+    }
+    if super::styles::table_exists(conn, path)? {
+        conn.execute("DELETE FROM layer_styles WHERE f_table_name = ?1", [name])
+            .ctx(path, "removing the layer's styles")?;
+    }
+    let object = if layer.read_only == Some(ReadOnlyReason::View) {
+        "VIEW"
+    } else {
+        "TABLE"
+    };
+    conn.execute_batch(&format!("DROP {object} {}", quote(name)))
+        .ctx(path, "dropping the table")?;
+    Ok(())
 }
