@@ -215,7 +215,6 @@ fn near(a: [u8; 3], b: [u8; 3]) -> bool {
 }
 
 #[test]
-#[ignore = "the layer-tree legend is unhooked: with it the tree grows and ui_edit's split test no longer splits (issue 12, to be understood)"]
 fn the_layer_tree_shows_the_legend_of_thua_dat_and_follows_its_style() {
     let dir = tempfile::tempdir().unwrap();
     let path = common::sample(dir.path(), 300);

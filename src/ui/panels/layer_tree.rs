@@ -3,6 +3,7 @@
 //! a visibility box, and the layer's title, which makes it the active
 //! layer when clicked (selection tools then act on it alone) and opens its
 //! context menu on a right click. A new order is saved in the workspace.
+//! Each layer shows its legend (`legend.rs`).
 
 use super::PanelContext;
 use crate::model::LayerTheme;
@@ -26,7 +27,12 @@ impl LayerTree {
             LayerTheme::ALL.iter().copied().map(Some).collect();
         themes.push(None);
         let mut asked = Vec::new();
-        egui::ScrollArea::vertical().show(ui, |ui| {
+        // Both ways, at the panel's own width: rows wider than the panel
+        // (long titles, the legend's arrow or swatch) scroll sideways
+        // instead of widening the panel, which would move the map and
+        // everything on it each time a layer or its legend arrives.
+        let area = egui::ScrollArea::both().auto_shrink([false, true]);
+        area.show(ui, |ui| {
             if let Some(scene) = cx.scene {
                 let n = scene.layers.len();
                 for theme in themes {
@@ -124,6 +130,9 @@ fn layer_row(ui: &mut egui::Ui, row: &Row, layer: &MapLayer, asked: &mut Vec<App
     if selected > 0 {
         text.push_str(&format!(", {selected} {}", tr(lang, Key::Selected)));
     }
+    // The layer's legend: a list to unfold, or one swatch in the row.
+    let mut fold =
+        super::legend::has_list(layer).then(|| super::legend::fold_state(ui, &layer.info.name));
     let shown = ui.horizontal(|ui| {
         ui.dnd_drag_source(
             egui::Id::unique(("layer-drag", &layer.info.name)),
@@ -143,6 +152,10 @@ fn layer_row(ui: &mut egui::Ui, row: &Row, layer: &MapLayer, asked: &mut Vec<App
                 layer: layer.info.name.clone(),
                 visible,
             });
+        }
+        match &mut fold {
+            Some(state) => super::legend::toggle(ui, state, lang, &layer.info.name),
+            None => super::legend::inline_swatch(ui, layer),
         }
         let name = ui.selectable_label(active, text);
         if name.clicked() {
@@ -175,6 +188,9 @@ fn layer_row(ui: &mut egui::Ui, row: &Row, layer: &MapLayer, asked: &mut Vec<App
             from: dragged.0,
             to: i,
         });
+    }
+    if let Some(state) = fold {
+        super::legend::body(ui, state, layer);
     }
 }
 
