@@ -12,7 +12,10 @@ use geo_types::{Coord, Geometry, LineString, Polygon};
 use super::plan::{CommunePlan, distance_to};
 use super::province::{Commune, Province};
 use super::rng::{Rng, hash_unit};
-use super::split::{Line, Ring, centroid, closed, is_convex, signed_area, split};
+use super::split::{
+    Line, Ring, SLIVER, centroid, closed, compactness, has_sharp_corner, is_convex, signed_area,
+    split,
+};
 use crate::model::{Feature, FieldValue};
 
 /// How many parcels each commune gets: at least its blocks and corridor
@@ -240,26 +243,18 @@ pub fn split_piece(ring: &Ring, rng: &mut Rng, budget: usize) -> Option<Vec<Ring
         if !ok {
             continue;
         }
+        // No piece thinner than the one cut (a thin block's pieces may be
+        // as thin as the block, no thinner).
+        let thin = SLIVER.min(compactness(ring));
         let sliver = pieces
             .iter()
-            .any(|r| signed_area(r) < area * 0.02 || has_sharp_corner(r));
+            .any(|r| signed_area(r) < area * 0.02 || has_sharp_corner(r) || compactness(r) < thin);
         if pieces.len() < 2 || pieces.len() - 1 > budget || sliver {
             return None;
         }
         return Some(pieces);
     }
     None
-}
-
-/// A corner sharper than 3°: a sliver the validator would call a spike.
-fn has_sharp_corner(ring: &Ring) -> bool {
-    let n = ring.len();
-    (0..n).any(|i| {
-        let (a, b, c) = (ring[(i + n - 1) % n], ring[i], ring[(i + 1) % n]);
-        let (ux, uy, vx, vy) = (a.x - b.x, a.y - b.y, c.x - b.x, c.y - b.y);
-        let cos = (ux * vx + uy * vy) / (ux.hypot(uy) * vx.hypot(vy)).max(1e-12);
-        cos > 3f64.to_radians().cos()
-    })
 }
 
 struct Piece {

@@ -9,7 +9,9 @@ use geo_types::Coord;
 use super::network::{Chord, Network};
 use super::province::{Commune, Province};
 use super::rng::Rng;
-use super::split::{Line, Ring, centroid, chords, signed_area, split};
+use std::collections::HashMap;
+
+use super::split::{Line, Ring, centroid, chords, compactness, is_sliver, signed_area, split};
 
 /// A road of the commune itself (đường xã, or a street of the town).
 #[derive(Debug, Clone)]
@@ -96,7 +98,26 @@ fn cut_strip(
             kept.push(ring);
             continue;
         };
-        let parts: Option<Vec<_>> = outer.iter().map(|r| split(r, &l.shifted(half))).collect();
+        // What the strip would leave on a side as nothing but slivers (the
+        // road runs along, a hair off, another road's edge or a boundary
+        // that meets it at a small angle) is road land too: no parcel a
+        // hair wide.
+        let (outer, left) = if !left.is_empty() && left.iter().all(|r| is_sliver(r)) {
+            (vec![ring.clone()], Vec::new())
+        } else {
+            (outer, left)
+        };
+        let parts: Option<Vec<_>> = outer
+            .iter()
+            .map(|r| {
+                let (right, middle) = split(r, &l.shifted(half))?;
+                Some(if !right.is_empty() && right.iter().all(|r| is_sliver(r)) {
+                    (Vec::new(), vec![r.clone()])
+                } else {
+                    (right, middle)
+                })
+            })
+            .collect();
         let Some(parts) = parts else {
             kept.push(ring);
             continue;
@@ -125,6 +146,78 @@ fn cut(land: &mut Vec<Ring>, line: &Line) {
         }
     }
     *land = kept;
+}
+
+/// The ring of `a` and `b` joined along their common boundary: None unless
+/// they share one unbroken chain of edges (the same vertices, opposite
+/// ways) and the union is a simple ring with the two areas added up.
+fn joined(a: &Ring, b: &Ring) -> Option<Ring> {
+    let key = |c: Coord<f64>| (c.x.to_bits(), c.y.to_bits());
+    let (m, n) = (a.len(), b.len());
+    // b's edges, each by its two ends, to the index of its start.
+    let b_edges: HashMap<_, usize> = (0..n)
+        .map(|k| ((key(b[k]), key(b[(k + 1) % n])), k))
+        .collect();
+    let shared: Vec<bool> = (0..m)
+        .map(|k| b_edges.contains_key(&(key(a[(k + 1) % m]), key(a[k]))))
+        .collect();
+    let count = shared.iter().filter(|s| **s).count();
+    let starts: Vec<usize> = (0..m)
+        .filter(|k| shared[*k] && !shared[(k + m - 1) % m])
+        .collect();
+    let [first] = starts[..] else { return None };
+    // The chain runs a[first] .. a[last]; b runs it the other way.
+    let last = (first + count) % m;
+    let mut out = Vec::with_capacity(m + n);
+    let mut k = last;
+    loop {
+        out.push(a[k]);
+        if k == first {
+            break;
+        }
+        k = (k + 1) % m;
+    }
+    let in_b = (b_edges[&(key(a[(first + 1) % m]), key(a[first]))] + 1) % n;
+    let mut k = (in_b + 1) % n;
+    while key(b[k]) != key(a[last]) {
+        out.push(b[k]);
+        k = (k + 1) % n;
+        if k == in_b {
+            return None;
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    let simple = out.iter().all(|c| seen.insert(key(*c)));
+    let sum = signed_area(a) + signed_area(b);
+    (simple && out.len() >= 3 && (signed_area(&out) - sum).abs() <= 1e-6 * sum.abs()).then_some(out)
+}
+
+/// A block left as a sliver (a wedge where two roads meet at a small angle,
+/// a strip along a bend of the boundary) joins the neighbouring block it
+/// makes the roundest piece with, else the road or river piece beside it:
+/// no parcel of the sample is a hair-thin sliver.
+fn merge_slivers(land: &mut Vec<Ring>, corridor: &mut [CorridorPiece]) {
+    let mut i = 0;
+    while i < land.len() {
+        if !is_sliver(&land[i]) {
+            i += 1;
+            continue;
+        }
+        let best = |rings: &mut dyn Iterator<Item = (usize, &Ring)>| {
+            rings
+                .filter_map(|(j, r)| joined(&land[i], r).map(|m| (j, m)))
+                .max_by(|x, y| compactness(&x.1).total_cmp(&compactness(&y.1)))
+        };
+        if let Some((j, m)) = best(&mut land.iter().enumerate().filter(|(j, _)| *j != i)) {
+            land[j] = m;
+            land.remove(i);
+        } else if let Some((j, m)) = best(&mut corridor.iter().map(|c| &c.ring).enumerate()) {
+            corridor[j].ring = m;
+            land.remove(i);
+        } else {
+            i += 1;
+        }
+    }
 }
 
 /// The chords of `line` through the pieces, as road centre segments.
@@ -302,9 +395,12 @@ pub fn build(p: &Province, net: &Network, k: usize, rng: &mut Rng) -> CommunePla
                 );
             }
         }
+        land.retain(|r| signed_area(r) > 0.5);
+        merge_slivers(&mut land, &mut corridor_pieces);
         town_pieces = land.iter().map(in_town).collect();
     }
     land.retain(|r| signed_area(r) > 0.5);
+    merge_slivers(&mut land, &mut corridor_pieces);
     town_pieces.resize(land.len(), false);
     corridor_pieces.retain(|r| signed_area(&r.ring) > 0.01);
     let blocks = land

@@ -235,6 +235,43 @@ pub fn centroid(ring: &[Coord<f64>]) -> Coord<f64> {
     }
 }
 
+/// Area over perimeter squared: 1/16 for a square, about w / 4L for a
+/// long strip w wide and L long, small for a thin wedge.
+pub fn compactness(ring: &[Coord<f64>]) -> f64 {
+    let n = ring.len();
+    let perimeter: f64 = (0..n)
+        .map(|i| {
+            let (a, b) = (ring[i], ring[(i + 1) % n]);
+            (b.x - a.x).hypot(b.y - a.y)
+        })
+        .sum();
+    if perimeter <= 0.0 {
+        return 0.0;
+    }
+    signed_area(ring).abs() / (perimeter * perimeter)
+}
+
+/// Below this compactness a piece is a sliver: a strip thinner than about
+/// 1/50 of its length (a 4 m x 200 m strip, a wedge of a corner under 2.3
+/// degrees). A real house plot of 4 m x 25 m is about 0.02.
+pub const SLIVER: f64 = 0.005;
+
+/// Whether the piece is a sliver (see [`SLIVER`]).
+pub fn is_sliver(ring: &[Coord<f64>]) -> bool {
+    compactness(ring) < SLIVER
+}
+
+/// A corner sharper than 3 degrees: a spike, as the validator calls it.
+pub fn has_sharp_corner(ring: &[Coord<f64>]) -> bool {
+    let n = ring.len();
+    (0..n).any(|i| {
+        let (a, b, c) = (ring[(i + n - 1) % n], ring[i], ring[(i + 1) % n]);
+        let (ux, uy, vx, vy) = (a.x - b.x, a.y - b.y, c.x - b.x, c.y - b.y);
+        let cos = (ux * vx + uy * vy) / (ux.hypot(uy) * vx.hypot(vy)).max(1e-12);
+        cos > 3f64.to_radians().cos()
+    })
+}
+
 /// Whether the ring turns left at every vertex.
 pub fn is_convex(ring: &[Coord<f64>]) -> bool {
     let n = ring.len();
