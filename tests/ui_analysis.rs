@@ -392,3 +392,88 @@ fn uncovered_villages_are_listed_and_a_click_zooms_to_one() {
         "the map is centred on the village: {centre:?} vs {p:?}"
     );
 }
+
+#[test]
+fn statistics_count_within_a_polygon_drawn_on_the_map() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = common::sample(dir.path(), 300);
+    let mut h = harness(path.clone());
+    open_analysis(&mut h);
+    press(&mut h, "Trong vùng vẽ");
+    press(&mut h, "Vẽ vùng thống kê");
+    // A freehand square of 80 points a side in the half of the map the
+    // panel (a window over the map) leaves free.
+    let map = h.state().0.map_rect().unwrap();
+    let panel_x = h.get_by_label("Chạy").rect().center().x;
+    let x = if panel_x > map.center().x {
+        map.left() + map.width() * 0.25
+    } else {
+        map.left() + map.width() * 0.75
+    };
+    let middle = egui::pos2(x, map.center().y);
+    let corners = [
+        (-40.0, -40.0),
+        (40.0, -40.0),
+        (40.0, 40.0),
+        (-40.0, 40.0),
+        (-40.0, -40.0),
+    ];
+    let mut outline = Vec::new();
+    for w in corners.windows(2) {
+        for k in 0..8 {
+            let t = k as f32 / 8.0;
+            let (x, y) = (
+                w[0].0 + (w[1].0 - w[0].0) * t,
+                w[0].1 + (w[1].1 - w[0].1) * t,
+            );
+            outline.push(middle + egui::vec2(x, y));
+        }
+    }
+    h.hover_at(outline[0]);
+    h.drag_at(outline[0]);
+    h.run_steps(1);
+    for p in &outline[1..] {
+        h.hover_at(*p);
+        h.run_steps(1);
+    }
+    h.drop_at(*outline.last().unwrap());
+    h.run_steps(2);
+    let side = 80.0 * common::ui::resolution(&h);
+    let drawn = h
+        .state_mut()
+        .0
+        .analysis_panel_mut()
+        .unwrap()
+        .inputs
+        .drawn
+        .clone()
+        .expect("the drawn polygon reached the panel");
+    let drawn_area = geo::Area::unsigned_area(&drawn);
+    assert!(
+        (drawn_area / (side * side) - 1.0).abs() < 0.1,
+        "{drawn_area} m² drawn for a square of {side} m"
+    );
+    h.get_by_label_contains(" ha");
+
+    run_and_wait(&mut h);
+    let panel = h.state_mut().0.analysis_panel_mut().unwrap();
+    assert!(panel.error.is_none(), "{:?}", panel.error);
+    let table = panel.shown().expect("a result table").clone();
+    let area = table.column_index("dien_tich_m2").unwrap();
+    let total: f64 = table.rows.iter().filter_map(|r| r[area].as_f64()).sum();
+    // The library within the same polygon, and the polygon itself (the
+    // sample's parcels tile the province, so they fill it).
+    let gpkg = GeoPackage::open_read_only(&path).unwrap();
+    let options = StatsOptions::within("vùng vẽ", drawn.clone());
+    let stats = landuse_stats(&gpkg, &options, &tramgis::jobs::Progress::default()).unwrap();
+    let library: f64 = stats.zones.iter().map(|z| z.parcel_area()).sum();
+    assert!(
+        (total - library).abs() < 0.01,
+        "{total} m² in the table, {library} m² from the library"
+    );
+    assert!(
+        (library - drawn_area).abs() / drawn_area < 1e-4,
+        "{library} m² of parcels in a drawn polygon of {drawn_area} m²"
+    );
+    assert!(contents(&path).contains(&"thong_ke_loai_dat_vung_ve".to_string()));
+}

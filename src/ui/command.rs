@@ -134,6 +134,9 @@ pub enum AppCommand {
     OpenAnalysis,
     /// Opens the print panel (menu In bản đồ).
     OpenPrint,
+    /// The polygon the analysis panel's statistics count in, drawn on
+    /// the map (the draw-area tool).
+    SetAnalysisArea(geo_types::Polygon<f64>),
     StartTransfer(Request),
     /// The repair dialog changed the workspace's text: show it again.
     ReloadWorkspace,

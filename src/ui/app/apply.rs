@@ -115,6 +115,11 @@ impl TramgisApp {
             }
             AppCommand::OpenAnalysis => self.open_analysis(),
             AppCommand::OpenPrint => self.open_print(),
+            AppCommand::SetAnalysisArea(area) => {
+                if let Some(panel) = &mut self.panels.analysis {
+                    panel.set_drawn_area(area);
+                }
+            }
             AppCommand::StartTransfer(request) => self.start_transfer(request),
             AppCommand::ReloadWorkspace => self.open(self.workspace.clone()),
             AppCommand::LoadLayers(layers) => {

@@ -23,6 +23,8 @@ use crate::model::GeometryType;
 use crate::ui::command::AppCommand;
 use crate::ui::i18n::{Key, Lang, tr};
 use crate::ui::map::Selection;
+use crate::ui::tools::Tool;
+use geo::Area;
 pub use runs::{Choice, GeoTool, Inputs, Listed, Outcome, StatsBy};
 
 /// At most this many listed features are shown as links.
@@ -124,6 +126,13 @@ impl AnalysisPanel {
             self.inputs.clone(),
             label,
         ));
+    }
+
+    /// The polygon drawn on the map for the statistics: they count in it
+    /// from now on.
+    pub fn set_drawn_area(&mut self, area: geo_types::Polygon<f64>) {
+        self.inputs.drawn = Some(geo_types::MultiPolygon::new(vec![area]));
+        self.inputs.stats_by = StatsBy::Drawn;
     }
 
     /// Asks the running analysis to stop; it writes nothing.
@@ -275,7 +284,7 @@ impl AnalysisPanel {
         let mut asked = self.poll();
         self.chooser(ui, lang);
         ui.separator();
-        self.form(ui, lang, layers);
+        self.form(ui, lang, layers, &mut asked);
         ui.separator();
         self.run_row(ui, lang, layers, selection);
         if let Some(e) = &self.error {
@@ -315,7 +324,13 @@ impl AnalysisPanel {
     }
 
     /// The inputs of the chosen analysis.
-    fn form(&mut self, ui: &mut egui::Ui, lang: Lang, layers: &[LayerInfo]) {
+    fn form(
+        &mut self,
+        ui: &mut egui::Ui,
+        lang: Lang,
+        layers: &[LayerInfo],
+        asked: &mut Vec<AppCommand>,
+    ) {
         let polygons: Vec<&LayerInfo> = layers.iter().filter(|l| is_polygon(l)).collect();
         let points: Vec<&LayerInfo> = layers.iter().filter(|l| is_point(l)).collect();
         let all: Vec<&LayerInfo> = layers.iter().collect();
@@ -331,11 +346,27 @@ impl AnalysisPanel {
                             (StatsBy::Commune, Key::ByCommune),
                             (StatsBy::District, Key::ByDistrict),
                             (StatsBy::Selection, Key::WithinSelection),
+                            (StatsBy::Drawn, Key::WithinDrawn),
                         ] {
                             ui.radio_value(&mut i.stats_by, by, tr(lang, key));
                         }
                     });
                     ui.end_row();
+                    if i.stats_by == StatsBy::Drawn {
+                        ui.label(tr(lang, Key::DrawnArea));
+                        ui.horizontal(|ui| {
+                            if ui.button(tr(lang, Key::ToolDrawArea)).clicked() {
+                                asked.push(AppCommand::SetTool(Tool::DrawArea));
+                            }
+                            match &i.drawn {
+                                Some(area) => {
+                                    ui.label(format!("{:.2} ha", area.unsigned_area() / 1e4))
+                                }
+                                None => ui.label(tr(lang, Key::NoAreaDrawn)),
+                            };
+                        });
+                        ui.end_row();
+                    }
                 }
                 Choice::Compare => {
                     layer_row(ui, tr(lang, Key::FromLayer), &mut i.layer, &polygons);

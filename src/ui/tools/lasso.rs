@@ -25,7 +25,7 @@ impl Lasso {
 
     /// Feeds one event; returns the closed ring (at least three corners)
     /// when the user finishes it.
-    fn update(&mut self, event: &MapEvent, ctx: &ToolContext) -> Option<Vec<[f64; 2]>> {
+    pub(super) fn update(&mut self, event: &MapEvent, ctx: &ToolContext) -> Option<Vec<[f64; 2]>> {
         match *event {
             MapEvent::Abandon => {
                 self.corners.clear();
@@ -112,7 +112,7 @@ impl MapTool for Lasso {
 
 /// A see-through fill of a possibly concave outline (a freehand lasso
 /// rarely is convex), triangulated by ear clipping.
-fn translucent_fill(points: &[Pos2]) -> Shape {
+pub(super) fn translucent_fill(points: &[Pos2]) -> Shape {
     use geo::TriangulateEarcut;
     let ring: Vec<geo_types::Coord<f64>> = points
         .iter()

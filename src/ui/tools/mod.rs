@@ -17,6 +17,7 @@ pub mod add_line;
 pub mod add_point;
 pub mod add_polygon;
 mod drag;
+pub mod draw_area;
 pub mod identify;
 pub mod lasso;
 pub mod move_feature;
@@ -46,6 +47,8 @@ pub enum Tool {
     Select,
     /// Select by a polygon: clicked corners or a freehand outline.
     SelectPolygon,
+    /// Draws the polygon an analysis counts in (the analysis panel).
+    DrawArea,
     // The editing tools (on the layer being edited; the editing panel).
     AddPoint,
     AddLine,
@@ -92,6 +95,7 @@ impl Tool {
             Tool::Identify => Key::ToolIdentify,
             Tool::Select => Key::ToolSelect,
             Tool::SelectPolygon => Key::ToolSelectPolygon,
+            Tool::DrawArea => Key::ToolDrawArea,
             Tool::AddPoint => Key::ToolAddPoint,
             Tool::AddLine => Key::ToolAddLine,
             Tool::AddPolygon => Key::ToolAddPolygon,
@@ -113,6 +117,7 @@ impl Tool {
             Tool::Identify => Box::new(identify::Identify),
             Tool::Select => Box::new(select::Select::default()),
             Tool::SelectPolygon => Box::new(lasso::Lasso::default()),
+            Tool::DrawArea => Box::new(draw_area::DrawArea::default()),
             Tool::AddPoint => Box::new(add_point::AddPoint),
             Tool::AddLine => Box::new(add_line::AddLine::default()),
             Tool::AddPolygon => Box::new(add_polygon::AddPolygon::default()),

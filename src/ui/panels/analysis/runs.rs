@@ -6,6 +6,8 @@
 
 use std::path::PathBuf;
 
+use geo_types::MultiPolygon;
+
 use crate::analysis::coverage::CoverageConfig;
 use crate::analysis::geoprocess::{self, Predicate, Tool};
 use crate::analysis::indicators::{Indicator, IndicatorConfig};
@@ -33,6 +35,8 @@ pub enum StatsBy {
     District,
     /// The selected polygon (the first selected feature of a polygon layer).
     Selection,
+    /// A polygon drawn on the map (the draw-area tool).
+    Drawn,
 }
 
 /// The geoprocessing tools, each with its own form.
@@ -106,6 +110,8 @@ pub struct Inputs {
     pub stats_by: StatsBy,
     /// The polygon statistics are counted in: a selected feature (layer, fid).
     pub within: Option<(String, i64)>,
+    /// The polygon statistics are counted in: drawn on the map.
+    pub drawn: Option<MultiPolygon<f64>>,
     pub coverage: CoverageConfig,
     pub indicators: IndicatorConfig,
 }
@@ -123,6 +129,7 @@ impl Default for Inputs {
             output: String::new(),
             stats_by: StatsBy::Commune,
             within: None,
+            drawn: None,
             coverage: CoverageConfig::default(),
             indicators: IndicatorConfig::default(),
         }
@@ -321,6 +328,15 @@ fn land_use(
                 detail: "no polygon is selected".into(),
             });
         }
+        (StatsBy::Drawn, _) => match &inputs.drawn {
+            Some(area) => StatsOptions::within("vùng vẽ", area.clone()),
+            None => {
+                return Err(AnalysisError::Layer {
+                    layer: inputs.layer.clone(),
+                    detail: "no area is drawn on the map".into(),
+                });
+            }
+        },
         _ => StatsOptions::communes(),
     };
     options.parcels = inputs.layer.clone();
@@ -332,6 +348,7 @@ fn land_use(
             "huyen"
         }
         StatsBy::Selection => "vung_chon",
+        StatsBy::Drawn => "vung_ve",
     };
     if progress.is_cancelled() {
         return Err(Cancelled.into());
