@@ -114,7 +114,9 @@ impl TramgisApp {
         let lang = self.lang;
         let current = self.tool.kind();
         let mut asked = Vec::new();
-        ui.horizontal(|ui| {
+        // Wrapped: a toolbar wider than the map between the side panels
+        // would widen the map's rect past what is visible (and clickable).
+        ui.horizontal_wrapped(|ui| {
             for tool in Tool::ALL {
                 if ui
                     .selectable_label(current == tool, tr(lang, tool.label()))

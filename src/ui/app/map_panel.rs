@@ -16,7 +16,10 @@ impl TramgisApp {
     pub(super) fn map_panel(&mut self, ui: &mut egui::Ui) -> Option<[f64; 2]> {
         self.toolbar(ui);
         let gnss_fix = (self.panels.gnss.as_mut()).and_then(|g| g.fix_on_map(&self.map.crs));
-        let (response, painter) = ui.allocate_painter(ui.available_size(), Sense::click_and_drag());
+        // Only what is visible: the central panel may have grown past its
+        // clip (a wide row above), and input ends at the clip.
+        let visible = ui.available_rect_before_wrap().intersect(ui.clip_rect());
+        let (response, painter) = ui.allocate_painter(visible.size(), Sense::click_and_drag());
         let rect = response.rect;
         self.map_rect = Some(rect);
         painter.rect_filled(rect, 0.0, Color32::from_rgb(232, 238, 242));
