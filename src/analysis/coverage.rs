@@ -10,12 +10,12 @@
 //! it lies within a covering tower's radius (the exact circle).
 //!
 //! Speed: the union of every group is one sweep (`geo::unary_union`), and
-//! each commune's covered area is the union of only the circles that meet
-//! its bounding box, clipped to it — never the province-wide union
-//! intersected 209 times.
-//! A commune one operator covers whole is covered for all, with no union
-//! of the operators' pieces (most communes; that union was the costliest
-//! step).
+//! each commune's covered area is the operator's union cut to the
+//! commune's box (ring clipping, linear) and then overlaid with the
+//! commune, so the overlay meets only the arcs near it, never the whole
+//! province's boundary nor the circles again. A commune one operator
+//! covers whole is covered for all, with no union of the operators'
+//! pieces.
 
 use std::collections::BTreeMap;
 
@@ -24,6 +24,7 @@ use geo_types::{Coord, Geometry, LineString, MultiPolygon, Point, Polygon, Rect}
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
 
+use super::overlay::{Clipper, overlap_area};
 use super::table::{Column, ResultTable};
 use super::{AnalysisError, Result};
 use crate::gpkg::{GeoPackage, LayerInfo, LayerMeta};
@@ -377,7 +378,12 @@ pub fn compute(
         })
         .collect::<Vec<_>>();
 
-    // Communes: the union of the circles meeting each commune, clipped to it.
+    // Communes: each operator's union cut to the commune's box, then
+    // clipped to the commune (only the arcs near it take part).
+    let union_boxes: Vec<Vec<Option<Rect<f64>>>> = groups
+        .iter()
+        .map(|g| g.geometry.0.iter().map(|p| p.bounding_rect()).collect())
+        .collect();
     let circle_index = PolygonIndex::new(
         circles
             .iter()
@@ -393,7 +399,8 @@ pub fn compute(
         };
         let mut by_operator: Vec<MultiPolygon<f64>> = operators
             .iter()
-            .map(|op| {
+            .enumerate()
+            .map(|(g, op)| {
                 let members: Vec<usize> = near
                     .iter()
                     .copied()
@@ -403,8 +410,8 @@ pub fn compute(
                     commune,
                     &members,
                     &towers,
-                    &circles,
                     config.quadrant_segments,
+                    (&groups[g].geometry, &union_boxes[g]),
                 )
             })
             .collect();
@@ -482,16 +489,18 @@ pub fn run(
     Ok(coverage)
 }
 
-/// The part of a commune inside the circles of `members` (indices of
-/// towers and circles). A circle whose inscribed disc holds the commune's
-/// whole bounding box covers it all (no overlay needed); circles whose
-/// disc misses the box are dropped.
+/// The part of a commune inside an operator's coverage (`union`, with the
+/// boxes of its polygons). A circle of `members` (indices of towers) whose
+/// inscribed polygon holds the commune's whole bounding box covers it all
+/// (no overlay needed). Otherwise the union's rings are cut to the box
+/// first, so the overlay with the commune meets only the arcs near it,
+/// never the whole province's.
 fn covered_part(
     commune: &Commune,
     members: &[usize],
     towers: &[Tower],
-    circles: &[Polygon<f64>],
     quadrant_segments: usize,
+    (union, boxes): (&MultiPolygon<f64>, &[Option<Rect<f64>>]),
 ) -> MultiPolygon<f64> {
     let Some(bbox) = commune.geometry.bounding_rect() else {
         return MultiPolygon::new(vec![]);
@@ -509,7 +518,6 @@ fn covered_part(
             y: bbox.min().y,
         },
     ];
-    let mut near: Vec<&Polygon<f64>> = Vec::new();
     for &i in members {
         let t = &towers[i];
         let c = t.position.0;
@@ -517,17 +525,43 @@ fn covered_part(
         if corners.iter().all(within) {
             return commune.geometry.clone();
         }
-        // The nearest point of the box to the centre, against the radius.
-        let dx = (bbox.min().x - c.x).max(0.0).max(c.x - bbox.max().x);
-        let dy = (bbox.min().y - c.y).max(0.0).max(c.y - bbox.max().y);
-        if dx.hypot(dy) < t.radius_m {
-            near.push(&circles[i]);
-        }
     }
-    if near.is_empty() {
+    // A metre of margin keeps the cut's edges off the commune's own.
+    let window = Rect::new(
+        Coord {
+            x: bbox.min().x - 1.0,
+            y: bbox.min().y - 1.0,
+        },
+        Coord {
+            x: bbox.max().x + 1.0,
+            y: bbox.max().y + 1.0,
+        },
+    );
+    let mut clipper = Clipper::default();
+    let mut cut = Vec::new();
+    for (polygon, b) in union.0.iter().zip(boxes) {
+        if !b.is_some_and(|b| overlap_area(b, window) > 0.0) {
+            continue;
+        }
+        let exterior = clipper.clip_to_rect(&polygon.exterior().0, window);
+        if exterior.is_empty() {
+            continue;
+        }
+        let holes = polygon
+            .interiors()
+            .iter()
+            .map(|h| clipper.clip_to_rect(&h.0, window))
+            .filter(|h| !h.is_empty())
+            .map(LineString::new)
+            .collect();
+        cut.push(Polygon::new(LineString::new(exterior), holes));
+    }
+    if cut.is_empty() {
         return MultiPolygon::new(vec![]);
     }
-    unary_union(near).intersection(&commune.geometry)
+    // The cut rings may run back and forth along the window's edges; the
+    // even-odd overlay cancels those zero-width parts.
+    MultiPolygon::new(cut).intersection(&commune.geometry)
 }
 
 /// `f` over `items` on two threads (the target machine's cores), results
