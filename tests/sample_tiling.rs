@@ -11,7 +11,7 @@ mod common;
 use std::collections::{BTreeMap, HashMap};
 
 use geo::{Area, Euclidean, Length};
-use tramgis::edit::check::{CheckOptions, FindingKind, check_layer};
+use tramgis::edit::check::{CheckOptions, check_layer};
 use tramgis::gpkg::GeoPackage;
 use tramgis::jobs::Progress;
 use tramgis::model::{Feature, FieldValue};
@@ -196,24 +196,11 @@ fn the_validator_and_gdal_find_no_overlap_or_gap_and_roads_stay_in_their_corrido
         let options = CheckOptions::new("thua_dat");
         let report = check_layer(&gpkg, &options, &Progress::default()).unwrap();
         assert_eq!(report.checked, PARCELS);
-        let overlaps: Vec<_> = report.of_kind(FindingKind::Overlap).take(10).collect();
-        assert!(overlaps.is_empty(), "{overlaps:#?}");
-        // Every parcel is a valid polygon: no spike, no collapsed ring.
-        let broken: Vec<_> = report
-            .findings
-            .iter()
-            .filter(|f| !matches!(f.kind, FindingKind::Gap))
-            .take(10)
-            .collect();
-        assert!(broken.is_empty(), "{broken:#?}");
-        // The validator's union snaps to a grid: where a parcel's corner
-        // lies on a neighbouring commune's parcel edge it sees hairline
-        // holes of ~0.01 m²; GEOS below finds none.
-        let gaps: f64 = report.of_kind(FindingKind::Gap).map(|f| f.area).sum();
-        assert!(
-            gaps < 10.0,
-            "gaps of {gaps} m² in all (the province is ~6.6e9 m²)"
-        );
+        // No overlap, no gap, no spike or collapsed ring: parcels that
+        // meet share their vertices, across commune boundaries too, so the
+        // validator's union (which snaps to a grid) sees no hairline hole.
+        let findings: Vec<_> = report.findings.iter().take(10).collect();
+        assert!(findings.is_empty(), "{findings:#?}");
         let communes = check_layer(
             &gpkg,
             &CheckOptions::new("ranh_gioi_xa"),

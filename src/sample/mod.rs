@@ -24,6 +24,7 @@ use std::path::{Path, PathBuf};
 use crate::gpkg::styles::StoredStyle;
 use crate::gpkg::{GeoPackage, GpkgError, Result};
 use crate::model::Feature;
+use rstar::RTree;
 
 pub use domains::{definitions as domain_definitions, write as write_domains};
 pub use layers::definitions as layer_definitions;
@@ -102,22 +103,89 @@ fn layout() -> Result<Layout> {
 }
 
 /// Streams `total` parcels (or, below the least the blocks and corridors
-/// need, that least) commune by commune.
+/// need, that least) commune by commune. `boundary`: the vertices parcels
+/// put on commune boundaries (see [`boundary_vertices`]), inserted into
+/// the neighbours' edges.
 fn each_parcel<E>(
     l: &Layout,
     total: usize,
+    boundary: &RTree<[f64; 2]>,
     mut sink: impl FnMut(Feature) -> std::result::Result<(), E>,
 ) -> std::result::Result<(), E> {
     let quotas = parcels::quotas(&l.province, &l.plans, total);
     for (k, plan) in l.plans.iter().enumerate() {
         let mut rng = Rng::new(SEED.wrapping_mul(k as u64 + 7));
-        parcels::commune_parcels(&l.province, plan, k, quotas[k], &mut rng, &mut sink)?;
+        parcels::commune_parcels(
+            &l.province,
+            plan,
+            k,
+            quotas[k],
+            &mut rng,
+            boundary,
+            &mut sink,
+        )?;
     }
     Ok(())
 }
 
+/// A first pass over the parcels: the vertices they put on a commune
+/// boundary (where a cut of one commune's block meets it). The second pass
+/// inserts them into the neighbouring commune's parcels and into the
+/// commune and district outlines, so that no corner of a parcel lies on an
+/// edge of another without being its vertex too (no hairline gap where an
+/// overlay snaps to a grid).
+fn boundary_vertices(l: &Layout, total: usize) -> RTree<[f64; 2]> {
+    use rstar::primitives::Line as Segment;
+    let segments: Vec<Segment<[f64; 2]>> = l
+        .province
+        .communes
+        .iter()
+        .flat_map(|c| {
+            c.polygon
+                .exterior()
+                .lines()
+                .map(|s| Segment::new([s.start.x, s.start.y], [s.end.x, s.end.y]))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let outlines = RTree::bulk_load(segments);
+    let mut points: Vec<[f64; 2]> = Vec::new();
+    let none = RTree::new();
+    let _ = each_parcel(l, total, &none, |f| {
+        if let Some(geo_types::Geometry::Polygon(p)) = &f.geometry {
+            for q in &p.exterior().0 {
+                let q = [q.x, q.y];
+                if outlines.locate_within_distance(q, 1e-12).next().is_some() {
+                    points.push(q);
+                }
+            }
+        }
+        Ok::<(), ()>(())
+    });
+    points.sort_by(|a, b| a[0].total_cmp(&b[0]).then(a[1].total_cmp(&b[1])));
+    points.dedup();
+    RTree::bulk_load(points)
+}
+
+/// The commune and district outlines with the parcels' boundary vertices.
+fn add_boundary_vertices(p: &mut province::Province, boundary: &RTree<[f64; 2]>) {
+    let with = |polygon: &geo_types::Polygon<f64>| {
+        let v = &polygon.exterior().0;
+        let ring = parcels::with_points_on_edges(&v[..v.len() - 1], &[boundary]);
+        geo_types::Polygon::new(split::closed(&ring), vec![])
+    };
+    for c in &mut p.communes {
+        c.polygon = with(&c.polygon);
+    }
+    for d in &mut p.districts {
+        d.polygon = with(&d.polygon);
+    }
+}
+
 fn write_all(path: &Path, parcels: usize, progress: &mut impl FnMut(&str, u64)) -> Result<Summary> {
-    let l = layout()?;
+    let mut l = layout()?;
+    let boundary = boundary_vertices(&l, parcels);
+    add_boundary_vertices(&mut l.province, &boundary);
     let (p, net, plans) = (&l.province, &l.network, &l.plans);
     let mut rng = Rng::new(SEED ^ 0x5EED);
     let mut gpkg = GeoPackage::create(path)?;
@@ -168,7 +236,7 @@ fn write_all(path: &Path, parcels: usize, progress: &mut impl FnMut(&str, u64)) 
     {
         let mut writer = gpkg.bulk_writer("thua_dat", "sample data")?;
         let step = (parcels as u64 / 100).max(1);
-        each_parcel(&l, parcels, |f| {
+        each_parcel(&l, parcels, &boundary, |f| {
             writer.add(f)?;
             if writer.count() % step == 0 {
                 progress("thua_dat", writer.count());
@@ -206,9 +274,11 @@ fn save_default_styles(gpkg: &mut GeoPackage) -> Result<()> {
 
 /// Generates parcels in memory (for benchmarks that time the writing alone).
 pub fn parcels_in_memory(count: usize) -> Result<Vec<Feature>> {
-    let l = layout()?;
+    let mut l = layout()?;
+    let boundary = boundary_vertices(&l, count);
+    add_boundary_vertices(&mut l.province, &boundary);
     let mut out = Vec::with_capacity(count);
-    each_parcel(&l, count, |f| {
+    each_parcel(&l, count, &boundary, |f| {
         out.push(f);
         Ok::<(), GpkgError>(())
     })?;

@@ -8,6 +8,7 @@
 use std::collections::BinaryHeap;
 
 use geo_types::{Coord, Geometry, LineString, Polygon};
+use rstar::{AABB, RTree};
 
 use super::plan::{CommunePlan, distance_to};
 use super::province::{Commune, Province};
@@ -329,9 +330,9 @@ fn pond(host: &Ring) -> Ring {
 /// Where a cut ended on a neighbour's edge, the neighbour gets that vertex
 /// too: neighbours then share every vertex of their common boundary, as
 /// in a topologically clean cadastre (and overlay code that snaps to a
-/// grid sees the very same edges on both sides).
-fn close_t_junctions(pieces: &mut [Piece]) {
-    use rstar::{AABB, RTree};
+/// grid sees the very same edges on both sides). `extra`: the vertices the
+/// neighbouring communes' parcels put on this commune's boundary.
+fn close_t_junctions(pieces: &mut [Piece], extra: &RTree<[f64; 2]>) {
     let mut all: Vec<[f64; 2]> = pieces
         .iter()
         .flat_map(|pc| pc.ring.iter().map(|q| [q.x, q.y]))
@@ -340,35 +341,43 @@ fn close_t_junctions(pieces: &mut [Piece]) {
     all.dedup();
     let tree = RTree::bulk_load(all);
     for pc in pieces.iter_mut() {
-        let n = pc.ring.len();
-        let mut out = Vec::with_capacity(n + 4);
-        for i in 0..n {
-            let (a, b) = (pc.ring[i], pc.ring[(i + 1) % n]);
-            out.push(a);
-            let (dx, dy) = (b.x - a.x, b.y - a.y);
-            let len = dx.hypot(dy);
-            if len < 1e-6 {
-                continue;
-            }
-            let e = 1e-6;
-            let env = AABB::from_corners(
-                [a.x.min(b.x) - e, a.y.min(b.y) - e],
-                [a.x.max(b.x) + e, a.y.max(b.y) + e],
-            );
-            let mut on: Vec<(f64, Coord<f64>)> = tree
-                .locate_in_envelope(&env)
-                .filter_map(|q| {
-                    let c = Coord { x: q[0], y: q[1] };
-                    let t = ((c.x - a.x) * dx + (c.y - a.y) * dy) / len;
-                    let d = ((c.y - a.y) * dx - (c.x - a.x) * dy) / len;
-                    (d.abs() < 1e-6 && t > 1e-6 && t < len - 1e-6).then_some((t, c))
-                })
-                .collect();
-            on.sort_by(|x, y| x.0.total_cmp(&y.0));
-            out.extend(on.into_iter().map(|(_, c)| c));
-        }
-        pc.ring = out;
+        pc.ring = with_points_on_edges(&pc.ring, &[&tree, extra]);
     }
+}
+
+/// The ring with every point of the trees that lies on one of its edges
+/// (within a micrometre) inserted into that edge, in order.
+pub fn with_points_on_edges(ring: &[Coord<f64>], trees: &[&RTree<[f64; 2]>]) -> Ring {
+    let n = ring.len();
+    let mut out = Vec::with_capacity(n + 4);
+    for i in 0..n {
+        let (a, b) = (ring[i], ring[(i + 1) % n]);
+        out.push(a);
+        let (dx, dy) = (b.x - a.x, b.y - a.y);
+        let len = dx.hypot(dy);
+        if len < 1e-6 {
+            continue;
+        }
+        let e = 1e-6;
+        let env = AABB::from_corners(
+            [a.x.min(b.x) - e, a.y.min(b.y) - e],
+            [a.x.max(b.x) + e, a.y.max(b.y) + e],
+        );
+        let mut on: Vec<(f64, Coord<f64>)> = trees
+            .iter()
+            .flat_map(|tree| tree.locate_in_envelope(&env))
+            .filter_map(|q| {
+                let c = Coord { x: q[0], y: q[1] };
+                let t = ((c.x - a.x) * dx + (c.y - a.y) * dy) / len;
+                let d = ((c.y - a.y) * dx - (c.x - a.x) * dy) / len;
+                (d.abs() < 1e-6 && t > 1e-6 && t < len - 1e-6).then_some((t, c))
+            })
+            .collect();
+        on.sort_by(|x, y| x.0.total_cmp(&y.0));
+        on.dedup_by(|x, y| x.1 == y.1);
+        out.extend(on.into_iter().map(|(_, c)| c));
+    }
+    out
 }
 
 fn round(v: f64, digits: i32) -> f64 {
@@ -383,6 +392,7 @@ pub fn commune_parcels<E>(
     k: usize,
     quota: usize,
     rng: &mut Rng,
+    extra: &RTree<[f64; 2]>,
     sink: &mut impl FnMut(Feature) -> Result<(), E>,
 ) -> Result<(), E> {
     let c = &p.communes[k];
@@ -435,7 +445,7 @@ pub fn commune_parcels<E>(
             hole: None,
         });
     }
-    close_t_junctions(&mut pieces);
+    close_t_junctions(&mut pieces, extra);
     // Cadastral sheets: 1.5 km squares over the commune, parcels numbered
     // within each sheet from north-west.
     let (x0, y1) = c
