@@ -17,5 +17,6 @@ pub mod model;
 pub mod print;
 pub mod render;
 pub mod sample;
+pub mod sync;
 #[cfg(feature = "gui")]
 pub mod ui;
