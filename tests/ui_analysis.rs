@@ -45,6 +45,15 @@ fn run_and_wait(h: &mut AppHarness) {
     h.run_steps(3);
 }
 
+/// The sum of the shown result table's area column (the run succeeded).
+fn shown_area_total(h: &mut AppHarness) -> f64 {
+    let panel = h.state_mut().0.analysis_panel_mut().unwrap();
+    assert!(panel.error.is_none(), "{:?}", panel.error);
+    let table = panel.shown().expect("a result table");
+    let area = table.column_index("dien_tich_m2").unwrap();
+    table.rows.iter().filter_map(|r| r[area].as_f64()).sum()
+}
+
 /// The layer names of gpkg_contents (what GDAL lists).
 fn contents(path: &Path) -> Vec<String> {
     let conn = rusqlite::Connection::open(path).unwrap();
@@ -65,11 +74,16 @@ fn land_use_statistics_add_up_to_the_communes_and_export_to_csv() {
     open_analysis(&mut h);
     // Land-use statistics by commune is the panel's first analysis.
     run_and_wait(&mut h);
-    let panel = h.state_mut().0.analysis_panel_mut().unwrap();
-    assert!(panel.error.is_none(), "{:?}", panel.error);
-    let table = panel.shown().expect("a result table").clone();
-    let area = table.column_index("dien_tich_m2").unwrap();
-    let total: f64 = table.rows.iter().filter_map(|r| r[area].as_f64()).sum();
+    let total = shown_area_total(&mut h);
+    let rows = h
+        .state_mut()
+        .0
+        .analysis_panel_mut()
+        .unwrap()
+        .shown()
+        .unwrap()
+        .rows
+        .len();
 
     // The library on its own, and GDAL's areas of the communes: each
     // commune's rows add up to its area.
@@ -127,11 +141,7 @@ fn land_use_statistics_add_up_to_the_communes_and_export_to_csv() {
     let text = std::fs::read_to_string(&csv).unwrap();
     assert!(text.starts_with('\u{feff}'), "UTF-8 with a byte-order mark");
     assert!(text.contains("Diện tích (m²)"));
-    assert_eq!(
-        text.lines().count(),
-        table.rows.len() + 1,
-        "a header and the rows"
-    );
+    assert_eq!(text.lines().count(), rows + 1, "a header and the rows");
 
     // And XLSX, which GDAL reads back with every row.
     press(&mut h, "Xuất XLSX");
@@ -147,10 +157,7 @@ fn land_use_statistics_add_up_to_the_communes_and_export_to_csv() {
     );
     let (ok, out, err) = common::tool("ogrinfo", &["-ro", "-al", "-so", xlsx.to_str().unwrap()]);
     assert!(ok, "{err}");
-    assert!(
-        out.contains(&format!("Feature Count: {}", table.rows.len())),
-        "{out}"
-    );
+    assert!(out.contains(&format!("Feature Count: {rows}")), "{out}");
 }
 
 #[test]
@@ -429,15 +436,7 @@ fn statistics_count_within_a_polygon_drawn_on_the_map() {
             outline.push(middle + egui::vec2(x, y));
         }
     }
-    h.hover_at(outline[0]);
-    h.drag_at(outline[0]);
-    h.run_steps(1);
-    for p in &outline[1..] {
-        h.hover_at(*p);
-        h.run_steps(1);
-    }
-    h.drop_at(*outline.last().unwrap());
-    h.run_steps(2);
+    common::ui::trace_map(&mut h, &outline);
     let side = 80.0 * common::ui::resolution(&h);
     let drawn = h
         .state_mut()
@@ -456,11 +455,7 @@ fn statistics_count_within_a_polygon_drawn_on_the_map() {
     h.get_by_label_contains(" ha");
 
     run_and_wait(&mut h);
-    let panel = h.state_mut().0.analysis_panel_mut().unwrap();
-    assert!(panel.error.is_none(), "{:?}", panel.error);
-    let table = panel.shown().expect("a result table").clone();
-    let area = table.column_index("dien_tich_m2").unwrap();
-    let total: f64 = table.rows.iter().filter_map(|r| r[area].as_f64()).sum();
+    let total = shown_area_total(&mut h);
     // The library within the same polygon, and the polygon itself (the
     // sample's parcels tile the province, so they fill it).
     let gpkg = GeoPackage::open_read_only(&path).unwrap();

@@ -116,6 +116,20 @@ pub fn drag_map(h: &mut AppHarness, from: egui::Pos2, to: egui::Pos2) {
     h.run_steps(2);
 }
 
+/// Presses at the first point, moves through the others a frame each and
+/// lets go at the last: a freehand trace.
+pub fn trace_map(h: &mut AppHarness, outline: &[egui::Pos2]) {
+    h.hover_at(outline[0]);
+    h.drag_at(outline[0]);
+    h.run_steps(1);
+    for p in &outline[1..] {
+        h.hover_at(*p);
+        h.run_steps(1);
+    }
+    h.drop_at(*outline.last().unwrap());
+    h.run_steps(2);
+}
+
 /// Holds Shift (or lets it go) for the frames that follow.
 pub fn shift(h: &mut AppHarness, down: bool) {
     let m = if down {
