@@ -25,13 +25,19 @@ fn a_feature_deleted_while_its_table_is_open_leaves_the_table() {
     h.state_mut().0.finish_reads();
     h.run_steps(2);
     let fids = h.state().0.tables[0].row_fids().to_vec();
-    assert_eq!(fids.len(), 300);
+    // Every block of the sample is a parcel: it holds at least the 300 asked for.
+    let count = tramgis::gpkg::GeoPackage::open_read_only(&path)
+        .unwrap()
+        .count_features("thua_dat", None)
+        .unwrap() as usize;
+    assert!(count >= 300);
+    assert_eq!(fids.len(), count);
     let gone = fids[0];
 
     common::ui::delete_features(&mut h, "thua_dat", &[gone]);
     h.state_mut().0.finish_reads();
     h.run_steps(2);
     let now = h.state().0.tables[0].row_fids().to_vec();
-    assert_eq!(now.len(), 299, "the table lists the 299 left");
+    assert_eq!(now.len(), count - 1, "the table lists the parcels left");
     assert!(!now.contains(&gone));
 }
