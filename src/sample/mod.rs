@@ -91,7 +91,7 @@ fn layout() -> Result<Layout> {
                 &province,
                 &network,
                 k,
-                &mut Rng::new(SEED ^ (k as u64 + 1) * 0x9E37),
+                &mut Rng::new(SEED ^ ((k as u64 + 1) * 0x9E37)),
             )
         })
         .collect();
