@@ -774,6 +774,9 @@ pub fn sensors(p: &Province, net: &Network, plans: &[CommunePlan], rng: &mut Rng
         .collect()
 }
 
+/// Whether a point of a road is lit (near a town centre or a village).
+type LitTest = dyn Fn(Coord<f64>) -> bool;
+
 /// Lighting poles at the road's edge, alternating sides: every 60 m on
 /// the roads within 700 m of a town centre, every 70 m on the roads
 /// through a village (within 200 m of it).
@@ -786,7 +789,7 @@ pub fn lighting_poles(
     let mut out = Vec::new();
     for (k, c) in p.communes.iter().enumerate() {
         let plan = &plans[k];
-        let (spacing, lit): (f64, Box<dyn Fn(Coord<f64>) -> bool>) = if c.urban {
+        let (spacing, lit): (f64, Box<LitTest>) = if c.urban {
             let centre = plan.centre;
             (
                 60.0,

@@ -258,7 +258,7 @@ fn segment_intersection(
     }
     let t = ((q.x - p.x) * s.y - (q.y - p.y) * s.x) / den;
     let u = ((q.x - p.x) * r.y - (q.y - p.y) * r.x) / den;
-    ((0.0..=1.0).contains(&t) && (0.0..=1.0).contains(&u)).then(|| Coord {
+    ((0.0..=1.0).contains(&t) && (0.0..=1.0).contains(&u)).then_some(Coord {
         x: p.x + r.x * t,
         y: p.y + r.y * t,
     })

@@ -276,8 +276,8 @@ fn assign_districts(rng: &mut Rng) -> Vec<usize> {
     for band in band_cuts.iter_mut() {
         let mut off = [0i64; 6];
         for row in band.iter_mut() {
-            for b in 1..5 {
-                off[b] = wander(rng, off[b], -1, 1);
+            for o in &mut off[1..5] {
+                *o = wander(rng, *o, -1, 1);
             }
             for b in 0..6 {
                 row[b] = (DISTRICT_CUTS[b] as i64 + off[b]) as usize;
