@@ -17,15 +17,46 @@ use common::ui::{
     start_editing, wkt_numbers, zoom_around,
 };
 
-/// The sample's plain parcels (four corners, no pond), by fid.
-fn plain_parcels(path: &std::path::Path) -> Vec<(i64, Polygon<f64>)> {
+/// The sample's plain parcels (four corners, no pond, convex, not
+/// slender), by fid, with their longest edge, whose corner `ring[1]` has
+/// no other vertex of the layer within a tenth of that edge (only the
+/// parcels sharing it), so a click near it can snap nowhere else.
+fn plain_parcels(path: &std::path::Path) -> Vec<(i64, Polygon<f64>, f64)> {
     let gpkg = GeoPackage::open_read_only(path).unwrap();
-    gpkg.all_features("thua_dat")
-        .unwrap()
+    let features = gpkg.all_features("thua_dat").unwrap();
+    let vertices: Vec<Coord<f64>> = features
+        .iter()
+        .filter_map(|f| match &f.geometry {
+            Some(Geometry::Polygon(p)) => Some(p.exterior().0.clone()),
+            Some(Geometry::MultiPolygon(m)) => {
+                Some(m.0.iter().flat_map(|p| p.exterior().0.clone()).collect())
+            }
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    features
         .into_iter()
         .filter_map(|f| match f.geometry {
             Some(Geometry::Polygon(p)) if p.interiors().is_empty() && p.exterior().0.len() == 5 => {
-                Some((f.fid.unwrap(), p))
+                let r = &p.exterior().0;
+                let edges: Vec<f64> = (0..4)
+                    .map(|i| (r[i + 1].x - r[i].x).hypot(r[i + 1].y - r[i].y))
+                    .collect();
+                let longest = edges.iter().cloned().fold(0.0, f64::max);
+                let shortest = edges.iter().cloned().fold(f64::MAX, f64::min);
+                let turns: Vec<f64> = (0..4)
+                    .map(|i| {
+                        let (a, b, c) = (r[i], r[i + 1], r[(i + 2) % 4]);
+                        (b.x - a.x) * (c.y - b.y) - (b.y - a.y) * (c.x - b.x)
+                    })
+                    .collect();
+                let convex = turns.iter().all(|t| *t > 0.0) || turns.iter().all(|t| *t < 0.0);
+                let corner = r[1];
+                let alone = vertices.iter().all(|v| {
+                    *v == corner || (v.x - corner.x).hypot(v.y - corner.y) > 0.1 * longest
+                });
+                (convex && shortest > 0.3 * longest && alone).then(|| (f.fid.unwrap(), p, longest))
             }
             _ => None,
         })
@@ -56,7 +87,12 @@ fn snaps_onto(h: &mut AppHarness, p: Coord<f64>, to: Coord<f64>) -> bool {
 fn after_panning_away_a_click_near_a_corner_there_snaps_onto_it_exactly() {
     let dir = tempfile::tempdir().unwrap();
     let path = common::sample(dir.path(), 400);
-    let parcels = plain_parcels(&path);
+    let mut parcels = plain_parcels(&path);
+    // Parcels of about the median size, so one scale suits both ends.
+    let mut sizes: Vec<f64> = parcels.iter().map(|p| p.2).collect();
+    sizes.sort_by(f64::total_cmp);
+    let median = sizes[sizes.len() / 2];
+    parcels.retain(|p| p.2 > 0.6 * median && p.2 < 1.6 * median);
     // The two plain parcels farthest apart (west-most and east-most).
     let west = parcels
         .iter()
@@ -67,7 +103,8 @@ fn after_panning_away_a_click_near_a_corner_there_snaps_onto_it_exactly() {
         .max_by(|a, b| centre(&a.1).x.total_cmp(&centre(&b.1).x))
         .unwrap();
     let ring = east.1.exterior().0.clone();
-    let size = (ring[1].x - ring[0].x).hypot(ring[1].y - ring[0].y);
+    // One scale for both views: the larger of the two parcels fits.
+    let size = west.2.max(east.2);
     let (cw, ce) = (centre(&west.1), centre(&east.1));
     assert!(
         (ce.x - cw.x) > 20.0 * size,
