@@ -40,6 +40,33 @@ fn a_parcel(path: &Path) -> (i64, Polygon<f64>) {
     }
 }
 
+/// Whether a parcel is of an ordinary size and shape (15 to 150 m across,
+/// filling half its box or more): a shape the tests can click and draw on.
+fn ordinary(p: &Polygon<f64>) -> bool {
+    let b = p.bounding_rect().unwrap();
+    let across = 15.0..150.0;
+    across.contains(&b.width())
+        && across.contains(&b.height())
+        && p.interiors().is_empty()
+        && p.unsigned_area() > 0.5 * b.width() * b.height()
+}
+
+/// How many times the line through `points` crosses the ring of `p`.
+fn crossings(p: &Polygon<f64>, points: &[[f64; 2]]) -> usize {
+    use geo::line_intersection::line_intersection;
+    let coord = |q: [f64; 2]| Coord { x: q[0], y: q[1] };
+    points
+        .windows(2)
+        .map(|w| geo_types::Line::new(coord(w[0]), coord(w[1])))
+        .map(|cut| {
+            p.exterior()
+                .lines()
+                .filter(|l| line_intersection(*l, cut).is_some())
+                .count()
+        })
+        .sum()
+}
+
 /// The window on the sample, zoomed to parcel `fid`, with the parcels in
 /// editing and snapping off (the pointer's position is the written one).
 fn editing_parcels(path: &Path, fid: i64) -> AppHarness {
@@ -278,21 +305,36 @@ fn a_parcel_turned_with_rotate_is_rotated_about_its_centre_and_undone() {
 fn a_line_drawn_out_of_a_parcel_and_back_reshapes_its_edge_and_its_area_field() {
     let dir = tempfile::tempdir().unwrap();
     let path = common::sample(dir.path(), 400);
-    let (fid, old) = a_parcel(&path);
+    // From the centre out past the east edge, along it and back in: the
+    // boundary between the crossings follows the line. The parcel: an
+    // ordinary one whose ring that line crosses exactly twice.
+    let reshape_line = |p: &Polygon<f64>| {
+        let (b, c) = (p.bounding_rect().unwrap(), p.centroid().unwrap());
+        let (out, dy) = (b.max().x + 0.2 * b.width(), 0.15 * b.height());
+        [
+            [c.x(), c.y() + dy],
+            [out, c.y() + dy],
+            [out, c.y() - dy],
+            [c.x(), c.y() - dy],
+        ]
+    };
+    let (fid, old) = GeoPackage::open_read_only(&path)
+        .unwrap()
+        .all_features(PARCELS)
+        .unwrap()
+        .into_iter()
+        .filter_map(|f| match f.geometry {
+            Some(Geometry::Polygon(p)) => Some((f.fid?, p)),
+            _ => None,
+        })
+        .find(|(_, p)| {
+            ordinary(p) && p.contains(&p.centroid().unwrap()) && crossings(p, &reshape_line(p)) == 2
+        })
+        .expect("an ordinary parcel in the sample");
     let before = row(&path, PARCELS, fid);
-    let b = old.bounding_rect().unwrap();
-    let c = old.centroid().unwrap();
     let mut h = editing_parcels(&path, fid);
     tool(&mut h, "Sửa hình dạng");
-    // From the centre out past the east edge, along it and back in: the
-    // boundary between the crossings follows the line.
-    let (out, dy) = (b.max().x + 0.2 * b.width(), 0.15 * b.height());
-    let line = [
-        [c.x(), c.y() + dy],
-        [out, c.y() + dy],
-        [out, c.y() - dy],
-        [c.x(), c.y() - dy],
-    ];
+    let line = reshape_line(&old);
     let screen: Vec<egui::Pos2> = line.iter().map(|p| screen_of(&h, *p)).collect();
     let drawn: Vec<[f64; 2]> = screen.iter().map(|s| map_of(&h, *s)).collect();
     draw(&mut h, &screen, false);
@@ -396,7 +438,10 @@ fn neighbours(path: &Path) -> (i64, Polygon<f64>, i64, Polygon<f64>) {
             _ => None,
         })
         .collect();
-    for (i, (a, pa)) in parcels.iter().enumerate().skip(40) {
+    // Ordinary ones: each is clicked at its interior point on screen.
+    let parcels: Vec<(i64, Polygon<f64>)> =
+        parcels.into_iter().filter(|(_, p)| ordinary(p)).collect();
+    for (i, (a, pa)) in parcels.iter().enumerate() {
         for (b, pb) in &parcels[i + 1..] {
             let shared = pa
                 .exterior()
@@ -774,6 +819,14 @@ fn the_move_tool_on_a_selected_parcel_moves_the_selection_in_the_window() {
     let (a, pa, b, pb) = neighbours(&path);
     let before = [(a, row(&path, PARCELS, a)), (b, row(&path, PARCELS, b))];
     let mut h = editing_parcels(&path, a);
+    let r = MultiPolygon(vec![pa.clone(), pb.clone()])
+        .bounding_rect()
+        .unwrap();
+    zoom_around(
+        &mut h,
+        [r.center().x, r.center().y],
+        2.0 * r.width().max(r.height()),
+    );
     select_two(&mut h, &pa, &pb);
     assert_eq!(selected(&h), {
         let mut v = vec![a, b];
