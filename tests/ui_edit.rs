@@ -274,11 +274,64 @@ fn the_vertex_tool_moves_a_shared_vertex_in_the_file_and_in_the_neighbour() {
     }
 }
 
+/// How many times the segment `from`–`to` crosses the ring of `p`.
+fn crossings(p: &geo_types::Polygon<f64>, from: [f64; 2], to: [f64; 2]) -> usize {
+    use geo::line_intersection::line_intersection;
+    let cut = geo_types::Line::new(
+        Coord {
+            x: from[0],
+            y: from[1],
+        },
+        Coord { x: to[0], y: to[1] },
+    );
+    std::iter::once(p.exterior())
+        .chain(p.interiors())
+        .flat_map(|r| r.lines())
+        .filter(|l| line_intersection(*l, cut).is_some())
+        .count()
+}
+
+/// A parcel and a horizontal cut through its centre, from 1 m west of
+/// it to 1 m east of it, that crosses its ring exactly twice and every
+/// other parcel's ring at most once (so it splits that parcel alone):
+/// found from the file, as the sample's parcels tile the land.
+fn a_parcel_and_its_cut(path: &std::path::Path) -> (i64, Geometry<f64>, [f64; 2], [f64; 2]) {
+    let gpkg = GeoPackage::open_read_only(path).unwrap();
+    let parcels: Vec<(i64, geo_types::Polygon<f64>)> = gpkg
+        .all_features("thua_dat")
+        .unwrap()
+        .into_iter()
+        .filter_map(|f| match f.geometry {
+            Some(Geometry::Polygon(p)) => Some((f.fid?, p)),
+            _ => None,
+        })
+        .collect();
+    for (fid, p) in &parcels {
+        let b = geo::BoundingRect::bounding_rect(p).unwrap();
+        if !(15.0..150.0).contains(&b.width()) || !(15.0..150.0).contains(&b.height()) {
+            continue;
+        }
+        let c = geo::Centroid::centroid(p).unwrap();
+        let (from, to) = ([b.min().x - 1.0, c.y()], [b.max().x + 1.0, c.y()]);
+        if crossings(p, from, to) != 2 {
+            continue;
+        }
+        let alone = parcels
+            .iter()
+            .filter(|(other, _)| other != fid)
+            .all(|(_, q)| crossings(q, from, to) <= 1);
+        if alone {
+            return (*fid, Geometry::Polygon(p.clone()), from, to);
+        }
+    }
+    panic!("no parcel in the sample that a straight cut splits alone");
+}
+
 #[test]
 fn a_line_drawn_across_a_parcel_splits_it_in_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = common::sample(dir.path(), 400);
-    let (fid, g) = a_parcel(&path);
+    let (fid, g, from, to) = a_parcel_and_its_cut(&path);
     let area_before = geo::Area::unsigned_area(&g);
     let b = geo::BoundingRect::bounding_rect(&g).unwrap();
     let c = geo::Centroid::centroid(&g).unwrap();
@@ -293,9 +346,8 @@ fn a_line_drawn_across_a_parcel_splits_it_in_the_file() {
     h.run_steps(2);
     // Across the parcel through its centre, ending just past its edges
     // (inside the neighbours, which the line does not cross).
-    let margin = 0.02 * b.width();
-    let from = screen_of(&h, [b.min().x - margin, c.y()]);
-    let to = screen_of(&h, [b.max().x + margin, c.y()]);
+    let from = screen_of(&h, from);
+    let to = screen_of(&h, to);
     click_map(&mut h, from);
     click_map(&mut h, to);
     h.key_press(egui::Key::Enter);
