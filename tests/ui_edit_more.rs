@@ -181,40 +181,57 @@ fn a_selected_road_is_offset_by_the_typed_metres() {
 fn with_avoid_overlaps_a_polygon_drawn_over_a_parcel_is_stored_cut() {
     let dir = tempfile::tempdir().unwrap();
     let path = common::sample(dir.path(), 400);
-    // The easternmost parcel: east of it lies no parcel, so a square
-    // drawn across its east edge keeps its eastern part.
-    let parcel = GeoPackage::open_read_only(&path)
+    // The sample's parcels tile the land: a gap is made first by deleting
+    // a neighbour of an ordinary parcel (15 to 150 m across), and the
+    // square is drawn across the edge they shared, over the gap.
+    let parcels: Vec<(i64, geo_types::Polygon<f64>)> = GeoPackage::open_read_only(&path)
         .unwrap()
         .all_features("thua_dat")
         .unwrap()
         .into_iter()
-        .max_by(|a, b| {
-            let x = |f: &tramgis::model::Feature| {
-                f.geometry
-                    .as_ref()
-                    .unwrap()
-                    .bounding_rect()
-                    .unwrap()
-                    .max()
-                    .x
-            };
-            x(a).total_cmp(&x(b))
+        .filter_map(|f| match f.geometry {
+            Some(Geometry::Polygon(p)) => Some((f.fid?, p)),
+            _ => None,
         })
-        .unwrap();
-    let (fid, shape) = (parcel.fid.unwrap(), parcel.geometry.unwrap());
+        .collect();
+    let ordinary = |p: &geo_types::Polygon<f64>| {
+        let b = p.bounding_rect().unwrap();
+        (15.0..150.0).contains(&b.width()) && (15.0..150.0).contains(&b.height())
+    };
+    // An edge of `a` both of whose ends are corners of `b`.
+    let shared_edge = |a: &geo_types::Polygon<f64>, b: &geo_types::Polygon<f64>| {
+        a.exterior()
+            .lines()
+            .find(|l| b.exterior().0.contains(&l.start) && b.exterior().0.contains(&l.end))
+    };
+    let (fid, shape, gap, edge) = parcels
+        .iter()
+        .filter(|(_, p)| ordinary(p))
+        .find_map(|(a, pa)| {
+            parcels
+                .iter()
+                .filter(|(b, pb)| b != a && ordinary(pb))
+                .find_map(|(b, pb)| shared_edge(pa, pb).map(|e| (*a, pa.clone(), *b, e)))
+        })
+        .expect("two ordinary neighbours in the sample");
+    let shape = Geometry::Polygon(shape);
     let b = shape.bounding_rect().unwrap();
     let mut h = common::ui::harness_at(&path, "thua_dat", fid);
     start_editing(&mut h, "thua_dat");
     // Snapping off: the drawn corners are the written ones.
     common::ui::snapping_off(&mut h);
+    common::ui::delete_features(&mut h, "thua_dat", &[gap]);
+    assert!(!fids(&path, "thua_dat").contains(&gap), "the gap is made");
     open_more(&mut h);
     press(&mut h, "Tránh chồng lấn");
     h.state_mut().0.finish_editing();
     press(&mut h, "Thêm vùng");
     let app = &h.state().0;
     let (view, rect) = (app.view().unwrap(), app.map_rect().unwrap());
-    let half = (b.height() / 4.0) / view.resolution;
-    let at = view.to_screen(rect, [b.max().x, b.center().y]);
+    let edge_length = (edge.dx().powi(2) + edge.dy().powi(2)).sqrt();
+    let half = (edge_length.min(b.width()).min(b.height()) / 4.0) / view.resolution;
+    let middle = (edge.start + edge.end) / 2.0;
+    let at = view.to_screen(rect, [middle.x, middle.y]);
     let half = egui::vec2(half as f32, half as f32);
     let corners = [
         at - half,
