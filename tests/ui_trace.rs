@@ -22,20 +22,70 @@ fn screen_of(h: &Harness<'static, State>, p: Coord<f64>) -> egui::Pos2 {
         .to_screen(app.map_rect().unwrap(), [p.x, p.y])
 }
 
-/// A parcel of the sample's grid without a pond: four corners.
+/// A parcel of the sample without a pond, four corners, convex and not
+/// slender, about square at `v1` and
+/// its second edge not much shorter than its first, whose corner `v1` the test traces around: no other vertex of
+/// the layer lies on the half-edges either side of it (the trace between
+/// the edges' midpoints passes `v1` only) nor near those midpoints (the
+/// clicks there snap onto the edges). The first such parcel by fid.
 fn plain_parcel(path: &std::path::Path) -> (i64, Polygon<f64>) {
     let gpkg = GeoPackage::open_read_only(path).unwrap();
-    gpkg.all_features("thua_dat")
-        .unwrap()
+    let features = gpkg.all_features("thua_dat").unwrap();
+    let vertices: Vec<Coord<f64>> = features
+        .iter()
+        .flat_map(|f| match &f.geometry {
+            Some(Geometry::Polygon(p)) => p.exterior().0.clone(),
+            Some(Geometry::MultiPolygon(m)) => {
+                m.0.iter().flat_map(|p| p.exterior().0.clone()).collect()
+            }
+            _ => Vec::new(),
+        })
+        .collect();
+    features
         .into_iter()
-        .skip(40)
         .find_map(|f| match f.geometry {
-            Some(Geometry::Polygon(p)) if p.interiors().is_empty() && p.exterior().0.len() == 5 => {
+            Some(Geometry::Polygon(p))
+                if p.interiors().is_empty()
+                    && p.exterior().0.len() == 5
+                    && traceable(&p.exterior().0, &vertices) =>
+            {
                 Some((f.fid.unwrap(), p))
             }
             _ => None,
         })
         .expect("a parcel without a pond")
+}
+
+/// Whether the closed four-corner `ring` suits the trace around `ring[1]`.
+fn traceable(r: &[Coord<f64>], vertices: &[Coord<f64>]) -> bool {
+    let edge = |i: usize| (r[i + 1].x - r[i].x).hypot(r[i + 1].y - r[i].y);
+    let edges = [edge(0), edge(1), edge(2), edge(3)];
+    let longest = edges.iter().cloned().fold(0.0, f64::max);
+    let shortest = edges.iter().cloned().fold(f64::MAX, f64::min);
+    let turn = |i: usize| {
+        let (a, b, c) = (r[i], r[i + 1], r[(i + 2) % 4]);
+        (b.x - a.x) * (c.y - b.y) - (b.y - a.y) * (c.x - b.x)
+    };
+    let turns = [turn(0), turn(1), turn(2), turn(3)];
+    let convex = turns.iter().all(|t| *t > 0.0) || turns.iter().all(|t| *t < 0.0);
+    if !convex || shortest < 0.3 * longest {
+        return false;
+    }
+    let (v0, v1, v2) = (r[0], r[1], r[2]);
+    let size = edge(0);
+    // About a right angle at v1, so the new parcel beyond it has room.
+    let cos = ((v0 - v1).x * (v2 - v1).x + (v0 - v1).y * (v2 - v1).y) / (size * edge(1));
+    if cos.abs() > 0.5 || edge(1) < 0.6 * size {
+        return false;
+    }
+    let (m01, m12) = (mid(v0, v1), mid(v1, v2));
+    let far = |p: Coord<f64>, q: Coord<f64>| (p.x - q.x).hypot(p.y - q.y) > 0.1 * size;
+    vertices.iter().filter(|v| **v != v1).all(|&v| {
+        off_segment(v, m01, v1) > 0.01 * size
+            && off_segment(v, v1, m12) > 0.01 * size
+            && far(v, m01)
+            && far(v, m12)
+    })
 }
 
 fn mid(a: Coord<f64>, b: Coord<f64>) -> Coord<f64> {
@@ -95,7 +145,8 @@ fn a_parcel_traced_along_two_edges_of_its_neighbour_takes_its_corner_exactly() {
     // Tracing off (its checkbox) for the last, free corner.
     h.get_by_label("Vẽ bám theo cạnh có sẵn (phím T)").click();
     h.run_steps(2);
-    let outside = v1 + (v1 - centre) * 0.6;
+    // Opposite the parcel across v1, as far as the clicks are from it.
+    let outside = v1 + (v1 - mid(v0, v1)) + (v1 - mid(v1, v2));
     let c = screen_of(&h, outside);
     click_map(&mut h, c);
     h.key_press(egui::Key::Enter);
