@@ -5,7 +5,7 @@ use std::ops::ControlFlow;
 use std::path::Path;
 use std::sync::OnceLock;
 
-use geo::{Contains, InteriorPoint};
+use geo::{BoundingRect, Contains, InteriorPoint};
 use geo_types::{Coord, Geometry, LineString, Point, Polygon, polygon};
 use tramgis::crs::{Crs, Transformer};
 use tramgis::gpkg::{GeoPackage, LayerMeta, Query};
@@ -471,14 +471,44 @@ fn features_smaller_than_a_pixel_are_dots_and_culling_skips_chunks() {
     let gpkg = open(sample());
     let mesh = load(&gpkg, "thua_dat", None);
     let extent = mesh.extent.unwrap();
-    let full = View::fit(extent, 800, 600);
+    // Zoomed out until the largest parcel of the file (its box's longer
+    // side, the size the renderer goes by) is one pixel: every parcel is
+    // then below a pixel, the whole province in view.
+    let parcels = polygons_of(&gpkg, "thua_dat", &Query::default());
+    let largest = parcels
+        .iter()
+        .map(|(_, p, _)| {
+            let b = p.bounding_rect().unwrap();
+            b.width().max(b.height())
+        })
+        .fold(0.0, f64::max);
+    // Just below the renderer's threshold of 1.5 pixels.
+    let resolution = largest / 1.4;
+    let (width, height) = (
+        (extent.width() / resolution).ceil() as u32 + 4,
+        (extent.height() / resolution).ceil() as u32 + 4,
+    );
+    let full = View {
+        centre: [extent.center().x, extent.center().y],
+        resolution,
+        width,
+        height,
+    };
     let (image, stats) = draw(&[&mesh], &full, 1);
-    assert_eq!(stats.triangles, 0, "{stats:?}");
-    // One dot per occupied cell of a pixel or so (here 256 m cells at
-    // 143 m/px): fewer dots than parcels, and the parcels still show.
-    assert!(stats.dots > 200 && stats.dots < 2000, "{stats:?}");
+    assert_eq!(stats.triangles, 0, "{stats:?} at {resolution} m/px");
+    assert_eq!(stats.segments, 0, "{stats:?} at {resolution} m/px");
+    // One dot per occupied cell of a pixel or so (cells of 1 to 2 pixels):
+    // far fewer dots than parcels, and the parcels still show as dots.
     let (n, _) = coverage(&image);
-    assert!(n > 200, "{n} parcel pixels, {stats:?}");
+    assert!(
+        stats.dots >= 10 && stats.dots < parcels.len() as u64 / 10,
+        "{stats:?}, {} parcels",
+        parcels.len()
+    );
+    assert!(
+        u64::from(n) * 2 >= stats.dots,
+        "{n} parcel pixels of {width} × {height}, {stats:?}"
+    );
     // A window well outside the layer's extent draws nothing.
     let corner = around(
         Coord {
