@@ -335,7 +335,7 @@ fn sample_is_deterministic_and_valid() {
     // The count asked for, or the least the blocks need (one parcel per
     // block at least), which a sample of one parcel holds.
     let least_dir = tempfile::tempdir().unwrap();
-    let least = GeoPackage::open(&sample(least_dir.path(), 1))
+    let least = GeoPackage::open(sample(least_dir.path(), 1))
         .unwrap()
         .count_features("thua_dat", None)
         .unwrap();

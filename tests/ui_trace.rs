@@ -23,8 +23,8 @@ fn screen_of(h: &Harness<'static, State>, p: Coord<f64>) -> egui::Pos2 {
 }
 
 /// A parcel of the sample without a pond, four corners, convex and not
-/// slender, about square at `v1` and
-/// its second edge not much shorter than its first, whose corner `v1` the test traces around: no other vertex of
+/// slender, about square at `v1` and its second edge not much shorter than
+/// its first, whose corner `v1` the test traces around: no other vertex of
 /// the layer lies on the half-edges either side of it (the trace between
 /// the edges' midpoints passes `v1` only) nor near those midpoints (the
 /// clicks there snap onto the edges). The first such parcel by fid.
