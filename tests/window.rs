@@ -7,6 +7,8 @@ mod common;
 
 use std::process::Command;
 
+use tramgis::model::landuse::landuse_code;
+
 #[test]
 fn window_starts_on_lavapipe_and_draws_the_map_and_vietnamese_text() {
     let dir = tempfile::tempdir().unwrap();
@@ -36,11 +38,24 @@ fn window_starts_on_lavapipe_and_draws_the_map_and_vietnamese_text() {
     assert!(!log_text.contains("No glyph"), "{log_text}");
     let image = image::open(&shot).expect("a screenshot").to_rgb8();
     assert_eq!(image.dimensions(), (1280, 800));
-    // The map: the communes' fill covers a good part of the map area (the
-    // screen less the layer tree and the docked editing panel, about 760 ×
-    // 740; the fitted province fills some 15 % of it).
-    let commune = image.pixels().filter(|p| p.0 == [245, 242, 232]).count();
-    assert!(commune > 60_000, "only {commune} pixels of commune fill");
+    // The map: the parcels, which tile the communes, cover a good part of
+    // the map area (the screen less the layer tree and the docked editing
+    // panel, about 760 × 740; the fitted province fills some 15 % of it)
+    // in the land-use colours of the codes the file holds.
+    let colours: Vec<[u8; 3]> = rusqlite::Connection::open(&workspace)
+        .unwrap()
+        .prepare("SELECT DISTINCT ma_loai_dat FROM thua_dat")
+        .unwrap()
+        .query_map([], |r| r.get::<_, String>(0))
+        .unwrap()
+        .map(|code| landuse_code(&code.unwrap()).expect("a known code").rgb)
+        .collect();
+    assert!(colours.len() >= 3, "{colours:?}");
+    let parcels = image.pixels().filter(|p| colours.contains(&p.0)).count();
+    assert!(
+        parcels > 60_000,
+        "only {parcels} pixels in the parcels' land-use colours {colours:?}"
+    );
     // The interface: light text on the dark side panel, i.e. the layer tree.
     let panel_text = (0..150u32)
         .flat_map(|x| (60..700u32).map(move |y| (x, y)))
