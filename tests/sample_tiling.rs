@@ -143,6 +143,9 @@ fn parcels_roads_and_rivers_tile_every_commune_and_communes_tile_districts() {
     assert!(codes["LUC"] + codes["LUK"] > codes["RSX"] / 4, "{codes:?}");
 }
 
+/// A coordinate's exact bits, to compare points without tolerance.
+type Bits = (u64, u64);
+
 /// Every segment of a commune boundary is a segment of its neighbour's (the
 /// same two coordinates), or of the province outline.
 #[test]
@@ -151,7 +154,7 @@ fn neighbouring_communes_share_their_boundaries_exactly() {
     let path = common::sample(dir.path(), 300);
     let gpkg = GeoPackage::open_read_only(&path).unwrap();
     let key = |c: geo_types::Coord<f64>| (c.x.to_bits(), c.y.to_bits());
-    let mut segments: HashMap<((u64, u64), (u64, u64)), usize> = HashMap::new();
+    let mut segments: HashMap<(Bits, Bits), usize> = HashMap::new();
     for f in gpkg.all_features("ranh_gioi_xa").unwrap() {
         let geo_types::Geometry::Polygon(p) = f.geometry.unwrap() else {
             panic!("communes are polygons")
