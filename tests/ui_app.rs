@@ -432,15 +432,7 @@ fn a_freehand_lasso_selects_what_it_encloses() {
             at + egui::vec2(6.0 * a.cos(), 6.0 * a.sin())
         })
         .collect();
-    h.hover_at(outline[0]);
-    h.drag_at(outline[0]);
-    h.run_steps(1);
-    for p in &outline[1..] {
-        h.hover_at(*p);
-        h.run_steps(1);
-    }
-    h.drop_at(*outline.last().unwrap());
-    h.run_steps(2);
+    common::ui::trace_map(&mut h, &outline);
     h.state_mut().0.finish_jobs();
     let selected = h
         .state()

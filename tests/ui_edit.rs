@@ -296,16 +296,7 @@ fn crossings(p: &geo_types::Polygon<f64>, from: [f64; 2], to: [f64; 2]) -> usize
 /// other parcel's ring at most once (so it splits that parcel alone):
 /// found from the file, as the sample's parcels tile the land.
 fn a_parcel_and_its_cut(path: &std::path::Path) -> (i64, Geometry<f64>, [f64; 2], [f64; 2]) {
-    let gpkg = GeoPackage::open_read_only(path).unwrap();
-    let parcels: Vec<(i64, geo_types::Polygon<f64>)> = gpkg
-        .all_features("thua_dat")
-        .unwrap()
-        .into_iter()
-        .filter_map(|f| match f.geometry {
-            Some(Geometry::Polygon(p)) => Some((f.fid?, p)),
-            _ => None,
-        })
-        .collect();
+    let parcels = common::ui::polygons(path, "thua_dat");
     for (fid, p) in &parcels {
         let b = geo::BoundingRect::bounding_rect(p).unwrap();
         if !(15.0..150.0).contains(&b.width()) || !(15.0..150.0).contains(&b.height()) {

@@ -184,16 +184,7 @@ fn with_avoid_overlaps_a_polygon_drawn_over_a_parcel_is_stored_cut() {
     // The sample's parcels tile the land: a gap is made first by deleting
     // a neighbour of an ordinary parcel (15 to 150 m across), and the
     // square is drawn across the edge they shared, over the gap.
-    let parcels: Vec<(i64, geo_types::Polygon<f64>)> = GeoPackage::open_read_only(&path)
-        .unwrap()
-        .all_features("thua_dat")
-        .unwrap()
-        .into_iter()
-        .filter_map(|f| match f.geometry {
-            Some(Geometry::Polygon(p)) => Some((f.fid?, p)),
-            _ => None,
-        })
-        .collect();
+    let parcels: Vec<(i64, geo_types::Polygon<f64>)> = common::ui::polygons(&path, "thua_dat");
     let ordinary = |p: &geo_types::Polygon<f64>| {
         let b = p.bounding_rect().unwrap();
         (15.0..150.0).contains(&b.width()) && (15.0..150.0).contains(&b.height())

@@ -318,15 +318,8 @@ fn a_line_drawn_out_of_a_parcel_and_back_reshapes_its_edge_and_its_area_field() 
             [c.x(), c.y() - dy],
         ]
     };
-    let (fid, old) = GeoPackage::open_read_only(&path)
-        .unwrap()
-        .all_features(PARCELS)
-        .unwrap()
+    let (fid, old) = common::ui::polygons(&path, PARCELS)
         .into_iter()
-        .filter_map(|f| match f.geometry {
-            Some(Geometry::Polygon(p)) => Some((f.fid?, p)),
-            _ => None,
-        })
         .find(|(_, p)| {
             ordinary(p) && p.contains(&p.centroid().unwrap()) && crossings(p, &reshape_line(p)) == 2
         })
@@ -428,16 +421,7 @@ fn add_ring_makes_a_hole_and_fill_ring_a_parcel_in_it_with_areas_recomputed() {
 
 /// Two parcels of the sample that share an edge.
 fn neighbours(path: &Path) -> (i64, Polygon<f64>, i64, Polygon<f64>) {
-    let parcels: Vec<(i64, Polygon<f64>)> = GeoPackage::open_read_only(path)
-        .unwrap()
-        .all_features(PARCELS)
-        .unwrap()
-        .into_iter()
-        .filter_map(|f| match f.geometry {
-            Some(Geometry::Polygon(p)) => Some((f.fid?, p)),
-            _ => None,
-        })
-        .collect();
+    let parcels: Vec<(i64, Polygon<f64>)> = common::ui::polygons(path, PARCELS);
     // Ordinary ones: each is clicked at its interior point on screen.
     let parcels: Vec<(i64, Polygon<f64>)> =
         parcels.into_iter().filter(|(_, p)| ordinary(p)).collect();

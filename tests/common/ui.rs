@@ -116,6 +116,20 @@ pub fn drag_map(h: &mut AppHarness, from: egui::Pos2, to: egui::Pos2) {
     h.run_steps(2);
 }
 
+/// Every polygon feature of a layer: (fid, polygon).
+pub fn polygons(path: &Path, layer: &str) -> Vec<(i64, geo_types::Polygon<f64>)> {
+    GeoPackage::open_read_only(path)
+        .unwrap()
+        .all_features(layer)
+        .unwrap()
+        .into_iter()
+        .filter_map(|f| match f.geometry {
+            Some(Geometry::Polygon(p)) => Some((f.fid?, p)),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Presses at the first point, moves through the others a frame each and
 /// lets go at the last: a freehand trace.
 pub fn trace_map(h: &mut AppHarness, outline: &[egui::Pos2]) {
