@@ -18,29 +18,25 @@ use tramgis::model::{Feature, FieldValue};
 
 const PARCELS: usize = 10_000;
 
-fn text(gpkg: &GeoPackage, layer: &str, f: &Feature, field: &str) -> String {
-    let info = gpkg.layer(layer).unwrap();
-    let i = info
+fn value<'a>(gpkg: &GeoPackage, layer: &str, f: &'a Feature, field: &str) -> &'a FieldValue {
+    let i = gpkg
+        .layer(layer)
+        .unwrap()
         .schema
-        .fields
-        .iter()
-        .position(|x| x.name == field)
+        .field_index(field)
         .unwrap();
-    match &f.values[i] {
+    &f.values[i]
+}
+
+fn text(gpkg: &GeoPackage, layer: &str, f: &Feature, field: &str) -> String {
+    match value(gpkg, layer, f, field) {
         FieldValue::Text(s) => s.clone(),
         v => panic!("{layer}.{field}: {v:?}"),
     }
 }
 
 fn real(gpkg: &GeoPackage, layer: &str, f: &Feature, field: &str) -> f64 {
-    let info = gpkg.layer(layer).unwrap();
-    let i = info
-        .schema
-        .fields
-        .iter()
-        .position(|x| x.name == field)
-        .unwrap();
-    f.values[i].as_f64().unwrap()
+    value(gpkg, layer, f, field).as_f64().unwrap()
 }
 
 fn area(f: &Feature) -> f64 {
