@@ -10,6 +10,7 @@ pub mod process;
 pub mod render;
 pub mod snap_bench;
 pub mod stats;
+pub mod sync;
 pub mod transfer;
 
 use std::path::{Path, PathBuf};
@@ -91,6 +92,9 @@ pub enum Command {
     /// Land-use statistics: area by land-use code and land group per
     /// commune (overlay with ranh_gioi_xa), district, or inside a polygon.
     Stats(stats::StatsArgs),
+    /// Sync with the provincial SDI portal (OGC API – Features, WFS-T).
+    #[command(subcommand)]
+    Sync(sync::SyncCommand),
     /// Compare two land-use layers: the transition matrix (area from each
     /// code to each other) and the changing pieces.
     Compare(stats::CompareArgs),
@@ -126,6 +130,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Process(args) => process::run(args),
         Command::Print(args) => print::run(&args),
         Command::Stats(args) => stats::stats(&args),
+        Command::Sync(command) => sync::run(&command),
         Command::Compare(args) => stats::compare(&args),
         Command::Compliance(args) => coverage::compliance(&args),
         Command::Coverage(args) => coverage::coverage(&args),

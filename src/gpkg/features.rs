@@ -382,6 +382,18 @@ impl Edit<'_> {
         &self.tx
     }
 
+    /// Creates an empty feature layer (table, registration, spatial
+    /// index, journal triggers) inside this edit: a sync check-out makes
+    /// the layer and fills it in one transaction.
+    pub fn create_layer(
+        &mut self,
+        name: &str,
+        schema: &Schema,
+        meta: &super::store::LayerMeta,
+    ) -> Result<()> {
+        store::create_layer_in(&self.tx, self.path, name, schema, meta)
+    }
+
     /// A writable layer's description, as this transaction sees it.
     pub fn layer_info(&mut self, layer: &str) -> Result<LayerInfo> {
         self.layer(layer)

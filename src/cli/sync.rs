@@ -1,0 +1,453 @@
+//! `tramgis sync …`: remotes, check-out, push, pull, status, conflicts,
+//! their resolution, the sync log and the portal's DDL.
+
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Subcommand};
+
+use crate::gpkg::GeoPackage;
+use crate::sync::checkout::{CheckoutRequest, checkout};
+use crate::sync::connect::{connect, detect, session_credentials};
+use crate::sync::http::{Credentials, Limits};
+use crate::sync::remote::{self, Auth, Protocol, Remote};
+use crate::sync::resolve::{Resolution, resolve};
+use crate::sync::state::{self, LogEntry};
+use crate::sync::{pending_changes, pull, push, server_sql};
+
+#[derive(Subcommand, Debug)]
+pub enum SyncCommand {
+    /// Portals this workspace syncs with.
+    #[command(subcommand)]
+    Remote(RemoteCommand),
+    /// Download a collection (within an extent) as a new local layer.
+    Checkout(CheckoutArgs),
+    /// Send this workspace's changes since the last sync.
+    Push(RemoteArgs),
+    /// Take the server's changes since the last sync.
+    Pull(RemoteArgs),
+    /// What is waiting to be pushed, and open conflicts, per layer.
+    Status { workspace: PathBuf },
+    /// The open conflicts, with mine / theirs / base of each field.
+    Conflicts { workspace: PathBuf },
+    /// Decide a conflict: keep mine or take theirs (an undoable edit).
+    Resolve(ResolveArgs),
+    /// The sync log: who synced when, with what, and what came of it.
+    Log {
+        workspace: PathBuf,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// Print the PostGIS DDL that gives a portal's tables a UUID column,
+    /// `updated_at` kept by a trigger and a tombstone table for deletes.
+    ServerSql {
+        /// Tables (schema.table allowed).
+        #[arg(required = true)]
+        tables: Vec<String>,
+        #[arg(long, default_value = "uuid")]
+        uuid_column: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RemoteCommand {
+    Add {
+        workspace: PathBuf,
+        name: String,
+        url: String,
+        /// ogcapi-features, wfs-t, or auto (asks the server).
+        #[arg(long, default_value = "auto")]
+        protocol: String,
+        /// HTTP Basic user (the password is asked for, or TRAMGIS_SYNC_PASSWORD).
+        #[arg(long)]
+        user: Option<String>,
+        /// A bearer token is asked for (or TRAMGIS_SYNC_TOKEN).
+        #[arg(long)]
+        bearer: bool,
+    },
+    List {
+        workspace: PathBuf,
+    },
+    Remove {
+        workspace: PathBuf,
+        name: String,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct RemoteArgs {
+    pub workspace: PathBuf,
+    pub remote: String,
+    /// Give up on a request after this many seconds.
+    #[arg(long, default_value_t = 60)]
+    pub timeout: u64,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckoutArgs {
+    pub workspace: PathBuf,
+    pub remote: String,
+    /// The collection (OGC API) or feature type (WFS).
+    pub collection: String,
+    /// The local layer to create (default: the collection's name).
+    #[arg(long)]
+    pub layer: Option<String>,
+    /// minx,miny,maxx,maxy in the layer's CRS.
+    #[arg(long, value_delimiter = ',', num_args = 4)]
+    pub bbox: Option<Vec<f64>>,
+    /// Only the extent of this commune (or district) of the workspace's
+    /// boundary layer `ranh_gioi_xa` (by `ten_xa`) instead of a box.
+    #[arg(long)]
+    pub commune: Option<String>,
+    #[arg(long, default_value_t = 9214)]
+    pub epsg: i32,
+    #[arg(long, default_value = "uuid")]
+    pub uuid_field: String,
+}
+
+#[derive(Args, Debug)]
+pub struct ResolveArgs {
+    pub workspace: PathBuf,
+    pub conflict: i64,
+    #[arg(long, conflicts_with = "theirs")]
+    pub mine: bool,
+    #[arg(long)]
+    pub theirs: bool,
+}
+
+pub fn run(command: &SyncCommand) -> Result<()> {
+    match command {
+        SyncCommand::Remote(c) => remote_command(c),
+        SyncCommand::Checkout(a) => run_checkout(a),
+        SyncCommand::Push(a) => run_push(a),
+        SyncCommand::Pull(a) => run_pull(a),
+        SyncCommand::Status { workspace } => status(workspace),
+        SyncCommand::Conflicts { workspace } => conflicts(workspace),
+        SyncCommand::Resolve(a) => run_resolve(a),
+        SyncCommand::Log { workspace, limit } => log(workspace, *limit),
+        SyncCommand::ServerSql { tables, uuid_column } => {
+            print!("{}", server_sql::server_sql(tables, uuid_column));
+            Ok(())
+        }
+    }
+}
+
+fn remote_command(command: &RemoteCommand) -> Result<()> {
+    match command {
+        RemoteCommand::Add {
+            workspace,
+            name,
+            url,
+            protocol,
+            user,
+            bearer,
+        } => {
+            let gpkg = GeoPackage::open(workspace)?;
+            let auth = match (user, bearer) {
+                (Some(u), _) => Auth::Basic { user: u.clone() },
+                (None, true) => Auth::Bearer,
+                (None, false) => Auth::None,
+            };
+            let protocol = match protocol.as_str() {
+                "auto" => {
+                    let probe = Remote {
+                        name: name.clone(),
+                        url: url.clone(),
+                        protocol: Protocol::OgcApiFeatures,
+                        auth: auth.clone(),
+                    };
+                    let credentials = session_credentials(&probe)?;
+                    detect(url, credentials)?
+                }
+                other => Protocol::parse(other)
+                    .with_context(|| format!("unknown protocol '{other}' (ogcapi-features, wfs-t)"))?,
+            };
+            let remote = Remote {
+                name: name.clone(),
+                url: url.clone(),
+                protocol,
+                auth,
+            };
+            remote::add(gpkg.connection(), &remote)?;
+            println!("{name}\t{}\t{url}", protocol.name());
+            Ok(())
+        }
+        RemoteCommand::List { workspace } => {
+            let gpkg = GeoPackage::open_read_only(workspace)?;
+            for r in remote::list(gpkg.connection())? {
+                let layers = remote::layers(gpkg.connection(), &r.name)?;
+                let names: Vec<String> = layers
+                    .iter()
+                    .map(|m| format!("{}↔{}", m.layer, m.collection))
+                    .collect();
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    r.name,
+                    r.protocol.name(),
+                    r.url,
+                    r.auth.describe(),
+                    names.join(", ")
+                );
+            }
+            Ok(())
+        }
+        RemoteCommand::Remove { workspace, name } => {
+            let gpkg = GeoPackage::open(workspace)?;
+            remote::remove(gpkg.connection(), name)?;
+            Ok(())
+        }
+    }
+}
+
+fn open_remote(workspace: &PathBuf, name: &str) -> Result<(GeoPackage, Remote, Credentials)> {
+    let gpkg = GeoPackage::open(workspace)?;
+    let remote = remote::get(gpkg.connection(), name)?;
+    let credentials = session_credentials(&remote)?;
+    Ok((gpkg, remote, credentials))
+}
+
+fn limits(timeout: u64) -> Limits {
+    Limits {
+        request: std::time::Duration::from_secs(timeout.max(1)),
+        ..Limits::default()
+    }
+}
+
+fn run_checkout(a: &CheckoutArgs) -> Result<()> {
+    let (mut gpkg, remote, credentials) = open_remote(&a.workspace, &a.remote)?;
+    let extent = match (&a.bbox, &a.commune) {
+        (Some(b), _) => Some([b[0], b[1], b[2], b[3]]),
+        (None, Some(name)) => Some(commune_extent(&gpkg, name)?),
+        (None, None) => None,
+    };
+    let mut portal = connect(&remote, credentials, Limits::default());
+    let request = CheckoutRequest {
+        collection: a.collection.clone(),
+        layer: a.layer.clone().unwrap_or_else(|| a.collection.clone()),
+        extent,
+        epsg: a.epsg,
+        uuid_field: a.uuid_field.clone(),
+    };
+    let started = state::now(gpkg.connection())?;
+    let outcome = checkout(&mut gpkg, &remote, portal.as_mut(), &request, &AtomicBool::new(false));
+    let http = portal.http();
+    let mut entry = LogEntry {
+        remote: remote.name.clone(),
+        operation: format!("checkout {}", a.collection),
+        user: gpkg.user().to_string(),
+        started_at: started,
+        bytes_sent: http.bytes_sent,
+        bytes_received: http.bytes_received,
+        requests: http.requests,
+        ..LogEntry::default()
+    };
+    match outcome {
+        Ok(report) => {
+            entry.received = report.features;
+            entry.outcome = "ok".into();
+            state::log(gpkg.connection(), &entry)?;
+            println!(
+                "{}: {} features checked out into layer '{}' ({} bytes received)",
+                remote.name, report.features, request.layer, entry.bytes_received
+            );
+            Ok(())
+        }
+        Err(e) => {
+            entry.outcome = "failed".into();
+            entry.errors = vec![e.to_string()];
+            state::log(gpkg.connection(), &entry)?;
+            Err(e.into())
+        }
+    }
+}
+
+fn commune_extent(gpkg: &GeoPackage, name: &str) -> Result<[f64; 4]> {
+    let layer = gpkg.layer("ranh_gioi_xa")?;
+    let i = layer
+        .schema
+        .field_index("ten_xa")
+        .context("ranh_gioi_xa has no field ten_xa")?;
+    for f in gpkg.all_features("ranh_gioi_xa")? {
+        if matches!(&f.values[i], crate::model::FieldValue::Text(t) if t == name)
+            && let Some(g) = &f.geometry
+            && let Some(r) = geo::BoundingRect::bounding_rect(g)
+        {
+            return Ok([r.min().x, r.min().y, r.max().x, r.max().y]);
+        }
+    }
+    bail!("{}: no commune named '{name}' in ranh_gioi_xa", gpkg.path().display())
+}
+
+fn run_push(a: &RemoteArgs) -> Result<()> {
+    let (mut gpkg, remote, credentials) = open_remote(&a.workspace, &a.remote)?;
+    let mut portal = connect(&remote, credentials, limits(a.timeout));
+    let started = state::now(gpkg.connection())?;
+    let mut progress = |layer: &str, done: u64, total: u64| {
+        if total > 0 {
+            eprintln!("{layer}: {done}/{total}");
+        }
+    };
+    let outcome = push::push(&mut gpkg, &remote, portal.as_mut(), &mut progress, &AtomicBool::new(false));
+    let http = portal.http();
+    let mut entry = LogEntry {
+        remote: remote.name.clone(),
+        operation: "push".into(),
+        user: gpkg.user().to_string(),
+        started_at: started,
+        bytes_sent: http.bytes_sent,
+        bytes_received: http.bytes_received,
+        requests: http.requests,
+        ..LogEntry::default()
+    };
+    let result = match outcome {
+        Ok(r) => {
+            entry.created = r.created;
+            entry.replaced = r.replaced;
+            entry.deleted = r.deleted;
+            entry.received = r.received;
+            entry.conflicts = r.conflicts;
+            entry.errors = r.failed.clone();
+            entry.outcome = if r.failed.is_empty() { "ok" } else { "partial" }.into();
+            println!(
+                "{}: {} created, {} replaced, {} deleted, {} taken from the server, {} conflicts, {} refused; {} bytes sent",
+                remote.name, r.created, r.replaced, r.deleted, r.received, r.conflicts, r.failed.len(), entry.bytes_sent
+            );
+            for f in &r.failed {
+                eprintln!("{f}");
+            }
+            Ok(())
+        }
+        Err(e) => {
+            entry.outcome = "failed".into();
+            entry.errors = vec![e.to_string()];
+            Err(e)
+        }
+    };
+    state::log(gpkg.connection(), &entry)?;
+    Ok(result?)
+}
+
+fn run_pull(a: &RemoteArgs) -> Result<()> {
+    let (mut gpkg, remote, credentials) = open_remote(&a.workspace, &a.remote)?;
+    let mut portal = connect(&remote, credentials, limits(a.timeout));
+    let started = state::now(gpkg.connection())?;
+    let outcome = pull::pull(&mut gpkg, &remote, portal.as_mut(), &AtomicBool::new(false));
+    let http = portal.http();
+    let mut entry = LogEntry {
+        remote: remote.name.clone(),
+        operation: "pull".into(),
+        user: gpkg.user().to_string(),
+        started_at: started,
+        bytes_sent: http.bytes_sent,
+        bytes_received: http.bytes_received,
+        requests: http.requests,
+        ..LogEntry::default()
+    };
+    let result = match outcome {
+        Ok(r) => {
+            entry.received = r.added + r.updated + r.merged + r.deleted;
+            entry.conflicts = r.conflicts;
+            entry.outcome = "ok".into();
+            println!(
+                "{}: {} read, {} added, {} updated, {} merged, {} deleted, {} conflicts",
+                remote.name, r.read, r.added, r.updated, r.merged, r.deleted, r.conflicts
+            );
+            Ok(())
+        }
+        Err(e) => {
+            entry.outcome = "failed".into();
+            entry.errors = vec![e.to_string()];
+            Err(e)
+        }
+    };
+    state::log(gpkg.connection(), &entry)?;
+    Ok(result?)
+}
+
+fn status(workspace: &PathBuf) -> Result<()> {
+    let gpkg = GeoPackage::open_read_only(workspace)?;
+    let conn = gpkg.connection();
+    for r in remote::list(conn)? {
+        for m in remote::layers(conn, &r.name)? {
+            let since = remote::synced_change_id(conn, &r.name, &m.layer)?;
+            let (changes, _) = pending_changes(&gpkg, since)?;
+            let pending = changes.get(&m.layer).map_or(0, Vec::len);
+            let conflicts = state::open_conflicts(conn, Some(&r.name))?
+                .iter()
+                .filter(|c| c.layer == m.layer)
+                .count();
+            println!(
+                "{}\t{}\t{} changed since the last sync\t{} conflicts",
+                r.name, m.layer, pending, conflicts
+            );
+        }
+    }
+    Ok(())
+}
+
+fn conflicts(workspace: &PathBuf) -> Result<()> {
+    let gpkg = GeoPackage::open_read_only(workspace)?;
+    for c in state::open_conflicts(gpkg.connection(), None)? {
+        println!(
+            "#{}\t{}\t{}\t{}\tfid {}\t{}",
+            c.id,
+            c.remote,
+            c.layer,
+            c.kind.name(),
+            c.fid.map_or("-".into(), |f| f.to_string()),
+            c.uuid
+        );
+        for field in &c.fields {
+            let show = |r: &Option<crate::sync::record::Record>| {
+                r.as_ref()
+                    .map_or("(deleted)".to_string(), |r| {
+                        r.field(field).map_or("null".into(), |v| v.to_string())
+                    })
+            };
+            println!(
+                "\t{field}: mine {} | theirs {} | base {}",
+                show(&c.mine),
+                show(&c.theirs),
+                show(&c.base)
+            );
+        }
+    }
+    Ok(())
+}
+
+fn run_resolve(a: &ResolveArgs) -> Result<()> {
+    let resolution = match (a.mine, a.theirs) {
+        (true, false) => Resolution::KeepMine,
+        (false, true) => Resolution::TakeTheirs,
+        _ => bail!("say --mine or --theirs"),
+    };
+    let mut gpkg = GeoPackage::open(&a.workspace)?;
+    resolve(&mut gpkg, a.conflict, &resolution)?;
+    println!("conflict #{} resolved ({}); push to send it", a.conflict, resolution.name());
+    Ok(())
+}
+
+fn log(workspace: &PathBuf, limit: usize) -> Result<()> {
+    let gpkg = GeoPackage::open_read_only(workspace)?;
+    for e in state::history(gpkg.connection(), limit)? {
+        println!(
+            "{}\t{}\t{}\t{}\t{}\tcreated {} replaced {} deleted {} received {} conflicts {}\t{} B sent, {} B received, {} requests\t{}",
+            e.started_at,
+            e.user,
+            e.remote,
+            e.operation,
+            e.outcome,
+            e.created,
+            e.replaced,
+            e.deleted,
+            e.received,
+            e.conflicts,
+            e.bytes_sent,
+            e.bytes_received,
+            e.requests,
+            e.errors.join(" | ")
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,82 @@
+//! What the sync needs from a portal, whatever its protocol: read a
+//! collection within an extent page by page, read given features, and
+//! apply creates, replaces and deletes, reporting each one's outcome as
+//! the server acknowledges it.
+
+use std::collections::HashMap;
+
+use super::error::Result;
+use super::http::Http;
+use super::record::Record;
+use super::remote::LayerMapping;
+use crate::model::{FieldType, GeometryType};
+
+/// One write.
+#[derive(Debug, Clone)]
+pub enum Op {
+    /// A new feature (its UUID set, no server id yet).
+    Create(Record),
+    /// A new version of a feature the server has (`server_id` set).
+    Replace(Record),
+    /// Delete the server's feature (the record as last agreed).
+    Delete(Record),
+}
+
+impl Op {
+    pub fn record(&self) -> &Record {
+        match self {
+            Op::Create(r) | Op::Replace(r) | Op::Delete(r) => r,
+        }
+    }
+}
+
+/// What the server said about one write.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Done; for a create, the server's id when it said it.
+    Done { server_id: Option<String> },
+    /// Refused: the server's reason. The feature is pushed again next time.
+    Failed(String),
+}
+
+/// A collection's fields as the server describes them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Description {
+    pub fields: Vec<(String, FieldType)>,
+    pub geometry_type: Option<GeometryType>,
+    /// The server's feature id is the UUID (pygeoapi with `id_field: uuid`).
+    pub id_is_uuid: bool,
+}
+
+pub trait Portal {
+    fn http(&mut self) -> &mut Http;
+
+    /// The collection's schema, when the server publishes one.
+    fn describe(&mut self, mapping: &LayerMapping) -> Result<Option<Description>>;
+
+    /// Every feature meeting `bbox` (in the layer's CRS), page by page.
+    fn fetch(
+        &mut self,
+        mapping: &LayerMapping,
+        bbox: Option<[f64; 4]>,
+        page: &mut dyn FnMut(Vec<Record>) -> Result<()>,
+    ) -> Result<()>;
+
+    /// The server's current version of each feature asked for (by its
+    /// record: server id and UUID); one missing from the answer is gone.
+    fn fetch_these(
+        &mut self,
+        mapping: &LayerMapping,
+        wanted: &[Record],
+    ) -> Result<HashMap<String, Record>>;
+
+    /// Applies the writes; `done` is told each one the server answered, as
+    /// it answers. A transport failure stops the batch with an error; the
+    /// writes told before it stand.
+    fn send(
+        &mut self,
+        mapping: &LayerMapping,
+        ops: &[Op],
+        done: &mut dyn FnMut(usize, Outcome) -> Result<()>,
+    ) -> Result<()>;
+}

@@ -1,0 +1,265 @@
+//! Pull: the server's changes since the last sync, in the checked-out
+//! extents, deletions included. No portal offers a change feed, so the
+//! server's features in the extent are compared with their base versions;
+//! a feature missing from the extent is asked for by id before it counts
+//! as deleted (it may have moved out). Changes merge three ways with the
+//! workspace's own; conflicts are stored, nothing is overwritten. All of
+//! a layer's pull is one transaction.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use super::error::{Result, SyncError};
+use super::local::{self, in_edit};
+use super::merge::{Merge, merge};
+use super::portal::Portal;
+use super::record::Record;
+use super::remote::{self, LayerMapping, Remote};
+use super::state::{self, Conflict, RowState, SyncRow};
+use crate::gpkg::GeoPackage;
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PullReport {
+    /// Server features read.
+    pub read: u64,
+    pub added: u64,
+    pub updated: u64,
+    /// Merged with a local change of other fields (pushed next).
+    pub merged: u64,
+    pub deleted: u64,
+    pub conflicts: u64,
+}
+
+pub fn pull(
+    gpkg: &mut GeoPackage,
+    remote: &Remote,
+    portal: &mut dyn Portal,
+    cancel: &AtomicBool,
+) -> Result<PullReport> {
+    let mut report = PullReport::default();
+    for mapping in remote::layers(gpkg.connection(), &remote.name)? {
+        let r = pull_layer(gpkg, remote, &mapping, portal, cancel)?;
+        report.read += r.read;
+        report.added += r.added;
+        report.updated += r.updated;
+        report.merged += r.merged;
+        report.deleted += r.deleted;
+        report.conflicts += r.conflicts;
+    }
+    Ok(report)
+}
+
+fn pull_layer(
+    gpkg: &mut GeoPackage,
+    remote: &Remote,
+    mapping: &LayerMapping,
+    portal: &mut dyn Portal,
+    cancel: &AtomicBool,
+) -> Result<PullReport> {
+    let mut theirs: HashMap<String, Record> = HashMap::new();
+    let mut without_uuid = Vec::new();
+    portal.fetch(mapping, mapping.extent, &mut |page| {
+        if cancel.load(Ordering::Relaxed) {
+            return Err(SyncError::Cancelled);
+        }
+        for r in page {
+            if r.uuid.is_empty() {
+                without_uuid.push(r);
+            } else {
+                theirs.insert(r.uuid.clone(), r);
+            }
+        }
+        Ok(())
+    })?;
+    let mut report = PullReport {
+        read: (theirs.len() + without_uuid.len()) as u64,
+        ..PullReport::default()
+    };
+    let rows = state::all_rows(gpkg.connection(), &remote.name, &mapping.layer)?;
+    let by_server_id: HashMap<String, String> = rows
+        .iter()
+        .filter_map(|r| Some((r.server_id.clone()?, r.uuid.clone())))
+        .collect();
+    // A feature another client added without a UUID: known by its server
+    // id once given one here.
+    for mut r in without_uuid {
+        r.uuid = r
+            .server_id
+            .as_ref()
+            .and_then(|id| by_server_id.get(id).cloned())
+            .unwrap_or_default();
+        if r.uuid.is_empty() {
+            r.uuid = local::new_uuid();
+        }
+        theirs.insert(r.uuid.clone(), r);
+    }
+    // Missing from the extent: deleted, or moved out of it?
+    let missing: Vec<Record> = rows
+        .iter()
+        .filter(|r| r.base.is_some() && r.state != RowState::Creating)
+        .filter(|r| !theirs.contains_key(&r.uuid))
+        .map(|r| {
+            let mut b = r.base.clone().expect("filtered");
+            b.server_id = r.server_id.clone();
+            b
+        })
+        .collect();
+    if !missing.is_empty() {
+        theirs.extend(portal.fetch_these(mapping, &missing)?);
+    }
+    if cancel.load(Ordering::Relaxed) {
+        return Err(SyncError::Cancelled);
+    }
+    let schema = gpkg.layer(&mapping.layer)?.schema;
+    let description = format!("Đồng bộ: nhận thay đổi từ {}", remote.name);
+    in_edit(gpkg, &description, |e| {
+        let conn_rows: HashMap<String, SyncRow> =
+            rows.into_iter().map(|r| (r.uuid.clone(), r)).collect();
+        for (uuid, t) in &theirs {
+            let Some(row) = conn_rows.get(uuid) else {
+                let fid = local::write(e, mapping, &schema, None, t)?;
+                state::put_row(
+                    e.connection(),
+                    &remote.name,
+                    &mapping.layer,
+                    &SyncRow {
+                        uuid: uuid.clone(),
+                        fid: Some(fid),
+                        server_id: t.server_id.clone(),
+                        base: Some(t.clone()),
+                        state: RowState::Synced,
+                    },
+                )?;
+                report.added += 1;
+                continue;
+            };
+            if state::has_open_conflict(e.connection(), &remote.name, &mapping.layer, uuid)? {
+                continue;
+            }
+            let local = match row.fid {
+                Some(fid) => local::mine(e, mapping, &schema, fid)?
+                    .filter(|(_, m)| m.uuid == *uuid),
+                None => None,
+            };
+            let Some(base) = row.base.clone() else {
+                // Sent as a create and found on the server: it landed.
+                put(e, remote, mapping, row, row.fid, Some(t), RowState::Synced)?;
+                continue;
+            };
+            if base.same_as(t, mapping.xy_tolerance) {
+                continue;
+            }
+            match merge(&base, local.as_ref().map(|(_, m)| m), Some(t), mapping.xy_tolerance) {
+                Merge::Unchanged | Merge::Mine => {
+                    // Within the servers' rounding: keep their figures as base.
+                    put(e, remote, mapping, row, row.fid, Some(t), row.state)?;
+                }
+                Merge::Theirs => {
+                    let existing = local.as_ref().map(|(f, _)| f);
+                    let fid = local::write(e, mapping, &schema, existing, t)?;
+                    put(e, remote, mapping, row, Some(fid), Some(t), RowState::Synced)?;
+                    report.updated += 1;
+                }
+                Merge::Merged(merged) => {
+                    let existing = local.as_ref().map(|(f, _)| f);
+                    let fid = local::write(e, mapping, &schema, existing, &merged)?;
+                    put(e, remote, mapping, row, Some(fid), Some(t), RowState::Dirty)?;
+                    report.merged += 1;
+                }
+                Merge::Conflict { kind, fields } => {
+                    state::add_conflict(
+                        e.connection(),
+                        &Conflict {
+                            id: 0,
+                            remote: remote.name.clone(),
+                            layer: mapping.layer.clone(),
+                            uuid: uuid.clone(),
+                            fid: row.fid,
+                            kind,
+                            fields,
+                            base: Some(base),
+                            mine: local.map(|(_, m)| m),
+                            theirs: Some(t.clone()),
+                            found_at: String::new(),
+                        },
+                    )?;
+                    report.conflicts += 1;
+                }
+                Merge::BothDeleted | Merge::DeleteHere | Merge::DeleteThere => {}
+            }
+        }
+        for (uuid, row) in &conn_rows {
+            if theirs.contains_key(uuid) || row.base.is_none() || row.state == RowState::Creating {
+                continue;
+            }
+            if state::has_open_conflict(e.connection(), &remote.name, &mapping.layer, uuid)? {
+                continue;
+            }
+            let base = row.base.clone().expect("checked");
+            let local = match row.fid {
+                Some(fid) => local::mine(e, mapping, &schema, fid)?
+                    .filter(|(_, m)| m.uuid == *uuid),
+                None => None,
+            };
+            match merge(&base, local.as_ref().map(|(_, m)| m), None, mapping.xy_tolerance) {
+                Merge::DeleteHere => {
+                    if let Some(fid) = local.as_ref().and_then(|(f, _)| f.fid) {
+                        e.delete(&mapping.layer, fid)?;
+                    }
+                    state::delete_row(e.connection(), &remote.name, &mapping.layer, uuid)?;
+                    report.deleted += 1;
+                }
+                Merge::BothDeleted => {
+                    state::delete_row(e.connection(), &remote.name, &mapping.layer, uuid)?;
+                }
+                Merge::Conflict { kind, fields } => {
+                    state::add_conflict(
+                        e.connection(),
+                        &Conflict {
+                            id: 0,
+                            remote: remote.name.clone(),
+                            layer: mapping.layer.clone(),
+                            uuid: uuid.clone(),
+                            fid: row.fid,
+                            kind,
+                            fields,
+                            base: Some(base),
+                            mine: local.map(|(_, m)| m),
+                            theirs: None,
+                            found_at: String::new(),
+                        },
+                    )?;
+                    report.conflicts += 1;
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    })?;
+    Ok(report)
+}
+
+fn put(
+    e: &mut crate::gpkg::Edit<'_>,
+    remote: &Remote,
+    mapping: &LayerMapping,
+    row: &SyncRow,
+    fid: Option<i64>,
+    base: Option<&Record>,
+    state: RowState,
+) -> Result<()> {
+    state::put_row(
+        e.connection(),
+        &remote.name,
+        &mapping.layer,
+        &SyncRow {
+            uuid: row.uuid.clone(),
+            fid,
+            server_id: base
+                .and_then(|b| b.server_id.clone())
+                .or(row.server_id.clone()),
+            base: base.cloned(),
+            state,
+        },
+    )
+}

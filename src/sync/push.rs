@@ -1,0 +1,570 @@
+//! Push: the workspace's changes since the last sync, as creates,
+//! replaces and deletes. What counts as changed is read from the journal
+//! (its net changes) and confirmed against each feature's base version;
+//! before a replace or delete the server's current version is read, since
+//! no portal offers ETags or locks, and merged three ways, so a server
+//! edit is never overwritten.
+//!
+//! Resuming is built in: a create is recorded (with its UUID) before it is
+//! sent, and on the next push the server is asked whether it landed; each
+//! acknowledged batch is recorded at once; a replace sent twice sends the
+//! same thing. So a dropped link, a closed laptop or a killed process
+//! costs a retry, never a duplicate or a lost feature.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use super::error::{Result, SyncError};
+use super::local::{self, in_edit};
+use super::merge::{Merge, merge};
+use super::net_changes::pending_changes;
+use super::portal::{Op, Outcome, Portal};
+use super::record::{self, Record};
+use super::remote::{self, LayerMapping, Remote};
+use super::state::{self, Conflict, ConflictKind, RowState, SyncRow};
+use crate::gpkg::GeoPackage;
+use crate::model::FieldValue;
+
+/// Writes sent per recorded batch.
+const BATCH: usize = 200;
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PushReport {
+    pub created: u64,
+    pub replaced: u64,
+    pub deleted: u64,
+    /// Server changes found while pushing and taken into the workspace.
+    pub received: u64,
+    pub conflicts: u64,
+    /// Features the server refused, with its reasons; pushed again next time.
+    pub failed: Vec<String>,
+}
+
+impl PushReport {
+    fn add(&mut self, other: PushReport) {
+        self.created += other.created;
+        self.replaced += other.replaced;
+        self.deleted += other.deleted;
+        self.received += other.received;
+        self.conflicts += other.conflicts;
+        self.failed.extend(other.failed);
+    }
+}
+
+/// One write to send and what to record when it is acknowledged.
+struct Pending {
+    op: Op,
+    fid: Option<i64>,
+    row: Option<SyncRow>,
+    /// For a merged replace: the local version it was merged from; the
+    /// workspace takes the merge only while it still holds that version.
+    merged_from: Option<Record>,
+}
+
+impl Pending {
+    fn new(op: Op, fid: Option<i64>, row: Option<SyncRow>) -> Pending {
+        Pending {
+            op,
+            fid,
+            row,
+            merged_from: None,
+        }
+    }
+}
+
+/// What the push does for one feature, decided before anything is sent.
+enum Plan {
+    Create { fid: i64, mine: Record },
+    Replace { row: SyncRow, fid: i64, mine: Record, forced: bool },
+    Delete { row: SyncRow },
+    /// Sent as a create before; ask whether it landed.
+    Verify { row: SyncRow, mine: Option<(i64, Record)> },
+}
+
+pub fn push(
+    gpkg: &mut GeoPackage,
+    remote: &Remote,
+    portal: &mut dyn Portal,
+    progress: &mut dyn FnMut(&str, u64, u64),
+    cancel: &AtomicBool,
+) -> Result<PushReport> {
+    let mut report = PushReport::default();
+    for mapping in remote::layers(gpkg.connection(), &remote.name)? {
+        report.add(push_layer(gpkg, remote, &mapping, portal, progress, cancel)?);
+    }
+    Ok(report)
+}
+
+fn push_layer(
+    gpkg: &mut GeoPackage,
+    remote: &Remote,
+    mapping: &LayerMapping,
+    portal: &mut dyn Portal,
+    progress: &mut dyn FnMut(&str, u64, u64),
+    cancel: &AtomicBool,
+) -> Result<PushReport> {
+    let conn = gpkg.connection();
+    let since = remote::synced_change_id(conn, &remote.name, &mapping.layer)?;
+    let (changes, newest) = pending_changes(gpkg, since)?;
+    let mut fids: BTreeSet<i64> = changes
+        .get(&mapping.layer)
+        .into_iter()
+        .flatten()
+        .map(|c| c.fid())
+        .collect();
+    let mut forced = HashSet::new();
+    // Features with no local row left (a resolution that keeps a local
+    // delete) are planned by their record alone.
+    let mut orphans = Vec::new();
+    for st in [RowState::Dirty, RowState::Creating] {
+        for row in state::rows_in_state(conn, &remote.name, &mapping.layer, st)? {
+            forced.insert(row.uuid.clone());
+            match row.fid {
+                Some(fid) => {
+                    fids.insert(fid);
+                }
+                None if row.state == RowState::Creating => {
+                    orphans.push(Plan::Verify { row, mine: None })
+                }
+                None if row.base.is_some() => orphans.push(Plan::Delete { row }),
+                None => {}
+            }
+        }
+    }
+    let mut plans = plan(gpkg, remote, mapping, &fids, &forced)?;
+    plans.extend(orphans);
+    let mut report = PushReport::default();
+    let (mut verify, mut rest): (Vec<Plan>, Vec<Plan>) =
+        plans.into_iter().partition(|p| matches!(p, Plan::Verify { .. }));
+
+    // Creates sent before without an answer: landed or not?
+    if !verify.is_empty() {
+        let asked: Vec<Record> = verify
+            .iter()
+            .map(|p| match p {
+                Plan::Verify { row, .. } => Record {
+                    uuid: row.uuid.clone(),
+                    server_id: row.server_id.clone(),
+                    geometry: None,
+                    properties: Default::default(),
+                },
+                _ => unreachable!(),
+            })
+            .collect();
+        let found = portal.fetch_these(mapping, &asked)?;
+        let mut settle = Vec::new();
+        for p in verify.drain(..) {
+            let Plan::Verify { row, mine } = p else { continue };
+            match (found.get(&row.uuid), mine) {
+                (Some(theirs), Some((fid, mine))) => {
+                    let landed = SyncRow {
+                        server_id: theirs.server_id.clone(),
+                        base: Some(theirs.clone()),
+                        state: RowState::Synced,
+                        ..row
+                    };
+                    settle.push(landed.clone());
+                    if !mine.same_as(theirs, mapping.xy_tolerance) {
+                        rest.push(Plan::Replace { row: landed, fid, mine, forced: false });
+                    }
+                }
+                (Some(theirs), None) => {
+                    let landed = SyncRow {
+                        server_id: theirs.server_id.clone(),
+                        base: Some(theirs.clone()),
+                        state: RowState::Synced,
+                        ..row
+                    };
+                    settle.push(landed.clone());
+                    rest.push(Plan::Delete { row: landed });
+                }
+                (None, Some((fid, mine))) => rest.push(Plan::Create { fid, mine }),
+                (None, None) => {
+                    let mut gone = row;
+                    gone.base = None;
+                    gone.fid = None;
+                    settle.push(gone);
+                }
+            }
+        }
+        let (rname, layer) = (&remote.name, &mapping.layer);
+        in_edit(gpkg, "Đồng bộ: xác nhận đối tượng đã gửi", |e| {
+            for row in &settle {
+                if row.fid.is_none() && row.base.is_none() {
+                    state::delete_row(e.connection(), rname, layer, &row.uuid)?;
+                } else {
+                    state::put_row(e.connection(), rname, layer, row)?;
+                }
+            }
+            Ok(())
+        })?;
+    }
+
+    // Replaces and deletes: against the server's version now.
+    let against: Vec<Record> = rest
+        .iter()
+        .filter_map(|p| match p {
+            Plan::Replace { row, .. } | Plan::Delete { row } => {
+                let mut r = row.base.clone()?;
+                r.server_id = row.server_id.clone();
+                Some(r)
+            }
+            _ => None,
+        })
+        .collect();
+    let theirs = if against.is_empty() {
+        HashMap::new()
+    } else {
+        portal.fetch_these(mapping, &against)?
+    };
+    let mut ops = Vec::new();
+    let mut take_theirs = Vec::new();
+    let mut conflicts = Vec::new();
+    for p in rest {
+        match p {
+            Plan::Create { fid, mine } => ops.push(Pending::new(Op::Create(mine), Some(fid), None)),
+            Plan::Replace { row, fid, mine, forced } => {
+                let base = row.base.clone().expect("a replaced feature has a base");
+                let now = theirs.get(&row.uuid);
+                let with_id = |mut r: Record| {
+                    r.server_id = row.server_id.clone().or(r.server_id);
+                    r
+                };
+                match merge(&base, Some(&mine), now, mapping.xy_tolerance) {
+                    Merge::Mine => {
+                        ops.push(Pending::new(Op::Replace(with_id(mine)), Some(fid), Some(row)))
+                    }
+                    Merge::Unchanged if forced => {
+                        ops.push(Pending::new(Op::Replace(with_id(mine)), Some(fid), Some(row)))
+                    }
+                    Merge::Unchanged => {}
+                    Merge::Merged(merged) => {
+                        let mut p = Pending::new(Op::Replace(with_id(merged)), Some(fid), None);
+                        p.row = Some(row);
+                        p.merged_from = Some(mine);
+                        ops.push(p)
+                    }
+                    Merge::Theirs => take_theirs.push((row, Some(fid), now.cloned())),
+                    Merge::DeleteHere => take_theirs.push((row, Some(fid), None)),
+                    Merge::Conflict { kind, fields } => conflicts.push(Conflict {
+                        id: 0,
+                        remote: remote.name.clone(),
+                        layer: mapping.layer.clone(),
+                        uuid: row.uuid.clone(),
+                        fid: Some(fid),
+                        kind,
+                        fields,
+                        base: Some(base),
+                        mine: Some(mine),
+                        theirs: now.cloned(),
+                        found_at: String::new(),
+                    }),
+                    Merge::BothDeleted | Merge::DeleteThere => {}
+                }
+            }
+            Plan::Delete { row } => {
+                let base = row.base.clone().expect("a deleted feature has a base");
+                let now = theirs.get(&row.uuid);
+                match merge(&base, None, now, mapping.xy_tolerance) {
+                    Merge::DeleteThere => {
+                        let mut r = base;
+                        r.server_id = row.server_id.clone();
+                        ops.push(Pending::new(Op::Delete(r), None, Some(row)))
+                    }
+                    Merge::BothDeleted => take_theirs.push((row, None, None)),
+                    Merge::Conflict { fields, .. } => conflicts.push(Conflict {
+                        id: 0,
+                        remote: remote.name.clone(),
+                        layer: mapping.layer.clone(),
+                        uuid: row.uuid.clone(),
+                        fid: None,
+                        kind: ConflictKind::DeletedHereChangedThere,
+                        fields,
+                        base: Some(base),
+                        mine: None,
+                        theirs: now.cloned(),
+                        found_at: String::new(),
+                    }),
+                    _ => {}
+                }
+            }
+            Plan::Verify { .. } => unreachable!(),
+        }
+    }
+    report.conflicts = conflicts.len() as u64;
+    report.received = take_theirs.len() as u64;
+    record_found(gpkg, remote, mapping, &take_theirs, &conflicts)?;
+
+    // Creates get their UUIDs (written to the row) and are recorded as
+    // being created before anything is sent.
+    let creates: Vec<(i64, String)> = ops
+        .iter()
+        .filter_map(|p| match &p.op {
+            Op::Create(r) => Some((p.fid.expect("a create has a fid"), r.uuid.clone())),
+            _ => None,
+        })
+        .collect();
+    if !creates.is_empty() {
+        let (rname, layer, uuid_field) = (&remote.name, &mapping.layer, &mapping.uuid_field);
+        in_edit(gpkg, "Đồng bộ: gán mã UUID cho đối tượng mới", |e| {
+            for (fid, uuid) in &creates {
+                e.set_value(layer, *fid, uuid_field, &FieldValue::Text(uuid.clone()))?;
+                state::put_row(
+                    e.connection(),
+                    rname,
+                    layer,
+                    &SyncRow {
+                        uuid: uuid.clone(),
+                        fid: Some(*fid),
+                        server_id: None,
+                        base: None,
+                        state: RowState::Creating,
+                    },
+                )?;
+            }
+            Ok(())
+        })?;
+    }
+
+    let total = ops.len() as u64;
+    let mut sent = 0;
+    progress(&mapping.layer, 0, total);
+    for batch in ops.chunks(BATCH) {
+        if cancel.load(Ordering::Relaxed) {
+            return Err(SyncError::Cancelled);
+        }
+        let writes: Vec<Op> = batch.iter().map(|p| p.op.clone()).collect();
+        let mut answers: Vec<(usize, Outcome)> = Vec::new();
+        let outcome = portal.send(mapping, &writes, &mut |i, o| {
+            answers.push((i, o));
+            if cancel.load(Ordering::Relaxed) {
+                Err(SyncError::Cancelled)
+            } else {
+                Ok(())
+            }
+        });
+        let batch_report = record_answers(gpkg, remote, mapping, batch, &answers)?;
+        report.add(batch_report);
+        sent += answers.len() as u64;
+        progress(&mapping.layer, sent, total);
+        outcome?;
+    }
+    remote::set_synced_change_id(gpkg.connection(), &remote.name, &mapping.layer, newest)?;
+    Ok(report)
+}
+
+/// Decides, per candidate feature, what to send.
+fn plan(
+    gpkg: &mut GeoPackage,
+    remote: &Remote,
+    mapping: &LayerMapping,
+    fids: &BTreeSet<i64>,
+    forced: &HashSet<String>,
+) -> Result<Vec<Plan>> {
+    let info = gpkg.layer(&mapping.layer)?;
+    let schema = &info.schema;
+    let conn = gpkg.connection();
+    let mut plans = Vec::new();
+    let mut seen = HashSet::new();
+    for &fid in fids {
+        let local = gpkg.get_feature(&mapping.layer, fid)?;
+        let mine = local
+            .as_ref()
+            .map(|f| record::from_feature(f, schema, mapping));
+        let local_uuid = mine.as_ref().map(|m| m.uuid.clone()).unwrap_or_default();
+        for row in state::rows_with_fid(conn, &remote.name, &mapping.layer, fid)? {
+            if row.uuid != local_uuid && seen.insert(row.uuid.clone()) {
+                if state::has_open_conflict(conn, &remote.name, &mapping.layer, &row.uuid)? {
+                    continue;
+                }
+                match row.state {
+                    RowState::Creating => plans.push(Plan::Verify { row, mine: None }),
+                    _ if row.base.is_some() => plans.push(Plan::Delete { row }),
+                    _ => {}
+                }
+            }
+        }
+        let Some(mut mine) = mine else { continue };
+        let known = if local_uuid.is_empty() {
+            None
+        } else {
+            state::row(conn, &remote.name, &mapping.layer, &local_uuid)?
+        };
+        if !local_uuid.is_empty()
+            && state::has_open_conflict(conn, &remote.name, &mapping.layer, &local_uuid)?
+        {
+            continue;
+        }
+        match known {
+            Some(row) if row.fid == Some(fid) => {
+                if !seen.insert(row.uuid.clone()) {
+                    continue;
+                }
+                let forced = forced.contains(&row.uuid);
+                match (&row.state, &row.base) {
+                    (RowState::Creating, _) | (_, None) => {
+                        plans.push(Plan::Verify { row, mine: Some((fid, mine)) })
+                    }
+                    (_, Some(base)) => {
+                        if forced || !mine.same_as(base, mapping.xy_tolerance) {
+                            plans.push(Plan::Replace { row, fid, mine, forced });
+                        }
+                    }
+                }
+            }
+            known => {
+                // New here, or a copy of another feature with its UUID.
+                if known.is_some() || !local::is_uuid(&mine.uuid) {
+                    mine.uuid = local::new_uuid();
+                }
+                seen.insert(mine.uuid.clone());
+                plans.push(Plan::Create { fid, mine });
+            }
+        }
+    }
+    Ok(plans)
+}
+
+/// Takes into the workspace what the push found changed only on the
+/// server, and stores the conflicts, in one transaction.
+fn record_found(
+    gpkg: &mut GeoPackage,
+    remote: &Remote,
+    mapping: &LayerMapping,
+    take_theirs: &[(SyncRow, Option<i64>, Option<Record>)],
+    conflicts: &[Conflict],
+) -> Result<()> {
+    if take_theirs.is_empty() && conflicts.is_empty() {
+        return Ok(());
+    }
+    let schema = gpkg.layer(&mapping.layer)?.schema;
+    in_edit(gpkg, &format!("Đồng bộ: nhận thay đổi từ {}", remote.name), |e| {
+        for (row, fid, theirs) in take_theirs {
+            let existing = match fid {
+                Some(fid) => e.get(&mapping.layer, *fid)?,
+                None => None,
+            };
+            match theirs {
+                Some(t) => {
+                    let fid = local::write(e, mapping, &schema, existing.as_ref(), t)?;
+                    let synced = SyncRow {
+                        fid: Some(fid),
+                        server_id: t.server_id.clone().or(row.server_id.clone()),
+                        base: Some(t.clone()),
+                        state: RowState::Synced,
+                        ..row.clone()
+                    };
+                    state::put_row(e.connection(), &remote.name, &mapping.layer, &synced)?;
+                }
+                None => {
+                    if let Some(f) = existing.and_then(|f| f.fid) {
+                        e.delete(&mapping.layer, f)?;
+                    }
+                    state::delete_row(e.connection(), &remote.name, &mapping.layer, &row.uuid)?;
+                }
+            }
+        }
+        for c in conflicts {
+            state::add_conflict(e.connection(), c)?;
+        }
+        Ok(())
+    })
+}
+
+/// Records a batch's acknowledged writes at once; refused ones stay to be
+/// pushed again.
+fn record_answers(
+    gpkg: &mut GeoPackage,
+    remote: &Remote,
+    mapping: &LayerMapping,
+    batch: &[Pending],
+    answers: &[(usize, Outcome)],
+) -> Result<PushReport> {
+    let mut report = PushReport::default();
+    if answers.is_empty() {
+        return Ok(report);
+    }
+    let schema = gpkg.layer(&mapping.layer)?.schema;
+    in_edit(gpkg, &format!("Đồng bộ: ghi nhận lần gửi lên {}", remote.name), |e| {
+        for (i, outcome) in answers {
+            let Pending {
+                op,
+                fid,
+                row,
+                merged_from,
+            } = &batch[*i];
+            let record = op.record();
+            match (op, outcome) {
+                (Op::Create(r), Outcome::Done { server_id }) => {
+                    let server_id = server_id
+                        .clone()
+                        .or_else(|| mapping.id_is_uuid.then(|| r.uuid.clone()));
+                    let state = if server_id.is_some() {
+                        RowState::Synced
+                    } else {
+                        // No id in the answer: ask again on the next push.
+                        RowState::Creating
+                    };
+                    let mut base = r.clone();
+                    base.server_id = server_id.clone();
+                    state::put_row(
+                        e.connection(),
+                        &remote.name,
+                        &mapping.layer,
+                        &SyncRow {
+                            uuid: r.uuid.clone(),
+                            fid: *fid,
+                            server_id,
+                            base: (state == RowState::Synced).then_some(base),
+                            state,
+                        },
+                    )?;
+                    report.created += 1;
+                }
+                (Op::Replace(r), Outcome::Done { .. }) => {
+                    let row = row.as_ref().expect("a replace has its row");
+                    // A merged version is the workspace's new state too,
+                    // unless the feature was edited again meanwhile.
+                    if let (Some(fid), Some(from)) = (fid, merged_from)
+                        && let Some((existing, now)) = local::mine(e, mapping, &schema, *fid)?
+                        && now.same_as(from, mapping.xy_tolerance)
+                    {
+                        local::write(e, mapping, &schema, Some(&existing), r)?;
+                    }
+                    state::put_row(
+                        e.connection(),
+                        &remote.name,
+                        &mapping.layer,
+                        &SyncRow {
+                            base: Some(r.clone()),
+                            state: RowState::Synced,
+                            ..row.clone()
+                        },
+                    )?;
+                    report.replaced += 1;
+                }
+                (Op::Delete(r), Outcome::Done { .. }) => {
+                    state::delete_row(e.connection(), &remote.name, &mapping.layer, &r.uuid)?;
+                    report.deleted += 1;
+                }
+                (_, Outcome::Failed(reason)) => {
+                    if let (Op::Replace(_) | Op::Delete(_), Some(row)) = (op, row) {
+                        let dirty = SyncRow {
+                            state: RowState::Dirty,
+                            ..row.clone()
+                        };
+                        state::put_row(e.connection(), &remote.name, &mapping.layer, &dirty)?;
+                    }
+                    report.failed.push(format!(
+                        "layer '{}', feature {}{}: {reason}",
+                        mapping.layer,
+                        record.uuid,
+                        fid.map(|f| format!(" (fid {f})")).unwrap_or_default()
+                    ));
+                }
+            }
+        }
+        Ok(())
+    })?;
+    Ok(report)
+}
