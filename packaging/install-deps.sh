@@ -24,6 +24,9 @@ packages=(
   xvfb mesa-vulkan-drivers x11-apps x11-utils imagemagick
   # tests: printed maps (pdftotext finds the text, pdftoppm renders the page)
   poppler-utils
+  # tests: the sync tests' servers (a throw-away PostgreSQL/PostGIS cluster,
+  # QGIS Server's WFS-T; python3-venv for pygeoapi's venv below)
+  postgresql-15 postgresql-15-postgis-3 postgis qgis-server python3-venv
 )
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -32,3 +35,14 @@ $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${packages[@]}"
 # tests: GDAL's current GeoPackage validator (validate_gpkg.py needs only Python's sqlite3, so not GDAL's Python bindings)
 python3 -m pip show -q gdal-utils >/dev/null 2>&1 || python3 -m pip install -q --no-deps --disable-pip-version-check --root-user-action=ignore "gdal-utils==3.13.*"
+# tests: pygeoapi (OGC API - Features with create/replace/delete) for the sync
+# tests, in a venv of its own since Debian packages no pygeoapi 0.21
+venv="${TRAMGIS_PYGEOAPI_VENV:-/opt/tramgis-test/pygeoapi}"
+if [ ! -x "$venv/bin/gunicorn" ] || [ "$("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version("pygeoapi"))' 2>/dev/null)" != "0.21.0" ]; then
+  parent="$(dirname "$venv")"
+  mkdir -p "$parent" 2>/dev/null || $sudo mkdir -p "$parent"
+  [ -w "$parent" ] || $sudo chown "$(id -u):$(id -g)" "$parent"
+  [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check \
+    pygeoapi==0.21.0 psycopg2-binary sqlalchemy geoalchemy2 gunicorn
+fi
