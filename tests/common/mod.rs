@@ -239,6 +239,7 @@ pub fn gdal_version() -> (u32, u32) {
 
 pub mod gpsfake;
 pub mod lock;
+pub mod sync_servers;
 
 #[cfg(feature = "gui")]
 pub mod ui;
