@@ -78,7 +78,11 @@ pub fn checkout(
             }
         }
     }
-    let (fields, geometry_type) = layout(description.as_ref(), &records, &mapping);
+    let (mut fields, geometry_type) = layout(description.as_ref(), &records, &mapping);
+    // A server property named like the local key or geometry column is
+    // the server's own row key (pygeoapi shows the serial `fid` when the
+    // UUID is the id): it is not synced, the server assigns it.
+    fields.retain(|f| !["fid", "geom", "geometry"].contains(&f.name.to_lowercase().as_str()));
     mapping.fields = fields
         .iter()
         .map(|f| f.name.clone())

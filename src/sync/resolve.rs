@@ -40,6 +40,8 @@ pub fn resolve(gpkg: &mut GeoPackage, conflict_id: i64, resolution: &Resolution)
     let mapping = remote::layer(gpkg.connection(), &conflict.remote, &conflict.layer)?;
     let schema = gpkg.layer(&conflict.layer)?.schema;
     let user = gpkg.user().to_string();
+    let history = |err: crate::edit::EditError| SyncError::Config(err.to_string());
+    crate::edit::history::ensure_tables(gpkg.connection(), gpkg.path()).map_err(history)?;
     let description = format!(
         "Giải quyết xung đột đồng bộ ({}, {}): {}",
         conflict.layer,
@@ -91,7 +93,7 @@ pub fn resolve(gpkg: &mut GeoPackage, conflict_id: i64, resolution: &Resolution)
         state::mark_resolved(e.connection(), conflict.id, resolution.name())?;
         if let Some(edit_id) = e.edit_id() {
             crate::edit::history::record(e.connection(), e.path(), edit_id, &description, &user)
-                .map_err(|err| SyncError::Config(err.to_string()))?;
+                .map_err(history)?;
         }
         Ok(())
     })
