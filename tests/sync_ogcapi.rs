@@ -8,11 +8,11 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::atomic::AtomicBool;
 
 use common::sync_servers::{SyncServers, shared};
 use geo_types::{Geometry, LineString, Point, Polygon};
 use tramgis::gpkg::GeoPackage;
+use tramgis::jobs::Progress;
 use tramgis::model::{Feature, FieldValue};
 use tramgis::sync::checkout::{CheckoutRequest, checkout};
 use tramgis::sync::connect::connect;
@@ -69,17 +69,17 @@ fn check_out(gpkg: &mut GeoPackage, remote: &Remote, collection: &str) -> u64 {
         epsg: 9214,
         uuid_field: "uuid".into(),
     };
-    checkout(gpkg, remote, portal(remote).as_mut(), &request, &AtomicBool::new(false))
+    checkout(gpkg, remote, portal(remote).as_mut(), &request, &Progress::default())
         .unwrap()
         .features
 }
 
 fn do_push(gpkg: &mut GeoPackage, remote: &Remote) -> PushReport {
-    push(gpkg, remote, portal(remote).as_mut(), &mut |_, _, _| {}, &AtomicBool::new(false)).unwrap()
+    push(gpkg, remote, portal(remote).as_mut(), &Progress::default()).unwrap()
 }
 
 fn do_pull(gpkg: &mut GeoPackage, remote: &Remote) -> PullReport {
-    pull(gpkg, remote, portal(remote).as_mut(), &AtomicBool::new(false)).unwrap()
+    pull(gpkg, remote, portal(remote).as_mut(), &Progress::default()).unwrap()
 }
 
 fn field(gpkg: &GeoPackage, layer: &str, name: &str) -> usize {

@@ -2,19 +2,20 @@
 //! their resolution, the sync log and the portal's DDL.
 
 use std::path::PathBuf;
-use std::sync::atomic::AtomicBool;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 
 use crate::gpkg::GeoPackage;
-use crate::sync::checkout::{CheckoutRequest, checkout};
-use crate::sync::connect::{connect, detect, session_credentials};
+use crate::jobs::Progress;
+use crate::sync::checkout::CheckoutRequest;
+use crate::sync::connect::{detect, session_credentials};
 use crate::sync::http::{Credentials, Limits};
 use crate::sync::remote::{self, Auth, Protocol, Remote};
 use crate::sync::resolve::{Resolution, resolve};
-use crate::sync::state::{self, LogEntry};
-use crate::sync::{pending_changes, pull, push, server_sql};
+use crate::sync::run::{self as sync_run, Operation};
+use crate::sync::state;
+use crate::sync::{pending_changes, server_sql};
 
 #[derive(Subcommand, Debug)]
 pub enum SyncCommand {
@@ -27,6 +28,8 @@ pub enum SyncCommand {
     Push(RemoteArgs),
     /// Take the server's changes since the last sync.
     Pull(RemoteArgs),
+    /// Pull, then push.
+    Sync(RemoteArgs),
     /// What is waiting to be pushed, and open conflicts, per layer.
     Status { workspace: PathBuf },
     /// The open conflicts, with mine / theirs / base of each field.
@@ -120,8 +123,9 @@ pub fn run(command: &SyncCommand) -> Result<()> {
     match command {
         SyncCommand::Remote(c) => remote_command(c),
         SyncCommand::Checkout(a) => run_checkout(a),
-        SyncCommand::Push(a) => run_push(a),
-        SyncCommand::Pull(a) => run_pull(a),
+        SyncCommand::Push(a) => run_logged(&a.workspace, &a.remote, a.timeout, &Operation::Push),
+        SyncCommand::Pull(a) => run_logged(&a.workspace, &a.remote, a.timeout, &Operation::Pull),
+        SyncCommand::Sync(a) => run_logged(&a.workspace, &a.remote, a.timeout, &Operation::Sync),
         SyncCommand::Status { workspace } => status(workspace),
         SyncCommand::Conflicts { workspace } => conflicts(workspace),
         SyncCommand::Resolve(a) => run_resolve(a),
@@ -200,11 +204,10 @@ fn remote_command(command: &RemoteCommand) -> Result<()> {
     }
 }
 
-fn open_remote(workspace: &PathBuf, name: &str) -> Result<(GeoPackage, Remote, Credentials)> {
-    let gpkg = GeoPackage::open(workspace)?;
+fn credentials_for(workspace: &PathBuf, name: &str) -> Result<Credentials> {
+    let gpkg = GeoPackage::open_read_only(workspace)?;
     let remote = remote::get(gpkg.connection(), name)?;
-    let credentials = session_credentials(&remote)?;
-    Ok((gpkg, remote, credentials))
+    Ok(session_credentials(&remote)?)
 }
 
 fn limits(timeout: u64) -> Limits {
@@ -214,14 +217,36 @@ fn limits(timeout: u64) -> Limits {
     }
 }
 
+fn run_logged(workspace: &PathBuf, name: &str, timeout: u64, operation: &Operation) -> Result<()> {
+    let credentials = credentials_for(workspace, name)?;
+    let progress = Progress::default();
+    let s = sync_run::run(workspace, name, credentials, limits(timeout), operation, &progress)?;
+    println!(
+        "{}: {} created, {} replaced, {} deleted, {} received, {} conflicts, {} refused; \
+         {} bytes sent, {} received in {} requests",
+        s.remote,
+        s.created,
+        s.replaced,
+        s.deleted,
+        s.received,
+        s.conflicts,
+        s.errors.len(),
+        s.bytes_sent,
+        s.bytes_received,
+        s.requests
+    );
+    for e in &s.errors {
+        eprintln!("{e}");
+    }
+    Ok(())
+}
+
 fn run_checkout(a: &CheckoutArgs) -> Result<()> {
-    let (mut gpkg, remote, credentials) = open_remote(&a.workspace, &a.remote)?;
     let extent = match (&a.bbox, &a.commune) {
         (Some(b), _) => Some([b[0], b[1], b[2], b[3]]),
-        (None, Some(name)) => Some(commune_extent(&gpkg, name)?),
+        (None, Some(name)) => Some(commune_extent(&GeoPackage::open_read_only(&a.workspace)?, name)?),
         (None, None) => None,
     };
-    let mut portal = connect(&remote, credentials, Limits::default());
     let request = CheckoutRequest {
         collection: a.collection.clone(),
         layer: a.layer.clone().unwrap_or_else(|| a.collection.clone()),
@@ -229,37 +254,7 @@ fn run_checkout(a: &CheckoutArgs) -> Result<()> {
         epsg: a.epsg,
         uuid_field: a.uuid_field.clone(),
     };
-    let started = state::now(gpkg.connection())?;
-    let outcome = checkout(&mut gpkg, &remote, portal.as_mut(), &request, &AtomicBool::new(false));
-    let http = portal.http();
-    let mut entry = LogEntry {
-        remote: remote.name.clone(),
-        operation: format!("checkout {}", a.collection),
-        user: gpkg.user().to_string(),
-        started_at: started,
-        bytes_sent: http.bytes_sent,
-        bytes_received: http.bytes_received,
-        requests: http.requests,
-        ..LogEntry::default()
-    };
-    match outcome {
-        Ok(report) => {
-            entry.received = report.features;
-            entry.outcome = "ok".into();
-            state::log(gpkg.connection(), &entry)?;
-            println!(
-                "{}: {} features checked out into layer '{}' ({} bytes received)",
-                remote.name, report.features, request.layer, entry.bytes_received
-            );
-            Ok(())
-        }
-        Err(e) => {
-            entry.outcome = "failed".into();
-            entry.errors = vec![e.to_string()];
-            state::log(gpkg.connection(), &entry)?;
-            Err(e.into())
-        }
-    }
+    run_logged(&a.workspace, &a.remote, 60, &Operation::Checkout(request))
 }
 
 fn commune_extent(gpkg: &GeoPackage, name: &str) -> Result<[f64; 4]> {
@@ -277,92 +272,6 @@ fn commune_extent(gpkg: &GeoPackage, name: &str) -> Result<[f64; 4]> {
         }
     }
     bail!("{}: no commune named '{name}' in ranh_gioi_xa", gpkg.path().display())
-}
-
-fn run_push(a: &RemoteArgs) -> Result<()> {
-    let (mut gpkg, remote, credentials) = open_remote(&a.workspace, &a.remote)?;
-    let mut portal = connect(&remote, credentials, limits(a.timeout));
-    let started = state::now(gpkg.connection())?;
-    let mut progress = |layer: &str, done: u64, total: u64| {
-        if total > 0 {
-            eprintln!("{layer}: {done}/{total}");
-        }
-    };
-    let outcome = push::push(&mut gpkg, &remote, portal.as_mut(), &mut progress, &AtomicBool::new(false));
-    let http = portal.http();
-    let mut entry = LogEntry {
-        remote: remote.name.clone(),
-        operation: "push".into(),
-        user: gpkg.user().to_string(),
-        started_at: started,
-        bytes_sent: http.bytes_sent,
-        bytes_received: http.bytes_received,
-        requests: http.requests,
-        ..LogEntry::default()
-    };
-    let result = match outcome {
-        Ok(r) => {
-            entry.created = r.created;
-            entry.replaced = r.replaced;
-            entry.deleted = r.deleted;
-            entry.received = r.received;
-            entry.conflicts = r.conflicts;
-            entry.errors = r.failed.clone();
-            entry.outcome = if r.failed.is_empty() { "ok" } else { "partial" }.into();
-            println!(
-                "{}: {} created, {} replaced, {} deleted, {} taken from the server, {} conflicts, {} refused; {} bytes sent",
-                remote.name, r.created, r.replaced, r.deleted, r.received, r.conflicts, r.failed.len(), entry.bytes_sent
-            );
-            for f in &r.failed {
-                eprintln!("{f}");
-            }
-            Ok(())
-        }
-        Err(e) => {
-            entry.outcome = "failed".into();
-            entry.errors = vec![e.to_string()];
-            Err(e)
-        }
-    };
-    state::log(gpkg.connection(), &entry)?;
-    Ok(result?)
-}
-
-fn run_pull(a: &RemoteArgs) -> Result<()> {
-    let (mut gpkg, remote, credentials) = open_remote(&a.workspace, &a.remote)?;
-    let mut portal = connect(&remote, credentials, limits(a.timeout));
-    let started = state::now(gpkg.connection())?;
-    let outcome = pull::pull(&mut gpkg, &remote, portal.as_mut(), &AtomicBool::new(false));
-    let http = portal.http();
-    let mut entry = LogEntry {
-        remote: remote.name.clone(),
-        operation: "pull".into(),
-        user: gpkg.user().to_string(),
-        started_at: started,
-        bytes_sent: http.bytes_sent,
-        bytes_received: http.bytes_received,
-        requests: http.requests,
-        ..LogEntry::default()
-    };
-    let result = match outcome {
-        Ok(r) => {
-            entry.received = r.added + r.updated + r.merged + r.deleted;
-            entry.conflicts = r.conflicts;
-            entry.outcome = "ok".into();
-            println!(
-                "{}: {} read, {} added, {} updated, {} merged, {} deleted, {} conflicts",
-                remote.name, r.read, r.added, r.updated, r.merged, r.deleted, r.conflicts
-            );
-            Ok(())
-        }
-        Err(e) => {
-            entry.outcome = "failed".into();
-            entry.errors = vec![e.to_string()];
-            Err(e)
-        }
-    };
-    state::log(gpkg.connection(), &entry)?;
-    Ok(result?)
 }
 
 fn status(workspace: &PathBuf) -> Result<()> {

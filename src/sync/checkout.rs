@@ -4,7 +4,6 @@
 //! or a cancel leaves no half-made layer.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde_json::Value;
 
@@ -15,6 +14,7 @@ use super::record::Record;
 use super::remote::{self, LayerMapping, Remote};
 use super::state::{self, RowState, SyncRow};
 use crate::gpkg::{GeoPackage, LayerMeta};
+use crate::jobs::Progress;
 use crate::model::{Field, FieldType, GeometryType, Schema};
 
 #[derive(Debug, Clone)]
@@ -42,7 +42,7 @@ pub fn checkout(
     remote: &Remote,
     portal: &mut dyn Portal,
     request: &CheckoutRequest,
-    cancel: &AtomicBool,
+    progress: &Progress,
 ) -> Result<CheckoutReport> {
     state::ensure_tables(gpkg.connection())?;
     if gpkg.layer(&request.layer).is_ok() {
@@ -59,9 +59,10 @@ pub fn checkout(
     mapping.id_is_uuid = description.as_ref().is_some_and(|d| d.id_is_uuid);
     let mut records = Vec::new();
     portal.fetch(&mapping, request.extent, &mut |page| {
-        if cancel.load(Ordering::Relaxed) {
+        if progress.is_cancelled() {
             return Err(SyncError::Cancelled);
         }
+        progress.advance(page.len() as u64);
         records.extend(page);
         Ok(())
     })?;

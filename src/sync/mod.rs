@@ -9,7 +9,8 @@
 //! - [`merge`]: the three-way merge of one feature;
 //! - [`portal`], [`ogcapi`], [`wfst`]: the protocol clients over [`http`],
 //!   opened by [`connect`];
-//! - [`checkout`], [`push`], [`pull`], [`resolve`]: the operations;
+//! - [`checkout`], [`push`], [`pull`], [`resolve`]: the operations, run
+//!   and logged by [`run`];
 //! - [`net_changes`]: what the journal says changed since a sync.
 
 pub mod checkout;
@@ -27,6 +28,7 @@ pub mod push;
 pub mod record;
 pub mod remote;
 pub mod resolve;
+pub mod run;
 pub mod server_sql;
 pub mod state;
 pub mod wfst;

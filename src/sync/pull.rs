@@ -7,7 +7,6 @@
 //! a layer's pull is one transaction.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::error::{Result, SyncError};
 use super::local::{self, in_edit};
@@ -17,6 +16,7 @@ use super::record::Record;
 use super::remote::{self, LayerMapping, Remote};
 use super::state::{self, Conflict, RowState, SyncRow};
 use crate::gpkg::GeoPackage;
+use crate::jobs::Progress;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PullReport {
@@ -34,11 +34,11 @@ pub fn pull(
     gpkg: &mut GeoPackage,
     remote: &Remote,
     portal: &mut dyn Portal,
-    cancel: &AtomicBool,
+    progress: &Progress,
 ) -> Result<PullReport> {
     let mut report = PullReport::default();
     for mapping in remote::layers(gpkg.connection(), &remote.name)? {
-        let r = pull_layer(gpkg, remote, &mapping, portal, cancel)?;
+        let r = pull_layer(gpkg, remote, &mapping, portal, progress)?;
         report.read += r.read;
         report.added += r.added;
         report.updated += r.updated;
@@ -54,14 +54,15 @@ fn pull_layer(
     remote: &Remote,
     mapping: &LayerMapping,
     portal: &mut dyn Portal,
-    cancel: &AtomicBool,
+    progress: &Progress,
 ) -> Result<PullReport> {
     let mut theirs: HashMap<String, Record> = HashMap::new();
     let mut without_uuid = Vec::new();
     portal.fetch(mapping, mapping.extent, &mut |page| {
-        if cancel.load(Ordering::Relaxed) {
+        if progress.is_cancelled() {
             return Err(SyncError::Cancelled);
         }
+        progress.advance(page.len() as u64);
         for r in page {
             if r.uuid.is_empty() {
                 without_uuid.push(r);
@@ -107,7 +108,7 @@ fn pull_layer(
     if !missing.is_empty() {
         theirs.extend(portal.fetch_these(mapping, &missing)?);
     }
-    if cancel.load(Ordering::Relaxed) {
+    if progress.is_cancelled() {
         return Err(SyncError::Cancelled);
     }
     let schema = gpkg.layer(&mapping.layer)?.schema;

@@ -12,7 +12,6 @@
 //! costs a retry, never a duplicate or a lost feature.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::error::{Result, SyncError};
 use super::local::{self, in_edit};
@@ -23,6 +22,7 @@ use super::record::{self, Record};
 use super::remote::{self, LayerMapping, Remote};
 use super::state::{self, Conflict, ConflictKind, RowState, SyncRow};
 use crate::gpkg::GeoPackage;
+use crate::jobs::Progress;
 use crate::model::FieldValue;
 
 /// Writes sent per recorded batch.
@@ -85,12 +85,11 @@ pub fn push(
     gpkg: &mut GeoPackage,
     remote: &Remote,
     portal: &mut dyn Portal,
-    progress: &mut dyn FnMut(&str, u64, u64),
-    cancel: &AtomicBool,
+    progress: &Progress,
 ) -> Result<PushReport> {
     let mut report = PushReport::default();
     for mapping in remote::layers(gpkg.connection(), &remote.name)? {
-        report.add(push_layer(gpkg, remote, &mapping, portal, progress, cancel)?);
+        report.add(push_layer(gpkg, remote, &mapping, portal, progress)?);
     }
     Ok(report)
 }
@@ -100,8 +99,7 @@ fn push_layer(
     remote: &Remote,
     mapping: &LayerMapping,
     portal: &mut dyn Portal,
-    progress: &mut dyn FnMut(&str, u64, u64),
-    cancel: &AtomicBool,
+    progress: &Progress,
 ) -> Result<PushReport> {
     let conn = gpkg.connection();
     let since = remote::synced_change_id(conn, &remote.name, &mapping.layer)?;
@@ -326,18 +324,17 @@ fn push_layer(
         })?;
     }
 
-    let total = ops.len() as u64;
-    let mut sent = 0;
-    progress(&mapping.layer, 0, total);
+    progress.set_total(progress.get().1 + ops.len() as u64);
     for batch in ops.chunks(BATCH) {
-        if cancel.load(Ordering::Relaxed) {
+        if progress.is_cancelled() {
             return Err(SyncError::Cancelled);
         }
         let writes: Vec<Op> = batch.iter().map(|p| p.op.clone()).collect();
         let mut answers: Vec<(usize, Outcome)> = Vec::new();
         let outcome = portal.send(mapping, &writes, &mut |i, o| {
             answers.push((i, o));
-            if cancel.load(Ordering::Relaxed) {
+            progress.advance(1);
+            if progress.is_cancelled() {
                 Err(SyncError::Cancelled)
             } else {
                 Ok(())
@@ -345,8 +342,6 @@ fn push_layer(
         });
         let batch_report = record_answers(gpkg, remote, mapping, batch, &answers)?;
         report.add(batch_report);
-        sent += answers.len() as u64;
-        progress(&mapping.layer, sent, total);
         outcome?;
     }
     remote::set_synced_change_id(gpkg.connection(), &remote.name, &mapping.layer, newest)?;
