@@ -237,6 +237,7 @@ pub fn gdal_version() -> (u32, u32) {
     (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
 }
 
+pub mod fault_proxy;
 pub mod gpsfake;
 pub mod lock;
 pub mod sync_servers;
