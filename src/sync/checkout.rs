@@ -92,6 +92,9 @@ pub fn checkout(
     let mut schema_fields = vec![Field::new(&mapping.uuid_field, FieldType::Text)];
     schema_fields.extend(fields.into_iter().filter(|f| f.name != mapping.uuid_field));
     let schema = Schema::new(geometry_type, request.epsg, schema_fields);
+    for r in &records {
+        super::sanity::check_type(&mapping, geometry_type, r, &remote.url)?;
+    }
     for r in &mut records {
         r.properties.retain(|k, _| mapping.fields.contains(k));
     }

@@ -29,6 +29,7 @@ pub mod record;
 pub mod remote;
 pub mod resolve;
 pub mod run;
+pub mod sanity;
 pub mod server_sql;
 pub mod state;
 pub mod wfst;

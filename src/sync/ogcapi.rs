@@ -33,6 +33,8 @@ use crate::model::{FieldType, GeometryType};
 
 const PART4: &str = "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete";
 const PAGE: usize = 1000;
+/// Above this many features, `fetch_these` reads the extent page by page.
+const MANY: usize = 100;
 /// Parallel connections for writes and single-feature reads.
 const CONNECTIONS: usize = 8;
 
@@ -147,10 +149,31 @@ impl OgcApi {
                 detail: format!("it has no \"features\"; it starts with {}", response.snippet()),
             })?;
         let transform = self.transform_from(mapping, response)?;
-        features
+        let records = features
             .iter()
             .map(|f| record_of(mapping, f, transform.as_ref(), &response.url))
-            .collect()
+            .collect::<Result<Vec<_>>>()?;
+        super::sanity::check_page(mapping, &records, &response.url)?;
+        Ok(records)
+    }
+
+    /// A link the server wrote with its own idea of its address (pygeoapi
+    /// writes its configured `server.url`): put on the URL this client
+    /// talks to, so paging goes the same way as the first request (through
+    /// a gateway or a proxy) rather than around it.
+    fn rebase(&self, link: &str) -> String {
+        let origin = |url: &str| -> (String, String) {
+            let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+            let cut = rest.find('/').unwrap_or(rest.len());
+            (format!("{scheme}://{}", &rest[..cut]), rest[cut..].to_string())
+        };
+        let (ours, our_path) = origin(&self.base);
+        let (theirs, path) = origin(link);
+        if theirs != ours && path.starts_with(&our_path) {
+            format!("{ours}{path}")
+        } else {
+            link.to_string()
+        }
     }
 
     /// A transformer to the layer's CRS when the answer is in CRS84.
@@ -411,7 +434,7 @@ impl Portal for OgcApi {
                 page(records)?;
             }
             match next_link(&body) {
-                Some(next) if returned > 0 => url = with_json_format(&next),
+                Some(next) if returned > 0 => url = with_json_format(&self.rebase(&next)),
                 _ => return Ok(()),
             }
         }
@@ -422,6 +445,25 @@ impl Portal for OgcApi {
         mapping: &LayerMapping,
         wanted: &[Record],
     ) -> Result<HashMap<String, Record>> {
+        let mut out = HashMap::new();
+        let mut wanted: Vec<&Record> = wanted.iter().collect();
+        if wanted.len() > MANY {
+            // Many features: the checked-out extent in pages of a thousand
+            // costs a few requests where one per feature costs thousands.
+            let uuids: std::collections::HashSet<&str> =
+                wanted.iter().map(|r| r.uuid.as_str()).collect();
+            let mut found = HashMap::new();
+            self.fetch(mapping, mapping.extent, &mut |page| {
+                for r in page {
+                    if uuids.contains(r.uuid.as_str()) {
+                        found.insert(r.uuid.clone(), r);
+                    }
+                }
+                Ok(())
+            })?;
+            wanted.retain(|r| !found.contains_key(&r.uuid));
+            out.extend(found);
+        }
         let crs = self.collection_crs(mapping)?;
         let suffix = if crs.reads_native {
             format!("?f=json&crs={}", encode(&crs_uri(mapping.epsg)))
@@ -441,7 +483,6 @@ impl Portal for OgcApi {
         let responses = parallel(&mut self.http, urls.len(), |http, i| {
             http.get(&urls[i].1, "application/geo+json, application/json")
         })?;
-        let mut out = HashMap::new();
         for (i, response) in responses.into_iter().enumerate() {
             let response = response?;
             if response.status == 404 {

@@ -112,6 +112,9 @@ fn pull_layer(
         return Err(SyncError::Cancelled);
     }
     let schema = gpkg.layer(&mapping.layer)?.schema;
+    for t in theirs.values() {
+        super::sanity::check_type(mapping, schema.geometry_type, t, &remote.url)?;
+    }
     let description = format!("Đồng bộ: nhận thay đổi từ {}", remote.name);
     in_edit(gpkg, &description, |e| {
         let conn_rows: HashMap<String, SyncRow> =

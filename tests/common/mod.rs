@@ -240,6 +240,7 @@ pub fn gdal_version() -> (u32, u32) {
 pub mod fault_proxy;
 pub mod gpsfake;
 pub mod lock;
+pub mod sync_data;
 pub mod sync_servers;
 
 #[cfg(feature = "gui")]

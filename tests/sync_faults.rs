@@ -1,0 +1,197 @@
+//! A push or pull through a link that fails (a fault-injection TCP proxy
+//! between the client and the real pygeoapi/PostGIS): connections dropped
+//! mid-request, mid-response and mid-pull, delays, truncated and garbled
+//! answers, a server that never answers, a process SIGKILLed mid-push.
+//! After reconnecting the push completes with no duplicate and no lost
+//! feature (counted in PostGIS) and the workspace validates. Then hostile
+//! or broken servers: clear errors, nothing changed locally.
+
+mod common;
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::fault_proxy::{Fault, FaultProxy};
+use common::sync_data::*;
+use common::sync_servers::{SyncServers, shared};
+use tramgis::gpkg::GeoPackage;
+use tramgis::gpkg::validate::{Severity, validate};
+use tramgis::jobs::Progress;
+use tramgis::model::FieldValue;
+use tramgis::sync::http::Limits;
+use tramgis::sync::pull::pull;
+use tramgis::sync::push::push;
+use tramgis::sync::remote::Remote;
+
+fn short_limits() -> Limits {
+    Limits {
+        request: Duration::from_secs(3),
+        connect: Duration::from_secs(2),
+        ..Limits::default()
+    }
+}
+
+/// `n` new towers named `{prefix}NNNN`, towers raised and one deleted,
+/// as one edit.
+fn edit_group(gpkg: &mut GeoPackage, prefix: &str, n: usize, raise: &[&str], delete: &str) {
+    let new: Vec<_> = (0..n)
+        .map(|i| {
+            tower(
+                gpkg,
+                &format!("{prefix}{i:04}"),
+                "Viettel",
+                30.0 + i as f64,
+                X0 + 3000.0 + i as f64 * 7.5,
+                Y0 + 3000.0 + prefix.len() as f64 * 11.25,
+            )
+        })
+        .collect();
+    let raised: Vec<i64> = raise.iter().map(|c| fid_of(gpkg, c)).collect();
+    let deleted = fid_of(gpkg, delete);
+    gpkg.edit(&format!("Nhóm {prefix}"), |e| {
+        for f in &new {
+            e.insert("bts", f)?;
+        }
+        for (k, fid) in raised.iter().enumerate() {
+            e.set_value("bts", *fid, "chieu_cao", &FieldValue::Real(80.0 + k as f64))?;
+        }
+        e.delete("bts", deleted)
+    })
+    .unwrap();
+}
+
+fn assert_no_duplicate_no_loss(servers: &SyncServers, gpkg: &GeoPackage, expected: usize) {
+    let server = server_towers(servers);
+    assert_eq!(server.len(), expected, "towers in PostGIS");
+    assert_eq!(
+        servers.psql("SELECT count(*) - count(DISTINCT ma_tram) FROM bts"),
+        "0",
+        "a tower was created twice"
+    );
+    assert_eq!(local_towers(gpkg), server, "the workspace and PostGIS differ");
+    let errors: Vec<_> = validate(gpkg.path())
+        .unwrap()
+        .into_iter()
+        .filter(|p| p.severity == Severity::Error)
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+}
+
+#[test]
+fn a_push_through_a_failing_link_resumes_with_no_duplicate_and_no_loss() {
+    let servers = shared();
+    seed(&servers);
+    let proxy = FaultProxy::in_front_of(servers.ogcapi_url());
+    let dir = tempfile::tempdir().unwrap();
+    let (mut gpkg, remote) = workspace(dir.path(), "laptop", &proxy.url());
+    check_out(&mut gpkg, &remote, "bts");
+    let faults = [
+        ("cut mid-request", Fault::once(2, Fault::CutUpAfter(150))),
+        ("cut mid-response", Fault::once(3, Fault::CutDownAfter(20))),
+        ("cut mid-response, many", Fault::every_nth(4, Fault::CutDownAfter(12))),
+        ("garbled answer", Fault::once(1, Fault::Garble { after: 5 })),
+        ("truncated answer", Fault::once(2, Fault::Truncate { after: 40 })),
+        ("busy server", Fault::once(0, Fault::respond(503, "text/html", b"<html><body>Service Unavailable</body></html>"))),
+        ("reset", Fault::once(2, Fault::Reset)),
+        ("never answers", Fault::once(3, Fault::BlackHole)),
+        ("slow link", Fault::Latency(Duration::from_millis(30))),
+    ];
+    let mut expected = 20;
+    for (k, (what, fault)) in faults.into_iter().enumerate() {
+        let prefix = format!("F{k}");
+        let raise = format!("BG{:04}", 1 + k);
+        edit_group(&mut gpkg, &prefix, 12, &[&raise], &format!("BG{:04}", 20 - k));
+        expected += 12 - 1;
+        proxy.set(fault);
+        let started = Instant::now();
+        let outcome = push(&mut gpkg, &remote, portal_with(&remote, short_limits()).as_mut(), &Progress::default());
+        assert!(started.elapsed() < Duration::from_secs(60), "{what}: the push hung");
+        // The fault bit (except the slow link, which only slows it)...
+        let hit = match &outcome {
+            Err(_) => true,
+            Ok(r) => !r.failed.is_empty(),
+        };
+        assert_eq!(hit, what != "slow link", "{what}: {outcome:?}");
+        // ...and whatever it cut, the next push over a good link completes.
+        proxy.set(Fault::None);
+        let done = push(&mut gpkg, &remote, portal(&remote).as_mut(), &Progress::default())
+            .unwrap_or_else(|e| panic!("{what}: the push after reconnecting failed: {e}"));
+        assert!(done.failed.is_empty(), "{what}: {:?}", done.failed);
+        assert_no_duplicate_no_loss(&servers, &gpkg, expected);
+    }
+    assert!(proxy.connections() > 100);
+}
+
+#[test]
+fn a_pull_cut_midway_changes_nothing_and_the_next_one_completes() {
+    let servers = shared();
+    seed(&servers);
+    let proxy = FaultProxy::in_front_of(servers.ogcapi_url());
+    let dir = tempfile::tempdir().unwrap();
+    let (mut gpkg, remote) = workspace(dir.path(), "xa", &proxy.url());
+    check_out(&mut gpkg, &remote, "bts");
+    servers.psql("UPDATE bts SET chieu_cao = chieu_cao + 100");
+    let before = local_towers(&gpkg);
+    for fault in [
+        Fault::once(0, Fault::CutDownAfter(900)),
+        Fault::once(0, Fault::Truncate { after: 1500 }),
+        Fault::once(0, Fault::Garble { after: 400 }),
+        Fault::once(0, Fault::BlackHole),
+    ] {
+        proxy.set(fault);
+        let err = pull(&mut gpkg, &remote, portal_with(&remote, short_limits()).as_mut(), &Progress::default())
+            .expect_err("a cut pull fails");
+        assert!(!err.to_string().is_empty());
+        assert_eq!(local_towers(&gpkg), before, "a failed pull changed the workspace ({err})");
+    }
+    proxy.set(Fault::None);
+    let r = pull(&mut gpkg, &remote, portal(&remote).as_mut(), &Progress::default()).unwrap();
+    assert_eq!(r.updated, 20);
+    assert_eq!(local_towers(&gpkg), server_towers(&servers));
+}
+
+#[test]
+fn a_push_process_killed_midway_resumes_with_no_duplicate_and_no_loss() {
+    let servers = shared();
+    seed(&servers);
+    let proxy = FaultProxy::in_front_of(servers.ogcapi_url());
+    let dir = tempfile::tempdir().unwrap();
+    let (mut gpkg, remote) = workspace(dir.path(), "killed", &proxy.url());
+    check_out(&mut gpkg, &remote, "bts");
+    edit_group(&mut gpkg, "K", 400, &["BG0001", "BG0002"], "BG0003");
+    let path = gpkg.path().to_path_buf();
+    drop(gpkg);
+    // Slow enough that the kill lands in the middle.
+    proxy.set(Fault::Latency(Duration::from_millis(40)));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tramgis"))
+        .args(["sync", "push", path.to_str().unwrap(), "portal"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let landed: usize = servers.psql("SELECT count(*) FROM bts WHERE ma_tram LIKE 'K%'").parse().unwrap();
+        if landed >= 60 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the push did not start ({landed} landed)");
+        assert!(child.try_wait().unwrap().is_none(), "the push ended before the kill");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let landed: usize = servers.psql("SELECT count(*) FROM bts WHERE ma_tram LIKE 'K%'").parse().unwrap();
+    assert!(landed < 400, "the kill came too late to test anything ({landed})");
+    proxy.set(Fault::None);
+    let mut gpkg = GeoPackage::open(&path).unwrap();
+    let remote = remote_of(&gpkg);
+    let r = push(&mut gpkg, &remote, portal(&remote).as_mut(), &Progress::default()).unwrap();
+    assert!(r.failed.is_empty(), "{:?}", r.failed);
+    assert!(r.created as usize <= 400 - 60 + 8, "creates already landed were sent again: {r:?}");
+    assert_no_duplicate_no_loss(&servers, &gpkg, 20 + 400 - 1);
+}
+
+fn remote_of(gpkg: &GeoPackage) -> Remote {
+    tramgis::sync::remote::get(gpkg.connection(), "portal").unwrap()
+}
