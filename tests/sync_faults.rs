@@ -195,3 +195,104 @@ fn a_push_process_killed_midway_resumes_with_no_duplicate_and_no_loss() {
 fn remote_of(gpkg: &GeoPackage) -> Remote {
     tramgis::sync::remote::get(gpkg.connection(), "portal").unwrap()
 }
+
+/// The workspace's features and sync records, to prove nothing changed.
+fn local_state(gpkg: &GeoPackage) -> String {
+    let rows: Vec<String> = gpkg
+        .connection()
+        .prepare("SELECT uuid, fid, server_id, base, state FROM tramgis_sync_features ORDER BY uuid")
+        .unwrap()
+        .query_map([], |r| {
+            Ok(format!(
+                "{:?}|{:?}|{:?}|{:?}|{:?}",
+                r.get::<_, String>(0)?,
+                r.get::<_, Option<i64>>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, String>(4)?
+            ))
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let journal: i64 = gpkg
+        .connection()
+        .query_row("SELECT count(*) FROM tramgis_changes", [], |r| r.get(0))
+        .unwrap();
+    format!("{:?}\n{}\njournal {journal}", local_towers(gpkg), rows.join("\n"))
+}
+
+#[test]
+fn hostile_or_broken_servers_give_clear_errors_and_change_nothing_locally() {
+    let servers = shared();
+    seed(&servers);
+    let proxy = FaultProxy::in_front_of(servers.ogcapi_url());
+    let dir = tempfile::tempdir().unwrap();
+    let (mut gpkg, remote) = workspace(dir.path(), "hostile", &proxy.url());
+    check_out(&mut gpkg, &remote, "bts");
+    // Something to merge, so a pull that got through would change things.
+    servers.psql("UPDATE bts SET chieu_cao = 99");
+    let uuid = servers.psql("SELECT uuid FROM bts ORDER BY fid LIMIT 1");
+    let collection = |geometry: &str| {
+        format!(
+            r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","id":"{uuid}","geometry":{geometry},
+               "properties":{{"ma_tram":"BG0001","nha_mang":"Viettel","chieu_cao":99}}}}],"numberReturned":1}}"#
+        )
+        .into_bytes()
+    };
+    let json_with_crs = |body: Vec<u8>| {
+        let mut head = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/geo+json\r\n\
+             Content-Crs: <http://www.opengis.net/def/crs/EPSG/0/9214>\r\nContent-Length: {}\r\n\
+             Connection: close\r\n\r\n",
+            body.len()
+        )
+        .into_bytes();
+        head.extend(body);
+        Fault::Respond(head)
+    };
+    let huge = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        200u64 << 20
+    );
+    let cases: Vec<(&str, Fault, &str)> = vec![
+        ("invalid JSON", Fault::respond(200, "application/json", br#"{"type":"FeatureCollection","features":[{"#), "not valid JSON"),
+        ("an HTML error page with 200", Fault::respond(200, "text/html", b"<html><body><h1>Internal error</h1></body></html>"), "HTML page"),
+        ("401", Fault::respond(401, "text/html", b"<html>Unauthorized</html>"), "HTTP 401: the portal wants a login"),
+        ("403", Fault::respond(403, "application/json", br#"{"code":"Forbidden","description":"not for you"}"#), "HTTP 403: the login may not do this; not for you"),
+        ("404", Fault::respond(404, "application/json", br#"{"code":"NotFound","description":"collection not found"}"#), "HTTP 404: collection not found"),
+        ("500", Fault::respond(500, "application/json", br#"{"code":"NoApplicableCode","description":"generic error (check logs)"}"#), "HTTP 500: generic error"),
+        ("503", Fault::respond(503, "text/html", b"<html><body>Service Unavailable</body></html>"), "HTTP 503"),
+        ("a 200 MB answer", Fault::RespondStream { head: huge.into_bytes(), body_len: 200 << 20, fill: b"[".to_vec() }, "larger than 67 MB; refused"),
+        ("a line for a point layer", json_with_crs(collection(r#"{"type":"LineString","coordinates":[[560000,1820000],[560100,1820100]]}"#)), "a LineString for a layer of POINT"),
+        ("lat,lon axis order", json_with_crs(collection(r#"{"type":"Point","coordinates":[16.4605,107.5658]}"#)), "swapped the axes"),
+    ];
+    for (what, fault, says) in cases {
+        let before = local_state(&gpkg);
+        // Connection 0 reads the collection's description, 1 its first page.
+        proxy.set(Fault::once(1, fault));
+        let err = pull(&mut gpkg, &remote, portal(&remote).as_mut(), &Progress::default())
+            .expect_err(what)
+            .to_string();
+        assert!(err.contains(says), "{what}: {err}");
+        assert!(err.contains(&proxy.url()), "{what}: the error names the server: {err}");
+        assert_eq!(local_state(&gpkg), before, "{what} changed the workspace");
+    }
+    // A check-out from a broken server makes no layer.
+    proxy.set(Fault::once(2, Fault::respond(200, "text/html", b"<html>oops</html>")));
+    let request = tramgis::sync::checkout::CheckoutRequest {
+        collection: "thua_dat".into(),
+        layer: "thua_dat".into(),
+        extent: None,
+        epsg: 9214,
+        uuid_field: "uuid".into(),
+    };
+    let err = tramgis::sync::checkout::checkout(&mut gpkg, &remote, portal(&remote).as_mut(), &request, &Progress::default())
+        .expect_err("a broken checkout fails");
+    assert!(err.to_string().contains("HTML"), "{err}");
+    assert!(gpkg.layer("thua_dat").is_err(), "a failed checkout left a layer");
+    // And the same server, healthy again, syncs.
+    proxy.set(Fault::None);
+    let r = pull(&mut gpkg, &remote, portal(&remote).as_mut(), &Progress::default()).unwrap();
+    assert_eq!(r.updated, 20);
+}

@@ -182,7 +182,13 @@ fn layout(
             .iter()
             .map(|(n, t)| Field::new(mapping.local_field(n), *t))
             .collect();
-        return (fields, d.geometry_type.unwrap_or_else(geometry_from_data));
+        // pygeoapi says "geometry-any" for every PostGIS column: the
+        // features then tell the type (a layer of points stays points).
+        let geometry = match d.geometry_type {
+            Some(t) if t != GeometryType::Geometry => t,
+            _ => geometry_from_data(),
+        };
+        return (fields, geometry);
     }
     let mut types: BTreeMap<String, FieldType> = BTreeMap::new();
     for r in records {
