@@ -206,6 +206,24 @@ fn a_4_mbit_link_with_100_ms_latency_takes_its_time() {
 }
 
 #[test]
+fn a_shared_link_is_shared_by_parallel_connections() {
+    let (_upstream, proxy, expected) = setup(250_000);
+    proxy.set(Fault::link(4_000_000, Duration::from_millis(50)));
+    let started = Instant::now();
+    let addr = proxy.addr();
+    let bodies: Vec<Vec<u8>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4).map(|_| s.spawn(move || get(addr).1)).collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let took = started.elapsed();
+    assert!(bodies.iter().all(|b| *b == expected), "a body differs");
+    // Four times 2 Mbit over one 4 Mbit/s link is 2 s; four links of
+    // their own would take 0.5 s.
+    assert!(took >= Duration::from_millis(1900), "{took:?}");
+    assert!(took < Duration::from_secs(5), "{took:?}");
+}
+
+#[test]
 fn latency_delays_each_way_but_keeps_the_throughput() {
     let (_upstream, proxy, expected) = setup(2_000_000);
     proxy.set(Fault::Latency(Duration::from_millis(150)));

@@ -50,6 +50,15 @@ pub enum Fault {
     /// released at that pace, no burst), then delayed by `latency` as in
     /// [`Fault::Latency`]: 4 Mbit/s moves 500 KB in about 1 s.
     Throttle { bits_per_s: u64, latency: Duration },
+    /// One link shared by every connection accepted while it is set (a
+    /// commune's 4 Mbit/s line, whatever number of connections a client
+    /// opens): each direction releases `bits_per_s` in all, then delays by
+    /// `latency`. Made by [`Fault::link`].
+    Link {
+        bits_per_s: u64,
+        latency: Duration,
+        clocks: Arc<LinkClocks>,
+    },
     /// Forward this many client-to-server bytes, then reset both sides
     /// (RST): the request is dropped midway and no response comes.
     CutUpAfter(u64),
@@ -103,6 +112,15 @@ pub enum Fault {
 impl Fault {
     /// A whole HTTP/1.1 response with `Content-Length` and
     /// `Connection: close`, for [`Fault::Respond`].
+    /// A shared link of `bits_per_s` each way, `latency` each way.
+    pub fn link(bits_per_s: u64, latency: Duration) -> Fault {
+        Fault::Link {
+            bits_per_s: bits_per_s.max(1),
+            latency,
+            clocks: Arc::new(LinkClocks::default()),
+        }
+    }
+
     pub fn respond(status: u16, content_type: &str, body: &[u8]) -> Fault {
         let mut bytes = format!(
             "HTTP/1.1 {status} {}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\
@@ -151,6 +169,15 @@ impl Fault {
             } => {
                 plan.bits_per_s = Some((*bits_per_s).max(1));
                 plan.latency = *latency;
+            }
+            Fault::Link {
+                bits_per_s,
+                latency,
+                clocks,
+            } => {
+                plan.bits_per_s = Some(*bits_per_s);
+                plan.latency = *latency;
+                plan.link = Some(Arc::clone(clocks));
             }
             Fault::CutUpAfter(n) => plan.up_limit = lower(plan.up_limit, *n),
             Fault::CutDownAfter(n) => plan.limit_down(*n, Close::Reset),
@@ -206,6 +233,14 @@ struct Plan {
     down_limit: Option<(u64, Close)>,
     garble_after: Option<u64>,
     answer: Answer,
+    link: Option<Arc<LinkClocks>>,
+}
+
+/// When each direction of a shared link is next free.
+#[derive(Debug, Default)]
+pub struct LinkClocks {
+    up: Mutex<Option<Instant>>,
+    down: Mutex<Option<Instant>>,
 }
 
 impl Plan {
@@ -215,12 +250,22 @@ impl Plan {
         }
     }
 
-    fn rules(&self, limit: Option<u64>, garble_after: Option<u64>) -> Rules {
+    fn rules(&self, limit: Option<u64>, garble_after: Option<u64>, up: bool) -> Rules {
         Rules {
             latency: self.latency,
             bits_per_s: self.bits_per_s,
             limit,
             garble_after,
+            link: self.link.as_ref().map(|c| {
+                let clocks = Arc::clone(c);
+                Box::new(move |now: Instant, cost: Duration| {
+                    let clock = if up { &clocks.up } else { &clocks.down };
+                    let mut free = lock(clock);
+                    let next = free.map_or(now, |f| f.max(now)) + cost;
+                    *free = Some(next);
+                    next
+                }) as Box<dyn Fn(Instant, Duration) -> Instant + Send + Sync>
+            }),
         }
     }
 }
@@ -456,8 +501,8 @@ fn serve(client: TcpStream, plan: Plan, shared: &Shared) {
         }
         Answer::Silence => {}
     }
-    let up = plan.rules(plan.up_limit, None);
-    let down = plan.rules(plan.down_limit.map(|(n, _)| n), plan.garble_after);
+    let up = plan.rules(plan.up_limit, None, true);
+    let down = plan.rules(plan.down_limit.map(|(n, _)| n), plan.garble_after, false);
     let close = plan.down_limit.map_or(Close::Fin, |(_, c)| c);
     let (client, upstream) = (&client, upstream.as_ref());
     let abort = || {

@@ -180,6 +180,9 @@ pub(super) struct Rules {
     /// Stop after forwarding this many bytes.
     pub(super) limit: Option<u64>,
     pub(super) garble_after: Option<u64>,
+    /// A link shared with other connections: given the time and a piece's
+    /// transmit time, when the piece has left it.
+    pub(super) link: Option<Box<dyn Fn(Instant, Duration) -> Instant + Send + Sync>>,
 }
 
 impl Rules {
@@ -283,8 +286,15 @@ pub(super) fn pump(
             None => queue.push_back((now + rules.latency, buf[..n].to_vec())),
             Some(rate) => {
                 for piece in buf[..n].chunks(PIECE) {
-                    link_free = link_free.max(now) + rules.transmit_time(piece.len(), rate);
-                    queue.push_back((link_free + rules.latency, piece.to_vec()));
+                    let cost = rules.transmit_time(piece.len(), rate);
+                    let sent = match &rules.link {
+                        Some(shared) => shared(now, cost),
+                        None => {
+                            link_free = link_free.max(now) + cost;
+                            link_free
+                        }
+                    };
+                    queue.push_back((sent + rules.latency, piece.to_vec()));
                 }
             }
         }
