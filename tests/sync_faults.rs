@@ -68,7 +68,11 @@ fn assert_no_duplicate_no_loss(servers: &SyncServers, gpkg: &GeoPackage, expecte
         "0",
         "a tower was created twice"
     );
-    assert_eq!(local_towers(gpkg), server, "the workspace and PostGIS differ");
+    assert_eq!(
+        local_towers(gpkg),
+        server,
+        "the workspace and PostGIS differ"
+    );
     let errors: Vec<_> = validate(gpkg.path())
         .unwrap()
         .into_iter()
@@ -88,10 +92,26 @@ fn a_push_through_a_failing_link_resumes_with_no_duplicate_and_no_loss() {
     let faults = [
         ("cut mid-request", Fault::once(2, Fault::CutUpAfter(150))),
         ("cut mid-response", Fault::once(3, Fault::CutDownAfter(20))),
-        ("cut mid-response, many", Fault::every_nth(4, Fault::CutDownAfter(12))),
+        (
+            "cut mid-response, many",
+            Fault::every_nth(4, Fault::CutDownAfter(12)),
+        ),
         ("garbled answer", Fault::once(1, Fault::Garble { after: 5 })),
-        ("truncated answer", Fault::once(2, Fault::Truncate { after: 40 })),
-        ("busy server", Fault::once(0, Fault::respond(503, "text/html", b"<html><body>Service Unavailable</body></html>"))),
+        (
+            "truncated answer",
+            Fault::once(2, Fault::Truncate { after: 40 }),
+        ),
+        (
+            "busy server",
+            Fault::once(
+                0,
+                Fault::respond(
+                    503,
+                    "text/html",
+                    b"<html><body>Service Unavailable</body></html>",
+                ),
+            ),
+        ),
         ("reset", Fault::once(2, Fault::Reset)),
         ("never answers", Fault::once(3, Fault::BlackHole)),
         ("slow link", Fault::Latency(Duration::from_millis(30))),
@@ -100,12 +120,26 @@ fn a_push_through_a_failing_link_resumes_with_no_duplicate_and_no_loss() {
     for (k, (what, fault)) in faults.into_iter().enumerate() {
         let prefix = format!("F{k}");
         let raise = format!("BG{:04}", 1 + k);
-        edit_group(&mut gpkg, &prefix, 12, &[&raise], &format!("BG{:04}", 20 - k));
+        edit_group(
+            &mut gpkg,
+            &prefix,
+            12,
+            &[&raise],
+            &format!("BG{:04}", 20 - k),
+        );
         expected += 12 - 1;
         proxy.set(fault);
         let started = Instant::now();
-        let outcome = push(&mut gpkg, &remote, portal_with(&remote, short_limits()).as_mut(), &Progress::default());
-        assert!(started.elapsed() < Duration::from_secs(60), "{what}: the push hung");
+        let outcome = push(
+            &mut gpkg,
+            &remote,
+            portal_with(&remote, short_limits()).as_mut(),
+            &Progress::default(),
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "{what}: the push hung"
+        );
         // The fault bit (except the slow link, which only slows it)...
         let hit = match &outcome {
             Err(_) => true,
@@ -114,8 +148,13 @@ fn a_push_through_a_failing_link_resumes_with_no_duplicate_and_no_loss() {
         assert_eq!(hit, what != "slow link", "{what}: {outcome:?}");
         // ...and whatever it cut, the next push over a good link completes.
         proxy.set(Fault::None);
-        let done = push(&mut gpkg, &remote, portal(&remote).as_mut(), &Progress::default())
-            .unwrap_or_else(|e| panic!("{what}: the push after reconnecting failed: {e}"));
+        let done = push(
+            &mut gpkg,
+            &remote,
+            portal(&remote).as_mut(),
+            &Progress::default(),
+        )
+        .unwrap_or_else(|e| panic!("{what}: the push after reconnecting failed: {e}"));
         assert!(done.failed.is_empty(), "{what}: {:?}", done.failed);
         assert_no_duplicate_no_loss(&servers, &gpkg, expected);
     }
@@ -139,13 +178,28 @@ fn a_pull_cut_midway_changes_nothing_and_the_next_one_completes() {
         Fault::once(0, Fault::BlackHole),
     ] {
         proxy.set(fault);
-        let err = pull(&mut gpkg, &remote, portal_with(&remote, short_limits()).as_mut(), &Progress::default())
-            .expect_err("a cut pull fails");
+        let err = pull(
+            &mut gpkg,
+            &remote,
+            portal_with(&remote, short_limits()).as_mut(),
+            &Progress::default(),
+        )
+        .expect_err("a cut pull fails");
         assert!(!err.to_string().is_empty());
-        assert_eq!(local_towers(&gpkg), before, "a failed pull changed the workspace ({err})");
+        assert_eq!(
+            local_towers(&gpkg),
+            before,
+            "a failed pull changed the workspace ({err})"
+        );
     }
     proxy.set(Fault::None);
-    let r = pull(&mut gpkg, &remote, portal(&remote).as_mut(), &Progress::default()).unwrap();
+    let r = pull(
+        &mut gpkg,
+        &remote,
+        portal(&remote).as_mut(),
+        &Progress::default(),
+    )
+    .unwrap();
     assert_eq!(r.updated, 20);
     assert_eq!(local_towers(&gpkg), server_towers(&servers));
 }
@@ -171,24 +225,48 @@ fn a_push_process_killed_midway_resumes_with_no_duplicate_and_no_loss() {
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let landed: usize = servers.psql("SELECT count(*) FROM bts WHERE ma_tram LIKE 'K%'").parse().unwrap();
+        let landed: usize = servers
+            .psql("SELECT count(*) FROM bts WHERE ma_tram LIKE 'K%'")
+            .parse()
+            .unwrap();
         if landed >= 60 {
             break;
         }
-        assert!(Instant::now() < deadline, "the push did not start ({landed} landed)");
-        assert!(child.try_wait().unwrap().is_none(), "the push ended before the kill");
+        assert!(
+            Instant::now() < deadline,
+            "the push did not start ({landed} landed)"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the push ended before the kill"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
-    let landed: usize = servers.psql("SELECT count(*) FROM bts WHERE ma_tram LIKE 'K%'").parse().unwrap();
-    assert!(landed < 400, "the kill came too late to test anything ({landed})");
+    let landed: usize = servers
+        .psql("SELECT count(*) FROM bts WHERE ma_tram LIKE 'K%'")
+        .parse()
+        .unwrap();
+    assert!(
+        landed < 400,
+        "the kill came too late to test anything ({landed})"
+    );
     proxy.set(Fault::None);
     let mut gpkg = GeoPackage::open(&path).unwrap();
     let remote = remote_of(&gpkg);
-    let r = push(&mut gpkg, &remote, portal(&remote).as_mut(), &Progress::default()).unwrap();
+    let r = push(
+        &mut gpkg,
+        &remote,
+        portal(&remote).as_mut(),
+        &Progress::default(),
+    )
+    .unwrap();
     assert!(r.failed.is_empty(), "{:?}", r.failed);
-    assert!(r.created as usize <= 400 - 60 + 8, "creates already landed were sent again: {r:?}");
+    assert!(
+        r.created as usize <= 400 - 60 + 8,
+        "creates already landed were sent again: {r:?}"
+    );
     assert_no_duplicate_no_loss(&servers, &gpkg, 20 + 400 - 1);
 }
 
@@ -200,7 +278,9 @@ fn remote_of(gpkg: &GeoPackage) -> Remote {
 fn local_state(gpkg: &GeoPackage) -> String {
     let rows: Vec<String> = gpkg
         .connection()
-        .prepare("SELECT uuid, fid, server_id, base, state FROM tramgis_sync_features ORDER BY uuid")
+        .prepare(
+            "SELECT uuid, fid, server_id, base, state FROM tramgis_sync_features ORDER BY uuid",
+        )
         .unwrap()
         .query_map([], |r| {
             Ok(format!(
@@ -219,7 +299,11 @@ fn local_state(gpkg: &GeoPackage) -> String {
         .connection()
         .query_row("SELECT count(*) FROM tramgis_changes", [], |r| r.get(0))
         .unwrap();
-    format!("{:?}\n{}\njournal {journal}", local_towers(gpkg), rows.join("\n"))
+    format!(
+        "{:?}\n{}\njournal {journal}",
+        local_towers(gpkg),
+        rows.join("\n")
+    )
 }
 
 #[test]
@@ -256,30 +340,113 @@ fn hostile_or_broken_servers_give_clear_errors_and_change_nothing_locally() {
         200u64 << 20
     );
     let cases: Vec<(&str, Fault, &str)> = vec![
-        ("invalid JSON", Fault::respond(200, "application/json", br#"{"type":"FeatureCollection","features":[{"#), "not valid JSON"),
-        ("an HTML error page with 200", Fault::respond(200, "text/html", b"<html><body><h1>Internal error</h1></body></html>"), "HTML page"),
-        ("401", Fault::respond(401, "text/html", b"<html>Unauthorized</html>"), "HTTP 401: the portal wants a login"),
-        ("403", Fault::respond(403, "application/json", br#"{"code":"Forbidden","description":"not for you"}"#), "HTTP 403: the login may not do this; not for you"),
-        ("404", Fault::respond(404, "application/json", br#"{"code":"NotFound","description":"collection not found"}"#), "HTTP 404: collection not found"),
-        ("500", Fault::respond(500, "application/json", br#"{"code":"NoApplicableCode","description":"generic error (check logs)"}"#), "HTTP 500: generic error"),
-        ("503", Fault::respond(503, "text/html", b"<html><body>Service Unavailable</body></html>"), "HTTP 503"),
-        ("a 200 MB answer", Fault::RespondStream { head: huge.into_bytes(), body_len: 200 << 20, fill: b"[".to_vec() }, "larger than 67 MB; refused"),
-        ("a line for a point layer", json_with_crs(collection(r#"{"type":"LineString","coordinates":[[560000,1820000],[560100,1820100]]}"#)), "a LineString for a layer of POINT"),
-        ("lat,lon axis order", json_with_crs(collection(r#"{"type":"Point","coordinates":[16.4605,107.5658]}"#)), "swapped the axes"),
+        (
+            "invalid JSON",
+            Fault::respond(
+                200,
+                "application/json",
+                br#"{"type":"FeatureCollection","features":[{"#,
+            ),
+            "not valid JSON",
+        ),
+        (
+            "an HTML error page with 200",
+            Fault::respond(
+                200,
+                "text/html",
+                b"<html><body><h1>Internal error</h1></body></html>",
+            ),
+            "HTML page",
+        ),
+        (
+            "401",
+            Fault::respond(401, "text/html", b"<html>Unauthorized</html>"),
+            "HTTP 401: the portal wants a login",
+        ),
+        (
+            "403",
+            Fault::respond(
+                403,
+                "application/json",
+                br#"{"code":"Forbidden","description":"not for you"}"#,
+            ),
+            "HTTP 403: the login may not do this; not for you",
+        ),
+        (
+            "404",
+            Fault::respond(
+                404,
+                "application/json",
+                br#"{"code":"NotFound","description":"collection not found"}"#,
+            ),
+            "HTTP 404: collection not found",
+        ),
+        (
+            "500",
+            Fault::respond(
+                500,
+                "application/json",
+                br#"{"code":"NoApplicableCode","description":"generic error (check logs)"}"#,
+            ),
+            "HTTP 500: generic error",
+        ),
+        (
+            "503",
+            Fault::respond(
+                503,
+                "text/html",
+                b"<html><body>Service Unavailable</body></html>",
+            ),
+            "HTTP 503",
+        ),
+        (
+            "a 200 MB answer",
+            Fault::RespondStream {
+                head: huge.into_bytes(),
+                body_len: 200 << 20,
+                fill: b"[".to_vec(),
+            },
+            "larger than 67 MB; refused",
+        ),
+        (
+            "a line for a point layer",
+            json_with_crs(collection(
+                r#"{"type":"LineString","coordinates":[[560000,1820000],[560100,1820100]]}"#,
+            )),
+            "a LineString for a layer of POINT",
+        ),
+        (
+            "lat,lon axis order",
+            json_with_crs(collection(
+                r#"{"type":"Point","coordinates":[16.4605,107.5658]}"#,
+            )),
+            "swapped the axes",
+        ),
     ];
     for (what, fault, says) in cases {
         let before = local_state(&gpkg);
         // Connection 0 reads the collection's description, 1 its first page.
         proxy.set(Fault::once(1, fault));
-        let err = pull(&mut gpkg, &remote, portal(&remote).as_mut(), &Progress::default())
-            .expect_err(what)
-            .to_string();
+        let err = pull(
+            &mut gpkg,
+            &remote,
+            portal(&remote).as_mut(),
+            &Progress::default(),
+        )
+        .expect_err(what)
+        .to_string();
         assert!(err.contains(says), "{what}: {err}");
-        assert!(err.contains(&proxy.url()), "{what}: the error names the server: {err}");
+        assert!(
+            err.contains(&proxy.url()),
+            "{what}: the error names the server: {err}"
+        );
         assert_eq!(local_state(&gpkg), before, "{what} changed the workspace");
     }
     // A check-out from a broken server makes no layer.
-    proxy.set(Fault::once(2, Fault::respond(200, "text/html", b"<html>oops</html>")));
+    proxy.set(Fault::once(
+        2,
+        Fault::respond(200, "text/html", b"<html>oops</html>"),
+    ));
     let request = tramgis::sync::checkout::CheckoutRequest {
         collection: "thua_dat".into(),
         layer: "thua_dat".into(),
@@ -287,12 +454,27 @@ fn hostile_or_broken_servers_give_clear_errors_and_change_nothing_locally() {
         epsg: 9214,
         uuid_field: "uuid".into(),
     };
-    let err = tramgis::sync::checkout::checkout(&mut gpkg, &remote, portal(&remote).as_mut(), &request, &Progress::default())
-        .expect_err("a broken checkout fails");
+    let err = tramgis::sync::checkout::checkout(
+        &mut gpkg,
+        &remote,
+        portal(&remote).as_mut(),
+        &request,
+        &Progress::default(),
+    )
+    .expect_err("a broken checkout fails");
     assert!(err.to_string().contains("HTML"), "{err}");
-    assert!(gpkg.layer("thua_dat").is_err(), "a failed checkout left a layer");
+    assert!(
+        gpkg.layer("thua_dat").is_err(),
+        "a failed checkout left a layer"
+    );
     // And the same server, healthy again, syncs.
     proxy.set(Fault::None);
-    let r = pull(&mut gpkg, &remote, portal(&remote).as_mut(), &Progress::default()).unwrap();
+    let r = pull(
+        &mut gpkg,
+        &remote,
+        portal(&remote).as_mut(),
+        &Progress::default(),
+    )
+    .unwrap();
     assert_eq!(r.updated, 20);
 }

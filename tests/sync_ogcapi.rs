@@ -47,7 +47,12 @@ fn checkout_edit_push_and_postgis_holds_exactly_the_edits() {
     )));
     gpkg.edit("Sửa ngoài thực địa", |e| {
         e.set_value("bts", raised, "chieu_cao", &FieldValue::Real(45.5))?;
-        set_geometry(e, "bts", moved, Geometry::Point(Point::new(561_234.125, 1_821_000.5)));
+        set_geometry(
+            e,
+            "bts",
+            moved,
+            Geometry::Point(Point::new(561_234.125, 1_821_000.5)),
+        );
         e.delete("bts", removed)?;
         let added = e.insert("bts", &new_tower)?;
         // An insert then an update is one create.
@@ -55,7 +60,12 @@ fn checkout_edit_push_and_postgis_holds_exactly_the_edits() {
         // An insert then a delete is nothing.
         let short_lived = e.insert("bts", &new_tower)?;
         e.delete("bts", short_lived)?;
-        e.set_value("thua_dat", parcel, "ma_loai_dat", &FieldValue::Text("ODT".into()))?;
+        e.set_value(
+            "thua_dat",
+            parcel,
+            "ma_loai_dat",
+            &FieldValue::Text("ODT".into()),
+        )?;
         e.delete("thua_dat", 5)?;
         e.insert("thua_dat", &new_parcel)?;
         Ok(())
@@ -64,7 +74,12 @@ fn checkout_edit_push_and_postgis_holds_exactly_the_edits() {
 
     let report = do_push(&mut gpkg, &remote);
     assert_eq!(
-        (report.created, report.replaced, report.deleted, report.conflicts),
+        (
+            report.created,
+            report.replaced,
+            report.deleted,
+            report.conflicts
+        ),
         (2, 3, 2, 0),
         "{report:?}"
     );
@@ -74,15 +89,28 @@ fn checkout_edit_push_and_postgis_holds_exactly_the_edits() {
     let server = server_towers(&servers);
     assert_eq!(server.len(), 20);
     assert_eq!(local_towers(&gpkg), server);
-    assert!(server.values().any(|v| v == "BG9001|Viettel|38|POINT(562500.75 1822250.25)"), "{server:?}");
-    assert!(server.values().any(|v| v.starts_with("BG0001|") && v.contains("|45.5|")));
+    assert!(
+        server
+            .values()
+            .any(|v| v == "BG9001|Viettel|38|POINT(562500.75 1822250.25)"),
+        "{server:?}"
+    );
+    assert!(
+        server
+            .values()
+            .any(|v| v.starts_with("BG0001|") && v.contains("|45.5|"))
+    );
     assert!(!server.values().any(|v| v.starts_with("BG0003|")));
     assert_eq!(
-        servers.psql(&format!("SELECT ma_loai_dat FROM thua_dat WHERE uuid = '{parcel_uuid}'")),
+        servers.psql(&format!(
+            "SELECT ma_loai_dat FROM thua_dat WHERE uuid = '{parcel_uuid}'"
+        )),
         "ODT"
     );
     assert_eq!(
-        servers.psql(&format!("SELECT count(*) FROM thua_dat WHERE uuid = '{gone_parcel_uuid}'")),
+        servers.psql(&format!(
+            "SELECT count(*) FROM thua_dat WHERE uuid = '{gone_parcel_uuid}'"
+        )),
         "0"
     );
     assert_eq!(
@@ -94,11 +122,18 @@ fn checkout_edit_push_and_postgis_holds_exactly_the_edits() {
 
     // Nothing left to send: a second push sends nothing at all.
     let again = do_push(&mut gpkg, &remote);
-    assert_eq!((again.created, again.replaced, again.deleted), (0, 0, 0), "{again:?}");
+    assert_eq!(
+        (again.created, again.replaced, again.deleted),
+        (0, 0, 0),
+        "{again:?}"
+    );
     assert_eq!(local_towers(&gpkg), server_towers(&servers));
     // The pushed features validate as a GeoPackage.
     drop(gpkg);
-    let (ok, out, err) = common::tool("ogrinfo", &["-q", dir.path().join("field.gpkg").to_str().unwrap()]);
+    let (ok, out, err) = common::tool(
+        "ogrinfo",
+        &["-q", dir.path().join("field.gpkg").to_str().unwrap()],
+    );
     assert!(ok, "{out}{err}");
 }
 
@@ -114,30 +149,66 @@ fn two_workspaces_merge_different_fields_and_conflict_on_the_same_one() {
 
     // Different fields of one tower: they merge.
     let (a1, b1) = (fid_of(&a, "BG0001"), fid_of(&b, "BG0001"));
-    a.edit("A: chiều cao", |e| e.set_value("bts", a1, "chieu_cao", &FieldValue::Real(60.0))).unwrap();
-    b.edit("B: nhà mạng", |e| e.set_value("bts", b1, "nha_mang", &FieldValue::Text("Vietnamobile".into()))).unwrap();
+    a.edit("A: chiều cao", |e| {
+        e.set_value("bts", a1, "chieu_cao", &FieldValue::Real(60.0))
+    })
+    .unwrap();
+    b.edit("B: nhà mạng", |e| {
+        e.set_value(
+            "bts",
+            b1,
+            "nha_mang",
+            &FieldValue::Text("Vietnamobile".into()),
+        )
+    })
+    .unwrap();
     // The same field of another, differently: a conflict.
     let (a2, b2) = (fid_of(&a, "BG0002"), fid_of(&b, "BG0002"));
-    a.edit("A", |e| e.set_value("bts", a2, "chieu_cao", &FieldValue::Real(41.0))).unwrap();
-    b.edit("B", |e| e.set_value("bts", b2, "chieu_cao", &FieldValue::Real(52.0))).unwrap();
+    a.edit("A", |e| {
+        e.set_value("bts", a2, "chieu_cao", &FieldValue::Real(41.0))
+    })
+    .unwrap();
+    b.edit("B", |e| {
+        e.set_value("bts", b2, "chieu_cao", &FieldValue::Real(52.0))
+    })
+    .unwrap();
     // A third the same way, resolved the other way.
     let (a3, b3) = (fid_of(&a, "BG0003"), fid_of(&b, "BG0003"));
-    a.edit("A", |e| e.set_value("bts", a3, "chieu_cao", &FieldValue::Real(43.0))).unwrap();
-    b.edit("B", |e| e.set_value("bts", b3, "chieu_cao", &FieldValue::Real(53.0))).unwrap();
+    a.edit("A", |e| {
+        e.set_value("bts", a3, "chieu_cao", &FieldValue::Real(43.0))
+    })
+    .unwrap();
+    b.edit("B", |e| {
+        e.set_value("bts", b3, "chieu_cao", &FieldValue::Real(53.0))
+    })
+    .unwrap();
     // A deletes a tower that B edits: a conflict for B.
     let (a4, b4) = (fid_of(&a, "BG0004"), fid_of(&b, "BG0004"));
     let uuid4 = uuid_of(&a, "bts", a4);
     a.edit("A: xoá", |e| e.delete("bts", a4)).unwrap();
-    b.edit("B", |e| e.set_value("bts", b4, "chieu_cao", &FieldValue::Real(70.0))).unwrap();
+    b.edit("B", |e| {
+        e.set_value("bts", b4, "chieu_cao", &FieldValue::Real(70.0))
+    })
+    .unwrap();
     // The geometry moved on both sides: a conflict.
     let (a5, b5) = (fid_of(&a, "BG0005"), fid_of(&b, "BG0005"));
     a.edit("A", |e| {
-        set_geometry(e, "bts", a5, Geometry::Point(Point::new(X0 + 1.0, Y0 + 1.0)));
+        set_geometry(
+            e,
+            "bts",
+            a5,
+            Geometry::Point(Point::new(X0 + 1.0, Y0 + 1.0)),
+        );
         Ok(())
     })
     .unwrap();
     b.edit("B", |e| {
-        set_geometry(e, "bts", b5, Geometry::Point(Point::new(X0 + 2.0, Y0 + 2.0)));
+        set_geometry(
+            e,
+            "bts",
+            b5,
+            Geometry::Point(Point::new(X0 + 2.0, Y0 + 2.0)),
+        );
         Ok(())
     })
     .unwrap();
@@ -148,14 +219,29 @@ fn two_workspaces_merge_different_fields_and_conflict_on_the_same_one() {
     assert_eq!((pb.replaced, pb.conflicts), (1, 4), "{pb:?}");
 
     // Merged: the server and B have both edits.
-    let tower1 = servers.psql("SELECT nha_mang || ' ' || chieu_cao FROM bts WHERE ma_tram = 'BG0001'");
+    let tower1 =
+        servers.psql("SELECT nha_mang || ' ' || chieu_cao FROM bts WHERE ma_tram = 'BG0001'");
     assert_eq!(tower1, "Vietnamobile 60");
     let local = local_towers(&b);
-    assert!(local.values().any(|v| v.starts_with("BG0001|Vietnamobile|60|")), "{local:?}");
+    assert!(
+        local
+            .values()
+            .any(|v| v.starts_with("BG0001|Vietnamobile|60|")),
+        "{local:?}"
+    );
     // Conflicts: nothing overwritten, on either side.
-    assert_eq!(servers.psql("SELECT chieu_cao FROM bts WHERE ma_tram = 'BG0002'"), "41");
-    assert_eq!(servers.psql("SELECT chieu_cao FROM bts WHERE ma_tram = 'BG0003'"), "43");
-    assert_eq!(servers.psql(&format!("SELECT count(*) FROM bts WHERE uuid = '{uuid4}'")), "0");
+    assert_eq!(
+        servers.psql("SELECT chieu_cao FROM bts WHERE ma_tram = 'BG0002'"),
+        "41"
+    );
+    assert_eq!(
+        servers.psql("SELECT chieu_cao FROM bts WHERE ma_tram = 'BG0003'"),
+        "43"
+    );
+    assert_eq!(
+        servers.psql(&format!("SELECT count(*) FROM bts WHERE uuid = '{uuid4}'")),
+        "0"
+    );
     let conflicts = state::open_conflicts(b.connection(), None).unwrap();
     let by_code = |code: &str| {
         conflicts
@@ -171,7 +257,10 @@ fn two_workspaces_merge_different_fields_and_conflict_on_the_same_one() {
             .clone()
     };
     let c2 = by_code("BG0002");
-    assert_eq!((c2.kind, c2.fields.clone()), (ConflictKind::BothChanged, vec!["chieu_cao".to_string()]));
+    assert_eq!(
+        (c2.kind, c2.fields.clone()),
+        (ConflictKind::BothChanged, vec!["chieu_cao".to_string()])
+    );
     assert_eq!(c2.theirs.as_ref().unwrap().properties["chieu_cao"], 41.0);
     assert_eq!(c2.mine.as_ref().unwrap().properties["chieu_cao"], 52.0);
     assert_eq!(c2.base.as_ref().unwrap().properties["chieu_cao"], 23.0);
@@ -186,22 +275,44 @@ fn two_workspaces_merge_different_fields_and_conflict_on_the_same_one() {
     resolve(&mut b, c3.id, &Resolution::KeepMine).unwrap();
     resolve(&mut b, c4.id, &Resolution::KeepMine).unwrap();
     let mut merged = c5.mine.clone().unwrap();
-    merged.geometry = Some(serde_json::json!({"type": "Point", "coordinates": [X0 + 1.5, Y0 + 1.5]}));
+    merged.geometry =
+        Some(serde_json::json!({"type": "Point", "coordinates": [X0 + 1.5, Y0 + 1.5]}));
     resolve(&mut b, c5.id, &Resolution::Merged(merged)).unwrap();
-    assert!(state::open_conflicts(b.connection(), None).unwrap().is_empty());
+    assert!(
+        state::open_conflicts(b.connection(), None)
+            .unwrap()
+            .is_empty()
+    );
     // A resolution is an edit: it is in the undo history.
-    let steps = b.connection()
-        .query_row("SELECT count(*) FROM tramgis_history WHERE description LIKE 'Giải quyết xung đột%'", [], |r| r.get::<_, i64>(0))
+    let steps = b
+        .connection()
+        .query_row(
+            "SELECT count(*) FROM tramgis_history WHERE description LIKE 'Giải quyết xung đột%'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
         .unwrap();
     assert_eq!(steps, 4);
 
     let pb2 = do_push(&mut b, &remote_b);
-    assert_eq!((pb2.created, pb2.replaced, pb2.conflicts), (1, 2, 0), "{pb2:?}");
-    assert_eq!(servers.psql("SELECT chieu_cao FROM bts WHERE ma_tram = 'BG0002'"), "41");
-    assert_eq!(servers.psql("SELECT chieu_cao FROM bts WHERE ma_tram = 'BG0003'"), "53");
+    assert_eq!(
+        (pb2.created, pb2.replaced, pb2.conflicts),
+        (1, 2, 0),
+        "{pb2:?}"
+    );
+    assert_eq!(
+        servers.psql("SELECT chieu_cao FROM bts WHERE ma_tram = 'BG0002'"),
+        "41"
+    );
+    assert_eq!(
+        servers.psql("SELECT chieu_cao FROM bts WHERE ma_tram = 'BG0003'"),
+        "53"
+    );
     // Kept against a delete: created again under the same UUID.
     assert_eq!(
-        servers.psql(&format!("SELECT ma_tram || ' ' || chieu_cao FROM bts WHERE uuid = '{uuid4}'")),
+        servers.psql(&format!(
+            "SELECT ma_tram || ' ' || chieu_cao FROM bts WHERE uuid = '{uuid4}'"
+        )),
         "BG0004 70"
     );
     assert_eq!(
@@ -212,7 +323,11 @@ fn two_workspaces_merge_different_fields_and_conflict_on_the_same_one() {
 
     // A pulls it all: the workspaces agree with the server.
     let pulled = do_pull(&mut a, &remote_a);
-    assert_eq!((pulled.added, pulled.updated, pulled.conflicts), (1, 3, 0), "{pulled:?}");
+    assert_eq!(
+        (pulled.added, pulled.updated, pulled.conflicts),
+        (1, 3, 0),
+        "{pulled:?}"
+    );
     assert_eq!(local_towers(&a), server_towers(&servers));
 }
 
@@ -224,7 +339,15 @@ fn pull_takes_server_changes_and_deletes_and_a_local_edit_against_a_server_delet
     let (mut gpkg, remote) = workspace(dir.path(), "xa", servers.ogcapi_url());
     check_out(&mut gpkg, &remote, "bts");
     let edited_here = fid_of(&gpkg, "BG0007");
-    gpkg.edit("Sửa", |e| e.set_value("bts", edited_here, "nha_mang", &FieldValue::Text("Vietnamobile".into()))).unwrap();
+    gpkg.edit("Sửa", |e| {
+        e.set_value(
+            "bts",
+            edited_here,
+            "nha_mang",
+            &FieldValue::Text("Vietnamobile".into()),
+        )
+    })
+    .unwrap();
     let deleted_here = fid_of(&gpkg, "BG0009");
     gpkg.edit("Xoá", |e| e.delete("bts", deleted_here)).unwrap();
     // Others change the server directly.
@@ -236,15 +359,31 @@ fn pull_takes_server_changes_and_deletes_and_a_local_edit_against_a_server_delet
          (gen_random_uuid()::text, 'BG0100', 'Viettel', 30, ST_SetSRID(ST_MakePoint({X0}, {Y0}), 9214))"
     ));
     let edited_there = fid_of(&gpkg, "BG0010");
-    gpkg.edit("Xoá cái bên kia sửa", |e| e.delete("bts", edited_there)).unwrap();
+    gpkg.edit("Xoá cái bên kia sửa", |e| {
+        e.delete("bts", edited_there)
+    })
+    .unwrap();
     let r = do_pull(&mut gpkg, &remote);
     // BG0006 updated, BG0007 merged (height there, operator here), BG0008
     // deleted, BG0100 added; BG0009 deleted here and changed there, and
     // BG0010 likewise: conflicts.
-    assert_eq!((r.added, r.updated, r.merged, r.deleted, r.conflicts), (1, 1, 1, 1, 2), "{r:?}");
+    assert_eq!(
+        (r.added, r.updated, r.merged, r.deleted, r.conflicts),
+        (1, 1, 1, 1, 2),
+        "{r:?}"
+    );
     let local = local_towers(&gpkg);
-    assert!(local.values().any(|v| v.starts_with("BG0006|") && v.contains("|99|")));
-    assert!(local.values().any(|v| v.starts_with("BG0007|Vietnamobile|99|")), "{local:?}");
+    assert!(
+        local
+            .values()
+            .any(|v| v.starts_with("BG0006|") && v.contains("|99|"))
+    );
+    assert!(
+        local
+            .values()
+            .any(|v| v.starts_with("BG0007|Vietnamobile|99|")),
+        "{local:?}"
+    );
     assert!(!local.values().any(|v| v.starts_with("BG0008|")));
     assert!(local.values().any(|v| v.starts_with("BG0100|Viettel|30|")));
     let kinds: Vec<ConflictKind> = state::open_conflicts(gpkg.connection(), None)
@@ -256,8 +395,21 @@ fn pull_takes_server_changes_and_deletes_and_a_local_edit_against_a_server_delet
     // The merge is pushed: the server gets the operator, keeps the height.
     let p = do_push(&mut gpkg, &remote);
     assert_eq!((p.replaced, p.conflicts), (1, 0), "{p:?}");
-    assert_eq!(servers.psql("SELECT nha_mang || ' ' || chieu_cao FROM bts WHERE ma_tram = 'BG0007'"), "Vietnamobile 99");
+    assert_eq!(
+        servers.psql("SELECT nha_mang || ' ' || chieu_cao FROM bts WHERE ma_tram = 'BG0007'"),
+        "Vietnamobile 99"
+    );
     // A second pull changes nothing.
     let again = do_pull(&mut gpkg, &remote);
-    assert_eq!((again.added, again.updated, again.merged, again.deleted, again.conflicts), (0, 0, 0, 0, 0), "{again:?}");
+    assert_eq!(
+        (
+            again.added,
+            again.updated,
+            again.merged,
+            again.deleted,
+            again.conflicts
+        ),
+        (0, 0, 0, 0, 0),
+        "{again:?}"
+    );
 }

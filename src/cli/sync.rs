@@ -130,7 +130,10 @@ pub fn run(command: &SyncCommand) -> Result<()> {
         SyncCommand::Conflicts { workspace } => conflicts(workspace),
         SyncCommand::Resolve(a) => run_resolve(a),
         SyncCommand::Log { workspace, limit } => log(workspace, *limit),
-        SyncCommand::ServerSql { tables, uuid_column } => {
+        SyncCommand::ServerSql {
+            tables,
+            uuid_column,
+        } => {
             print!("{}", server_sql::server_sql(tables, uuid_column));
             Ok(())
         }
@@ -164,8 +167,9 @@ fn remote_command(command: &RemoteCommand) -> Result<()> {
                     let credentials = session_credentials(&probe)?;
                     detect(url, credentials)?
                 }
-                other => Protocol::parse(other)
-                    .with_context(|| format!("unknown protocol '{other}' (ogcapi-features, wfs-t)"))?,
+                other => Protocol::parse(other).with_context(|| {
+                    format!("unknown protocol '{other}' (ogcapi-features, wfs-t)")
+                })?,
             };
             let remote = Remote {
                 name: name.clone(),
@@ -220,7 +224,14 @@ fn limits(timeout: u64) -> Limits {
 fn run_logged(workspace: &PathBuf, name: &str, timeout: u64, operation: &Operation) -> Result<()> {
     let credentials = credentials_for(workspace, name)?;
     let progress = Progress::default();
-    let s = sync_run::run(workspace, name, credentials, limits(timeout), operation, &progress)?;
+    let s = sync_run::run(
+        workspace,
+        name,
+        credentials,
+        limits(timeout),
+        operation,
+        &progress,
+    )?;
     println!(
         "{}: {} created, {} replaced, {} deleted, {} received, {} conflicts, {} refused; \
          {} bytes sent, {} received in {} requests",
@@ -244,7 +255,10 @@ fn run_logged(workspace: &PathBuf, name: &str, timeout: u64, operation: &Operati
 fn run_checkout(a: &CheckoutArgs) -> Result<()> {
     let extent = match (&a.bbox, &a.commune) {
         (Some(b), _) => Some([b[0], b[1], b[2], b[3]]),
-        (None, Some(name)) => Some(commune_extent(&GeoPackage::open_read_only(&a.workspace)?, name)?),
+        (None, Some(name)) => Some(commune_extent(
+            &GeoPackage::open_read_only(&a.workspace)?,
+            name,
+        )?),
         (None, None) => None,
     };
     let request = CheckoutRequest {
@@ -271,7 +285,10 @@ fn commune_extent(gpkg: &GeoPackage, name: &str) -> Result<[f64; 4]> {
             return Ok([r.min().x, r.min().y, r.max().x, r.max().y]);
         }
     }
-    bail!("{}: no commune named '{name}' in ranh_gioi_xa", gpkg.path().display())
+    bail!(
+        "{}: no commune named '{name}' in ranh_gioi_xa",
+        gpkg.path().display()
+    )
 }
 
 fn status(workspace: &PathBuf) -> Result<()> {
@@ -309,10 +326,9 @@ fn conflicts(workspace: &PathBuf) -> Result<()> {
         );
         for field in &c.fields {
             let show = |r: &Option<crate::sync::record::Record>| {
-                r.as_ref()
-                    .map_or("(deleted)".to_string(), |r| {
-                        r.field(field).map_or("null".into(), |v| v.to_string())
-                    })
+                r.as_ref().map_or("(deleted)".to_string(), |r| {
+                    r.field(field).map_or("null".into(), |v| v.to_string())
+                })
             };
             println!(
                 "\t{field}: mine {} | theirs {} | base {}",
@@ -333,7 +349,11 @@ fn run_resolve(a: &ResolveArgs) -> Result<()> {
     };
     let mut gpkg = GeoPackage::open(&a.workspace)?;
     resolve(&mut gpkg, a.conflict, &resolution)?;
-    println!("conflict #{} resolved ({}); push to send it", a.conflict, resolution.name());
+    println!(
+        "conflict #{} resolved ({}); push to send it",
+        a.conflict,
+        resolution.name()
+    );
     Ok(())
 }
 

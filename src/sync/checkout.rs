@@ -134,15 +134,20 @@ pub fn checkout(
         remote::save_layer(e.connection(), &remote.name, &mapping)?;
         let newest: i64 = e
             .connection()
-            .query_row("SELECT coalesce(max(change_id), 0) FROM tramgis_changes", [], |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT coalesce(max(change_id), 0) FROM tramgis_changes",
+                [],
+                |r| r.get(0),
+            )
             .map_err(|e| state::sql(e, "reading the journal position"))?;
         remote::set_synced_change_id(e.connection(), &remote.name, &mapping.layer, newest)?;
         let count: i64 = e
             .connection()
             .query_row(
-                &format!("SELECT count(*) FROM {}", crate::gpkg::quote(&request.layer)),
+                &format!(
+                    "SELECT count(*) FROM {}",
+                    crate::gpkg::quote(&request.layer)
+                ),
                 [],
                 |r| r.get(0),
             )

@@ -43,7 +43,10 @@ pub fn session_credentials(remote: &Remote) -> Result<Credentials> {
     match &remote.auth {
         Auth::None => Ok(Credentials::None),
         Auth::Basic { user } => {
-            let password = secret("TRAMGIS_SYNC_PASSWORD", &format!("Mật khẩu của {user} tại {}: ", remote.url))?;
+            let password = secret(
+                "TRAMGIS_SYNC_PASSWORD",
+                &format!("Mật khẩu của {user} tại {}: ", remote.url),
+            )?;
             Ok(Credentials::Basic {
                 user: user.clone(),
                 password,

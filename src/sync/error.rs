@@ -8,7 +8,9 @@ use crate::gpkg::GpkgError;
 pub enum SyncError {
     /// The link failed: no connection, a reset, a timeout, a cut response.
     /// Nothing was changed locally; the next sync continues.
-    #[error("{url}: the connection failed ({detail}); nothing was changed locally, sync again when the link is back")]
+    #[error(
+        "{url}: the connection failed ({detail}); nothing was changed locally, sync again when the link is back"
+    )]
     Network { url: String, detail: String },
     /// The server answered with an error status.
     #[error("{url}: the server answered HTTP {status}{}", describe(.message))]

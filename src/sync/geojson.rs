@@ -90,7 +90,10 @@ fn coord(value: &Value) -> Result<Coord<f64>, String> {
         xy.get(1).and_then(Value::as_f64),
     ) {
         (Some(x), Some(y)) if x.is_finite() && y.is_finite() => Ok(Coord { x, y }),
-        _ => Err(format!("a position that is not two numbers: {}", short(value))),
+        _ => Err(format!(
+            "a position that is not two numbers: {}",
+            short(value)
+        )),
     }
 }
 

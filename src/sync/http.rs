@@ -104,7 +104,9 @@ impl Response {
             url: self.url.clone(),
             status: self.status,
             message: match self.status {
-                401 => format!("the portal wants a login (check the remote's credentials); {message}"),
+                401 => {
+                    format!("the portal wants a login (check the remote's credentials); {message}")
+                }
                 403 => format!("the login may not do this; {message}"),
                 _ => message,
             },
@@ -190,7 +192,12 @@ impl Http {
             }
         }
         self.requests += 1;
-        let head_bytes = 64 + url.len() as u64 + headers.iter().map(|(n, v)| (n.len() + v.len() + 4) as u64).sum::<u64>();
+        let head_bytes = 64
+            + url.len() as u64
+            + headers
+                .iter()
+                .map(|(n, v)| (n.len() + v.len() + 4) as u64)
+                .sum::<u64>();
         let body_bytes = body.map_or(0, |b| b.len() as u64);
         self.bytes_sent += head_bytes + body_bytes;
         let request = request
@@ -273,7 +280,10 @@ pub fn encode(value: &str) -> String {
 mod tests {
     #[test]
     fn basic_auth_is_base64_of_user_colon_password() {
-        assert_eq!(super::basic("Aladdin", "open sesame"), "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
+        assert_eq!(
+            super::basic("Aladdin", "open sesame"),
+            "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ=="
+        );
         assert_eq!(super::basic("ab", "c"), "Basic YWI6Yw==");
     }
 }

@@ -173,7 +173,10 @@ mod tests {
         ));
         assert_eq!(merge(&base, None, Some(&base), 1e-3), Merge::DeleteThere);
         assert_eq!(merge(&base, Some(&base), None, 1e-3), Merge::DeleteHere);
-        assert_eq!(merge(&base, Some(&base), Some(&base), 1e-3), Merge::Unchanged);
+        assert_eq!(
+            merge(&base, Some(&base), Some(&base), 1e-3),
+            Merge::Unchanged
+        );
         // A rounding of the server's (QGIS publishes 3 decimals) is no change.
         let rounded = record(30.0, "Viettel", 0.0004);
         assert_eq!(merge(&base, Some(&mine), Some(&rounded), 1e-3), Merge::Mine);

@@ -116,7 +116,11 @@ impl OgcApi {
         if let Some(c) = self.collections.get(&mapping.collection) {
             return Ok(c.clone());
         }
-        let url = format!("{}/collections/{}?f=json", self.base, encode(&mapping.collection));
+        let url = format!(
+            "{}/collections/{}?f=json",
+            self.base,
+            encode(&mapping.collection)
+        );
         let response = self.http.get(&url, "application/json")?;
         if !response.is_success() {
             return Err(response.status_error());
@@ -146,7 +150,10 @@ impl OgcApi {
             .ok_or_else(|| SyncError::BadResponse {
                 url: response.url.clone(),
                 expected: "GeoJSON FeatureCollection",
-                detail: format!("it has no \"features\"; it starts with {}", response.snippet()),
+                detail: format!(
+                    "it has no \"features\"; it starts with {}",
+                    response.snippet()
+                ),
             })?;
         let transform = self.transform_from(mapping, response)?;
         let records = features
@@ -165,7 +172,10 @@ impl OgcApi {
         let origin = |url: &str| -> (String, String) {
             let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
             let cut = rest.find('/').unwrap_or(rest.len());
-            (format!("{scheme}://{}", &rest[..cut]), rest[cut..].to_string())
+            (
+                format!("{scheme}://{}", &rest[..cut]),
+                rest[cut..].to_string(),
+            )
         };
         let (ours, our_path) = origin(&self.base);
         let (theirs, path) = origin(link);
@@ -201,7 +211,10 @@ impl OgcApi {
             properties.insert(k.clone(), v.clone());
         }
         if !mapping.id_is_uuid {
-            properties.insert(mapping.uuid_field.clone(), Value::String(record.uuid.clone()));
+            properties.insert(
+                mapping.uuid_field.clone(),
+                Value::String(record.uuid.clone()),
+            );
         }
         let geometry = match (&record.geometry, native) {
             (Some(g), true) => g.clone(),
@@ -217,7 +230,8 @@ impl OgcApi {
             }
             (None, _) => Value::Null,
         };
-        let mut feature = json!({"type": "Feature", "geometry": geometry, "properties": properties});
+        let mut feature =
+            json!({"type": "Feature", "geometry": geometry, "properties": properties});
         let id = if mapping.id_is_uuid {
             Some(Value::String(record.uuid.clone()))
         } else {
@@ -352,7 +366,11 @@ impl Portal for OgcApi {
     }
 
     fn describe(&mut self, mapping: &LayerMapping) -> Result<Option<Description>> {
-        let url = format!("{}/collections/{}/schema?f=json", self.base, encode(&mapping.collection));
+        let url = format!(
+            "{}/collections/{}/schema?f=json",
+            self.base,
+            encode(&mapping.collection)
+        );
         let response = self.http.get(&url, "application/schema+json")?;
         if response.status == 404 {
             return Ok(None);
@@ -394,7 +412,10 @@ impl Portal for OgcApi {
         page: &mut dyn FnMut(Vec<Record>) -> Result<()>,
     ) -> Result<()> {
         let crs = self.collection_crs(mapping)?;
-        let mut url = format!("{}?f=json&limit={PAGE}", self.items_url(&mapping.collection));
+        let mut url = format!(
+            "{}?f=json&limit={PAGE}",
+            self.items_url(&mapping.collection)
+        );
         if crs.reads_native {
             url.push_str(&format!("&crs={}", encode(&crs_uri(mapping.epsg))));
         }
@@ -402,7 +423,10 @@ impl Portal for OgcApi {
             if crs.reads_native {
                 url.push_str(&format!(
                     "&bbox={},{},{},{}&bbox-crs={}",
-                    b[0], b[1], b[2], b[3],
+                    b[0],
+                    b[1],
+                    b[2],
+                    b[3],
                     encode(&crs_uri(mapping.epsg))
                 ));
             } else {
@@ -413,7 +437,10 @@ impl Portal for OgcApi {
                 .ok_or_else(|| SyncError::Config("the extent cannot be put in CRS84".into()))?;
                 url.push_str(&format!(
                     "&bbox={},{},{},{}",
-                    ll.min().x, ll.min().y, ll.max().x, ll.max().y
+                    ll.min().x,
+                    ll.min().y,
+                    ll.max().x,
+                    ll.max().y
                 ));
             }
         }
@@ -426,7 +453,9 @@ impl Portal for OgcApi {
                     detail: "the next link points back to a page already read".into(),
                 });
             }
-            let response = self.http.get(&url, "application/geo+json, application/json")?;
+            let response = self
+                .http
+                .get(&url, "application/geo+json, application/json")?;
             let records = self.records(mapping, &response)?;
             let body = response.json()?;
             let returned = records.len();
@@ -473,11 +502,11 @@ impl Portal for OgcApi {
         let urls: Vec<(String, String)> = wanted
             .iter()
             .map(|r| {
-                let id = r
-                    .server_id
-                    .clone()
-                    .unwrap_or_else(|| r.uuid.clone());
-                (r.uuid.clone(), format!("{}{suffix}", self.item_url(&mapping.collection, &id)))
+                let id = r.server_id.clone().unwrap_or_else(|| r.uuid.clone());
+                (
+                    r.uuid.clone(),
+                    format!("{}{suffix}", self.item_url(&mapping.collection, &id)),
+                )
             })
             .collect();
         let responses = parallel(&mut self.http, urls.len(), |http, i| {

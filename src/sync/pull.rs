@@ -141,8 +141,9 @@ fn pull_layer(
                 continue;
             }
             let local = match row.fid {
-                Some(fid) => local::mine(e, mapping, &schema, fid)?
-                    .filter(|(_, m)| m.uuid == *uuid),
+                Some(fid) => {
+                    local::mine(e, mapping, &schema, fid)?.filter(|(_, m)| m.uuid == *uuid)
+                }
                 None => None,
             };
             let Some(base) = row.base.clone() else {
@@ -153,7 +154,12 @@ fn pull_layer(
             if base.same_as(t, mapping.xy_tolerance) {
                 continue;
             }
-            match merge(&base, local.as_ref().map(|(_, m)| m), Some(t), mapping.xy_tolerance) {
+            match merge(
+                &base,
+                local.as_ref().map(|(_, m)| m),
+                Some(t),
+                mapping.xy_tolerance,
+            ) {
                 Merge::Unchanged | Merge::Mine => {
                     // Within the servers' rounding: keep their figures as base.
                     put(e, remote, mapping, row, row.fid, Some(t), row.state)?;
@@ -161,7 +167,15 @@ fn pull_layer(
                 Merge::Theirs => {
                     let existing = local.as_ref().map(|(f, _)| f);
                     let fid = local::write(e, mapping, &schema, existing, t)?;
-                    put(e, remote, mapping, row, Some(fid), Some(t), RowState::Synced)?;
+                    put(
+                        e,
+                        remote,
+                        mapping,
+                        row,
+                        Some(fid),
+                        Some(t),
+                        RowState::Synced,
+                    )?;
                     report.updated += 1;
                 }
                 Merge::Merged(merged) => {
@@ -201,11 +215,17 @@ fn pull_layer(
             }
             let base = row.base.clone().expect("checked");
             let local = match row.fid {
-                Some(fid) => local::mine(e, mapping, &schema, fid)?
-                    .filter(|(_, m)| m.uuid == *uuid),
+                Some(fid) => {
+                    local::mine(e, mapping, &schema, fid)?.filter(|(_, m)| m.uuid == *uuid)
+                }
                 None => None,
             };
-            match merge(&base, local.as_ref().map(|(_, m)| m), None, mapping.xy_tolerance) {
+            match merge(
+                &base,
+                local.as_ref().map(|(_, m)| m),
+                None,
+                mapping.xy_tolerance,
+            ) {
                 Merge::DeleteHere => {
                     if let Some(fid) = local.as_ref().and_then(|(f, _)| f.fid) {
                         e.delete(&mapping.layer, fid)?;

@@ -74,11 +74,24 @@ impl Pending {
 
 /// What the push does for one feature, decided before anything is sent.
 enum Plan {
-    Create { fid: i64, mine: Record },
-    Replace { row: SyncRow, fid: i64, mine: Record, forced: bool },
-    Delete { row: SyncRow },
+    Create {
+        fid: i64,
+        mine: Record,
+    },
+    Replace {
+        row: SyncRow,
+        fid: i64,
+        mine: Record,
+        forced: bool,
+    },
+    Delete {
+        row: SyncRow,
+    },
     /// Sent as a create before; ask whether it landed.
-    Verify { row: SyncRow, mine: Option<(i64, Record)> },
+    Verify {
+        row: SyncRow,
+        mine: Option<(i64, Record)>,
+    },
 }
 
 pub fn push(
@@ -132,8 +145,9 @@ fn push_layer(
     let mut plans = plan(gpkg, remote, mapping, &fids, &forced)?;
     plans.extend(orphans);
     let mut report = PushReport::default();
-    let (mut verify, mut rest): (Vec<Plan>, Vec<Plan>) =
-        plans.into_iter().partition(|p| matches!(p, Plan::Verify { .. }));
+    let (mut verify, mut rest): (Vec<Plan>, Vec<Plan>) = plans
+        .into_iter()
+        .partition(|p| matches!(p, Plan::Verify { .. }));
 
     // Creates sent before without an answer: landed or not?
     if !verify.is_empty() {
@@ -152,7 +166,9 @@ fn push_layer(
         let found = portal.fetch_these(mapping, &asked)?;
         let mut settle = Vec::new();
         for p in verify.drain(..) {
-            let Plan::Verify { row, mine } = p else { continue };
+            let Plan::Verify { row, mine } = p else {
+                continue;
+            };
             match (found.get(&row.uuid), mine) {
                 (Some(theirs), Some((fid, mine))) => {
                     let landed = SyncRow {
@@ -163,7 +179,12 @@ fn push_layer(
                     };
                     settle.push(landed.clone());
                     if !mine.same_as(theirs, mapping.xy_tolerance) {
-                        rest.push(Plan::Replace { row: landed, fid, mine, forced: false });
+                        rest.push(Plan::Replace {
+                            row: landed,
+                            fid,
+                            mine,
+                            forced: false,
+                        });
                     }
                 }
                 (Some(theirs), None) => {
@@ -186,16 +207,20 @@ fn push_layer(
             }
         }
         let (rname, layer) = (&remote.name, &mapping.layer);
-        in_edit(gpkg, "Đồng bộ: xác nhận đối tượng đã gửi", |e| {
-            for row in &settle {
-                if row.fid.is_none() && row.base.is_none() {
-                    state::delete_row(e.connection(), rname, layer, &row.uuid)?;
-                } else {
-                    state::put_row(e.connection(), rname, layer, row)?;
+        in_edit(
+            gpkg,
+            "Đồng bộ: xác nhận đối tượng đã gửi",
+            |e| {
+                for row in &settle {
+                    if row.fid.is_none() && row.base.is_none() {
+                        state::delete_row(e.connection(), rname, layer, &row.uuid)?;
+                    } else {
+                        state::put_row(e.connection(), rname, layer, row)?;
+                    }
                 }
-            }
-            Ok(())
-        })?;
+                Ok(())
+            },
+        )?;
     }
 
     // Replaces and deletes: against the server's version now.
@@ -221,7 +246,12 @@ fn push_layer(
     for p in rest {
         match p {
             Plan::Create { fid, mine } => ops.push(Pending::new(Op::Create(mine), Some(fid), None)),
-            Plan::Replace { row, fid, mine, forced } => {
+            Plan::Replace {
+                row,
+                fid,
+                mine,
+                forced,
+            } => {
                 let base = row.base.clone().expect("a replaced feature has a base");
                 let now = theirs.get(&row.uuid);
                 let with_id = |mut r: Record| {
@@ -229,12 +259,16 @@ fn push_layer(
                     r
                 };
                 match merge(&base, Some(&mine), now, mapping.xy_tolerance) {
-                    Merge::Mine => {
-                        ops.push(Pending::new(Op::Replace(with_id(mine)), Some(fid), Some(row)))
-                    }
-                    Merge::Unchanged if forced => {
-                        ops.push(Pending::new(Op::Replace(with_id(mine)), Some(fid), Some(row)))
-                    }
+                    Merge::Mine => ops.push(Pending::new(
+                        Op::Replace(with_id(mine)),
+                        Some(fid),
+                        Some(row),
+                    )),
+                    Merge::Unchanged if forced => ops.push(Pending::new(
+                        Op::Replace(with_id(mine)),
+                        Some(fid),
+                        Some(row),
+                    )),
                     Merge::Unchanged => {}
                     Merge::Merged(merged) => {
                         let mut p = Pending::new(Op::Replace(with_id(merged)), Some(fid), None);
@@ -304,24 +338,28 @@ fn push_layer(
         .collect();
     if !creates.is_empty() {
         let (rname, layer, uuid_field) = (&remote.name, &mapping.layer, &mapping.uuid_field);
-        in_edit(gpkg, "Đồng bộ: gán mã UUID cho đối tượng mới", |e| {
-            for (fid, uuid) in &creates {
-                e.set_value(layer, *fid, uuid_field, &FieldValue::Text(uuid.clone()))?;
-                state::put_row(
-                    e.connection(),
-                    rname,
-                    layer,
-                    &SyncRow {
-                        uuid: uuid.clone(),
-                        fid: Some(*fid),
-                        server_id: None,
-                        base: None,
-                        state: RowState::Creating,
-                    },
-                )?;
-            }
-            Ok(())
-        })?;
+        in_edit(
+            gpkg,
+            "Đồng bộ: gán mã UUID cho đối tượng mới",
+            |e| {
+                for (fid, uuid) in &creates {
+                    e.set_value(layer, *fid, uuid_field, &FieldValue::Text(uuid.clone()))?;
+                    state::put_row(
+                        e.connection(),
+                        rname,
+                        layer,
+                        &SyncRow {
+                            uuid: uuid.clone(),
+                            fid: Some(*fid),
+                            server_id: None,
+                            base: None,
+                            state: RowState::Creating,
+                        },
+                    )?;
+                }
+                Ok(())
+            },
+        )?;
     }
 
     progress.set_total(progress.get().1 + ops.len() as u64);
@@ -397,12 +435,18 @@ fn plan(
                 }
                 let forced = forced.contains(&row.uuid);
                 match (&row.state, &row.base) {
-                    (RowState::Creating, _) | (_, None) => {
-                        plans.push(Plan::Verify { row, mine: Some((fid, mine)) })
-                    }
+                    (RowState::Creating, _) | (_, None) => plans.push(Plan::Verify {
+                        row,
+                        mine: Some((fid, mine)),
+                    }),
                     (_, Some(base)) => {
                         if forced || !mine.same_as(base, mapping.xy_tolerance) {
-                            plans.push(Plan::Replace { row, fid, mine, forced });
+                            plans.push(Plan::Replace {
+                                row,
+                                fid,
+                                mine,
+                                forced,
+                            });
                         }
                     }
                 }
@@ -433,37 +477,41 @@ fn record_found(
         return Ok(());
     }
     let schema = gpkg.layer(&mapping.layer)?.schema;
-    in_edit(gpkg, &format!("Đồng bộ: nhận thay đổi từ {}", remote.name), |e| {
-        for (row, fid, theirs) in take_theirs {
-            let existing = match fid {
-                Some(fid) => e.get(&mapping.layer, *fid)?,
-                None => None,
-            };
-            match theirs {
-                Some(t) => {
-                    let fid = local::write(e, mapping, &schema, existing.as_ref(), t)?;
-                    let synced = SyncRow {
-                        fid: Some(fid),
-                        server_id: t.server_id.clone().or(row.server_id.clone()),
-                        base: Some(t.clone()),
-                        state: RowState::Synced,
-                        ..row.clone()
-                    };
-                    state::put_row(e.connection(), &remote.name, &mapping.layer, &synced)?;
-                }
-                None => {
-                    if let Some(f) = existing.and_then(|f| f.fid) {
-                        e.delete(&mapping.layer, f)?;
+    in_edit(
+        gpkg,
+        &format!("Đồng bộ: nhận thay đổi từ {}", remote.name),
+        |e| {
+            for (row, fid, theirs) in take_theirs {
+                let existing = match fid {
+                    Some(fid) => e.get(&mapping.layer, *fid)?,
+                    None => None,
+                };
+                match theirs {
+                    Some(t) => {
+                        let fid = local::write(e, mapping, &schema, existing.as_ref(), t)?;
+                        let synced = SyncRow {
+                            fid: Some(fid),
+                            server_id: t.server_id.clone().or(row.server_id.clone()),
+                            base: Some(t.clone()),
+                            state: RowState::Synced,
+                            ..row.clone()
+                        };
+                        state::put_row(e.connection(), &remote.name, &mapping.layer, &synced)?;
                     }
-                    state::delete_row(e.connection(), &remote.name, &mapping.layer, &row.uuid)?;
+                    None => {
+                        if let Some(f) = existing.and_then(|f| f.fid) {
+                            e.delete(&mapping.layer, f)?;
+                        }
+                        state::delete_row(e.connection(), &remote.name, &mapping.layer, &row.uuid)?;
+                    }
                 }
             }
-        }
-        for c in conflicts {
-            state::add_conflict(e.connection(), c)?;
-        }
-        Ok(())
-    })
+            for c in conflicts {
+                state::add_conflict(e.connection(), c)?;
+            }
+            Ok(())
+        },
+    )
 }
 
 /// Records a batch's acknowledged writes at once; refused ones stay to be
@@ -480,86 +528,90 @@ fn record_answers(
         return Ok(report);
     }
     let schema = gpkg.layer(&mapping.layer)?.schema;
-    in_edit(gpkg, &format!("Đồng bộ: ghi nhận lần gửi lên {}", remote.name), |e| {
-        for (i, outcome) in answers {
-            let Pending {
-                op,
-                fid,
-                row,
-                merged_from,
-            } = &batch[*i];
-            let record = op.record();
-            match (op, outcome) {
-                (Op::Create(r), Outcome::Done { server_id }) => {
-                    let server_id = server_id
-                        .clone()
-                        .or_else(|| mapping.id_is_uuid.then(|| r.uuid.clone()));
-                    let state = if server_id.is_some() {
-                        RowState::Synced
-                    } else {
-                        // No id in the answer: ask again on the next push.
-                        RowState::Creating
-                    };
-                    let mut base = r.clone();
-                    base.server_id = server_id.clone();
-                    state::put_row(
-                        e.connection(),
-                        &remote.name,
-                        &mapping.layer,
-                        &SyncRow {
-                            uuid: r.uuid.clone(),
-                            fid: *fid,
-                            server_id,
-                            base: (state == RowState::Synced).then_some(base),
-                            state,
-                        },
-                    )?;
-                    report.created += 1;
-                }
-                (Op::Replace(r), Outcome::Done { .. }) => {
-                    let row = row.as_ref().expect("a replace has its row");
-                    // A merged version is the workspace's new state too,
-                    // unless the feature was edited again meanwhile.
-                    if let (Some(fid), Some(from)) = (fid, merged_from)
-                        && let Some((existing, now)) = local::mine(e, mapping, &schema, *fid)?
-                        && now.same_as(from, mapping.xy_tolerance)
-                    {
-                        local::write(e, mapping, &schema, Some(&existing), r)?;
-                    }
-                    state::put_row(
-                        e.connection(),
-                        &remote.name,
-                        &mapping.layer,
-                        &SyncRow {
-                            base: Some(r.clone()),
-                            state: RowState::Synced,
-                            ..row.clone()
-                        },
-                    )?;
-                    report.replaced += 1;
-                }
-                (Op::Delete(r), Outcome::Done { .. }) => {
-                    state::delete_row(e.connection(), &remote.name, &mapping.layer, &r.uuid)?;
-                    report.deleted += 1;
-                }
-                (_, Outcome::Failed(reason)) => {
-                    if let (Op::Replace(_) | Op::Delete(_), Some(row)) = (op, row) {
-                        let dirty = SyncRow {
-                            state: RowState::Dirty,
-                            ..row.clone()
+    in_edit(
+        gpkg,
+        &format!("Đồng bộ: ghi nhận lần gửi lên {}", remote.name),
+        |e| {
+            for (i, outcome) in answers {
+                let Pending {
+                    op,
+                    fid,
+                    row,
+                    merged_from,
+                } = &batch[*i];
+                let record = op.record();
+                match (op, outcome) {
+                    (Op::Create(r), Outcome::Done { server_id }) => {
+                        let server_id = server_id
+                            .clone()
+                            .or_else(|| mapping.id_is_uuid.then(|| r.uuid.clone()));
+                        let state = if server_id.is_some() {
+                            RowState::Synced
+                        } else {
+                            // No id in the answer: ask again on the next push.
+                            RowState::Creating
                         };
-                        state::put_row(e.connection(), &remote.name, &mapping.layer, &dirty)?;
+                        let mut base = r.clone();
+                        base.server_id = server_id.clone();
+                        state::put_row(
+                            e.connection(),
+                            &remote.name,
+                            &mapping.layer,
+                            &SyncRow {
+                                uuid: r.uuid.clone(),
+                                fid: *fid,
+                                server_id,
+                                base: (state == RowState::Synced).then_some(base),
+                                state,
+                            },
+                        )?;
+                        report.created += 1;
                     }
-                    report.failed.push(format!(
-                        "layer '{}', feature {}{}: {reason}",
-                        mapping.layer,
-                        record.uuid,
-                        fid.map(|f| format!(" (fid {f})")).unwrap_or_default()
-                    ));
+                    (Op::Replace(r), Outcome::Done { .. }) => {
+                        let row = row.as_ref().expect("a replace has its row");
+                        // A merged version is the workspace's new state too,
+                        // unless the feature was edited again meanwhile.
+                        if let (Some(fid), Some(from)) = (fid, merged_from)
+                            && let Some((existing, now)) = local::mine(e, mapping, &schema, *fid)?
+                            && now.same_as(from, mapping.xy_tolerance)
+                        {
+                            local::write(e, mapping, &schema, Some(&existing), r)?;
+                        }
+                        state::put_row(
+                            e.connection(),
+                            &remote.name,
+                            &mapping.layer,
+                            &SyncRow {
+                                base: Some(r.clone()),
+                                state: RowState::Synced,
+                                ..row.clone()
+                            },
+                        )?;
+                        report.replaced += 1;
+                    }
+                    (Op::Delete(r), Outcome::Done { .. }) => {
+                        state::delete_row(e.connection(), &remote.name, &mapping.layer, &r.uuid)?;
+                        report.deleted += 1;
+                    }
+                    (_, Outcome::Failed(reason)) => {
+                        if let (Op::Replace(_) | Op::Delete(_), Some(row)) = (op, row) {
+                            let dirty = SyncRow {
+                                state: RowState::Dirty,
+                                ..row.clone()
+                            };
+                            state::put_row(e.connection(), &remote.name, &mapping.layer, &dirty)?;
+                        }
+                        report.failed.push(format!(
+                            "layer '{}', feature {}{}: {reason}",
+                            mapping.layer,
+                            record.uuid,
+                            fid.map(|f| format!(" (fid {f})")).unwrap_or_default()
+                        ));
+                    }
                 }
             }
-        }
-        Ok(())
-    })?;
+            Ok(())
+        },
+    )?;
     Ok(report)
 }

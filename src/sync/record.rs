@@ -85,17 +85,12 @@ pub fn same_value(a: &Value, b: &Value, xy_tolerance: f64) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => same_number(x, y, xy_tolerance),
         (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len()
-                && x.iter()
-                    .zip(y)
-                    .all(|(a, b)| same_value(a, b, xy_tolerance))
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same_value(a, b, xy_tolerance))
         }
         (Value::Object(x), Value::Object(y)) => {
             x.len() == y.len()
-                && x.iter().all(|(k, a)| {
-                    y.get(k)
-                        .is_some_and(|b| same_value(a, b, xy_tolerance))
-                })
+                && x.iter()
+                    .all(|(k, a)| y.get(k).is_some_and(|b| same_value(a, b, xy_tolerance)))
         }
         _ => a == b,
     }

@@ -50,8 +50,9 @@ pub fn resolve(gpkg: &mut GeoPackage, conflict_id: i64, resolution: &Resolution)
     );
     in_edit(gpkg, &description, |e| {
         let local = match conflict.fid {
-            Some(fid) => local::mine(e, &mapping, &schema, fid)?
-                .filter(|(_, m)| m.uuid == conflict.uuid),
+            Some(fid) => {
+                local::mine(e, &mapping, &schema, fid)?.filter(|(_, m)| m.uuid == conflict.uuid)
+            }
             None => None,
         };
         let existing = local.as_ref().map(|(f, _)| f);

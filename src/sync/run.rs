@@ -48,7 +48,14 @@ pub fn run(
     progress: &Progress,
 ) -> Result<Summary> {
     let mut gpkg = GeoPackage::open(workspace)?;
-    run_on(&mut gpkg, remote_name, credentials, limits, operation, progress)
+    run_on(
+        &mut gpkg,
+        remote_name,
+        credentials,
+        limits,
+        operation,
+        progress,
+    )
 }
 
 pub fn run_on(

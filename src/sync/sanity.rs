@@ -94,7 +94,9 @@ pub fn check_type(
 }
 
 fn extend(bbox: &mut Option<Rect<f64>>, coordinates: &Value) {
-    let Some(items) = coordinates.as_array() else { return };
+    let Some(items) = coordinates.as_array() else {
+        return;
+    };
     if let (Some(x), Some(y)) = (
         items.first().and_then(Value::as_f64),
         items.get(1).and_then(Value::as_f64),
@@ -102,8 +104,14 @@ fn extend(bbox: &mut Option<Rect<f64>>, coordinates: &Value) {
         let c = Coord { x, y };
         *bbox = Some(match bbox {
             Some(b) => Rect::new(
-                Coord { x: b.min().x.min(x), y: b.min().y.min(y) },
-                Coord { x: b.max().x.max(x), y: b.max().y.max(y) },
+                Coord {
+                    x: b.min().x.min(x),
+                    y: b.min().y.min(y),
+                },
+                Coord {
+                    x: b.max().x.max(x),
+                    y: b.max().y.max(y),
+                },
             ),
             None => Rect::new(c, c),
         });

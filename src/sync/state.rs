@@ -169,7 +169,12 @@ pub fn row(conn: &Connection, remote: &str, layer: &str, uuid: &str) -> Result<O
     .map_err(|e| sql(e, "reading a synced feature"))
 }
 
-pub fn rows_with_fid(conn: &Connection, remote: &str, layer: &str, fid: i64) -> Result<Vec<SyncRow>> {
+pub fn rows_with_fid(
+    conn: &Connection,
+    remote: &str,
+    layer: &str,
+    fid: i64,
+) -> Result<Vec<SyncRow>> {
     select(
         conn,
         "fid = ?3",
@@ -460,6 +465,8 @@ pub fn history(conn: &Connection, limit: usize) -> Result<Vec<LogEntry>> {
 
 /// SQLite's clock, formatted as the journal's timestamps are.
 pub fn now(conn: &Connection) -> Result<String> {
-    conn.query_row("SELECT strftime('%Y-%m-%dT%H:%M:%fZ','now')", [], |r| r.get(0))
-        .map_err(|e| sql(e, "reading the clock"))
+    conn.query_row("SELECT strftime('%Y-%m-%dT%H:%M:%fZ','now')", [], |r| {
+        r.get(0)
+    })
+    .map_err(|e| sql(e, "reading the clock"))
 }

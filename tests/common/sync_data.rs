@@ -67,9 +67,15 @@ pub fn check_out(gpkg: &mut GeoPackage, remote: &Remote, collection: &str) -> u6
         epsg: 9214,
         uuid_field: "uuid".into(),
     };
-    checkout(gpkg, remote, portal(remote).as_mut(), &request, &Progress::default())
-        .unwrap()
-        .features
+    checkout(
+        gpkg,
+        remote,
+        portal(remote).as_mut(),
+        &request,
+        &Progress::default(),
+    )
+    .unwrap()
+    .features
 }
 
 pub fn do_push(gpkg: &mut GeoPackage, remote: &Remote) -> PushReport {
@@ -127,7 +133,9 @@ pub fn local_towers(gpkg: &GeoPackage) -> BTreeMap<String, String> {
         .unwrap()
         .into_iter()
         .map(|f| {
-            let Some(Geometry::Point(p)) = f.geometry else { panic!("a tower is a point") };
+            let Some(Geometry::Point(p)) = f.geometry else {
+                panic!("a tower is a point")
+            };
             (
                 text(&f.values[i("uuid")]),
                 format!(
@@ -143,7 +151,14 @@ pub fn local_towers(gpkg: &GeoPackage) -> BTreeMap<String, String> {
         .collect()
 }
 
-pub fn tower(gpkg: &GeoPackage, code: &str, operator: &str, height: f64, x: f64, y: f64) -> Feature {
+pub fn tower(
+    gpkg: &GeoPackage,
+    code: &str,
+    operator: &str,
+    height: f64,
+    x: f64,
+    y: f64,
+) -> Feature {
     let schema = gpkg.layer("bts").unwrap().schema;
     let mut values = vec![FieldValue::Null; schema.fields.len()];
     values[schema.field_index("ma_tram").unwrap()] = FieldValue::Text(code.into());
@@ -157,4 +172,3 @@ pub fn set_geometry(e: &mut tramgis::gpkg::Edit<'_>, layer: &str, fid: i64, g: G
     f.geometry = Some(g);
     e.update(layer, &f).unwrap();
 }
-
