@@ -19,8 +19,6 @@ use tramgis::gpkg::validate::{Severity, validate};
 use tramgis::jobs::Progress;
 use tramgis::model::FieldValue;
 use tramgis::sync::http::Limits;
-use tramgis::sync::pull::pull;
-use tramgis::sync::push::push;
 use tramgis::sync::remote::Remote;
 
 fn short_limits() -> Limits {
@@ -130,12 +128,7 @@ fn a_push_through_a_failing_link_resumes_with_no_duplicate_and_no_loss() {
         expected += 12 - 1;
         proxy.set(fault);
         let started = Instant::now();
-        let outcome = push(
-            &mut gpkg,
-            &remote,
-            portal_with(&remote, short_limits()).as_mut(),
-            &Progress::default(),
-        );
+        let outcome = try_push(&mut gpkg, &remote, short_limits());
         assert!(
             started.elapsed() < Duration::from_secs(60),
             "{what}: the push hung"
@@ -148,13 +141,8 @@ fn a_push_through_a_failing_link_resumes_with_no_duplicate_and_no_loss() {
         assert_eq!(hit, what != "slow link", "{what}: {outcome:?}");
         // ...and whatever it cut, the next push over a good link completes.
         proxy.set(Fault::None);
-        let done = push(
-            &mut gpkg,
-            &remote,
-            portal(&remote).as_mut(),
-            &Progress::default(),
-        )
-        .unwrap_or_else(|e| panic!("{what}: the push after reconnecting failed: {e}"));
+        let done = try_push(&mut gpkg, &remote, Limits::default())
+            .unwrap_or_else(|e| panic!("{what}: the push after reconnecting failed: {e}"));
         assert!(done.failed.is_empty(), "{what}: {:?}", done.failed);
         assert_no_duplicate_no_loss(&servers, &gpkg, expected);
     }
@@ -178,13 +166,7 @@ fn a_pull_cut_midway_changes_nothing_and_the_next_one_completes() {
         Fault::once(0, Fault::BlackHole),
     ] {
         proxy.set(fault);
-        let err = pull(
-            &mut gpkg,
-            &remote,
-            portal_with(&remote, short_limits()).as_mut(),
-            &Progress::default(),
-        )
-        .expect_err("a cut pull fails");
+        let err = try_pull(&mut gpkg, &remote, short_limits()).expect_err("a cut pull fails");
         assert!(!err.to_string().is_empty());
         assert_eq!(
             local_towers(&gpkg),
@@ -193,13 +175,7 @@ fn a_pull_cut_midway_changes_nothing_and_the_next_one_completes() {
         );
     }
     proxy.set(Fault::None);
-    let r = pull(
-        &mut gpkg,
-        &remote,
-        portal(&remote).as_mut(),
-        &Progress::default(),
-    )
-    .unwrap();
+    let r = do_pull(&mut gpkg, &remote);
     assert_eq!(r.updated, 20);
     assert_eq!(local_towers(&gpkg), server_towers(&servers));
 }
@@ -255,13 +231,7 @@ fn a_push_process_killed_midway_resumes_with_no_duplicate_and_no_loss() {
     proxy.set(Fault::None);
     let mut gpkg = GeoPackage::open(&path).unwrap();
     let remote = remote_of(&gpkg);
-    let r = push(
-        &mut gpkg,
-        &remote,
-        portal(&remote).as_mut(),
-        &Progress::default(),
-    )
-    .unwrap();
+    let r = do_push(&mut gpkg, &remote);
     assert!(r.failed.is_empty(), "{:?}", r.failed);
     assert!(
         r.created as usize <= 400 - 60 + 8,
@@ -427,14 +397,9 @@ fn hostile_or_broken_servers_give_clear_errors_and_change_nothing_locally() {
         let before = local_state(&gpkg);
         // Connection 0 reads the collection's description, 1 its first page.
         proxy.set(Fault::once(1, fault));
-        let err = pull(
-            &mut gpkg,
-            &remote,
-            portal(&remote).as_mut(),
-            &Progress::default(),
-        )
-        .expect_err(what)
-        .to_string();
+        let err = try_pull(&mut gpkg, &remote, Limits::default())
+            .expect_err(what)
+            .to_string();
         assert!(err.contains(says), "{what}: {err}");
         assert!(
             err.contains(&proxy.url()),
@@ -469,12 +434,6 @@ fn hostile_or_broken_servers_give_clear_errors_and_change_nothing_locally() {
     );
     // And the same server, healthy again, syncs.
     proxy.set(Fault::None);
-    let r = pull(
-        &mut gpkg,
-        &remote,
-        portal(&remote).as_mut(),
-        &Progress::default(),
-    )
-    .unwrap();
+    let r = do_pull(&mut gpkg, &remote);
     assert_eq!(r.updated, 20);
 }

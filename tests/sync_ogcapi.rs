@@ -149,47 +149,26 @@ fn two_workspaces_merge_different_fields_and_conflict_on_the_same_one() {
 
     // Different fields of one tower: they merge.
     let (a1, b1) = (fid_of(&a, "BG0001"), fid_of(&b, "BG0001"));
-    a.edit("A: chiều cao", |e| {
-        e.set_value("bts", a1, "chieu_cao", &FieldValue::Real(60.0))
-    })
-    .unwrap();
-    b.edit("B: nhà mạng", |e| {
-        e.set_value(
-            "bts",
-            b1,
-            "nha_mang",
-            &FieldValue::Text("Vietnamobile".into()),
-        )
-    })
-    .unwrap();
+    set_tower(&mut a, a1, "chieu_cao", FieldValue::Real(60.0));
+    set_tower(
+        &mut b,
+        b1,
+        "nha_mang",
+        FieldValue::Text("Vietnamobile".into()),
+    );
     // The same field of another, differently: a conflict.
     let (a2, b2) = (fid_of(&a, "BG0002"), fid_of(&b, "BG0002"));
-    a.edit("A", |e| {
-        e.set_value("bts", a2, "chieu_cao", &FieldValue::Real(41.0))
-    })
-    .unwrap();
-    b.edit("B", |e| {
-        e.set_value("bts", b2, "chieu_cao", &FieldValue::Real(52.0))
-    })
-    .unwrap();
+    set_tower(&mut a, a2, "chieu_cao", FieldValue::Real(41.0));
+    set_tower(&mut b, b2, "chieu_cao", FieldValue::Real(52.0));
     // A third the same way, resolved the other way.
     let (a3, b3) = (fid_of(&a, "BG0003"), fid_of(&b, "BG0003"));
-    a.edit("A", |e| {
-        e.set_value("bts", a3, "chieu_cao", &FieldValue::Real(43.0))
-    })
-    .unwrap();
-    b.edit("B", |e| {
-        e.set_value("bts", b3, "chieu_cao", &FieldValue::Real(53.0))
-    })
-    .unwrap();
+    set_tower(&mut a, a3, "chieu_cao", FieldValue::Real(43.0));
+    set_tower(&mut b, b3, "chieu_cao", FieldValue::Real(53.0));
     // A deletes a tower that B edits: a conflict for B.
     let (a4, b4) = (fid_of(&a, "BG0004"), fid_of(&b, "BG0004"));
     let uuid4 = uuid_of(&a, "bts", a4);
     a.edit("A: xoá", |e| e.delete("bts", a4)).unwrap();
-    b.edit("B", |e| {
-        e.set_value("bts", b4, "chieu_cao", &FieldValue::Real(70.0))
-    })
-    .unwrap();
+    set_tower(&mut b, b4, "chieu_cao", FieldValue::Real(70.0));
     // The geometry moved on both sides: a conflict.
     let (a5, b5) = (fid_of(&a, "BG0005"), fid_of(&b, "BG0005"));
     a.edit("A", |e| {
@@ -339,15 +318,12 @@ fn pull_takes_server_changes_and_deletes_and_a_local_edit_against_a_server_delet
     let (mut gpkg, remote) = workspace(dir.path(), "xa", servers.ogcapi_url());
     check_out(&mut gpkg, &remote, "bts");
     let edited_here = fid_of(&gpkg, "BG0007");
-    gpkg.edit("Sửa", |e| {
-        e.set_value(
-            "bts",
-            edited_here,
-            "nha_mang",
-            &FieldValue::Text("Vietnamobile".into()),
-        )
-    })
-    .unwrap();
+    set_tower(
+        &mut gpkg,
+        edited_here,
+        "nha_mang",
+        FieldValue::Text("Vietnamobile".into()),
+    );
     let deleted_here = fid_of(&gpkg, "BG0009");
     gpkg.edit("Xoá", |e| e.delete("bts", deleted_here)).unwrap();
     // Others change the server directly.

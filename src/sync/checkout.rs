@@ -70,7 +70,7 @@ pub fn checkout(
         // Without a schema: the server's ids are the UUIDs when no
         // feature carries the UUID property and every id is one.
         mapping.id_is_uuid = records.iter().all(|r| {
-            r.properties.get(&mapping.uuid_field).is_none()
+            !r.properties.contains_key(&mapping.uuid_field)
                 && r.server_id.as_deref().is_some_and(local::is_uuid)
         });
         if mapping.id_is_uuid {

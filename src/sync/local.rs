@@ -48,6 +48,21 @@ pub fn mine(
     }))
 }
 
+/// The local feature recorded under `fid`, when it still carries `uuid`
+/// (SQLite may have given the fid to another feature since).
+pub fn mine_with_uuid(
+    e: &mut Edit<'_>,
+    mapping: &LayerMapping,
+    schema: &Schema,
+    fid: Option<i64>,
+    uuid: &str,
+) -> Result<Option<(Feature, Record)>> {
+    match fid {
+        Some(fid) => Ok(mine(e, mapping, schema, fid)?.filter(|(_, m)| m.uuid == uuid)),
+        None => Ok(None),
+    }
+}
+
 /// Writes `record` as the local feature `fid` (None: a new one); the
 /// fields the server does not carry keep their local values.
 pub fn write(

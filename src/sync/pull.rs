@@ -140,12 +140,7 @@ fn pull_layer(
             if state::has_open_conflict(e.connection(), &remote.name, &mapping.layer, uuid)? {
                 continue;
             }
-            let local = match row.fid {
-                Some(fid) => {
-                    local::mine(e, mapping, &schema, fid)?.filter(|(_, m)| m.uuid == *uuid)
-                }
-                None => None,
-            };
+            let local = local::mine_with_uuid(e, mapping, &schema, row.fid, uuid)?;
             let Some(base) = row.base.clone() else {
                 // Sent as a create and found on the server: it landed.
                 put(e, remote, mapping, row, row.fid, Some(t), RowState::Synced)?;
@@ -214,12 +209,7 @@ fn pull_layer(
                 continue;
             }
             let base = row.base.clone().expect("checked");
-            let local = match row.fid {
-                Some(fid) => {
-                    local::mine(e, mapping, &schema, fid)?.filter(|(_, m)| m.uuid == *uuid)
-                }
-                None => None,
-            };
+            let local = local::mine_with_uuid(e, mapping, &schema, row.fid, uuid)?;
             match merge(
                 &base,
                 local.as_ref().map(|(_, m)| m),

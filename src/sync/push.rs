@@ -169,41 +169,37 @@ fn push_layer(
             let Plan::Verify { row, mine } = p else {
                 continue;
             };
-            match (found.get(&row.uuid), mine) {
-                (Some(theirs), Some((fid, mine))) => {
-                    let landed = SyncRow {
-                        server_id: theirs.server_id.clone(),
-                        base: Some(theirs.clone()),
-                        state: RowState::Synced,
-                        ..row
-                    };
-                    settle.push(landed.clone());
-                    if !mine.same_as(theirs, mapping.xy_tolerance) {
-                        rest.push(Plan::Replace {
-                            row: landed,
-                            fid,
-                            mine,
-                            forced: false,
-                        });
+            let Some(theirs) = found.get(&row.uuid) else {
+                match mine {
+                    Some((fid, mine)) => rest.push(Plan::Create { fid, mine }),
+                    None => {
+                        let mut gone = row;
+                        gone.base = None;
+                        gone.fid = None;
+                        settle.push(gone);
                     }
                 }
-                (Some(theirs), None) => {
-                    let landed = SyncRow {
-                        server_id: theirs.server_id.clone(),
-                        base: Some(theirs.clone()),
-                        state: RowState::Synced,
-                        ..row
-                    };
-                    settle.push(landed.clone());
-                    rest.push(Plan::Delete { row: landed });
+                continue;
+            };
+            // It landed: the server's version is the base from now on.
+            let landed = SyncRow {
+                server_id: theirs.server_id.clone(),
+                base: Some(theirs.clone()),
+                state: RowState::Synced,
+                ..row
+            };
+            settle.push(landed.clone());
+            match mine {
+                Some((fid, mine)) if !mine.same_as(theirs, mapping.xy_tolerance) => {
+                    rest.push(Plan::Replace {
+                        row: landed,
+                        fid,
+                        mine,
+                        forced: false,
+                    })
                 }
-                (None, Some((fid, mine))) => rest.push(Plan::Create { fid, mine }),
-                (None, None) => {
-                    let mut gone = row;
-                    gone.base = None;
-                    gone.fid = None;
-                    settle.push(gone);
-                }
+                Some(_) => {}
+                None => rest.push(Plan::Delete { row: landed }),
             }
         }
         let (rname, layer) = (&remote.name, &mapping.layer);

@@ -49,12 +49,7 @@ pub fn resolve(gpkg: &mut GeoPackage, conflict_id: i64, resolution: &Resolution)
         resolution.name()
     );
     in_edit(gpkg, &description, |e| {
-        let local = match conflict.fid {
-            Some(fid) => {
-                local::mine(e, &mapping, &schema, fid)?.filter(|(_, m)| m.uuid == conflict.uuid)
-            }
-            None => None,
-        };
+        let local = local::mine_with_uuid(e, &mapping, &schema, conflict.fid, &conflict.uuid)?;
         let existing = local.as_ref().map(|(f, _)| f);
         let (fid, state) = match resolution {
             Resolution::KeepMine => (

@@ -102,19 +102,7 @@ fn extend(bbox: &mut Option<Rect<f64>>, coordinates: &Value) {
         items.get(1).and_then(Value::as_f64),
     ) {
         let c = Coord { x, y };
-        *bbox = Some(match bbox {
-            Some(b) => Rect::new(
-                Coord {
-                    x: b.min().x.min(x),
-                    y: b.min().y.min(y),
-                },
-                Coord {
-                    x: b.max().x.max(x),
-                    y: b.max().y.max(y),
-                },
-            ),
-            None => Rect::new(c, c),
-        });
+        *bbox = Some(crate::gpkg::geom::union(*bbox, Rect::new(c, c)));
         return;
     }
     for item in items {

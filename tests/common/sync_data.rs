@@ -10,6 +10,7 @@ use geo_types::{Geometry, Point};
 use tramgis::gpkg::GeoPackage;
 use tramgis::jobs::Progress;
 use tramgis::model::{Feature, FieldValue};
+use tramgis::sync::SyncError;
 use tramgis::sync::checkout::{CheckoutRequest, checkout};
 use tramgis::sync::connect::connect;
 use tramgis::sync::http::{Credentials, Limits};
@@ -78,12 +79,46 @@ pub fn check_out(gpkg: &mut GeoPackage, remote: &Remote, collection: &str) -> u6
     .features
 }
 
+pub fn try_push(
+    gpkg: &mut GeoPackage,
+    remote: &Remote,
+    limits: Limits,
+) -> Result<PushReport, SyncError> {
+    push(
+        gpkg,
+        remote,
+        portal_with(remote, limits).as_mut(),
+        &Progress::default(),
+    )
+}
+
+pub fn try_pull(
+    gpkg: &mut GeoPackage,
+    remote: &Remote,
+    limits: Limits,
+) -> Result<PullReport, SyncError> {
+    pull(
+        gpkg,
+        remote,
+        portal_with(remote, limits).as_mut(),
+        &Progress::default(),
+    )
+}
+
 pub fn do_push(gpkg: &mut GeoPackage, remote: &Remote) -> PushReport {
-    push(gpkg, remote, portal(remote).as_mut(), &Progress::default()).unwrap()
+    try_push(gpkg, remote, Limits::default()).unwrap()
 }
 
 pub fn do_pull(gpkg: &mut GeoPackage, remote: &Remote) -> PullReport {
-    pull(gpkg, remote, portal(remote).as_mut(), &Progress::default()).unwrap()
+    try_pull(gpkg, remote, Limits::default()).unwrap()
+}
+
+/// Sets one field of one tower, as one edit.
+pub fn set_tower(gpkg: &mut GeoPackage, fid: i64, field: &str, value: FieldValue) {
+    gpkg.edit(&format!("Sửa {field} của trạm {fid}"), |e| {
+        e.set_value("bts", fid, field, &value)
+    })
+    .unwrap();
 }
 
 pub fn field(gpkg: &GeoPackage, layer: &str, name: &str) -> usize {
