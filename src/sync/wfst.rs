@@ -24,7 +24,9 @@ impl Wfs {
 
     /// Whether `url` is a WFS whose capabilities offer Transaction.
     pub fn detect(url: &str, _http: &mut Http) -> Result<bool> {
-        Err(SyncError::Config(format!("{url}: WFS-T is not available yet")))
+        Err(SyncError::Config(format!(
+            "{url}: WFS-T is not available yet"
+        )))
     }
 
     fn unavailable(&self) -> SyncError {
