@@ -26,15 +26,17 @@ mod highlight;
 mod loading;
 mod map_panel;
 mod queries;
+mod sync;
 
 /// Every kind of job (waiting for them all).
-const ALL_JOBS: [JobKind; 6] = [
+const ALL_JOBS: [JobKind; 7] = [
     JobKind::Load,
     JobKind::Import,
     JobKind::Export,
     JobKind::Identify,
     JobKind::Select,
     JobKind::Write,
+    JobKind::Sync,
 ];
 
 pub struct TramgisApp {

@@ -134,6 +134,15 @@ pub enum AppCommand {
     OpenAnalysis,
     /// Opens the print panel (menu In bản đồ).
     OpenPrint,
+    /// Opens the Sync panel (menu Đồng bộ).
+    OpenSync,
+    /// Runs a Sync panel's task (a sync operation, a remote added or
+    /// removed, a conflict resolved) as a job; its result goes back to
+    /// the panel.
+    StartSync {
+        label: String,
+        task: Box<super::panels::sync::Task>,
+    },
     /// The polygon the analysis panel's statistics count in, drawn on
     /// the map (the draw-area tool).
     SetAnalysisArea(geo_types::Polygon<f64>),

@@ -2,6 +2,9 @@
 //! label the window shows goes through `tr`, so a missing translation is a
 //! compile error rather than a stray English word.
 
+mod sync;
+pub use sync::SyncKey;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Lang {
     #[default]
@@ -26,6 +29,8 @@ pub enum Key {
     OpenFailed,
     LayersNotLoaded,
     Theme(crate::model::LayerTheme),
+    /// The Sync panel's text (i18n/sync.rs).
+    Sync(SyncKey),
     NoTheme,
     Import,
     Export,
@@ -287,6 +292,7 @@ pub fn tr(lang: Lang, key: Key) -> &'static str {
     use crate::ui::panels::analysis::GeoTool as G;
     use Key::*;
     let (vi, en) = match key {
+        Sync(k) => sync::pair(k),
         File => ("Tệp", "File"),
         Open => ("Mở không gian làm việc…", "Open workspace…"),
         Quit => ("Thoát", "Quit"),

@@ -37,6 +37,8 @@ pub enum JobError {
     Transfer(#[from] crate::io::IoError),
     #[error(transparent)]
     Render(#[from] crate::render::RenderError),
+    #[error(transparent)]
+    Sync(#[from] crate::sync::SyncError),
     #[error("{layer}: {source}")]
     Crs {
         layer: String,
@@ -70,6 +72,8 @@ pub enum JobKind {
     Select,
     /// Changes the workspace file.
     Write,
+    /// A Sync panel's task: talks to the portal and writes the workspace.
+    Sync,
 }
 
 impl JobKind {
@@ -97,6 +101,9 @@ pub enum JobOutput {
     StyleSaved,
     OrderSaved,
     SavedAs(PathBuf),
+    /// A Sync panel's task finished (cancelled and failed ones too: they
+    /// were logged, and the map reloads what they may have written).
+    Synced(Box<super::panels::sync::Finished>),
 }
 
 pub type JobResult = Result<JobOutput, JobError>;
@@ -242,9 +249,11 @@ impl Jobs {
         for r in &self.running {
             let label = match r.kind {
                 JobKind::Load => format!("{} {}", tr(lang, Key::Loading), r.job.label),
-                JobKind::Import | JobKind::Export | JobKind::Select | JobKind::Write => {
-                    r.job.label.clone()
-                }
+                JobKind::Import
+                | JobKind::Export
+                | JobKind::Select
+                | JobKind::Write
+                | JobKind::Sync => r.job.label.clone(),
                 JobKind::Identify => continue,
             };
             any = true;

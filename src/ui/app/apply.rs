@@ -115,6 +115,8 @@ impl TramgisApp {
             }
             AppCommand::OpenAnalysis => self.open_analysis(),
             AppCommand::OpenPrint => self.open_print(),
+            AppCommand::OpenSync => self.open_sync(),
+            AppCommand::StartSync { label, task } => self.start_sync(label, *task),
             AppCommand::SetAnalysisArea(area) => {
                 if let Some(panel) = &mut self.panels.analysis {
                     panel.set_drawn_area(area);
@@ -208,6 +210,7 @@ impl TramgisApp {
                 }
             }
             Ok(JobOutput::SavedAs(path)) => self.open(path),
+            Ok(JobOutput::Synced(finished)) => self.synced(*finished),
             Err(e) if kind == JobKind::Import => {
                 self.panels.report = Some(ReportWindow {
                     open: true,

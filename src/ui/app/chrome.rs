@@ -6,7 +6,7 @@ use egui::{Color32, Pos2, Rect, Stroke};
 use super::TramgisApp;
 use crate::crs::{Crs, PRESETS};
 use crate::ui::command::AppCommand;
-use crate::ui::i18n::{Key, Lang, tr};
+use crate::ui::i18n::{Key, Lang, SyncKey, tr};
 use crate::ui::panels::analysis::AnalysisPanel;
 use crate::ui::panels::print::{MapNow, PrintPanel};
 use crate::ui::panels::table::TableAction;
@@ -97,6 +97,12 @@ impl TramgisApp {
                         asked.push(command);
                         ui.close();
                     }
+                }
+            });
+            ui.menu_button(tr(lang, Key::Sync(SyncKey::Sync)), |ui| {
+                if ui.button(tr(lang, Key::Sync(SyncKey::OpenSync))).clicked() {
+                    asked.push(AppCommand::OpenSync);
+                    ui.close();
                 }
             });
             ui.menu_button(tr(lang, Key::Language), |ui| {
@@ -285,6 +291,7 @@ impl TramgisApp {
         }
         asked.extend(self.notifications.window(ctx, lang));
         self.commands.extend(asked);
+        self.sync_window(ctx, lang);
     }
 
     /// Opens the analysis panel (the open one stays, with its results).

@@ -20,6 +20,7 @@ pub mod legend;
 pub mod print;
 pub mod repair_text;
 pub mod style_editor;
+pub mod sync;
 pub mod table;
 pub mod transfer;
 pub mod validation;
@@ -53,4 +54,5 @@ pub struct Panels {
     pub gnss: Option<gnss::GnssPanel>,
     pub analysis: Option<analysis::AnalysisPanel>,
     pub print: Option<print::PrintPanel>,
+    pub sync: Option<sync::SyncPanel>,
 }

@@ -1,0 +1,223 @@
+//! What the Sync panel asks to be done, and the doing of it on a job's
+//! thread: adding a remote (its protocol asked of the server), removing
+//! one, the four operations of `sync::run`, and a conflict's resolution.
+//! Also the panel's overview (remotes, mappings, pending changes, open
+//! conflicts, the log), read on a read-only connection of its own. The
+//! UI thread opens the store for none of these.
+
+use std::path::Path;
+
+use crate::gpkg::GeoPackage;
+use crate::jobs::Progress;
+use crate::sync::SyncError;
+use crate::sync::connect::{detect, session_credentials};
+use crate::sync::http::{Credentials, Limits};
+use crate::sync::remote::{self, Auth, LayerMapping, Remote};
+use crate::sync::resolve::{Resolution, resolve};
+use crate::sync::run::{Operation, run_on};
+use crate::sync::state::{self, Conflict, LogEntry};
+use crate::sync::{pending_changes, remote::Protocol};
+
+/// How many runs of the sync log the panel shows.
+pub const LOG_ROWS: usize = 100;
+
+/// One piece of work of the panel, run as a job of the app's registry.
+pub enum Task {
+    /// Adds a remote; `protocol` None: asked of the server (`detect`).
+    AddRemote {
+        remote: Remote,
+        protocol: Option<Protocol>,
+        credentials: Credentials,
+    },
+    RemoveRemote(String),
+    Run {
+        remote: String,
+        operation: Operation,
+        credentials: Credentials,
+        /// The remote's layers, which the map reloads afterwards.
+        layers: Vec<String>,
+    },
+    Resolve {
+        conflict: i64,
+        layer: String,
+        resolution: Resolution,
+    },
+}
+
+/// What the map reloads after a task.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reload {
+    Nothing,
+    Layers(Vec<String>),
+    /// A checkout made a new layer: the layer tree lists it.
+    Workspace,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// What was done, with the log's counts where there are some.
+    Done(Option<LogEntry>),
+    Cancelled,
+    Failed(String),
+}
+
+/// A finished task, as the job hands it back. A task that failed still
+/// reloads: a pull cut short may have written part of what it took.
+#[derive(Debug, Clone)]
+pub struct Finished {
+    pub outcome: Outcome,
+    pub reload: Reload,
+}
+
+/// This session's secret for a remote: what the panel's password field
+/// holds, else the environment (`session_credentials`). The terminal is
+/// never asked: a window's job has no one reading it.
+pub fn credentials(remote: &Remote, secret: &str) -> Result<Credentials, String> {
+    let variable = match &remote.auth {
+        Auth::None => return Ok(Credentials::None),
+        Auth::Basic { user } if !secret.is_empty() => {
+            return Ok(Credentials::Basic {
+                user: user.clone(),
+                password: secret.to_string(),
+            });
+        }
+        Auth::Bearer if !secret.is_empty() => return Ok(Credentials::Bearer(secret.into())),
+        Auth::Basic { .. } => "TRAMGIS_SYNC_PASSWORD",
+        Auth::Bearer => "TRAMGIS_SYNC_TOKEN",
+    };
+    if std::env::var_os(variable).is_some() {
+        return session_credentials(remote).map_err(|e| e.to_string());
+    }
+    Err(format!(
+        "{}: {}",
+        remote.name,
+        match remote.auth {
+            Auth::Bearer => "nhập mã truy cập (token) / enter the access token",
+            _ => "nhập mật khẩu / enter the password",
+        }
+    ))
+}
+
+/// Runs a task on the workspace at `path` (on a job's thread).
+pub fn run(path: &Path, task: Task, progress: &Progress) -> Finished {
+    let mut reload = Reload::Nothing;
+    let result = (|| -> Result<Option<LogEntry>, SyncError> {
+        let mut gpkg = GeoPackage::open(path)?;
+        gpkg.set_user(&crate::ui::user_name());
+        match task {
+            Task::AddRemote {
+                mut remote,
+                protocol,
+                credentials,
+            } => {
+                remote.protocol = match protocol {
+                    Some(p) => p,
+                    None => detect(&remote.url, credentials)?,
+                };
+                remote::add(gpkg.connection(), &remote)?;
+                Ok(None)
+            }
+            Task::RemoveRemote(name) => {
+                // One transaction: the remote goes with all it kept, or stays.
+                let conn = gpkg.connection();
+                let sql = |e: rusqlite::Error| state::sql(e, "removing the remote");
+                conn.execute_batch("BEGIN IMMEDIATE").map_err(sql)?;
+                match remote::remove(conn, &name) {
+                    Ok(()) => conn.execute_batch("COMMIT").map_err(sql)?,
+                    Err(e) => {
+                        let _ = conn.execute_batch("ROLLBACK");
+                        return Err(e);
+                    }
+                }
+                Ok(None)
+            }
+            Task::Run {
+                remote,
+                operation,
+                credentials,
+                layers,
+            } => {
+                reload = match operation {
+                    Operation::Checkout(_) => Reload::Workspace,
+                    _ => Reload::Layers(layers),
+                };
+                let limits = Limits::default();
+                run_on(
+                    &mut gpkg,
+                    &remote,
+                    credentials,
+                    limits,
+                    &operation,
+                    progress,
+                )
+                .map(Some)
+            }
+            Task::Resolve {
+                conflict,
+                layer,
+                resolution,
+            } => {
+                resolve(&mut gpkg, conflict, &resolution)?;
+                reload = Reload::Layers(vec![layer]);
+                Ok(None)
+            }
+        }
+    })();
+    let outcome = match result {
+        Ok(summary) => Outcome::Done(summary),
+        Err(SyncError::Cancelled) => Outcome::Cancelled,
+        Err(e) => Outcome::Failed(e.to_string()),
+    };
+    Finished { outcome, reload }
+}
+
+/// One layer a remote syncs, with what waits on it.
+#[derive(Debug, Clone)]
+pub struct LayerStatus {
+    pub mapping: LayerMapping,
+    /// Local features changed since the last sync (net changes).
+    pub pending: usize,
+    pub conflicts: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct RemoteStatus {
+    pub remote: Remote,
+    pub layers: Vec<LayerStatus>,
+}
+
+/// Everything the panel shows, read at once.
+#[derive(Debug, Clone, Default)]
+pub struct Overview {
+    pub remotes: Vec<RemoteStatus>,
+    pub conflicts: Vec<Conflict>,
+    pub log: Vec<LogEntry>,
+}
+
+/// Reads the overview (on a read-only connection, off the UI thread).
+pub fn overview(gpkg: &GeoPackage) -> Result<Overview, SyncError> {
+    let conn = gpkg.connection();
+    let conflicts = state::open_conflicts(conn, None)?;
+    let mut remotes = Vec::new();
+    for r in remote::list(conn)? {
+        let mut layers = Vec::new();
+        for mapping in remote::layers(conn, &r.name)? {
+            let since = remote::synced_change_id(conn, &r.name, &mapping.layer)?;
+            let (changes, _) = pending_changes(gpkg, since)?;
+            layers.push(LayerStatus {
+                pending: changes.get(&mapping.layer).map_or(0, Vec::len),
+                conflicts: conflicts
+                    .iter()
+                    .filter(|c| c.remote == r.name && c.layer == mapping.layer)
+                    .count(),
+                mapping,
+            });
+        }
+        remotes.push(RemoteStatus { remote: r, layers });
+    }
+    Ok(Overview {
+        remotes,
+        conflicts,
+        log: state::history(conn, LOG_ROWS)?,
+    })
+}

