@@ -27,6 +27,10 @@ packages=(
   # tests: the sync tests' servers (a throw-away PostgreSQL/PostGIS cluster,
   # QGIS Server's WFS-T; python3-venv for pygeoapi's venv below)
   postgresql-15 postgresql-15-postgis-3 postgis qgis-server python3-venv
+  # tests: a real Secret Service for the sync keyring (a private D-Bus
+  # session bus, GNOME Keyring unlocked headless, libsecret's secret-tool as
+  # an independent reader, dbus-send to wait for the service)
+  dbus-daemon dbus-bin gnome-keyring libsecret-tools
 )
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -9,8 +9,9 @@ use clap::{Args, Subcommand};
 use crate::gpkg::GeoPackage;
 use crate::jobs::Progress;
 use crate::sync::checkout::CheckoutRequest;
-use crate::sync::connect::{detect, session_credentials};
+use crate::sync::connect::{detect, secret_to_keep, session_credentials};
 use crate::sync::http::{Credentials, Limits};
+use crate::sync::keyring::{self, KeyringError};
 use crate::sync::remote::{self, Auth, Protocol, Remote};
 use crate::sync::resolve::{Resolution, resolve};
 use crate::sync::run::{self as sync_run, Operation};
@@ -30,6 +31,11 @@ pub enum SyncCommand {
     Pull(RemoteArgs),
     /// Pull, then push.
     Sync(RemoteArgs),
+    /// Keep the remote's password or token in the OS keyring (asked for
+    /// once, or read from standard input or TRAMGIS_SYNC_PASSWORD/TOKEN).
+    Login { workspace: PathBuf, remote: String },
+    /// Delete the remote's password or token from the OS keyring.
+    Logout { workspace: PathBuf, remote: String },
     /// What is waiting to be pushed, and open conflicts, per layer.
     Status { workspace: PathBuf },
     /// The open conflicts, with mine / theirs / base of each field.
@@ -68,6 +74,10 @@ pub enum RemoteCommand {
         /// A bearer token is asked for (or TRAMGIS_SYNC_TOKEN).
         #[arg(long)]
         bearer: bool,
+        /// Ask for the secret once and keep it in the OS keyring (Secret
+        /// Service), so later sessions are not asked.
+        #[arg(long)]
+        save_secret: bool,
     },
     List {
         workspace: PathBuf,
@@ -126,6 +136,15 @@ pub fn run(command: &SyncCommand) -> Result<()> {
         SyncCommand::Push(a) => run_logged(&a.workspace, &a.remote, a.timeout, &Operation::Push),
         SyncCommand::Pull(a) => run_logged(&a.workspace, &a.remote, a.timeout, &Operation::Pull),
         SyncCommand::Sync(a) => run_logged(&a.workspace, &a.remote, a.timeout, &Operation::Sync),
+        SyncCommand::Login { workspace, remote } => login(&stored_remote(workspace, remote)?),
+        SyncCommand::Logout { workspace, remote } => {
+            let remote = stored_remote(workspace, remote)?;
+            match keyring::forget(&remote)? {
+                true => println!("{}: secret deleted from the OS keyring", remote.url),
+                false => println!("{}: the OS keyring kept no secret for it", remote.url),
+            }
+            Ok(())
+        }
         SyncCommand::Status { workspace } => status(workspace),
         SyncCommand::Conflicts { workspace } => conflicts(workspace),
         SyncCommand::Resolve(a) => run_resolve(a),
@@ -149,6 +168,7 @@ fn remote_command(command: &RemoteCommand) -> Result<()> {
             protocol,
             user,
             bearer,
+            save_secret,
         } => {
             let gpkg = GeoPackage::open(workspace)?;
             let auth = match (user, bearer) {
@@ -156,17 +176,19 @@ fn remote_command(command: &RemoteCommand) -> Result<()> {
                 (None, true) => Auth::Bearer,
                 (None, false) => Auth::None,
             };
+            let probe = Remote {
+                name: name.clone(),
+                url: url.clone(),
+                protocol: Protocol::OgcApiFeatures,
+                auth: auth.clone(),
+            };
+            // Kept before detection, so the probe uses it and the user is
+            // asked once.
+            if *save_secret {
+                login(&probe)?;
+            }
             let protocol = match protocol.as_str() {
-                "auto" => {
-                    let probe = Remote {
-                        name: name.clone(),
-                        url: url.clone(),
-                        protocol: Protocol::OgcApiFeatures,
-                        auth: auth.clone(),
-                    };
-                    let credentials = session_credentials(&probe)?;
-                    detect(url, credentials)?
-                }
+                "auto" => detect(url, session_credentials(&probe)?)?,
                 other => Protocol::parse(other).with_context(|| {
                     format!("unknown protocol '{other}' (ogcapi-features, wfs-t)")
                 })?,
@@ -202,16 +224,35 @@ fn remote_command(command: &RemoteCommand) -> Result<()> {
         }
         RemoteCommand::Remove { workspace, name } => {
             let gpkg = GeoPackage::open(workspace)?;
+            let gone = remote::get(gpkg.connection(), name)?;
             remote::remove(gpkg.connection(), name)?;
+            // Where no keyring runs nothing was kept, so nothing to say.
+            match keyring::forget(&gone) {
+                Ok(true) => println!("{}: secret deleted from the OS keyring", gone.url),
+                Ok(false) | Err(KeyringError::Unavailable(_)) => {}
+                Err(e) => eprintln!("{}: {e}", gone.url),
+            }
             Ok(())
         }
     }
 }
 
-fn credentials_for(workspace: &PathBuf, name: &str) -> Result<Credentials> {
+fn stored_remote(workspace: &PathBuf, name: &str) -> Result<Remote> {
     let gpkg = GeoPackage::open_read_only(workspace)?;
-    let remote = remote::get(gpkg.connection(), name)?;
-    Ok(session_credentials(&remote)?)
+    Ok(remote::get(gpkg.connection(), name)?)
+}
+
+fn login(remote: &Remote) -> Result<()> {
+    let Some(secret) = secret_to_keep(remote)? else {
+        bail!("{}: the remote needs no password or token", remote.url);
+    };
+    keyring::store(remote, &secret)?;
+    println!("{}: secret kept in the OS keyring", remote.url);
+    Ok(())
+}
+
+fn credentials_for(workspace: &PathBuf, name: &str) -> Result<Credentials> {
+    Ok(session_credentials(&stored_remote(workspace, name)?)?)
 }
 
 fn limits(timeout: u64) -> Limits {

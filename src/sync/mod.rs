@@ -11,13 +11,15 @@
 //!   opened by [`connect`];
 //! - [`checkout`], [`push`], [`pull`], [`resolve`]: the operations, run
 //!   and logged by [`run`];
-//! - [`net_changes`]: what the journal says changed since a sync.
+//! - [`net_changes`]: what the journal says changed since a sync;
+//! - [`keyring`]: a remote's password or token in the OS keyring (Secret Service).
 
 pub mod checkout;
 pub mod connect;
 pub mod error;
 pub mod geojson;
 pub mod http;
+pub mod keyring;
 pub mod local;
 pub mod merge;
 pub mod net_changes;
