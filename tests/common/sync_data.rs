@@ -207,3 +207,17 @@ pub fn set_geometry(e: &mut tramgis::gpkg::Edit<'_>, layer: &str, fid: i64, g: G
     f.geometry = Some(g);
     e.update(layer, &f).unwrap();
 }
+
+/// A workspace whose remote speaks `protocol` at `url`.
+pub fn workspace_for(
+    dir: &Path,
+    name: &str,
+    url: &str,
+    protocol: Protocol,
+) -> (GeoPackage, Remote) {
+    let (gpkg, mut remote) = workspace(dir, name, url);
+    remote::remove(gpkg.connection(), &remote.name).unwrap();
+    remote.protocol = protocol;
+    remote::add(gpkg.connection(), &remote).unwrap();
+    (gpkg, remote)
+}

@@ -1,0 +1,444 @@
+//! WFS 1.1.0 with Transaction (WFS-T), written for QGIS Server 3.22, the
+//! WFS-T a province can run from Debian, and its quirks (SYNC-SERVERS.md):
+//! - reads are GetFeature in GML 3 with `SRSNAME=EPSG:n` (x,y order; the
+//!   URN form would give lat,lon), paged by `MAXFEATURES`/`STARTINDEX`
+//!   and sorted (`SORTBY`), since without a sort the order is the heap's;
+//! - the schema (DescribeFeatureType) gives the values' types and the
+//!   geometry element's name;
+//! - writes are one POSTed XML Transaction per batch, never a KVP
+//!   Transaction (QGIS grows without bound on one), answers are read per
+//!   write by handle, and a count that falls short is checked by reading
+//!   the features back rather than trusted.
+
+mod gml;
+mod schema;
+mod transaction;
+
+use std::collections::{HashMap, HashSet};
+
+use roxmltree::{Document, Node};
+
+use super::error::{Result, SyncError};
+use super::http::{Http, Response, encode};
+use super::portal::{Description, Op, Outcome, Portal};
+use super::record::Record;
+use super::remote::LayerMapping;
+use schema::FeatureType;
+
+const PAGE: usize = 1000;
+/// Above this many features, `fetch_these` reads the extent page by page.
+const MANY: usize = 100;
+/// Server ids per GetFeature by FEATUREID.
+const IDS_PER_REQUEST: usize = 100;
+/// UUIDs per GetFeature by FILTER: the filter travels in the URL, which a
+/// server behind Apache cuts at 8 KB.
+const UUIDS_PER_REQUEST: usize = 20;
+
+pub struct Wfs {
+    base: String,
+    http: Http,
+    types: HashMap<String, FeatureType>,
+}
+
+/// The message of an OWS or WMS-style exception document, if `root` is one.
+fn exception(root: Node) -> Option<String> {
+    if !matches!(
+        root.tag_name().name(),
+        "ExceptionReport" | "ServiceExceptionReport"
+    ) {
+        return None;
+    }
+    let text: Vec<String> = root
+        .descendants()
+        .filter(|n| matches!(n.tag_name().name(), "ExceptionText" | "ServiceException"))
+        .filter_map(|n| n.text())
+        .map(|t| t.trim().to_string())
+        .collect();
+    Some(if text.is_empty() {
+        "an exception report without a message".into()
+    } else {
+        text.join("; ")
+    })
+}
+
+/// A successful answer as text, refusing HTML error pages and exception
+/// reports whatever their status.
+fn xml_text(response: &Response) -> Result<String> {
+    if !response.is_success() {
+        let mut e = response.status_error();
+        if let SyncError::Status { message, .. } = &mut e
+            && let Ok(doc) = Document::parse(&response.text())
+            && let Some(m) = exception(doc.root_element())
+        {
+            *message = m;
+        }
+        return Err(e);
+    }
+    let text = String::from_utf8(response.body.clone()).map_err(|_| SyncError::BadResponse {
+        url: response.url.clone(),
+        expected: "XML",
+        detail: "the answer is not UTF-8".into(),
+    })?;
+    if response.content_type.contains("html") || text.trim_start().starts_with("<!DOCTYPE html") {
+        return Err(SyncError::BadResponse {
+            url: response.url.clone(),
+            expected: "XML",
+            detail: format!("an HTML page came back: {}", response.snippet()),
+        });
+    }
+    Ok(text)
+}
+
+impl Wfs {
+    pub fn new(url: &str, http: Http) -> Wfs {
+        Wfs {
+            base: url.to_string(),
+            http,
+            types: HashMap::new(),
+        }
+    }
+
+    fn url(&self, query: &str) -> String {
+        let sep = if self.base.contains('?') { '&' } else { '?' };
+        format!("{}{sep}SERVICE=WFS&VERSION=1.1.0&{query}", self.base)
+    }
+
+    /// Whether `url` is a WFS whose capabilities offer Transaction; an
+    /// error when it is no WFS at all.
+    pub fn detect(url: &str, http: &mut Http) -> Result<bool> {
+        let wfs = Wfs::new(url, http.fork());
+        let response = http.get(&wfs.url("REQUEST=GetCapabilities"), "text/xml")?;
+        let text = xml_text(&response)?;
+        let bad = |detail: String| SyncError::BadResponse {
+            url: response.url.clone(),
+            expected: "WFS GetCapabilities",
+            detail,
+        };
+        let doc = Document::parse(&text).map_err(|e| bad(format!("it is not XML ({e})")))?;
+        let root = doc.root_element();
+        if let Some(m) = exception(root) {
+            return Err(bad(m));
+        }
+        if root.tag_name().name() != "WFS_Capabilities" {
+            return Err(bad(format!("it is a {} document", root.tag_name().name())));
+        }
+        // 1.1.0: ows:Operation name="Transaction"; 1.0.0: Request/Transaction.
+        Ok(root.descendants().any(|n| {
+            (n.tag_name().name() == "Operation" && n.attribute("name") == Some("Transaction"))
+                || (n.tag_name().name() == "Transaction"
+                    && n.parent().is_some_and(|p| p.tag_name().name() == "Request"))
+        }))
+    }
+
+    fn feature_type(&mut self, mapping: &LayerMapping) -> Result<FeatureType> {
+        if let Some(ft) = self.types.get(&mapping.collection) {
+            return Ok(ft.clone());
+        }
+        let url = self.url(&format!(
+            "REQUEST=DescribeFeatureType&TYPENAME={}",
+            encode(&mapping.collection)
+        ));
+        let response = self.http.get(&url, "text/xml")?;
+        let ft = schema::parse(&url, &xml_text(&response)?, &mapping.collection)?;
+        self.types.insert(mapping.collection.clone(), ft.clone());
+        Ok(ft)
+    }
+
+    /// The features of one GetFeature answer.
+    fn get_features(
+        &mut self,
+        ft: &FeatureType,
+        mapping: &LayerMapping,
+        query: &str,
+    ) -> Result<Vec<Record>> {
+        let url = self.url(&format!(
+            "REQUEST=GetFeature&TYPENAME={}&SRSNAME=EPSG:{}&{query}",
+            encode(&ft.name),
+            mapping.epsg
+        ));
+        let response = self.http.get(&url, "text/xml")?;
+        let text = xml_text(&response)?;
+        let bad = |detail: String| SyncError::BadResponse {
+            url: url.clone(),
+            expected: "WFS FeatureCollection (GML 3)",
+            detail,
+        };
+        let doc = Document::parse(&text).map_err(|e| {
+            bad(format!(
+                "it is not XML ({e}): {}",
+                transaction::snippet(&text)
+            ))
+        })?;
+        let root = doc.root_element();
+        if let Some(m) = exception(root) {
+            return Err(bad(m));
+        }
+        if root.tag_name().name() != "FeatureCollection" {
+            return Err(bad(format!("it is a {} document", root.tag_name().name())));
+        }
+        let members = root
+            .children()
+            .filter(|n| matches!(n.tag_name().name(), "featureMember" | "featureMembers"))
+            .flat_map(|m| m.children().filter(Node::is_element));
+        let mut records = Vec::new();
+        for feature in members {
+            if feature.tag_name().name() != ft.name {
+                return Err(bad(format!(
+                    "a {} feature among the {} asked for",
+                    feature.tag_name().name(),
+                    ft.name
+                )));
+            }
+            records.push(schema::record(ft, mapping, feature).map_err(bad)?);
+        }
+        super::sanity::check_page(mapping, &records, &url)?;
+        Ok(records)
+    }
+
+    /// The features with these UUIDs, by a filter on the UUID property.
+    fn by_uuid(
+        &mut self,
+        ft: &FeatureType,
+        mapping: &LayerMapping,
+        uuids: &[&str],
+    ) -> Result<Vec<Record>> {
+        let mut out = Vec::new();
+        for chunk in uuids.chunks(UUIDS_PER_REQUEST) {
+            let filter = transaction::uuid_filter(&mapping.uuid_field, chunk);
+            out.extend(self.get_features(ft, mapping, &format!("FILTER={}", encode(&filter)))?);
+        }
+        Ok(out)
+    }
+}
+
+impl Portal for Wfs {
+    fn http(&mut self) -> &mut Http {
+        &mut self.http
+    }
+
+    fn describe(&mut self, mapping: &LayerMapping) -> Result<Option<Description>> {
+        let ft = self.feature_type(mapping)?;
+        Ok(Some(Description {
+            fields: ft.fields.clone(),
+            geometry_type: ft.geometry_type,
+            id_is_uuid: false,
+        }))
+    }
+
+    fn fetch(
+        &mut self,
+        mapping: &LayerMapping,
+        bbox: Option<[f64; 4]>,
+        page: &mut dyn FnMut(Vec<Record>) -> Result<()>,
+    ) -> Result<()> {
+        let ft = self.feature_type(mapping)?;
+        // The box is read in SRSNAME's CRS (QGIS ignores a 5th element).
+        let bbox = bbox.map_or(String::new(), |b| {
+            format!("&BBOX={},{},{},{}", b[0], b[1], b[2], b[3])
+        });
+        let sort = encode(ft.sort_key(mapping));
+        let mut seen = HashSet::new();
+        let mut start = 0;
+        loop {
+            let query = format!("MAXFEATURES={PAGE}&STARTINDEX={start}&SORTBY={sort}{bbox}");
+            let records = self.get_features(&ft, mapping, &query)?;
+            let returned = records.len();
+            let fresh = records
+                .iter()
+                .filter(|r| {
+                    r.server_id
+                        .as_ref()
+                        .is_none_or(|id| seen.insert(id.clone()))
+                })
+                .count();
+            if returned > 0 && fresh == 0 {
+                return Err(SyncError::BadResponse {
+                    url: self.url(&query),
+                    expected: "paging",
+                    detail: "the page repeats features already read (STARTINDEX ignored?)".into(),
+                });
+            }
+            if returned > 0 {
+                page(records)?;
+            }
+            if returned < PAGE {
+                return Ok(());
+            }
+            start += returned;
+        }
+    }
+
+    fn fetch_these(
+        &mut self,
+        mapping: &LayerMapping,
+        wanted: &[Record],
+    ) -> Result<HashMap<String, Record>> {
+        let ft = self.feature_type(mapping)?;
+        let mut out = HashMap::new();
+        if wanted.len() > MANY {
+            // Many features: the checked-out extent in pages of a thousand
+            // costs a few requests where filters cost hundreds.
+            let uuids: HashSet<&str> = wanted.iter().map(|r| r.uuid.as_str()).collect();
+            self.fetch(mapping, mapping.extent, &mut |page| {
+                for r in page {
+                    if uuids.contains(r.uuid.as_str()) {
+                        out.insert(r.uuid.clone(), r);
+                    }
+                }
+                Ok(())
+            })?;
+        }
+        let by_id: Vec<&Record> = wanted
+            .iter()
+            .filter(|r| r.server_id.is_some() && !out.contains_key(&r.uuid))
+            .collect();
+        for chunk in by_id.chunks(IDS_PER_REQUEST) {
+            let ids: Vec<String> = chunk.iter().filter_map(|r| r.server_id.clone()).collect();
+            let query = format!("FEATUREID={}", encode(&ids.join(",")));
+            for r in self.get_features(&ft, mapping, &query)? {
+                // A server id now on another feature (renumbered) is no
+                // answer: the UUID decides.
+                if chunk.iter().any(|w| w.uuid == r.uuid) {
+                    out.insert(r.uuid.clone(), r);
+                }
+            }
+        }
+        let rest: Vec<&str> = wanted
+            .iter()
+            .filter(|r| !out.contains_key(&r.uuid) && !r.uuid.is_empty())
+            .map(|r| r.uuid.as_str())
+            .collect();
+        if !rest.is_empty() {
+            for r in self.by_uuid(&ft, mapping, &rest)? {
+                out.insert(r.uuid.clone(), r);
+            }
+        }
+        Ok(out)
+    }
+
+    fn send(
+        &mut self,
+        mapping: &LayerMapping,
+        ops: &[Op],
+        done: &mut dyn FnMut(usize, Outcome) -> Result<()>,
+    ) -> Result<()> {
+        if ops.is_empty() {
+            return Ok(());
+        }
+        let ft = self.feature_type(mapping)?;
+        // Deletes go by the server's id as it is now.
+        let unknown: Vec<Record> = ops
+            .iter()
+            .filter(|op| matches!(op, Op::Delete(r) if r.server_id.is_none()))
+            .map(|op| op.record().clone())
+            .collect();
+        let found = if unknown.is_empty() {
+            HashMap::new()
+        } else {
+            self.fetch_these(mapping, &unknown)?
+        };
+        let mut sent = Vec::with_capacity(ops.len());
+        let mut gone = HashSet::new();
+        for op in ops {
+            match op {
+                Op::Delete(r) if r.server_id.is_none() => match found.get(&r.uuid) {
+                    Some(theirs) => {
+                        let mut r = r.clone();
+                        r.server_id = theirs.server_id.clone();
+                        sent.push(Op::Delete(r));
+                    }
+                    None => {
+                        gone.insert(r.uuid.clone());
+                    }
+                },
+                op => sent.push(op.clone()),
+            }
+        }
+        let body = transaction::document(&ft, mapping, &sent)?;
+        let url = self.url("REQUEST=Transaction");
+        let response = self.http.send(
+            "POST",
+            &url,
+            &[("Content-Type", "text/xml"), ("Accept", "text/xml")],
+            Some(body.as_bytes()),
+        )?;
+        let answer = if response.is_success() {
+            // A garbled or cut answer is an error: the writes are then
+            // checked next time (creates by UUID), never assumed.
+            transaction::answer(&url, &response.body)?
+        } else {
+            let e = match xml_text(&response) {
+                Err(e) => e,
+                Ok(_) => response.status_error(),
+            };
+            if e.is_transient() {
+                return Err(e);
+            }
+            let message = e.to_string();
+            for i in 0..ops.len() {
+                done(i, Outcome::Failed(message.clone()))?;
+            }
+            return Ok(());
+        };
+        let general = answer.failed.get("").cloned();
+        let failed = |uuid: &str| answer.failed.get(uuid).cloned().or_else(|| general.clone());
+        // Updates and deletes carry no per-feature result: when the totals
+        // fall short of what was asked, read the features back.
+        let (replaces, deletes) = sent.iter().fold((0, 0), |(u, d), op| match op {
+            Op::Replace(r) if failed(&r.uuid).is_none() => (u + 1, d),
+            Op::Delete(r) if failed(&r.uuid).is_none() => (u, d + 1),
+            _ => (u, d),
+        });
+        let check: Vec<Record> = sent
+            .iter()
+            .filter(|op| match op {
+                Op::Replace(_) => answer.updated < replaces,
+                Op::Delete(_) => answer.deleted < deletes,
+                Op::Create(_) => false,
+            })
+            .map(|op| op.record().clone())
+            .collect();
+        let now = if check.is_empty() {
+            HashMap::new()
+        } else {
+            self.fetch_these(mapping, &check)?
+        };
+        for (i, op) in ops.iter().enumerate() {
+            let r = op.record();
+            let outcome = if gone.contains(&r.uuid) {
+                Outcome::Done { server_id: None }
+            } else if let Some(message) = failed(&r.uuid) {
+                Outcome::Failed(format!("{url}: {message}"))
+            } else {
+                match op {
+                    Op::Create(_) => match answer.insert_ids.get(&r.uuid) {
+                        Some(id) => Outcome::Done {
+                            server_id: Some(id.clone()),
+                        },
+                        None => Outcome::Failed(format!(
+                            "{url}: the answer has no InsertResult for {}",
+                            r.uuid
+                        )),
+                    },
+                    Op::Replace(_) if answer.updated < replaces => match now.get(&r.uuid) {
+                        Some(theirs) if theirs.same_as(r, mapping.xy_tolerance) => {
+                            Outcome::Done { server_id: None }
+                        }
+                        Some(_) => {
+                            Outcome::Failed(format!("{url}: the server did not apply the update"))
+                        }
+                        None => {
+                            Outcome::Failed(format!("{url}: the feature is gone from the server"))
+                        }
+                    },
+                    Op::Delete(_) if answer.deleted < deletes && now.contains_key(&r.uuid) => {
+                        Outcome::Failed(format!("{url}: the server did not delete the feature"))
+                    }
+                    _ => Outcome::Done { server_id: None },
+                }
+            };
+            done(i, outcome)?;
+        }
+        Ok(())
+    }
+}
