@@ -144,12 +144,9 @@ fn sync_lists_the_conflict_take_theirs_resolves_it_and_the_log_shows_the_runs() 
     assert_eq!(conflicts.len(), 1);
     assert_eq!(conflicts[0].uuid, uuid);
     assert_eq!(conflicts[0].fields, vec!["chieu_cao".to_string()]);
-    for value in ["41.0", "52.0", "23.0"] {
-        assert!(
-            h.query_all_by_label(value).count() > 0
-                || h.query_all_by_label(value.trim_end_matches(".0")).count() > 0,
-            "{value} is shown"
-        );
+    // Base, mine and theirs of the height, as the server's JSON has them.
+    for value in ["23.0", "41.0", "52.0"] {
+        assert_eq!(h.query_all_by_label(value).count(), 1, "{value} is shown once");
     }
 
     press_and_wait(&mut h, "Lấy bản máy chủ");
@@ -237,4 +234,85 @@ fn a_field_by_field_merge_keeping_mine_reaches_postgis() {
     );
     let gpkg = GeoPackage::open_read_only(&path).unwrap();
     assert_eq!(local_towers(&gpkg), server_towers(&servers));
+}
+
+#[test]
+fn a_push_cancelled_from_the_panel_sends_nothing_twice_and_the_next_push_completes() {
+    let servers = shared();
+    seed(&servers);
+    let dir = tempfile::tempdir().unwrap();
+    let (mut gpkg, remote) = workspace(dir.path(), "xa", servers.ogcapi_url());
+    check_out(&mut gpkg, &remote, "bts");
+    // Enough new towers that the push is still sending when Cancel is pressed.
+    const NEW: usize = 600;
+    let towers: Vec<_> = (0..NEW)
+        .map(|i| {
+            let (x, y) = (X0 + 3000.0 + i as f64, Y0 + 3000.0 + i as f64 * 0.5);
+            tower(&gpkg, &format!("BN{i:04}"), "VNPT", 30.0, x, y)
+        })
+        .collect();
+    gpkg.edit("Thêm trạm", |e| {
+        for t in &towers {
+            e.insert("bts", t)?;
+        }
+        Ok(())
+    })
+    .unwrap();
+    let path = gpkg.path().to_path_buf();
+    drop(gpkg);
+    let mut h = harness(path.clone());
+    open_sync(&mut h);
+
+    press_in_panel(&mut h, "Gửi lên");
+    // Cancel once the first answers are in, from the panel's button.
+    let started = std::time::Instant::now();
+    loop {
+        let progress = h.state().0.sync_progress();
+        match progress {
+            Some((done, _)) if done > 0 => break,
+            Some(_) if started.elapsed().as_secs() < 60 => {
+                std::thread::sleep(std::time::Duration::from_millis(10))
+            }
+            other => panic!("the push did not start sending: {other:?}"),
+        }
+    }
+    h.run_steps(1);
+    // The job shows in the panel (and in the status bar).
+    assert!(h.query_all_by_label("Đang gửi lên portal").count() >= 1);
+    press_in_panel(&mut h, "Hủy");
+    h.state_mut().0.finish_sync();
+    h.run_steps(3);
+    assert_eq!(panel(&mut h).last, Some(Outcome::Cancelled));
+    let log = panel(&mut h).overview.clone().unwrap().log;
+    assert_eq!(
+        (log[0].operation.as_str(), log[0].outcome.as_str()),
+        ("push", "cancelled")
+    );
+    // Part was sent, never twice; what was not is still waiting.
+    let sent: usize = servers
+        .psql("SELECT count(*) FROM bts WHERE ma_tram LIKE 'BN%'")
+        .parse()
+        .unwrap();
+    assert!(sent < NEW, "the push was cancelled after {sent} of {NEW}");
+    assert_eq!(
+        servers.psql("SELECT count(DISTINCT uuid) = count(*) FROM bts"),
+        "t"
+    );
+    let pending = panel(&mut h).overview.clone().unwrap().remotes[0].layers[0].pending;
+    assert!(pending > 0, "nothing left to push after a cancel");
+
+    // The next push sends the rest: PostGIS and the workspace agree.
+    press_and_wait(&mut h, "Gửi lên");
+    let run = last_run(&mut h);
+    assert_eq!(run.outcome, "ok", "{run:?}");
+    assert_eq!(
+        servers.psql("SELECT count(*) FROM bts WHERE ma_tram LIKE 'BN%'"),
+        NEW.to_string()
+    );
+    let gpkg = GeoPackage::open_read_only(&path).unwrap();
+    assert_eq!(local_towers(&gpkg), server_towers(&servers));
+    assert_eq!(
+        panel(&mut h).overview.clone().unwrap().remotes[0].layers[0].pending,
+        0
+    );
 }

@@ -63,6 +63,11 @@ impl TramgisApp {
         }
     }
 
+    /// (done, total) of the sync job in progress (tests).
+    pub fn sync_progress(&self) -> Option<(u64, u64)> {
+        self.jobs.progress(JobKind::Sync).map(|(_, p)| p.get())
+    }
+
     /// The Sync panel, when it is open (tests).
     pub fn sync_panel_mut(&mut self) -> Option<&mut SyncPanel> {
         self.panels.sync.as_mut()
