@@ -146,7 +146,11 @@ fn sync_lists_the_conflict_take_theirs_resolves_it_and_the_log_shows_the_runs() 
     assert_eq!(conflicts[0].fields, vec!["chieu_cao".to_string()]);
     // Base, mine and theirs of the height, as the server's JSON has them.
     for value in ["23.0", "41.0", "52.0"] {
-        assert_eq!(h.query_all_by_label(value).count(), 1, "{value} is shown once");
+        assert_eq!(
+            h.query_all_by_label(value).count(),
+            1,
+            "{value} is shown once"
+        );
     }
 
     press_and_wait(&mut h, "Lấy bản máy chủ");
@@ -315,4 +319,100 @@ fn a_push_cancelled_from_the_panel_sends_nothing_twice_and_the_next_push_complet
         panel(&mut h).overview.clone().unwrap().remotes[0].layers[0].pending,
         0
     );
+}
+
+#[test]
+fn remotes_are_added_with_their_protocol_detected_checked_out_within_a_box_and_removed() {
+    let servers = shared();
+    seed(&servers);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("moi.gpkg");
+    drop(GeoPackage::create(&path).unwrap());
+    let mut h = harness(path.clone());
+    open_sync(&mut h);
+    h.get_by_label("Chưa có nguồn đồng bộ nào: thêm cổng dữ liệu ở dưới.");
+
+    // Two remotes, the protocol left to detection: pygeoapi answers as
+    // an OGC API, QGIS Server's WFS endpoint as a WFS-T.
+    for (name, url) in [
+        ("portal", servers.ogcapi_url()),
+        ("qgis", servers.wfs_url()),
+    ] {
+        let form = &mut panel(&mut h).remotes.add;
+        form.name = name.into();
+        form.url = url.into();
+        h.run_steps(1);
+        press_and_wait(&mut h, "Thêm");
+        assert!(panel(&mut h).error.is_none(), "{:?}", panel(&mut h).error);
+    }
+    let remotes = panel(&mut h).overview.clone().unwrap().remotes;
+    let described: Vec<_> = remotes
+        .iter()
+        .map(|r| (r.remote.name.as_str(), r.remote.protocol))
+        .collect();
+    use tramgis::sync::remote::Protocol;
+    assert_eq!(
+        described,
+        vec![
+            ("portal", Protocol::OgcApiFeatures),
+            ("qgis", Protocol::WfsT)
+        ]
+    );
+    h.get_by_label("WFS-T");
+
+    // Check out the towers within a box from the first, as a new layer
+    // that the map then shows: BG0001 to BG0009 lie in it.
+    h.get_all_by_label("Tải lớp về…")
+        .next()
+        .unwrap()
+        .click_accesskit();
+    h.run_steps(2);
+    let form = panel(&mut h).remotes.checkout.as_mut().expect("the form");
+    assert_eq!(form.remote, "portal");
+    form.collection = "bts".into();
+    form.layer = "tram_bts".into();
+    form.bbox = format!("{X0}, {Y0}, {}, {}", X0 + 1000.0, Y0 + 600.0);
+    h.run_steps(1);
+    press_and_wait(&mut h, "Tải về lớp mới");
+    let run = last_run(&mut h);
+    assert_eq!(
+        (run.operation.as_str(), run.received),
+        ("checkout bts", 9),
+        "{run:?}"
+    );
+    let scene = h.state().0.scene().unwrap();
+    let layer = scene.layers.iter().find(|l| l.info.name == "tram_bts");
+    assert_eq!(layer.map(|l| l.count), Some(9));
+    let remotes = panel(&mut h).overview.clone().unwrap().remotes;
+    let mapping = &remotes[0].layers[0];
+    assert_eq!(
+        (mapping.mapping.collection.as_str(), mapping.pending),
+        ("bts", 0)
+    );
+
+    // Removing asks first; "never mind" keeps it.
+    h.get_all_by_label("Xoá nguồn")
+        .last()
+        .unwrap()
+        .click_accesskit();
+    h.run_steps(2);
+    h.get_by_label(
+        "Xoá nguồn đồng bộ, ánh xạ lớp và xung đột của nó (dữ liệu các lớp vẫn giữ) 'qgis'?",
+    );
+    press_in_panel(&mut h, "Thôi");
+    assert_eq!(panel(&mut h).overview.as_ref().unwrap().remotes.len(), 2);
+    h.get_all_by_label("Xoá nguồn")
+        .last()
+        .unwrap()
+        .click_accesskit();
+    h.run_steps(2);
+    press_and_wait(&mut h, "Xoá");
+    let names: Vec<String> = (panel(&mut h).overview.clone().unwrap().remotes)
+        .iter()
+        .map(|r| r.remote.name.clone())
+        .collect();
+    assert_eq!(names, vec!["portal".to_string()]);
+    // The layer checked out stays, with its data.
+    let gpkg = GeoPackage::open_read_only(&path).unwrap();
+    assert_eq!(gpkg.all_features("tram_bts").unwrap().len(), 9);
 }

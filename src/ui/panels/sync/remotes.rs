@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use super::tasks::{Overview, RemoteStatus, Task, credentials};
+use super::tasks::{Overview, RemoteStatus, Task};
 use super::{start, t};
 use crate::sync::checkout::CheckoutRequest;
 use crate::sync::remote::{Auth, Protocol, Remote};
@@ -207,7 +207,7 @@ impl RemotesView {
                     (S::Pull, Operation::Pull),
                 ] {
                     if ui.button(t(lang, key)).clicked() {
-                        asked.extend(self.run(lang, r, operation, layers.clone()));
+                        asked.push(self.run(lang, r, operation, layers.clone()));
                     }
                 }
                 if ui.button(t(lang, S::Checkout)).clicked() {
@@ -225,6 +225,7 @@ impl RemotesView {
                     );
                     if ui.button(t(lang, S::YesRemove)).clicked() {
                         self.confirm_remove = None;
+                        self.secrets.remove(&r.name);
                         let label = format!("{} {}", t(lang, S::Removing), r.name);
                         asked.push(start(label, Task::RemoveRemote(r.name.clone())));
                     }
@@ -243,32 +244,24 @@ impl RemotesView {
         remote: &Remote,
         operation: Operation,
         layers: Vec<String>,
-    ) -> Option<AppCommand> {
-        let secret = self.secrets.get(&remote.name).map_or("", String::as_str);
-        match credentials(remote, secret) {
-            Ok(credentials) => {
-                self.problem = None;
-                let what = match &operation {
-                    Operation::Sync => t(lang, S::Syncing),
-                    Operation::Push => t(lang, S::Pushing),
-                    Operation::Pull => t(lang, S::Pulling),
-                    Operation::Checkout(_) => t(lang, S::CheckingOut),
-                };
-                Some(start(
-                    format!("{what} {}", remote.name),
-                    Task::Run {
-                        remote: remote.name.clone(),
-                        operation,
-                        credentials,
-                        layers,
-                    },
-                ))
-            }
-            Err(e) => {
-                self.problem = Some(e);
-                None
-            }
-        }
+    ) -> AppCommand {
+        let secret = self.secrets.get(&remote.name).cloned().unwrap_or_default();
+        self.problem = None;
+        let what = match &operation {
+            Operation::Sync => t(lang, S::Syncing),
+            Operation::Push => t(lang, S::Pushing),
+            Operation::Pull => t(lang, S::Pulling),
+            Operation::Checkout(_) => t(lang, S::CheckingOut),
+        };
+        start(
+            format!("{what} {}", remote.name),
+            Task::Run {
+                remote: remote.name.clone(),
+                operation,
+                secret,
+                layers,
+            },
+        )
     }
 
     fn checkout_form(
@@ -326,10 +319,8 @@ impl RemotesView {
         match form.request(lang) {
             Ok(request) => {
                 let remote = status.remote.clone();
-                asked.extend(self.run(lang, &remote, Operation::Checkout(request), Vec::new()));
-                if self.problem.is_none() {
-                    self.checkout = None;
-                }
+                asked.push(self.run(lang, &remote, Operation::Checkout(request), Vec::new()));
+                self.checkout = None;
             }
             Err(e) => self.problem = Some(e),
         }
@@ -409,12 +400,11 @@ impl RemotesView {
             protocol: f.protocol.unwrap_or(Protocol::OgcApiFeatures),
             auth,
         };
-        let credentials = credentials(&remote, &f.secret)?;
         self.secrets.insert(name.clone(), f.secret.clone());
         let task = Task::AddRemote {
             remote,
             protocol: f.protocol,
-            credentials,
+            secret: f.secret.clone(),
         };
         self.problem = None;
         self.add = AddForm::default();

@@ -10,8 +10,9 @@ use std::path::Path;
 use crate::gpkg::GeoPackage;
 use crate::jobs::Progress;
 use crate::sync::SyncError;
-use crate::sync::connect::{detect, session_credentials};
+use crate::sync::connect::{self, detect, session_credentials};
 use crate::sync::http::{Credentials, Limits};
+use crate::sync::keyring;
 use crate::sync::remote::{self, Auth, LayerMapping, Remote};
 use crate::sync::resolve::{Resolution, resolve};
 use crate::sync::run::{Operation, run_on};
@@ -27,13 +28,15 @@ pub enum Task {
     AddRemote {
         remote: Remote,
         protocol: Option<Protocol>,
-        credentials: Credentials,
+        /// The password or token typed, for this session.
+        secret: String,
     },
     RemoveRemote(String),
     Run {
         remote: String,
         operation: Operation,
-        credentials: Credentials,
+        /// The password or token typed (empty: the environment or keyring).
+        secret: String,
         /// The remote's layers, which the map reloads afterwards.
         layers: Vec<String>,
     },
@@ -70,32 +73,32 @@ pub struct Finished {
 }
 
 /// This session's secret for a remote: what the panel's password field
-/// holds, else the environment (`session_credentials`). The terminal is
-/// never asked: a window's job has no one reading it.
-pub fn credentials(remote: &Remote, secret: &str) -> Result<Credentials, String> {
+/// holds, else the environment (`session_credentials`), else the OS
+/// keyring where one runs (`sync login` kept it). The terminal is never
+/// asked: a window's job has no one reading it. On a job's thread: the
+/// keyring may take two seconds to answer.
+pub fn credentials(remote: &Remote, typed: &str) -> Result<Credentials, SyncError> {
     let variable = match &remote.auth {
         Auth::None => return Ok(Credentials::None),
-        Auth::Basic { user } if !secret.is_empty() => {
-            return Ok(Credentials::Basic {
-                user: user.clone(),
-                password: secret.to_string(),
-            });
-        }
-        Auth::Bearer if !secret.is_empty() => return Ok(Credentials::Bearer(secret.into())),
+        _ if !typed.is_empty() => return Ok(connect::credentials(remote, typed.into())),
         Auth::Basic { .. } => "TRAMGIS_SYNC_PASSWORD",
         Auth::Bearer => "TRAMGIS_SYNC_TOKEN",
     };
     if std::env::var_os(variable).is_some() {
-        return session_credentials(remote).map_err(|e| e.to_string());
+        return session_credentials(remote);
     }
-    Err(format!(
+    if let Some(kept) = keyring::load(remote) {
+        return Ok(connect::credentials(remote, kept));
+    }
+    Err(SyncError::Config(format!(
         "{}: {}",
         remote.name,
         match remote.auth {
-            Auth::Bearer => "nhập mã truy cập (token) / enter the access token",
-            _ => "nhập mật khẩu / enter the password",
+            Auth::Bearer =>
+                "nhập mã truy cập (token) trong bảng Đồng bộ / enter the access token in the Sync panel",
+            _ => "nhập mật khẩu trong bảng Đồng bộ / enter the password in the Sync panel",
         }
-    ))
+    )))
 }
 
 /// Runs a task on the workspace at `path` (on a job's thread).
@@ -108,11 +111,11 @@ pub fn run(path: &Path, task: Task, progress: &Progress) -> Finished {
             Task::AddRemote {
                 mut remote,
                 protocol,
-                credentials,
+                secret,
             } => {
                 remote.protocol = match protocol {
                     Some(p) => p,
-                    None => detect(&remote.url, credentials)?,
+                    None => detect(&remote.url, credentials(&remote, &secret)?)?,
                 };
                 remote::add(gpkg.connection(), &remote)?;
                 Ok(None)
@@ -122,6 +125,7 @@ pub fn run(path: &Path, task: Task, progress: &Progress) -> Finished {
                 let conn = gpkg.connection();
                 let sql = |e: rusqlite::Error| state::sql(e, "removing the remote");
                 conn.execute_batch("BEGIN IMMEDIATE").map_err(sql)?;
+                let gone = remote::get(conn, &name);
                 match remote::remove(conn, &name) {
                     Ok(()) => conn.execute_batch("COMMIT").map_err(sql)?,
                     Err(e) => {
@@ -129,18 +133,25 @@ pub fn run(path: &Path, task: Task, progress: &Progress) -> Finished {
                         return Err(e);
                     }
                 }
+                // As `tramgis sync remote remove`: its kept secret goes too
+                // (where no keyring runs nothing was kept).
+                if let Ok(gone) = gone {
+                    let _ = keyring::forget(&gone);
+                }
                 Ok(None)
             }
             Task::Run {
                 remote,
                 operation,
-                credentials,
+                secret,
                 layers,
             } => {
                 reload = match operation {
                     Operation::Checkout(_) => Reload::Workspace,
                     _ => Reload::Layers(layers),
                 };
+                let known = remote::get(gpkg.connection(), &remote)?;
+                let credentials = credentials(&known, &secret)?;
                 let limits = Limits::default();
                 run_on(
                     &mut gpkg,
