@@ -415,4 +415,20 @@ fn remotes_are_added_with_their_protocol_detected_checked_out_within_a_box_and_r
     // The layer checked out stays, with its data.
     let gpkg = GeoPackage::open_read_only(&path).unwrap();
     assert_eq!(gpkg.all_features("tram_bts").unwrap().len(), 9);
+
+    // In English, through the same keys.
+    h.state_mut().0.send(tramgis::ui::AppCommand::SetLanguage(
+        tramgis::ui::i18n::Lang::En,
+    ));
+    h.run_steps(3);
+    for label in [
+        "Sync with the SDI portal",
+        "Remotes",
+        "Push",
+        "Pull",
+        "Check out…",
+    ] {
+        h.get_by_label(label);
+    }
+    assert_eq!(h.query_all_by_label("Đồng bộ").count(), 0);
 }

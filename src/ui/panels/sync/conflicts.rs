@@ -145,9 +145,9 @@ impl ConflictsView {
             .striped(true)
             .show(ui, |ui| {
                 ui.strong(t(lang, S::FieldName));
-                ui.strong(t(lang, S::Base));
-                ui.strong(t(lang, S::Mine));
-                ui.strong(t(lang, S::Theirs));
+                for (colour, key) in [(BASE, S::Base), (MINE, S::Mine), (THEIRS, S::Theirs)] {
+                    ui.label(RichText::new(t(lang, key)).strong().color(colour));
+                }
                 if self.merging.is_some() {
                     ui.strong(t(lang, S::MergedFrom));
                 }

@@ -115,14 +115,17 @@ pub fn draw(ui: &mut egui::Ui, size: egui::Vec2, versions: [(Option<&Value>, Col
             inner.center().y - ((c.y - centre.y) * scale) as f32,
         )
     };
-    for (p, colour) in &decoded {
-        let stroke = Stroke::new(2.0, *colour);
+    // Each drawn thinner than the one before: versions that coincide
+    // (the usual case for the side that did not move it) all show.
+    for (k, (p, colour)) in decoded.iter().enumerate() {
+        let width = 6.0 - 2.0 * k as f32;
+        let stroke = Stroke::new(width.max(1.5), *colour);
         for path in &p.paths {
             let points: Vec<Pos2> = path.iter().map(screen).collect();
             painter.add(egui::Shape::line(points, stroke));
         }
         for c in &p.points {
-            painter.circle_stroke(screen(c), 5.0, stroke);
+            painter.circle_filled(screen(c), 10.0 - 3.0 * k as f32, *colour);
         }
     }
 }

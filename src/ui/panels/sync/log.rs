@@ -21,19 +21,25 @@ pub fn ui(ui: &mut egui::Ui, lang: Lang, log: &[LogEntry]) {
                         S::Who,
                         S::Remote,
                         S::Operation,
+                        S::Result,
                         S::Counts,
                         S::Bytes,
-                        S::Result,
                         S::Errors,
                     ] {
                         ui.strong(t(lang, key));
                     }
                     ui.end_row();
                     for e in log {
-                        ui.label(e.started_at.as_str());
+                        ui.label(when(&e.started_at));
                         ui.label(e.user.as_str());
                         ui.label(e.remote.as_str());
                         ui.label(e.operation.as_str());
+                        let outcome = outcome_label(lang, &e.outcome);
+                        if e.outcome == "ok" {
+                            ui.label(outcome);
+                        } else {
+                            ui.colored_label(ui.visuals().warn_fg_color, outcome);
+                        }
                         ui.label(counts(lang, e));
                         ui.label(format!(
                             "{} {} · {} {} · {} {}",
@@ -44,12 +50,6 @@ pub fn ui(ui: &mut egui::Ui, lang: Lang, log: &[LogEntry]) {
                             e.requests,
                             t(lang, S::Requests)
                         ));
-                        let outcome = outcome_label(lang, &e.outcome);
-                        if e.outcome == "ok" {
-                            ui.label(outcome);
-                        } else {
-                            ui.colored_label(ui.visuals().warn_fg_color, outcome);
-                        }
                         ui.label(e.errors.join("\n"));
                         ui.end_row();
                     }
@@ -69,9 +69,17 @@ pub fn counts(lang: Lang, e: &LogEntry) -> String {
         e.deleted,
         t(lang, S::Received),
         e.received,
-        t(lang, S::Conflicts),
+        t(lang, S::ConflictsCount),
         e.conflicts
     )
+}
+
+/// The log's UTC timestamp (2026-12-03T09:20:59.045Z) as people read it.
+fn when(stamp: &str) -> String {
+    match stamp.split_once('T') {
+        Some((day, time)) => format!("{day} {} UTC", time.get(..8).unwrap_or(time)),
+        None => stamp.to_string(),
+    }
 }
 
 /// The log's outcome (ok, partial, cancelled, failed) in words.
