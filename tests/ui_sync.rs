@@ -121,6 +121,17 @@ fn sync_lists_the_conflict_take_theirs_resolves_it_and_the_log_shows_the_runs() 
             .collect::<Vec<_>>(),
         vec![("bts", 1, 0)]
     );
+    // Another program edits one more tower: the shown panel counts it
+    // within its refresh time, without a click.
+    let mut other = GeoPackage::open(&path).unwrap();
+    let fid = fid_of(&other, "BG0005");
+    set_tower(&mut other, fid, "nha_mang", FieldValue::Text("VNPT".into()));
+    drop(other);
+    std::thread::sleep(std::time::Duration::from_millis(5200));
+    h.run_steps(2);
+    h.state_mut().0.finish_sync();
+    let overview = panel(&mut h).overview.clone().unwrap();
+    assert_eq!(overview.remotes[0].layers[0].pending, 2);
 
     press_and_wait(&mut h, "Đồng bộ");
     let run = last_run(&mut h);

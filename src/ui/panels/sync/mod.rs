@@ -29,6 +29,9 @@ pub use conflicts::{ConflictsView, Side};
 pub use remotes::{AddForm, CheckoutForm, RemotesView};
 pub use tasks::{Finished, Outcome, Overview, Reload, Task};
 
+/// How often the shown panel reads its overview again.
+const REFRESH: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// The panel's pages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tab {
@@ -41,8 +44,11 @@ pub struct SyncPanel {
     path: PathBuf,
     pub open: bool,
     pub tab: Tab,
-    /// The overview being read (after opening, and after each task).
+    /// The overview being read (after opening, after each task, and
+    /// every [`REFRESH`] while shown, so edits show in the counts).
     read: Option<StoreRead<Overview>>,
+    /// When the last overview read started.
+    read_at: std::time::Instant,
     /// The last overview read.
     pub overview: Option<Overview>,
     /// Why the last read or task failed.
@@ -65,6 +71,7 @@ impl SyncPanel {
             open: true,
             tab: Tab::Remotes,
             read: None,
+            read_at: std::time::Instant::now(),
             overview: None,
             error: None,
             last: None,
@@ -77,6 +84,7 @@ impl SyncPanel {
 
     /// Reads the overview again (in the background).
     pub fn refresh(&mut self) {
+        self.read_at = std::time::Instant::now();
         self.read = Some(StoreRead::start(
             "sync overview",
             self.path.clone(),
@@ -149,6 +157,14 @@ impl SyncPanel {
         {
             self.read = None;
             self.take_overview(r);
+        }
+        // Edits made meanwhile change the counts of changes waiting.
+        if self.read.is_none() && running.is_none() {
+            if self.read_at.elapsed() >= REFRESH {
+                self.refresh();
+            } else {
+                ui.ctx().request_repaint_after(REFRESH);
+            }
         }
         let mut asked = Vec::new();
         ui.horizontal(|ui| {
