@@ -3,10 +3,11 @@
 //! from the portal, edited here while another client edits the server,
 //! is synced from the panel's button; the conflict on the same field
 //! of the same tower is listed side by side and resolved from the panel
-//! (take theirs; a field-by-field merge keeping mine), and after another
+//! (take theirs, keep mine, a field-by-field merge), and after another
 //! Sync PostGIS and the workspace agree; the log lists the runs; the map
 //! shows what the pull brought; a push cancelled from the panel leaves
-//! nothing half-sent.
+//! nothing half-sent; remotes are added (protocol detected), checked out
+//! within a box and removed from the panel.
 #![cfg(feature = "gui")]
 
 mod common;
@@ -484,4 +485,39 @@ fn a_resolution_is_undone_like_any_edit_and_the_undo_is_pushed_next() {
         servers.psql("SELECT chieu_cao FROM bts WHERE ma_tram = 'BG0002'"),
         "41"
     );
+}
+
+#[test]
+fn keep_mine_then_sync_sends_mine_to_postgis() {
+    let servers = shared();
+    let dir = tempfile::tempdir().unwrap();
+    let (path, uuid) = conflicting_workspace(&servers, dir.path());
+    let mut h = harness(path.clone());
+    open_sync(&mut h);
+    press_and_wait(&mut h, "Đồng bộ");
+    press_in_panel(&mut h, "Xung đột (1)");
+    press_and_wait(&mut h, "Giữ bản của tôi");
+    assert!(
+        panel(&mut h)
+            .overview
+            .as_ref()
+            .unwrap()
+            .conflicts
+            .is_empty()
+    );
+    assert_eq!(local_height(&path, &uuid), "41");
+    press_in_panel(&mut h, "Nguồn đồng bộ");
+    press_and_wait(&mut h, "Đồng bộ");
+    let run = last_run(&mut h);
+    assert_eq!(
+        (run.outcome.as_str(), run.replaced, run.conflicts),
+        ("ok", 1, 0),
+        "{run:?}"
+    );
+    assert_eq!(
+        servers.psql("SELECT chieu_cao FROM bts WHERE ma_tram = 'BG0002'"),
+        "41"
+    );
+    let gpkg = GeoPackage::open_read_only(&path).unwrap();
+    assert_eq!(local_towers(&gpkg), server_towers(&servers));
 }
