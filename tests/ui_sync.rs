@@ -446,9 +446,6 @@ fn remotes_are_added_with_their_protocol_detected_checked_out_within_a_box_and_r
 }
 
 #[test]
-#[ignore = "sync library bug: the undo's journal row cancels the resolution's (41→52→41 nets \
-            to nothing), while the resolution moved the base to the server's 52, so the \
-            workspace keeps 41, the server 52, and no push or conflict ever reconciles them"]
 fn a_resolution_is_undone_like_any_edit_and_the_undo_is_pushed_next() {
     let servers = shared();
     let dir = tempfile::tempdir().unwrap();

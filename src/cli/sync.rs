@@ -95,6 +95,10 @@ pub struct RemoteArgs {
     /// Give up on a request after this many seconds.
     #[arg(long, default_value_t = 60)]
     pub timeout: u64,
+    /// Requests in flight at once where the protocol has no batch (OGC
+    /// API – Features); what the portal allows.
+    #[arg(long, default_value_t = 8)]
+    pub connections: usize,
 }
 
 #[derive(Args, Debug)]
@@ -133,9 +137,9 @@ pub fn run(command: &SyncCommand) -> Result<()> {
     match command {
         SyncCommand::Remote(c) => remote_command(c),
         SyncCommand::Checkout(a) => run_checkout(a),
-        SyncCommand::Push(a) => run_logged(&a.workspace, &a.remote, a.timeout, &Operation::Push),
-        SyncCommand::Pull(a) => run_logged(&a.workspace, &a.remote, a.timeout, &Operation::Pull),
-        SyncCommand::Sync(a) => run_logged(&a.workspace, &a.remote, a.timeout, &Operation::Sync),
+        SyncCommand::Push(a) => run_logged(a, &Operation::Push),
+        SyncCommand::Pull(a) => run_logged(a, &Operation::Pull),
+        SyncCommand::Sync(a) => run_logged(a, &Operation::Sync),
         SyncCommand::Login { workspace, remote } => login(&stored_remote(workspace, remote)?),
         SyncCommand::Logout { workspace, remote } => {
             let remote = stored_remote(workspace, remote)?;
@@ -262,14 +266,18 @@ fn limits(timeout: u64) -> Limits {
     }
 }
 
-fn run_logged(workspace: &PathBuf, name: &str, timeout: u64, operation: &Operation) -> Result<()> {
+fn run_logged(args: &RemoteArgs, operation: &Operation) -> Result<()> {
+    let (workspace, name) = (&args.workspace, &args.remote);
     let credentials = credentials_for(workspace, name)?;
     let progress = Progress::default();
     let s = sync_run::run(
         workspace,
         name,
         credentials,
-        limits(timeout),
+        Limits {
+            connections: args.connections,
+            ..limits(args.timeout)
+        },
         operation,
         &progress,
     )?;
@@ -309,7 +317,13 @@ fn run_checkout(a: &CheckoutArgs) -> Result<()> {
         epsg: a.epsg,
         uuid_field: a.uuid_field.clone(),
     };
-    run_logged(&a.workspace, &a.remote, 60, &Operation::Checkout(request))
+    let args = RemoteArgs {
+        workspace: a.workspace.clone(),
+        remote: a.remote.clone(),
+        timeout: 60,
+        connections: 8,
+    };
+    run_logged(&args, &Operation::Checkout(request))
 }
 
 fn commune_extent(gpkg: &GeoPackage, name: &str) -> Result<[f64; 4]> {

@@ -38,6 +38,10 @@ pub struct Limits {
     pub connect: Duration,
     /// A response larger than this is refused (a hostile or broken server).
     pub max_response: u64,
+    /// Requests in flight at once where a protocol sends one per feature
+    /// (OGC API – Features has no batch): on a 200 ms link one at a time
+    /// leaves the line idle, and a portal may allow more or fewer.
+    pub connections: usize,
 }
 
 impl Default for Limits {
@@ -46,6 +50,7 @@ impl Default for Limits {
             request: Duration::from_secs(60),
             connect: Duration::from_secs(10),
             max_response: 64 * 1024 * 1024,
+            connections: 8,
         }
     }
 }
@@ -155,6 +160,11 @@ impl Http {
         }
     }
 
+    /// How many requests may be in flight at once (at least one).
+    pub fn connections(&self) -> usize {
+        self.limits.connections.max(1)
+    }
+
     pub fn add_counts(&mut self, sent: u64, received: u64, requests: u64) {
         self.bytes_sent += sent;
         self.bytes_received += received;
@@ -215,15 +225,35 @@ impl Http {
         let content_type = header("content-type").unwrap_or_default();
         let location = header("location");
         let content_crs = header("content-crs");
-        let mut body = Vec::new();
+        let gzipped = header("content-encoding").is_some_and(|e| e.eq_ignore_ascii_case("gzip"));
+        let mut wire = Vec::new();
         let limit = self.limits.max_response;
         let mut reader = response.body_mut().as_reader();
-        let read = (&mut reader).take(limit + 1).read_to_end(&mut body);
-        self.bytes_received += body.len() as u64 + 200;
+        let read = (&mut reader).take(limit + 1).read_to_end(&mut wire);
+        // What crossed the wire, compressed: the cost on a commune's line.
+        self.bytes_received += wire.len() as u64 + 200;
         read.map_err(|e| SyncError::Network {
             url: url.to_string(),
-            detail: format!("the answer was cut off after {} bytes ({e})", body.len()),
+            detail: format!("the answer was cut off after {} bytes ({e})", wire.len()),
         })?;
+        // Decoded here rather than by the HTTP client: pygeoapi (gzip: true)
+        // labels even an empty answer gzip, which is no gzip stream.
+        let body = if gzipped && !wire.is_empty() {
+            let mut body = Vec::new();
+            flate2::read::GzDecoder::new(wire.as_slice())
+                .take(limit + 1)
+                .read_to_end(&mut body)
+                .map_err(|e| SyncError::Network {
+                    url: url.to_string(),
+                    detail: format!(
+                        "the gzip answer of {} bytes does not decode ({e})",
+                        wire.len()
+                    ),
+                })?;
+            body
+        } else {
+            wire
+        };
         if body.len() as u64 > limit {
             return Err(SyncError::BadResponse {
                 url: url.to_string(),

@@ -35,8 +35,6 @@ const PART4: &str = "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/crea
 const PAGE: usize = 1000;
 /// Above this many features, `fetch_these` reads the extent page by page.
 const MANY: usize = 100;
-/// Parallel connections for writes and single-feature reads.
-const CONNECTIONS: usize = 8;
 
 pub fn crs_uri(epsg: i32) -> String {
     format!("http://www.opengis.net/def/crs/EPSG/0/{epsg}")
@@ -567,7 +565,7 @@ impl Portal for OgcApi {
         let stop = AtomicBool::new(false);
         let (tx, rx) = mpsc::channel::<(usize, Result<Outcome>)>();
         let mut first_error = None;
-        let workers = CONNECTIONS.min(ops.len()).max(1);
+        let workers = self.http.connections().min(ops.len()).max(1);
         let mut totals = (0, 0, 0);
         std::thread::scope(|scope| {
             let mut handles = Vec::new();
@@ -629,7 +627,7 @@ fn parallel<T: Send>(
     count: usize,
     request: impl Fn(&mut Http, usize) -> Result<T> + Sync,
 ) -> Result<Vec<Result<T>>> {
-    let workers = CONNECTIONS.min(count).max(1);
+    let workers = http.connections().min(count).max(1);
     let mut slots: Vec<Option<Result<T>>> = (0..count).map(|_| None).collect();
     let mut totals = (0, 0, 0);
     std::thread::scope(|scope| {

@@ -16,7 +16,6 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use super::error::{Result, SyncError};
 use super::local::{self, in_edit};
 use super::merge::{Merge, merge};
-use super::net_changes::pending_changes;
 use super::portal::{Op, Outcome, Portal};
 use super::record::{self, Record};
 use super::remote::{self, LayerMapping, Remote};
@@ -116,12 +115,15 @@ fn push_layer(
 ) -> Result<PushReport> {
     let conn = gpkg.connection();
     let since = remote::synced_change_id(conn, &remote.name, &mapping.layer)?;
-    let (changes, newest) = pending_changes(gpkg, since)?;
+    let changes = gpkg.changes_since(since)?;
+    let newest = changes.last().map_or(since, |c| c.change_id);
+    // Every feature the journal touched, even one put back as it was: the
+    // base decides, not the net change (an undone resolution nets to
+    // nothing yet differs from the base the resolution set).
     let mut fids: BTreeSet<i64> = changes
-        .get(&mapping.layer)
-        .into_iter()
-        .flatten()
-        .map(|c| c.fid())
+        .iter()
+        .filter(|c| c.table_name == mapping.layer)
+        .map(|c| c.fid)
         .collect();
     let mut forced = HashSet::new();
     // Features with no local row left (a resolution that keeps a local

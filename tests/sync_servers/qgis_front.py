@@ -4,7 +4,9 @@ holding non-ASCII UTF-8 (see shared/SYNC-SERVERS.md).
 
 Usage (Debian's /usr/bin/python3): qgis_front.py PROJECT.qgs PORT
 """
+import os
 import sys
+import gzip
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 from qgis.core import QgsApplication, QgsProject
@@ -13,6 +15,15 @@ from qgis.server import (QgsBufferServerRequest, QgsBufferServerResponse,
                          QgsServer, QgsServerRequest)
 
 project_path, port = sys.argv[1], int(sys.argv[2])
+# Two processes on one listening socket, as a portal runs QGIS Server under
+# FastCGI with several: one request at a time each (QgsServer is not
+# thread-safe), forked before Qt starts. They share the process group that
+# stop.sh ends.
+PROCESSES = 2
+listener = HTTPServer(('127.0.0.1', port), BaseHTTPRequestHandler, bind_and_activate=True)
+for _ in range(PROCESSES - 1):
+    if os.fork() == 0:
+        break
 QgsApplication.setPrefixPath('/usr', True)
 app = QgsApplication([], False)
 server = QgsServer()
@@ -38,10 +49,16 @@ class Handler(BaseHTTPRequestHandler):
         resp = QgsBufferServerResponse()
         server.handleRequest(req, resp, project)
         data = bytes(resp.body())
+        # As a portal's Apache or nginx in front of QGIS does (gzip on).
+        gzipped = 'gzip' in (self.headers.get('Accept-Encoding') or '') and len(data) > 1024
+        if gzipped:
+            data = gzip.compress(data, 6)
         self.send_response(resp.statusCode())
         for key, value in resp.headers().items():
             if key.lower() not in ('content-length', 'connection'):
                 self.send_header(key, value)
+        if gzipped:
+            self.send_header('Content-Encoding', 'gzip')
         self.send_header('Content-Length', str(len(data)))
         self.send_header('Connection', 'close')
         self.end_headers()
@@ -51,5 +68,5 @@ class Handler(BaseHTTPRequestHandler):
     do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = do_PATCH = handle_any
 
 
-# One request at a time: QgsServer is not thread-safe.
-HTTPServer(('127.0.0.1', port), Handler).serve_forever()
+listener.RequestHandlerClass = Handler
+listener.serve_forever()

@@ -33,11 +33,17 @@ const IDS_PER_REQUEST: usize = 100;
 /// UUIDs per GetFeature by FILTER: the filter travels in the URL, which a
 /// server behind Apache cuts at 8 KB.
 const UUIDS_PER_REQUEST: usize = 20;
+/// Writes per Transaction at the least, however many connections.
+const MIN_PER_TRANSACTION: usize = 50;
 
 pub struct Wfs {
     base: String,
     http: Http,
     types: HashMap<String, FeatureType>,
+    /// The server's versions `fetch_these` read (by collection and UUID):
+    /// push reads them just before it sends, so an Update can carry only
+    /// the fields that differ.
+    seen: HashMap<(String, String), Record>,
 }
 
 /// The message of an OWS or WMS-style exception document, if `root` is one.
@@ -95,6 +101,7 @@ impl Wfs {
             base: url.to_string(),
             http,
             types: HashMap::new(),
+            seen: HashMap::new(),
         }
     }
 
@@ -313,6 +320,10 @@ impl Portal for Wfs {
                 out.insert(r.uuid.clone(), r);
             }
         }
+        for (uuid, r) in &out {
+            self.seen
+                .insert((mapping.collection.clone(), uuid.clone()), r.clone());
+        }
         Ok(out)
     }
 
@@ -338,8 +349,22 @@ impl Portal for Wfs {
             self.fetch_these(mapping, &unknown)?
         };
         let mut sent = Vec::with_capacity(ops.len());
-        let mut gone = HashSet::new();
+        // Writes with nothing left to do: a delete of what is already gone, a
+        // replace the server already has.
+        let mut settled = HashSet::new();
+        let mut changed = HashMap::new();
         for op in ops {
+            if let Op::Replace(r) = op
+                && let Some(theirs) = self.seen.get(&(mapping.collection.clone(), r.uuid.clone()))
+            {
+                let fields = r.changed_fields(theirs, mapping.xy_tolerance);
+                if fields.is_empty() {
+                    // The server has it already (sent before, answer lost).
+                    settled.insert(r.uuid.clone());
+                    continue;
+                }
+                changed.insert(r.uuid.clone(), fields);
+            }
             match op {
                 Op::Delete(r) if r.server_id.is_none() => match found.get(&r.uuid) {
                     Some(theirs) => {
@@ -348,49 +373,98 @@ impl Portal for Wfs {
                         sent.push(Op::Delete(r));
                     }
                     None => {
-                        gone.insert(r.uuid.clone());
+                        settled.insert(r.uuid.clone());
                     }
                 },
                 op => sent.push(op.clone()),
             }
         }
-        let body = transaction::document(&ft, mapping, &sent)?;
-        let url = self.url("REQUEST=Transaction");
-        let response = self.http.send(
-            "POST",
-            &url,
-            &[("Content-Type", "text/xml"), ("Accept", "text/xml")],
-            Some(body.as_bytes()),
-        )?;
-        let answer = if response.is_success() {
-            // A garbled or cut answer is an error: the writes are then
-            // checked next time (creates by UUID), never assumed.
-            transaction::answer(&url, &response.body)?
-        } else {
-            let e = match xml_text(&response) {
-                Err(e) => e,
-                Ok(_) => response.status_error(),
-            };
-            if e.is_transient() {
-                return Err(e);
-            }
-            let message = e.to_string();
+        if sent.is_empty() {
             for i in 0..ops.len() {
-                done(i, Outcome::Failed(message.clone()))?;
+                done(i, Outcome::Done { server_id: None })?;
             }
             return Ok(());
-        };
-        let general = answer.failed.get("").cloned();
-        let failed = |uuid: &str| answer.failed.get(uuid).cloned().or_else(|| general.clone());
+        }
+        // A few Transactions at once: a portal runs several QGIS processes,
+        // and one uploads while another is processed.
+        let url = self.url("REQUEST=Transaction");
+        let part_size = sent
+            .len()
+            .div_ceil(self.http.connections())
+            .max(MIN_PER_TRANSACTION);
+        let parts: Vec<&[Op]> = sent.chunks(part_size).collect();
+        let bodies = parts
+            .iter()
+            .map(|part| transaction::document(&ft, mapping, part, &changed))
+            .collect::<Result<Vec<_>>>()?;
+        let mut totals = (0, 0, 0);
+        let results: Vec<Result<std::result::Result<transaction::Answer, String>>> =
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = bodies
+                    .iter()
+                    .map(|body| {
+                        let mut http = self.http.fork();
+                        let url = &url;
+                        scope.spawn(move || {
+                            let r = post(&mut http, url, body);
+                            (r, http.bytes_sent, http.bytes_received, http.requests)
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| {
+                        let (r, sent, received, requests) =
+                            h.join().expect("a sync worker does not panic");
+                        totals = (totals.0 + sent, totals.1 + received, totals.2 + requests);
+                        r
+                    })
+                    .collect()
+            });
+        self.http.add_counts(totals.0, totals.1, totals.2);
+        // One answer for all parts; a part's failure without a locator is
+        // its own writes' failure; a part lost in transit tells nothing.
+        let mut answer = transaction::Answer::default();
+        let mut untold = HashSet::new();
+        let mut lost = None;
+        for (part, result) in parts.iter().zip(results) {
+            match result {
+                Ok(Ok(a)) => {
+                    answer.inserted += a.inserted;
+                    answer.updated += a.updated;
+                    answer.deleted += a.deleted;
+                    answer.insert_ids.extend(a.insert_ids);
+                    let general = a.failed.get("").cloned();
+                    for op in part.iter() {
+                        let uuid = &op.record().uuid;
+                        if let Some(m) = a.failed.get(uuid).or(general.as_ref()) {
+                            answer.failed.insert(uuid.clone(), m.clone());
+                        }
+                    }
+                }
+                Ok(Err(message)) => {
+                    for op in part.iter() {
+                        answer
+                            .failed
+                            .insert(op.record().uuid.clone(), message.clone());
+                    }
+                }
+                Err(e) => {
+                    untold.extend(part.iter().map(|op| op.record().uuid.clone()));
+                    lost.get_or_insert(e);
+                }
+            }
+        }
+        let failed = |uuid: &str| answer.failed.get(uuid).cloned();
         // Updates and deletes carry no per-feature result: when the totals
         // fall short of what was asked, read the features back.
-        let (replaces, deletes) = sent.iter().fold((0, 0), |(u, d), op| match op {
+        let told = sent.iter().filter(|op| !untold.contains(&op.record().uuid));
+        let (replaces, deletes) = told.clone().fold((0, 0), |(u, d), op| match op {
             Op::Replace(r) if failed(&r.uuid).is_none() => (u + 1, d),
             Op::Delete(r) if failed(&r.uuid).is_none() => (u, d + 1),
             _ => (u, d),
         });
-        let check: Vec<Record> = sent
-            .iter()
+        let check: Vec<Record> = told
             .filter(|op| match op {
                 Op::Replace(_) => answer.updated < replaces,
                 Op::Delete(_) => answer.deleted < deletes,
@@ -405,7 +479,10 @@ impl Portal for Wfs {
         };
         for (i, op) in ops.iter().enumerate() {
             let r = op.record();
-            let outcome = if gone.contains(&r.uuid) {
+            if untold.contains(&r.uuid) {
+                continue;
+            }
+            let outcome = if settled.contains(&r.uuid) {
                 Outcome::Done { server_id: None }
             } else if let Some(message) = failed(&r.uuid) {
                 Outcome::Failed(format!("{url}: {message}"))
@@ -439,6 +516,37 @@ impl Portal for Wfs {
             };
             done(i, outcome)?;
         }
-        Ok(())
+        match lost {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
     }
+}
+
+/// POSTs one Transaction: its answer, a refusal of all its writes (a
+/// status that is no passing trouble), or an error when nothing can be
+/// known (the link, a garbled or cut answer: the writes are then checked
+/// next time, creates by UUID, never assumed).
+fn post(
+    http: &mut Http,
+    url: &str,
+    body: &str,
+) -> Result<std::result::Result<transaction::Answer, String>> {
+    let response = http.send(
+        "POST",
+        url,
+        &[("Content-Type", "text/xml"), ("Accept", "text/xml")],
+        Some(body.as_bytes()),
+    )?;
+    if response.is_success() {
+        return Ok(Ok(transaction::answer(url, &response.body)?));
+    }
+    let e = match xml_text(&response) {
+        Err(e) => e,
+        Ok(_) => response.status_error(),
+    };
+    if e.is_transient() {
+        return Err(e);
+    }
+    Ok(Err(e.to_string()))
 }

@@ -20,7 +20,7 @@ use super::schema::FeatureType;
 use crate::sync::error::{Result, SyncError};
 use crate::sync::geojson::from_geojson;
 use crate::sync::portal::Op;
-use crate::sync::record::Record;
+use crate::sync::record::{GEOMETRY, Record};
 use crate::sync::remote::LayerMapping;
 
 const WFS: &str = "http://www.opengis.net/wfs";
@@ -74,8 +74,16 @@ pub fn uuid_filter(uuid_field: &str, uuids: &[&str]) -> String {
     format!("<ogc:Filter xmlns:ogc=\"{OGC}\">{inner}</ogc:Filter>")
 }
 
-/// The Transaction for `ops` (Deletes need the server id).
-pub fn document(ft: &FeatureType, mapping: &LayerMapping, ops: &[Op]) -> Result<String> {
+/// The Transaction for `ops` (Deletes need the server id). An Update
+/// carries only the fields `changed` lists for its UUID (the geometry as
+/// [`GEOMETRY`]), every synced field when it lists none: a WFS Update is
+/// partial, so what the server changed meanwhile elsewhere stays.
+pub fn document(
+    ft: &FeatureType,
+    mapping: &LayerMapping,
+    ops: &[Op],
+    changed: &HashMap<String, Vec<String>>,
+) -> Result<String> {
     let mut out = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\
          <wfs:Transaction service=\"WFS\" version=\"1.1.0\" xmlns:wfs=\"{WFS}\" \
@@ -102,9 +110,14 @@ pub fn document(ft: &FeatureType, mapping: &LayerMapping, ops: &[Op]) -> Result<
                     out,
                     "<wfs:Update typeName=\"{type_name}\" handle=\"{handle}\">"
                 );
+                let only = changed.get(&r.uuid);
                 for name in &ft.order {
                     let geometry = Some(name.as_str()) == ft.geometry.as_deref();
                     if name == &mapping.uuid_field || !(geometry || ft.is_synced(mapping, name)) {
+                        continue;
+                    }
+                    let key = if geometry { GEOMETRY } else { name.as_str() };
+                    if only.is_some_and(|fields| !fields.iter().any(|f| f == key)) {
                         continue;
                     }
                     let _ = write!(out, "<wfs:Property><wfs:Name>{}</wfs:Name>", escape(name));
