@@ -78,15 +78,8 @@ fn edited_workspace(
     protocol: Protocol,
 ) -> (GeoPackage, Remote) {
     let (mut gpkg, mut remote) = workspace_for(dir, "xa", server_url, protocol);
-    let started = Instant::now();
     assert_eq!(check_out(&mut gpkg, &remote, "bts"), TOWERS as u64);
-    eprintln!(
-        "checkout over loopback: {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
-    let started = Instant::now();
     assert_eq!(raise_all(&mut gpkg), TOWERS);
-    eprintln!("edit: {:.1} s", started.elapsed().as_secs_f64());
     // From now on through the link.
     remote.url = url.to_string();
     gpkg.connection()

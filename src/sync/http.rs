@@ -272,6 +272,64 @@ impl Http {
     }
 }
 
+/// Answers of `count` requests made over up to `http.connections()`
+/// connections at once, in order; the counts of bytes and requests go to
+/// `http`. A worker stops at a transient error (the link is down); the
+/// requests it then did not make make the whole an error.
+pub fn parallel<T: Send>(
+    http: &mut Http,
+    count: usize,
+    request: impl Fn(&mut Http, usize) -> Result<T> + Sync,
+) -> Result<Vec<Result<T>>> {
+    let workers = http.connections().min(count).max(1);
+    let mut slots: Vec<Option<Result<T>>> = (0..count).map(|_| None).collect();
+    let mut totals = (0, 0, 0);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|w| {
+                let mut http = http.fork();
+                let request = &request;
+                scope.spawn(move || {
+                    let mut out = Vec::new();
+                    let mut i = w;
+                    while i < count {
+                        let r = request(&mut http, i);
+                        let failed = matches!(r, Err(ref e) if e.is_transient());
+                        out.push((i, r));
+                        if failed {
+                            break;
+                        }
+                        i += workers;
+                    }
+                    (out, http.bytes_sent, http.bytes_received, http.requests)
+                })
+            })
+            .collect();
+        for h in handles {
+            let (out, s, r, n) = h.join().expect("a sync worker does not panic");
+            for (i, v) in out {
+                slots[i] = Some(v);
+            }
+            totals.0 += s;
+            totals.1 += r;
+            totals.2 += n;
+        }
+    });
+    http.add_counts(totals.0, totals.1, totals.2);
+    if let Some(err) = slots.iter().position(Option::is_none) {
+        // A worker stopped at a transient error: report it, not a gap.
+        let first = slots
+            .iter_mut()
+            .filter_map(Option::take)
+            .find_map(|r| r.err().filter(SyncError::is_transient));
+        return Err(first.unwrap_or(SyncError::Network {
+            url: String::new(),
+            detail: format!("request {err} was not made"),
+        }));
+    }
+    Ok(slots.into_iter().map(|s| s.expect("filled")).collect())
+}
+
 fn basic(user: &str, password: &str) -> String {
     const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let input = format!("{user}:{password}");

@@ -24,7 +24,7 @@ use serde_json::{Map, Value, json};
 
 use super::error::{Result, SyncError};
 use super::geojson::{from_geojson, to_geojson};
-use super::http::{Http, Response, encode};
+use super::http::{Http, Response, encode, parallel};
 use super::portal::{Description, Op, Outcome, Portal};
 use super::record::Record;
 use super::remote::LayerMapping;
@@ -619,61 +619,6 @@ impl Portal for OgcApi {
             None => Ok(()),
         }
     }
-}
-
-/// Reads answers of `count` requests over a few connections, in order.
-fn parallel<T: Send>(
-    http: &mut Http,
-    count: usize,
-    request: impl Fn(&mut Http, usize) -> Result<T> + Sync,
-) -> Result<Vec<Result<T>>> {
-    let workers = http.connections().min(count).max(1);
-    let mut slots: Vec<Option<Result<T>>> = (0..count).map(|_| None).collect();
-    let mut totals = (0, 0, 0);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|w| {
-                let mut http = http.fork();
-                let request = &request;
-                scope.spawn(move || {
-                    let mut out = Vec::new();
-                    let mut i = w;
-                    while i < count {
-                        let r = request(&mut http, i);
-                        let failed = matches!(r, Err(ref e) if e.is_transient());
-                        out.push((i, r));
-                        if failed {
-                            break;
-                        }
-                        i += workers;
-                    }
-                    (out, http.bytes_sent, http.bytes_received, http.requests)
-                })
-            })
-            .collect();
-        for h in handles {
-            let (out, s, r, n) = h.join().expect("a sync worker does not panic");
-            for (i, v) in out {
-                slots[i] = Some(v);
-            }
-            totals.0 += s;
-            totals.1 += r;
-            totals.2 += n;
-        }
-    });
-    http.add_counts(totals.0, totals.1, totals.2);
-    if let Some(err) = slots.iter().position(Option::is_none) {
-        // A worker stopped at a transient error: report it, not a gap.
-        let first = slots
-            .iter_mut()
-            .filter_map(Option::take)
-            .find_map(|r| r.err().filter(SyncError::is_transient));
-        return Err(first.unwrap_or(SyncError::Network {
-            url: String::new(),
-            detail: format!("request {err} was not made"),
-        }));
-    }
-    Ok(slots.into_iter().map(|s| s.expect("filled")).collect())
 }
 
 /// A write's answer, read rather than trusted.

@@ -19,7 +19,7 @@ use std::collections::{HashMap, HashSet};
 use roxmltree::{Document, Node};
 
 use super::error::{Result, SyncError};
-use super::http::{Http, Response, encode};
+use super::http::{Http, Response, encode, parallel};
 use super::portal::{Description, Op, Outcome, Portal};
 use super::record::Record;
 use super::remote::LayerMapping;
@@ -211,7 +211,7 @@ impl Wfs {
     ) -> Result<Vec<Record>> {
         let mut out = Vec::new();
         for chunk in uuids.chunks(UUIDS_PER_REQUEST) {
-            let filter = transaction::uuid_filter(&mapping.uuid_field, chunk);
+            let filter = transaction::uuid_filter(&mapping.uuid_field, chunk, true);
             out.extend(self.get_features(ft, mapping, &format!("FILTER={}", encode(&filter)))?);
         }
         Ok(out)
@@ -397,31 +397,11 @@ impl Portal for Wfs {
             .iter()
             .map(|part| transaction::document(&ft, mapping, part, &changed))
             .collect::<Result<Vec<_>>>()?;
-        let mut totals = (0, 0, 0);
-        let results: Vec<Result<std::result::Result<transaction::Answer, String>>> =
-            std::thread::scope(|scope| {
-                let handles: Vec<_> = bodies
-                    .iter()
-                    .map(|body| {
-                        let mut http = self.http.fork();
-                        let url = &url;
-                        scope.spawn(move || {
-                            let r = post(&mut http, url, body);
-                            (r, http.bytes_sent, http.bytes_received, http.requests)
-                        })
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| {
-                        let (r, sent, received, requests) =
-                            h.join().expect("a sync worker does not panic");
-                        totals = (totals.0 + sent, totals.1 + received, totals.2 + requests);
-                        r
-                    })
-                    .collect()
-            });
-        self.http.add_counts(totals.0, totals.1, totals.2);
+        // As many workers as parts, one Transaction each: no part is left
+        // unmade, so each has its own result.
+        let results = parallel(&mut self.http, bodies.len(), |http, i| {
+            post(http, &url, &bodies[i])
+        })?;
         // One answer for all parts; a part's failure without a locator is
         // its own writes' failure; a part lost in transit tells nothing.
         let mut answer = transaction::Answer::default();

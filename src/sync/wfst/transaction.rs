@@ -55,8 +55,10 @@ fn value_text(value: &Value) -> Option<String> {
     }
 }
 
-/// A filter on the feature's UUID: survives a server that renumbered its ids.
-pub fn uuid_filter(uuid_field: &str, uuids: &[&str]) -> String {
+/// A filter on the feature's UUID: survives a server that renumbered its
+/// ids. `declare` binds the `ogc` prefix, for a filter standing alone (in
+/// a GetFeature URL) rather than inside a Transaction that binds it.
+pub fn uuid_filter(uuid_field: &str, uuids: &[&str], declare: bool) -> String {
     let one = |u: &str| {
         format!(
             "<ogc:PropertyIsEqualTo><ogc:PropertyName>{}</ogc:PropertyName><ogc:Literal>{}</ogc:Literal></ogc:PropertyIsEqualTo>",
@@ -71,7 +73,12 @@ pub fn uuid_filter(uuid_field: &str, uuids: &[&str]) -> String {
             uuids.iter().map(|u| one(u)).collect::<String>()
         ),
     };
-    format!("<ogc:Filter xmlns:ogc=\"{OGC}\">{inner}</ogc:Filter>")
+    let xmlns = if declare {
+        format!(" xmlns:ogc=\"{OGC}\"")
+    } else {
+        String::new()
+    };
+    format!("<ogc:Filter{xmlns}>{inner}</ogc:Filter>")
 }
 
 /// The Transaction for `ops` (Deletes need the server id). An Update
@@ -126,10 +133,7 @@ pub fn document(
                     }
                     out.push_str("</wfs:Property>");
                 }
-                out.push_str(
-                    &uuid_filter(&mapping.uuid_field, &[&r.uuid])
-                        .replace(&format!(" xmlns:ogc=\"{OGC}\""), ""),
-                );
+                out.push_str(&uuid_filter(&mapping.uuid_field, &[&r.uuid], false));
                 out.push_str("</wfs:Update>");
             }
             Op::Delete(_) => {
