@@ -131,7 +131,6 @@ server:
   url: http://127.0.0.1:$ogc_port
   mimetype: application/json; charset=UTF-8
   encoding: utf-8
-  gzip: true
   languages: [en-US]
   limits: {default_items: 10, max_items: 1000}
   map: {url: 'https://tile.openstreetmap.org/{z}/{x}/{y}.png', attribution: OpenStreetMap}
@@ -160,11 +159,12 @@ YAML
 # Threads as well as workers: a portal's gunicorn sits behind nginx, which
 # buffers requests; without it a sync worker waits out each slow client's
 # request (100 ms each on a commune link) and two of them serve 20 a second.
+# No keep-alive, as before: pygeoapi's connections close after each answer.
 # Each server leads a process group of its own (setsid) so that stop.sh ends
 # it with its workers, and the terminal's Ctrl-C does not skip the cleanup.
 PYGEOAPI_CONFIG="$dir/pygeoapi/config.yml" PYGEOAPI_OPENAPI="$dir/pygeoapi/openapi.yml" \
   setsid bash -c '"$1/pygeoapi" openapi generate "$PYGEOAPI_CONFIG" --output-file "$PYGEOAPI_OPENAPI" &&
-  exec "$1/gunicorn" -w 2 --threads 16 -b "127.0.0.1:$2" --graceful-timeout 3 --timeout 120 pygeoapi.flask_app:APP' \
+  exec "$1/gunicorn" -w 2 --threads 16 --keep-alive 0 -b "127.0.0.1:$2" --graceful-timeout 3 --timeout 120 pygeoapi.flask_app:APP' \
   pygeoapi "$venv/bin" "$ogc_port" \
   </dev/null >pygeoapi/server.log 2>&1 &
 ogc_pid=$!
