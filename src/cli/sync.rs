@@ -15,8 +15,8 @@ use crate::sync::keyring::{self, KeyringError};
 use crate::sync::remote::{self, Auth, Protocol, Remote};
 use crate::sync::resolve::{Resolution, resolve};
 use crate::sync::run::{self as sync_run, Operation};
+use crate::sync::server_sql;
 use crate::sync::state;
-use crate::sync::{pending_changes, server_sql};
 
 #[derive(Subcommand, Debug)]
 pub enum SyncCommand {
@@ -351,9 +351,7 @@ fn status(workspace: &PathBuf) -> Result<()> {
     let conn = gpkg.connection();
     for r in remote::list(conn)? {
         for m in remote::layers(conn, &r.name)? {
-            let since = remote::synced_change_id(conn, &r.name, &m.layer)?;
-            let (changes, _) = pending_changes(&gpkg, since)?;
-            let pending = changes.get(&m.layer).map_or(0, Vec::len);
+            let pending = crate::sync::push::waiting(&gpkg, &r, &m)?;
             let conflicts = state::open_conflicts(conn, Some(&r.name))?
                 .iter()
                 .filter(|c| c.layer == m.layer)

@@ -113,39 +113,7 @@ fn push_layer(
     portal: &mut dyn Portal,
     progress: &Progress,
 ) -> Result<PushReport> {
-    let conn = gpkg.connection();
-    let since = remote::synced_change_id(conn, &remote.name, &mapping.layer)?;
-    let changes = gpkg.changes_since(since)?;
-    let newest = changes.last().map_or(since, |c| c.change_id);
-    // Every feature the journal touched, even one put back as it was: the
-    // base decides, not the net change (an undone resolution nets to
-    // nothing yet differs from the base the resolution set).
-    let mut fids: BTreeSet<i64> = changes
-        .iter()
-        .filter(|c| c.table_name == mapping.layer)
-        .map(|c| c.fid)
-        .collect();
-    let mut forced = HashSet::new();
-    // Features with no local row left (a resolution that keeps a local
-    // delete) are planned by their record alone.
-    let mut orphans = Vec::new();
-    for st in [RowState::Dirty, RowState::Creating] {
-        for row in state::rows_in_state(conn, &remote.name, &mapping.layer, st)? {
-            forced.insert(row.uuid.clone());
-            match row.fid {
-                Some(fid) => {
-                    fids.insert(fid);
-                }
-                None if row.state == RowState::Creating => {
-                    orphans.push(Plan::Verify { row, mine: None })
-                }
-                None if row.base.is_some() => orphans.push(Plan::Delete { row }),
-                None => {}
-            }
-        }
-    }
-    let mut plans = plan(gpkg, remote, mapping, &fids, &forced)?;
-    plans.extend(orphans);
+    let (plans, newest) = plans(gpkg, remote, mapping)?;
     let mut report = PushReport::default();
     let (mut verify, mut rest): (Vec<Plan>, Vec<Plan>) = plans
         .into_iter()
@@ -384,9 +352,55 @@ fn push_layer(
     Ok(report)
 }
 
+/// How many features a push of the layer would send, by the push's own
+/// rule (so an edit put back as it was counts when it differs from the
+/// base, and not when it does not); the server is not asked.
+pub fn waiting(gpkg: &GeoPackage, remote: &Remote, mapping: &LayerMapping) -> Result<usize> {
+    Ok(plans(gpkg, remote, mapping)?.0.len())
+}
+
+/// What a push of the layer sends, decided from the workspace alone: one
+/// plan per feature, and the newest journal change they cover.
+fn plans(gpkg: &GeoPackage, remote: &Remote, mapping: &LayerMapping) -> Result<(Vec<Plan>, i64)> {
+    let conn = gpkg.connection();
+    let since = remote::synced_change_id(conn, &remote.name, &mapping.layer)?;
+    let changes = gpkg.changes_since(since)?;
+    let newest = changes.last().map_or(since, |c| c.change_id);
+    // Every feature the journal touched, even one put back as it was: the
+    // base decides, not the net change (an undone resolution nets to
+    // nothing yet differs from the base the resolution set).
+    let mut fids: BTreeSet<i64> = changes
+        .iter()
+        .filter(|c| c.table_name == mapping.layer)
+        .map(|c| c.fid)
+        .collect();
+    let mut forced = HashSet::new();
+    // Features with no local row left (a resolution that keeps a local
+    // delete) are planned by their record alone.
+    let mut orphans = Vec::new();
+    for st in [RowState::Dirty, RowState::Creating] {
+        for row in state::rows_in_state(conn, &remote.name, &mapping.layer, st)? {
+            forced.insert(row.uuid.clone());
+            match row.fid {
+                Some(fid) => {
+                    fids.insert(fid);
+                }
+                None if row.state == RowState::Creating => {
+                    orphans.push(Plan::Verify { row, mine: None })
+                }
+                None if row.base.is_some() => orphans.push(Plan::Delete { row }),
+                None => {}
+            }
+        }
+    }
+    let mut plans = plan(gpkg, remote, mapping, &fids, &forced)?;
+    plans.extend(orphans);
+    Ok((plans, newest))
+}
+
 /// Decides, per candidate feature, what to send.
 fn plan(
-    gpkg: &mut GeoPackage,
+    gpkg: &GeoPackage,
     remote: &Remote,
     mapping: &LayerMapping,
     fids: &BTreeSet<i64>,

@@ -13,11 +13,11 @@ use crate::sync::SyncError;
 use crate::sync::connect::{self, detect, session_credentials};
 use crate::sync::http::{Credentials, Limits};
 use crate::sync::keyring;
+use crate::sync::remote::Protocol;
 use crate::sync::remote::{self, Auth, LayerMapping, Remote};
 use crate::sync::resolve::{Resolution, resolve};
 use crate::sync::run::{Operation, run_on};
 use crate::sync::state::{self, Conflict, LogEntry};
-use crate::sync::{pending_changes, remote::Protocol};
 
 /// How many runs of the sync log the panel shows.
 pub const LOG_ROWS: usize = 100;
@@ -213,10 +213,8 @@ pub fn overview(gpkg: &GeoPackage) -> Result<Overview, SyncError> {
     for r in remote::list(conn)? {
         let mut layers = Vec::new();
         for mapping in remote::layers(conn, &r.name)? {
-            let since = remote::synced_change_id(conn, &r.name, &mapping.layer)?;
-            let (changes, _) = pending_changes(gpkg, since)?;
             layers.push(LayerStatus {
-                pending: changes.get(&mapping.layer).map_or(0, Vec::len),
+                pending: crate::sync::push::waiting(gpkg, &r, &mapping)?,
                 conflicts: conflicts
                     .iter()
                     .filter(|c| c.remote == r.name && c.layer == mapping.layer)
