@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
+use unicode_normalization::UnicodeNormalization;
 
 use crate::gpkg::GeoPackage;
 use crate::jobs::Progress;
@@ -332,8 +333,11 @@ fn commune_extent(gpkg: &GeoPackage, name: &str) -> Result<[f64; 4]> {
         .schema
         .field_index("ten_xa")
         .context("ranh_gioi_xa has no field ten_xa")?;
+    // Compared in NFC: a name typed with combining marks (Unikey's
+    // "Unicode tổ hợp", macOS) is the same commune as the stored one.
+    let wanted: String = name.nfc().collect();
     for f in gpkg.all_features("ranh_gioi_xa")? {
-        if matches!(&f.values[i], crate::model::FieldValue::Text(t) if t == name)
+        if matches!(&f.values[i], crate::model::FieldValue::Text(t) if t.nfc().eq(wanted.chars()))
             && let Some(g) = &f.geometry
             && let Some(r) = geo::BoundingRect::bounding_rect(g)
         {

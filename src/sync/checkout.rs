@@ -98,9 +98,20 @@ pub fn checkout(
     for r in &mut records {
         r.properties.retain(|k, _| mapping.fields.contains(k));
     }
+    // The title is gpkg_contents.identifier, which is UNIQUE: a second
+    // checkout of the collection (another commune, another layer) names
+    // its layer too.
+    let title = if request.layer == request.collection {
+        format!("{} ({})", request.collection, remote.name)
+    } else {
+        format!(
+            "{} ({}, {})",
+            request.collection, remote.name, request.layer
+        )
+    };
     let meta = LayerMeta {
-        title_vi: Some(format!("{} ({})", request.collection, remote.name)),
-        title_en: Some(format!("{} ({})", request.collection, remote.name)),
+        title_vi: Some(title.clone()),
+        title_en: Some(title),
         ..LayerMeta::default()
     };
     let bytes_received = portal.http().bytes_received;
