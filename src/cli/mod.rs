@@ -5,6 +5,7 @@ pub mod bench;
 pub mod check;
 pub mod coverage;
 pub mod edit;
+pub mod history;
 pub mod print;
 pub mod process;
 pub mod render;
@@ -69,6 +70,9 @@ pub enum Command {
     },
     /// Redo the step of the undo history undone last, as a new edit.
     Redo { workspace: PathBuf },
+    /// One feature's changes from the edit journal (tramgis, sync and
+    /// other programs), oldest first, with the fields each changed.
+    History(history::HistoryArgs),
     /// Measure editing: one edit committed, its undo, a split, its undo.
     BenchEdit(edit::BenchEditArgs),
     /// Validate a polygon layer (invalid geometries, overlaps, gaps, outside
@@ -123,6 +127,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Edit(args) => edit::edit(&args),
         Command::Undo { workspace, edit } => edit::undo(&workspace, edit),
         Command::Redo { workspace } => edit::redo(&workspace),
+        Command::History(args) => history::run(&args),
         Command::BenchEdit(args) => edit::bench(&args),
         Command::Render(args) => render::run(&args),
         Command::BenchRender(args) => render::bench(&args),

@@ -10,6 +10,7 @@ pub mod attribute_tables;
 mod bulk;
 mod core;
 mod error;
+mod feature_history;
 mod features;
 mod functions;
 pub mod geom;
@@ -28,6 +29,9 @@ pub mod validate;
 pub use bulk::BulkWriter;
 pub use core::{APPLICATION_ID, USER_VERSION, quote};
 pub use error::{GpkgError, Result};
+pub use feature_history::{
+    FieldChange, GEOMETRY_FIELD, GeometrySummary, HistoryEntry, HistoryOp, HistoryValue,
+};
 pub use features::{Edit, Query};
 pub use journal::Change;
 pub use rtree::table_name as rtree_table_name;

@@ -317,7 +317,7 @@ fn old_row(
         .collect()
 }
 
-fn from_hex(hex: &str) -> Option<Vec<u8>> {
+pub(super) fn from_hex(hex: &str) -> Option<Vec<u8>> {
     if !hex.len().is_multiple_of(2) {
         return None;
     }

@@ -2,7 +2,9 @@
 //! label the window shows goes through `tr`, so a missing translation is a
 //! compile error rather than a stray English word.
 
+mod history;
 mod sync;
+pub use history::HistoryKey;
 pub use sync::SyncKey;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -31,6 +33,8 @@ pub enum Key {
     Theme(crate::model::LayerTheme),
     /// The Sync panel's text (i18n/sync.rs).
     Sync(SyncKey),
+    /// The Identify panel's feature history (i18n/history.rs).
+    History(HistoryKey),
     NoTheme,
     Import,
     Export,
@@ -293,6 +297,7 @@ pub fn tr(lang: Lang, key: Key) -> &'static str {
     use Key::*;
     let (vi, en) = match key {
         Sync(k) => sync::pair(k),
+        History(k) => history::pair(k),
         File => ("Tệp", "File"),
         Open => ("Mở không gian làm việc…", "Open workspace…"),
         Quit => ("Thoát", "Quit"),

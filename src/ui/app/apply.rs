@@ -444,7 +444,8 @@ impl TramgisApp {
         let layers = self.query_layers(false);
         let (path, map_crs) = (self.workspace.clone(), self.map.crs.clone());
         self.jobs.start(JobKind::Identify, "identify", move |_| {
-            let found = queries::identify(&path, &layers, &map_crs, at, tolerance)?;
+            let mut found = queries::identify(&path, &layers, &map_crs, at, tolerance)?;
+            crate::ui::panels::identify::history::read(&path, &mut found)?;
             Ok(JobOutput::Identified(found))
         });
     }

@@ -70,6 +70,7 @@ pub fn identify(
                     layer: name.clone(),
                     fid,
                     values,
+                    history: Vec::new(),
                 });
             }
         }

@@ -1,5 +1,8 @@
 //! The identify results: each feature found under the click with its
-//! attributes, and a button to zoom to it.
+//! attributes, its history from the edit journal, and a button to zoom
+//! to it.
+
+pub mod history;
 
 use crate::model::FieldValue;
 use crate::ui::command::AppCommand;
@@ -10,6 +13,9 @@ pub struct Identified {
     pub layer: String,
     pub fid: i64,
     pub values: Vec<(String, FieldValue)>,
+    /// Its changes from the edit journal, oldest first (read in the
+    /// identify job; empty until then).
+    pub history: Vec<crate::gpkg::HistoryEntry>,
 }
 
 #[derive(Default)]
@@ -41,6 +47,7 @@ impl IdentifyPanel {
                                     ui.end_row();
                                 }
                             });
+                        history::show(ui, lang, k, &item.history);
                         if ui.button(tr(lang, Key::ZoomTo)).clicked() {
                             asked.push(AppCommand::ZoomToFeature {
                                 layer: item.layer.clone(),
