@@ -313,3 +313,56 @@ fn a_transaction_answered_200_with_a_failure_fails_only_those_features() {
     );
     assert_eq!(local_towers(&gpkg), server_towers(&servers));
 }
+
+/// Another client's towers without a UUID, found at checkout and at a
+/// pull: each is given one here, and the next push writes it to the
+/// server, by the feature's id, without touching its other fields.
+#[test]
+fn features_added_without_a_uuid_are_given_one_and_the_server_keeps_it() {
+    let servers = shared();
+    seed(&servers);
+    servers.psql(&format!(
+        "INSERT INTO bts (uuid, ma_tram, nha_mang, chieu_cao, geom)
+         VALUES (NULL, 'BG7001', 'VNPT', 31, ST_SetSRID(ST_MakePoint({X0} + 10, {Y0} + 10), 9214))"
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let (mut gpkg, remote) = workspace_for(dir.path(), "field", servers.wfs_url(), Protocol::WfsT);
+    assert_eq!(check_out(&mut gpkg, &remote, "bts"), 21);
+    servers.psql(&format!(
+        "INSERT INTO bts (uuid, ma_tram, nha_mang, chieu_cao, geom)
+         VALUES (NULL, 'BG7002', 'Viettel', 32, ST_SetSRID(ST_MakePoint({X0} + 20, {Y0} + 20), 9214))"
+    ));
+    let pulled = do_pull(&mut gpkg, &remote);
+    assert_eq!((pulled.added, pulled.conflicts), (1, 0), "{pulled:?}");
+    let given: Vec<String> = ["BG7001", "BG7002"]
+        .iter()
+        .map(|code| uuid_of(&gpkg, "bts", fid_of(&gpkg, code)))
+        .collect();
+    assert!(given.iter().all(|u| u.len() == 36), "{given:?}");
+    let pushed = do_push(&mut gpkg, &remote);
+    assert_eq!(
+        (
+            pushed.created,
+            pushed.replaced,
+            pushed.deleted,
+            pushed.conflicts
+        ),
+        (0, 2, 0, 0),
+        "{pushed:?}"
+    );
+    assert!(pushed.failed.is_empty(), "{:?}", pushed.failed);
+    assert_eq!(
+        servers.psql(
+            "SELECT string_agg(ma_tram || '=' || coalesce(uuid, 'NULL') || '/' || chieu_cao, ',' ORDER BY ma_tram)
+             FROM bts WHERE ma_tram LIKE 'BG70%'"
+        ),
+        format!("BG7001={}/31,BG7002={}/32", given[0], given[1])
+    );
+    assert_eq!(servers.psql("SELECT count(*) FROM bts"), "22");
+    // Settled: nothing more to send, nothing new to take.
+    let again = do_push(&mut gpkg, &remote);
+    assert_eq!((again.created, again.replaced), (0, 0), "{again:?}");
+    let pulled = do_pull(&mut gpkg, &remote);
+    assert_eq!((pulled.added, pulled.updated), (0, 0), "{pulled:?}");
+    assert_eq!(local_towers(&gpkg), server_towers(&servers));
+}

@@ -79,4 +79,14 @@ pub trait Portal {
         ops: &[Op],
         done: &mut dyn FnMut(usize, Outcome) -> Result<()>,
     ) -> Result<()>;
+
+    /// The most writes one [`Portal::send`] should be given. A protocol
+    /// that answers a batch only at its end (a WFS Transaction) is handed
+    /// a few hundred at a time, so each answer is recorded before the next
+    /// is sent; one that answers each write as it comes (OGC API, one
+    /// request per feature) is handed all, so its connections never idle
+    /// waiting for a batch's slowest request.
+    fn writes_per_send(&self) -> usize {
+        usize::MAX
+    }
 }

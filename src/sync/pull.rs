@@ -6,7 +6,7 @@
 //! workspace's own; conflicts are stored, nothing is overwritten. All of
 //! a layer's pull is one transaction.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::error::{Result, SyncError};
 use super::local::{self, in_edit};
@@ -82,7 +82,8 @@ fn pull_layer(
         .filter_map(|r| Some((r.server_id.clone()?, r.uuid.clone())))
         .collect();
     // A feature another client added without a UUID: known by its server
-    // id once given one here.
+    // id once given one here, and written back by the next push.
+    let mut given = HashSet::new();
     for mut r in without_uuid {
         r.uuid = r
             .server_id
@@ -91,6 +92,7 @@ fn pull_layer(
             .unwrap_or_default();
         if r.uuid.is_empty() {
             r.uuid = local::new_uuid();
+            given.insert(r.uuid.clone());
         }
         theirs.insert(r.uuid.clone(), r);
     }
@@ -131,7 +133,11 @@ fn pull_layer(
                         fid: Some(fid),
                         server_id: t.server_id.clone(),
                         base: Some(t.clone()),
-                        state: RowState::Synced,
+                        state: if given.contains(uuid) {
+                            RowState::Dirty
+                        } else {
+                            RowState::Synced
+                        },
                     },
                 )?;
                 report.added += 1;
@@ -182,19 +188,14 @@ fn pull_layer(
                 Merge::Conflict { kind, fields } => {
                     state::add_conflict(
                         e.connection(),
-                        &Conflict {
-                            id: 0,
-                            remote: remote.name.clone(),
-                            layer: mapping.layer.clone(),
-                            uuid: uuid.clone(),
-                            fid: row.fid,
-                            kind,
-                            fields,
-                            base: Some(base),
-                            mine: local.map(|(_, m)| m),
-                            theirs: Some(t.clone()),
-                            found_at: String::new(),
-                        },
+                        &Conflict::found(
+                            &remote.name,
+                            &mapping.layer,
+                            uuid,
+                            row.fid,
+                            (kind, fields),
+                            (Some(base), local.map(|(_, m)| m), Some(t.clone())),
+                        ),
                     )?;
                     report.conflicts += 1;
                 }
@@ -229,19 +230,14 @@ fn pull_layer(
                 Merge::Conflict { kind, fields } => {
                     state::add_conflict(
                         e.connection(),
-                        &Conflict {
-                            id: 0,
-                            remote: remote.name.clone(),
-                            layer: mapping.layer.clone(),
-                            uuid: uuid.clone(),
-                            fid: row.fid,
-                            kind,
-                            fields,
-                            base: Some(base),
-                            mine: local.map(|(_, m)| m),
-                            theirs: None,
-                            found_at: String::new(),
-                        },
+                        &Conflict::found(
+                            &remote.name,
+                            &mapping.layer,
+                            uuid,
+                            row.fid,
+                            (kind, fields),
+                            (Some(base), local.map(|(_, m)| m), None),
+                        ),
                     )?;
                     report.conflicts += 1;
                 }

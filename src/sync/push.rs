@@ -24,7 +24,7 @@ use crate::gpkg::GeoPackage;
 use crate::jobs::Progress;
 use crate::model::FieldValue;
 
-/// Writes sent per recorded batch.
+/// Acknowledged writes recorded per SQLite transaction.
 const BATCH: usize = 200;
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -244,19 +244,14 @@ fn push_layer(
                     }
                     Merge::Theirs => take_theirs.push((row, Some(fid), now.cloned())),
                     Merge::DeleteHere => take_theirs.push((row, Some(fid), None)),
-                    Merge::Conflict { kind, fields } => conflicts.push(Conflict {
-                        id: 0,
-                        remote: remote.name.clone(),
-                        layer: mapping.layer.clone(),
-                        uuid: row.uuid.clone(),
-                        fid: Some(fid),
-                        kind,
-                        fields,
-                        base: Some(base),
-                        mine: Some(mine),
-                        theirs: now.cloned(),
-                        found_at: String::new(),
-                    }),
+                    Merge::Conflict { kind, fields } => conflicts.push(Conflict::found(
+                        &remote.name,
+                        &mapping.layer,
+                        &row.uuid,
+                        Some(fid),
+                        (kind, fields),
+                        (Some(base), Some(mine), now.cloned()),
+                    )),
                     Merge::BothDeleted | Merge::DeleteThere => {}
                 }
             }
@@ -270,19 +265,14 @@ fn push_layer(
                         ops.push(Pending::new(Op::Delete(r), None, Some(row)))
                     }
                     Merge::BothDeleted => take_theirs.push((row, None, None)),
-                    Merge::Conflict { fields, .. } => conflicts.push(Conflict {
-                        id: 0,
-                        remote: remote.name.clone(),
-                        layer: mapping.layer.clone(),
-                        uuid: row.uuid.clone(),
-                        fid: None,
-                        kind: ConflictKind::DeletedHereChangedThere,
-                        fields,
-                        base: Some(base),
-                        mine: None,
-                        theirs: now.cloned(),
-                        found_at: String::new(),
-                    }),
+                    Merge::Conflict { fields, .. } => conflicts.push(Conflict::found(
+                        &remote.name,
+                        &mapping.layer,
+                        &row.uuid,
+                        None,
+                        (ConflictKind::DeletedHereChangedThere, fields),
+                        (Some(base), None, now.cloned()),
+                    )),
                     _ => {}
                 }
             }
@@ -329,23 +319,28 @@ fn push_layer(
     }
 
     progress.set_total(progress.get().1 + ops.len() as u64);
-    for batch in ops.chunks(BATCH) {
+    for part in ops.chunks(portal.writes_per_send().max(1)) {
         if progress.is_cancelled() {
             return Err(SyncError::Cancelled);
         }
-        let writes: Vec<Op> = batch.iter().map(|p| p.op.clone()).collect();
+        let writes: Vec<Op> = part.iter().map(|p| p.op.clone()).collect();
         let mut answers: Vec<(usize, Outcome)> = Vec::new();
         let outcome = portal.send(mapping, &writes, &mut |i, o| {
             answers.push((i, o));
             progress.advance(1);
+            // Recorded as they come, a batch at a time, while the rest
+            // are in flight.
+            if answers.len() >= BATCH {
+                report.add(record_answers(gpkg, remote, mapping, part, &answers)?);
+                answers.clear();
+            }
             if progress.is_cancelled() {
                 Err(SyncError::Cancelled)
             } else {
                 Ok(())
             }
         });
-        let batch_report = record_answers(gpkg, remote, mapping, batch, &answers)?;
-        report.add(batch_report);
+        report.add(record_answers(gpkg, remote, mapping, part, &answers)?);
         outcome?;
     }
     remote::set_synced_change_id(gpkg.connection(), &remote.name, &mapping.layer, newest)?;

@@ -297,6 +297,33 @@ pub struct Conflict {
     pub found_at: String,
 }
 
+impl Conflict {
+    /// A conflict just found, not yet stored (the store gives its id and
+    /// time), with its three versions as `(base, mine, theirs)`.
+    pub fn found(
+        remote: &str,
+        layer: &str,
+        uuid: &str,
+        fid: Option<i64>,
+        (kind, fields): (ConflictKind, Vec<String>),
+        (base, mine, theirs): (Option<Record>, Option<Record>, Option<Record>),
+    ) -> Conflict {
+        Conflict {
+            id: 0,
+            remote: remote.into(),
+            layer: layer.into(),
+            uuid: uuid.into(),
+            fid,
+            kind,
+            fields,
+            base,
+            mine,
+            theirs,
+            found_at: String::new(),
+        }
+    }
+}
+
 /// Records a conflict; an open one for the same feature is replaced (the
 /// newest server version is the one to decide against).
 pub fn add_conflict(conn: &Connection, c: &Conflict) -> Result<()> {

@@ -12,6 +12,16 @@ use std::sync::{Mutex, MutexGuard, OnceLock};
 
 const SCRIPTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/sync_servers");
 
+/// Whether pygeoapi compresses its answers. The fault tests cut and garble
+/// at byte offsets of the body as sent, so they want it off; a province's
+/// portal turns it on (`server.gzip: true`), as the link test does. QGIS
+/// Server's front compresses either way.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Compression {
+    Off,
+    Gzip,
+}
+
 pub struct SyncServers {
     dir: tempfile::TempDir,
     /// servers.env: PGHOST, PGPORT, PGUSER, PGDATABASE and the URLs.
@@ -21,12 +31,14 @@ pub struct SyncServers {
 impl SyncServers {
     /// Starts a set of servers of its own, stopped when dropped (and, should
     /// the test process die first, by start.sh's watchdog).
-    pub fn start() -> SyncServers {
+    pub fn start(compression: Compression) -> SyncServers {
         let dir = tempfile::tempdir().expect("a temporary directory");
+        let gzip = matches!(compression, Compression::Gzip);
         let out = Command::new("bash")
             .arg(Path::new(SCRIPTS).join("start.sh"))
             .arg(dir.path())
             .arg(std::process::id().to_string())
+            .env("PYGEOAPI_GZIP", gzip.to_string())
             .output()
             .unwrap_or_else(|e| panic!("cannot run bash for tests/sync_servers/start.sh: {e}"));
         assert!(
@@ -105,9 +117,19 @@ impl SyncServers {
 /// Statics are never dropped: start.sh's watchdog stops these servers when
 /// the process ends.
 pub fn shared() -> MutexGuard<'static, SyncServers> {
-    static SHARED: OnceLock<Mutex<SyncServers>> = OnceLock::new();
-    SHARED
-        .get_or_init(|| Mutex::new(SyncServers::start()))
+    shared_with(Compression::Off)
+}
+
+/// [`shared`], with pygeoapi compressing as asked: one choice per binary.
+pub fn shared_with(compression: Compression) -> MutexGuard<'static, SyncServers> {
+    static SHARED: OnceLock<(Compression, Mutex<SyncServers>)> = OnceLock::new();
+    let (started, servers) =
+        SHARED.get_or_init(|| (compression, Mutex::new(SyncServers::start(compression))));
+    assert_eq!(
+        *started, compression,
+        "one test binary, one pygeoapi setting"
+    );
+    servers
         .lock()
         // A test that failed while holding it leaves the servers usable.
         .unwrap_or_else(|poisoned| poisoned.into_inner())

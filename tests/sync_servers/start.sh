@@ -133,6 +133,7 @@ server:
   encoding: utf-8
   languages: [en-US]
   limits: {default_items: 10, max_items: 1000}
+  gzip: ${PYGEOAPI_GZIP:-false}
   map: {url: 'https://tile.openstreetmap.org/{z}/{x}/{y}.png', attribution: OpenStreetMap}
   admin: false
 logging:

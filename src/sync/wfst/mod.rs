@@ -35,6 +35,9 @@ const IDS_PER_REQUEST: usize = 100;
 const UUIDS_PER_REQUEST: usize = 20;
 /// Writes per Transaction at the least, however many connections.
 const MIN_PER_TRANSACTION: usize = 50;
+/// Writes per send: a few Transactions of at least [`MIN_PER_TRANSACTION`],
+/// answered (and recorded by the push) before the next are sent.
+const WRITES_PER_SEND: usize = 200;
 
 pub struct Wfs {
     base: String,
@@ -219,6 +222,10 @@ impl Wfs {
 }
 
 impl Portal for Wfs {
+    fn writes_per_send(&self) -> usize {
+        WRITES_PER_SEND
+    }
+
     fn http(&mut self) -> &mut Http {
         &mut self.http
     }
@@ -299,10 +306,19 @@ impl Portal for Wfs {
             .iter()
             .filter(|r| r.server_id.is_some() && !out.contains_key(&r.uuid))
             .collect();
+        // Features another client added without a UUID: the one given here
+        // (checkout, pull) stands for it until a push writes it.
+        let mut unnamed = HashSet::new();
         for chunk in by_id.chunks(IDS_PER_REQUEST) {
             let ids: Vec<String> = chunk.iter().filter_map(|r| r.server_id.clone()).collect();
             let query = format!("FEATUREID={}", encode(&ids.join(",")));
-            for r in self.get_features(&ft, mapping, &query)? {
+            for mut r in self.get_features(&ft, mapping, &query)? {
+                if r.uuid.is_empty()
+                    && let Some(w) = chunk.iter().find(|w| w.server_id == r.server_id)
+                {
+                    r.uuid = w.uuid.clone();
+                    unnamed.insert(r.uuid.clone());
+                }
                 // A server id now on another feature (renumbered) is no
                 // answer: the UUID decides.
                 if chunk.iter().any(|w| w.uuid == r.uuid) {
@@ -321,8 +337,12 @@ impl Portal for Wfs {
             }
         }
         for (uuid, r) in &out {
+            let mut as_on_server = r.clone();
+            if unnamed.contains(uuid) {
+                as_on_server.uuid.clear();
+            }
             self.seen
-                .insert((mapping.collection.clone(), uuid.clone()), r.clone());
+                .insert((mapping.collection.clone(), uuid.clone()), as_on_server);
         }
         Ok(out)
     }
@@ -353,12 +373,16 @@ impl Portal for Wfs {
         // replace the server already has.
         let mut settled = HashSet::new();
         let mut changed = HashMap::new();
+        let mut unnamed = HashSet::new();
         for op in ops {
             if let Op::Replace(r) = op
                 && let Some(theirs) = self.seen.get(&(mapping.collection.clone(), r.uuid.clone()))
             {
                 let fields = r.changed_fields(theirs, mapping.xy_tolerance);
-                if fields.is_empty() {
+                if theirs.uuid.is_empty() {
+                    // The server has not got its UUID yet: this update gives it.
+                    unnamed.insert(r.uuid.clone());
+                } else if fields.is_empty() {
                     // The server has it already (sent before, answer lost).
                     settled.insert(r.uuid.clone());
                     continue;
@@ -395,7 +419,7 @@ impl Portal for Wfs {
         let parts: Vec<&[Op]> = sent.chunks(part_size).collect();
         let bodies = parts
             .iter()
-            .map(|part| transaction::document(&ft, mapping, part, &changed))
+            .map(|part| transaction::document(&ft, mapping, part, &changed, &unnamed))
             .collect::<Result<Vec<_>>>()?;
         // As many workers as parts, one Transaction each: no part is left
         // unmade, so each has its own result.

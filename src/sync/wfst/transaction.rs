@@ -9,7 +9,7 @@
 //! Non-ASCII text goes as numeric character references: QGIS's own
 //! `qgis_mapserver` hangs on a UTF-8 byte in a POST body.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write;
 
 use roxmltree::{Document, Node};
@@ -90,6 +90,7 @@ pub fn document(
     mapping: &LayerMapping,
     ops: &[Op],
     changed: &HashMap<String, Vec<String>>,
+    unnamed: &HashSet<String>,
 ) -> Result<String> {
     let mut out = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\
@@ -133,7 +134,19 @@ pub fn document(
                     }
                     out.push_str("</wfs:Property>");
                 }
-                out.push_str(&uuid_filter(&mapping.uuid_field, &[&r.uuid], false));
+                match r.server_id.as_deref().filter(|_| unnamed.contains(&r.uuid)) {
+                    // Without a UUID on the server: found by its id, given its UUID.
+                    Some(id) => {
+                        let _ = write!(
+                            out,
+                            "<wfs:Property><wfs:Name>{}</wfs:Name><wfs:Value>{handle}</wfs:Value></wfs:Property>\
+                             <ogc:Filter><ogc:FeatureId fid=\"{}\"/></ogc:Filter>",
+                            escape(&mapping.uuid_field),
+                            escape(id)
+                        );
+                    }
+                    None => out.push_str(&uuid_filter(&mapping.uuid_field, &[&r.uuid], false)),
+                }
                 out.push_str("</wfs:Update>");
             }
             Op::Delete(_) => {
