@@ -687,3 +687,85 @@ fn checkout_by_commune_takes_only_that_communes_extent() {
     assert_eq!(extent("bts"), Some(west_box));
     assert_eq!(extent("bts_hoang_van_thu"), Some(east_box));
 }
+
+/// `checkout --rename`: the local layer names the portal's `chieu_cao`
+/// `do_cao`; an edit of `do_cao` reaches `chieu_cao` in PostGIS, a server
+/// change of `chieu_cao` comes back into `do_cao`, and a rename of a
+/// property the collection lacks is refused before any layer is made.
+#[test]
+fn checkout_with_a_field_renamed_syncs_it_under_the_servers_name() {
+    let servers = shared();
+    seed(&servers);
+    let dir = tempfile::tempdir().unwrap();
+    let ws = cli_workspace(dir.path(), &servers);
+    let w = path_str(&ws);
+    let refused = tramgis(&[
+        "sync",
+        "checkout",
+        w,
+        "portal",
+        "bts",
+        "--rename",
+        "do_cao=cao_do",
+    ]);
+    assert!(!refused.status.success());
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(message.contains("no property 'cao_do'"), "{message}");
+    assert!(GeoPackage::open(&ws).unwrap().layer("bts").is_err());
+
+    ok(&[
+        "sync",
+        "checkout",
+        w,
+        "portal",
+        "bts",
+        "--rename",
+        "do_cao=chieu_cao",
+    ]);
+    let gpkg = GeoPackage::open(&ws).unwrap();
+    let schema = gpkg.layer("bts").unwrap().schema;
+    let names: Vec<&str> = schema.fields.iter().map(|f| f.name.as_str()).collect();
+    assert!(
+        names.contains(&"do_cao") && !names.contains(&"chieu_cao"),
+        "{names:?}"
+    );
+    drop(gpkg);
+    // A field added here after the checkout (as QGIS adds one) stays local.
+    let added = Command::new("ogrinfo")
+        .args([w, "-q", "-sql", "ALTER TABLE bts ADD COLUMN ghi_chu TEXT"])
+        .output()
+        .unwrap();
+    assert!(added.status.success(), "{added:?}");
+    let mut gpkg = GeoPackage::open(&ws).unwrap();
+    let fid = fid_of(&gpkg, "BG0001");
+    set_tower(&mut gpkg, fid, "do_cao", FieldValue::Real(61.5));
+    set_tower(
+        &mut gpkg,
+        fid,
+        "ghi_chu",
+        FieldValue::Text("cột nghiêng".into()),
+    );
+    drop(gpkg);
+    let pushed = ok(&["sync", "push", w, "portal"]);
+    assert!(pushed.contains("1 replaced"), "{pushed}");
+    assert_eq!(
+        servers.psql("SELECT count(*) FROM information_schema.columns WHERE table_name = 'bts' AND column_name = 'ghi_chu'"),
+        "0"
+    );
+    assert_eq!(
+        servers.psql("SELECT chieu_cao FROM bts WHERE ma_tram = 'BG0001'"),
+        "61.5"
+    );
+
+    servers.psql("UPDATE bts SET chieu_cao = 62.25 WHERE ma_tram = 'BG0002'");
+    ok(&["sync", "pull", w, "portal"]);
+    let gpkg = GeoPackage::open(&ws).unwrap();
+    let f = gpkg
+        .get_feature("bts", fid_of(&gpkg, "BG0002"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        f.values[field(&gpkg, "bts", "do_cao")],
+        FieldValue::Real(62.25)
+    );
+}

@@ -418,6 +418,7 @@ fn hostile_or_broken_servers_give_clear_errors_and_change_nothing_locally() {
         extent: None,
         epsg: 9214,
         uuid_field: "uuid".into(),
+        renames: Default::default(),
     };
     let err = tramgis::sync::checkout::checkout(
         &mut gpkg,

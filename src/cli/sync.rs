@@ -122,6 +122,10 @@ pub struct CheckoutArgs {
     pub epsg: i32,
     #[arg(long, default_value = "uuid")]
     pub uuid_field: String,
+    /// A local field named otherwise than the server's property:
+    /// LOCAL=SERVER (repeatable), e.g. `--rename do_cao=height`.
+    #[arg(long = "rename", value_name = "LOCAL=SERVER")]
+    pub renames: Vec<String>,
 }
 
 #[derive(Args, Debug)]
@@ -317,6 +321,16 @@ fn run_checkout(a: &CheckoutArgs) -> Result<()> {
         extent,
         epsg: a.epsg,
         uuid_field: a.uuid_field.clone(),
+        renames: a
+            .renames
+            .iter()
+            .map(|pair| match pair.split_once('=') {
+                Some((local, server)) if !local.is_empty() && !server.is_empty() => {
+                    Ok((local.to_string(), server.to_string()))
+                }
+                _ => bail!("--rename {pair}: expected LOCAL=SERVER"),
+            })
+            .collect::<Result<_>>()?,
     };
     let args = RemoteArgs {
         workspace: a.workspace.clone(),

@@ -27,6 +27,9 @@ pub struct CheckoutRequest {
     pub epsg: i32,
     /// The server property (and local column) holding the UUID.
     pub uuid_field: String,
+    /// Local field name → server property name, where the local layer
+    /// names a field its own way (`do_cao` for the portal's `height`).
+    pub renames: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -55,6 +58,7 @@ pub fn checkout(
     let mut mapping = LayerMapping::new(&request.layer, &request.collection, request.epsg);
     mapping.uuid_field = request.uuid_field.clone();
     mapping.extent = request.extent;
+    mapping.renames = request.renames.clone();
     let description = portal.describe(&mapping)?;
     mapping.id_is_uuid = description.as_ref().is_some_and(|d| d.id_is_uuid);
     let mut records = Vec::new();
@@ -84,11 +88,22 @@ pub fn checkout(
     // the server's own row key (pygeoapi shows the serial `fid` when the
     // UUID is the id): it is not synced, the server assigns it.
     fields.retain(|f| !["fid", "geom", "geometry"].contains(&f.name.to_lowercase().as_str()));
+    // The layout names fields locally; the mapping keeps the server's names.
     mapping.fields = fields
         .iter()
-        .map(|f| f.name.clone())
-        .filter(|n| n != &mapping.uuid_field)
+        .filter(|f| f.name != mapping.uuid_field)
+        .filter_map(|f| mapping.remote_field(&f.name).map(str::to_string))
         .collect();
+    for server_name in request.renames.values() {
+        if !mapping.fields.contains(server_name) {
+            return Err(SyncError::Config(format!(
+                "{}: collection '{}' has no property '{server_name}' to rename (it has: {})",
+                remote.url,
+                request.collection,
+                mapping.fields.join(", ")
+            )));
+        }
+    }
     let mut schema_fields = vec![Field::new(&mapping.uuid_field, FieldType::Text)];
     schema_fields.extend(fields.into_iter().filter(|f| f.name != mapping.uuid_field));
     let schema = Schema::new(geometry_type, request.epsg, schema_fields);

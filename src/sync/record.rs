@@ -126,6 +126,11 @@ pub fn from_feature(feature: &Feature, schema: &Schema, mapping: &LayerMapping) 
         let Some(remote) = mapping.remote_field(&field.name) else {
             continue;
         };
+        // A field the server's collection lacks (added here after the
+        // checkout) stays local.
+        if !mapping.fields.is_empty() && !mapping.fields.iter().any(|f| f == remote) {
+            continue;
+        }
         properties.insert(remote.to_string(), value_to_json(value));
     }
     Record {

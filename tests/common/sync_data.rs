@@ -67,6 +67,7 @@ pub fn check_out(gpkg: &mut GeoPackage, remote: &Remote, collection: &str) -> u6
         extent: None,
         epsg: 9214,
         uuid_field: "uuid".into(),
+        renames: Default::default(),
     };
     checkout(
         gpkg,

@@ -95,6 +95,7 @@ impl CheckoutForm {
                 "" => "uuid".into(),
                 f => f.into(),
             },
+            renames: Default::default(),
         })
     }
 }
