@@ -627,7 +627,9 @@ fn checkout_by_commune_takes_only_that_communes_extent() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{stderr}");
     assert!(
-        stderr.contains(&format!("no commune named '{unknown}' in ranh_gioi_xa")),
+        stderr.contains(&format!(
+            "nothing named '{unknown}' in ranh_gioi_xa (ten_xa)"
+        )),
         "{stderr}"
     );
     let gpkg = GeoPackage::open_read_only(&ws).unwrap();
@@ -686,6 +688,53 @@ fn checkout_by_commune_takes_only_that_communes_extent() {
     };
     assert_eq!(extent("bts"), Some(west_box));
     assert_eq!(extent("bts_hoang_van_thu"), Some(east_box));
+    drop(gpkg);
+
+    // A district in two parts (two rows of ranh_gioi_huyen with its name):
+    // the box of both, towers 3 to 17.
+    let mut gpkg = GeoPackage::open(&ws).unwrap();
+    let schema = Schema::new(
+        GeometryType::Polygon,
+        9214,
+        vec![Field::new("ten_huyen", FieldType::Text)],
+    );
+    gpkg.create_layer("ranh_gioi_huyen", &schema, &LayerMeta::default())
+        .unwrap();
+    let district = "Thành phố Bắc Giang";
+    for (x0, y0, x1, y1) in [
+        (560_290.0, 1_820_140.0, 560_610.0, 1_820_310.0),
+        (561_495.0, 1_820_750.0, 561_710.0, 1_820_865.0),
+    ] {
+        let ring = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)];
+        let values = vec![FieldValue::Text(district.into())];
+        gpkg.insert_feature(
+            "ranh_gioi_huyen",
+            &Feature::new(Some(polygon(&ring)), values),
+        )
+        .unwrap();
+    }
+    drop(gpkg);
+    let district_box = [560_290.0, 1_820_140.0, 561_710.0, 1_820_865.0];
+    ok(&[
+        "sync",
+        "checkout",
+        w,
+        "portal",
+        "bts",
+        "--layer",
+        "bts_tp",
+        "--district",
+        district,
+    ]);
+    let expected = server_codes_in(&servers, district_box);
+    assert_eq!(
+        expected,
+        (3..=17)
+            .map(|i| format!("BG{i:04}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    assert_eq!(local_codes(&ws, "bts_tp"), expected);
 }
 
 /// `checkout --rename`: the local layer names the portal's `chieu_cao`

@@ -114,10 +114,14 @@ pub struct CheckoutArgs {
     /// minx,miny,maxx,maxy in the layer's CRS.
     #[arg(long, value_delimiter = ',', num_args = 4)]
     pub bbox: Option<Vec<f64>>,
-    /// Only the extent of this commune (or district) of the workspace's
-    /// boundary layer `ranh_gioi_xa` (by `ten_xa`) instead of a box.
-    #[arg(long)]
+    /// Only the extent of this commune of the workspace's boundary layer
+    /// `ranh_gioi_xa` (by `ten_xa`) instead of a box.
+    #[arg(long, conflicts_with_all = ["bbox", "district"])]
     pub commune: Option<String>,
+    /// Only the extent of this district of `ranh_gioi_huyen` (by
+    /// `ten_huyen`).
+    #[arg(long, conflicts_with = "bbox")]
+    pub district: Option<String>,
     #[arg(long, default_value_t = 9214)]
     pub epsg: i32,
     #[arg(long, default_value = "uuid")]
@@ -307,13 +311,19 @@ fn run_logged(args: &RemoteArgs, operation: &Operation) -> Result<()> {
 }
 
 fn run_checkout(a: &CheckoutArgs) -> Result<()> {
-    let extent = match (&a.bbox, &a.commune) {
-        (Some(b), _) => Some([b[0], b[1], b[2], b[3]]),
-        (None, Some(name)) => Some(commune_extent(
+    let boundary = |layer: &str, field: &str, name: &str| -> Result<[f64; 4]> {
+        boundary_extent(
             &GeoPackage::open_read_only(&a.workspace)?,
+            layer,
+            field,
             name,
-        )?),
-        (None, None) => None,
+        )
+    };
+    let extent = match (&a.bbox, &a.commune, &a.district) {
+        (Some(b), _, _) => Some([b[0], b[1], b[2], b[3]]),
+        (None, Some(name), _) => Some(boundary("ranh_gioi_xa", "ten_xa", name)?),
+        (None, None, Some(name)) => Some(boundary("ranh_gioi_huyen", "ten_huyen", name)?),
+        (None, None, None) => None,
     };
     let request = CheckoutRequest {
         collection: a.collection.clone(),
@@ -341,27 +351,35 @@ fn run_checkout(a: &CheckoutArgs) -> Result<()> {
     run_logged(&args, &Operation::Checkout(request))
 }
 
-fn commune_extent(gpkg: &GeoPackage, name: &str) -> Result<[f64; 4]> {
-    let layer = gpkg.layer("ranh_gioi_xa")?;
-    let i = layer
-        .schema
-        .field_index("ten_xa")
-        .context("ranh_gioi_xa has no field ten_xa")?;
+/// The extent of the boundaries named `name` in `layer`.`field` (a commune
+/// in several parts gives the box of all of them).
+fn boundary_extent(gpkg: &GeoPackage, layer: &str, field: &str, name: &str) -> Result<[f64; 4]> {
+    let schema = gpkg.layer(layer)?.schema;
+    let i = schema
+        .field_index(field)
+        .with_context(|| format!("{layer} has no field {field}"))?;
     // Compared in NFC: a name typed with combining marks (Unikey's
     // "Unicode tổ hợp", macOS) is the same commune as the stored one.
     let wanted: String = name.nfc().collect();
-    for f in gpkg.all_features("ranh_gioi_xa")? {
+    let mut extent: Option<[f64; 4]> = None;
+    for f in gpkg.all_features(layer)? {
         if matches!(&f.values[i], crate::model::FieldValue::Text(t) if t.nfc().eq(wanted.chars()))
             && let Some(g) = &f.geometry
             && let Some(r) = geo::BoundingRect::bounding_rect(g)
         {
-            return Ok([r.min().x, r.min().y, r.max().x, r.max().y]);
+            let (lo, hi) = (r.min(), r.max());
+            extent = Some(match extent {
+                None => [lo.x, lo.y, hi.x, hi.y],
+                Some([a, b, c, d]) => [a.min(lo.x), b.min(lo.y), c.max(hi.x), d.max(hi.y)],
+            });
         }
     }
-    bail!(
-        "{}: no commune named '{name}' in ranh_gioi_xa",
-        gpkg.path().display()
-    )
+    extent.with_context(|| {
+        format!(
+            "{}: nothing named '{name}' in {layer} ({field})",
+            gpkg.path().display()
+        )
+    })
 }
 
 fn status(workspace: &PathBuf) -> Result<()> {
