@@ -577,6 +577,21 @@ fn server_codes_in(servers: &SyncServers, b: [f64; 4]) -> String {
     ))
 }
 
+/// The towers numbered `expected` are those PostGIS holds within `b`, and
+/// exactly those are in the local `layer`.
+fn assert_checked_out(
+    servers: &SyncServers,
+    ws: &Path,
+    layer: &str,
+    b: [f64; 4],
+    expected: std::ops::RangeInclusive<i32>,
+) {
+    let codes = server_codes_in(servers, b);
+    let numbered: Vec<String> = expected.map(|i| format!("BG{i:04}")).collect();
+    assert_eq!(codes, numbered.join(","));
+    assert_eq!(local_codes(ws, layer), codes);
+}
+
 #[test]
 fn checkout_by_commune_takes_only_that_communes_extent() {
     let servers = shared();
@@ -650,15 +665,7 @@ fn checkout_by_commune_takes_only_that_communes_extent() {
         west_name,
     ]);
     assert!(out.contains(" 10 received"), "{out}");
-    let expected = server_codes_in(&servers, west_box);
-    assert_eq!(
-        expected,
-        (1..=10)
-            .map(|i| format!("BG{i:04}"))
-            .collect::<Vec<_>>()
-            .join(",")
-    );
-    assert_eq!(local_codes(&ws, "bts"), expected);
+    assert_checked_out(&servers, &ws, "bts", west_box, 1..=10);
 
     // Typed with combining marks (Unikey's "Unicode tổ hợp"), the name is
     // the same commune.
@@ -726,15 +733,7 @@ fn checkout_by_commune_takes_only_that_communes_extent() {
         "--district",
         district,
     ]);
-    let expected = server_codes_in(&servers, district_box);
-    assert_eq!(
-        expected,
-        (3..=17)
-            .map(|i| format!("BG{i:04}"))
-            .collect::<Vec<_>>()
-            .join(",")
-    );
-    assert_eq!(local_codes(&ws, "bts_tp"), expected);
+    assert_checked_out(&servers, &ws, "bts_tp", district_box, 3..=17);
 }
 
 /// `checkout --rename`: the local layer names the portal's `chieu_cao`
