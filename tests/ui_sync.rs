@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use common::sync_data::*;
 use common::sync_servers::{SyncServers, shared};
-use common::ui::{AppHarness, harness, press};
+use common::ui::{AppHarness, harness, press, zoom_around};
 use egui_kittest::kittest::Queryable;
 use tramgis::gpkg::GeoPackage;
 use tramgis::model::FieldValue;
@@ -379,6 +379,22 @@ fn remotes_are_added_with_their_protocol_detected_checked_out_within_a_box_and_r
         .unwrap()
         .click_accesskit();
     h.run_steps(2);
+    // "Map view" takes the box the map shows (the map's CRS is the
+    // layer's EPSG:9214 here).
+    zoom_around(&mut h, [X0 + 500.0, Y0 + 300.0], 400.0);
+    press_in_panel(&mut h, "Khung nhìn bản đồ");
+    let shown = h.state().0.view().expect("a view").bounds();
+    let form = panel(&mut h).remotes.checkout.as_mut().expect("the form");
+    let typed: Vec<f64> = form
+        .bbox
+        .split(',')
+        .map(|n| n.trim().parse().unwrap())
+        .collect();
+    let (lo, hi) = (shown.min(), shown.max());
+    for (got, want) in typed.iter().zip([lo.x, lo.y, hi.x, hi.y]) {
+        assert!((got - want).abs() <= 0.005, "{typed:?} vs {shown:?}");
+    }
+    assert!(hi.x - lo.x >= 800.0 && hi.y - lo.y >= 800.0, "{shown:?}");
     let form = panel(&mut h).remotes.checkout.as_mut().expect("the form");
     assert_eq!(form.remote, "portal");
     form.collection = "bts".into();

@@ -5,10 +5,10 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
-use unicode_normalization::UnicodeNormalization;
 
 use crate::gpkg::GeoPackage;
 use crate::jobs::Progress;
+use crate::sync::boundaries::{self, Level};
 use crate::sync::checkout::CheckoutRequest;
 use crate::sync::connect::{detect, secret_to_keep, session_credentials};
 use crate::sync::http::{Credentials, Limits};
@@ -311,18 +311,14 @@ fn run_logged(args: &RemoteArgs, operation: &Operation) -> Result<()> {
 }
 
 fn run_checkout(a: &CheckoutArgs) -> Result<()> {
-    let boundary = |layer: &str, field: &str, name: &str| -> Result<[f64; 4]> {
-        boundary_extent(
-            &GeoPackage::open_read_only(&a.workspace)?,
-            layer,
-            field,
-            name,
-        )
+    let boundary = |level: Level, name: &str| -> Result<[f64; 4]> {
+        let gpkg = GeoPackage::open_read_only(&a.workspace)?;
+        Ok(boundaries::extent(&gpkg, level, name)?)
     };
     let extent = match (&a.bbox, &a.commune, &a.district) {
         (Some(b), _, _) => Some([b[0], b[1], b[2], b[3]]),
-        (None, Some(name), _) => Some(boundary("ranh_gioi_xa", "ten_xa", name)?),
-        (None, None, Some(name)) => Some(boundary("ranh_gioi_huyen", "ten_huyen", name)?),
+        (None, Some(name), _) => Some(boundary(Level::Commune, name)?),
+        (None, None, Some(name)) => Some(boundary(Level::District, name)?),
         (None, None, None) => None,
     };
     let request = CheckoutRequest {
@@ -349,37 +345,6 @@ fn run_checkout(a: &CheckoutArgs) -> Result<()> {
         connections: 8,
     };
     run_logged(&args, &Operation::Checkout(request))
-}
-
-/// The extent of the boundaries named `name` in `layer`.`field` (a commune
-/// in several parts gives the box of all of them).
-fn boundary_extent(gpkg: &GeoPackage, layer: &str, field: &str, name: &str) -> Result<[f64; 4]> {
-    let schema = gpkg.layer(layer)?.schema;
-    let i = schema
-        .field_index(field)
-        .with_context(|| format!("{layer} has no field {field}"))?;
-    // Compared in NFC: a name typed with combining marks (Unikey's
-    // "Unicode tổ hợp", macOS) is the same commune as the stored one.
-    let wanted: String = name.nfc().collect();
-    let mut extent: Option<[f64; 4]> = None;
-    for f in gpkg.all_features(layer)? {
-        if matches!(&f.values[i], crate::model::FieldValue::Text(t) if t.nfc().eq(wanted.chars()))
-            && let Some(g) = &f.geometry
-            && let Some(r) = geo::BoundingRect::bounding_rect(g)
-        {
-            let (lo, hi) = (r.min(), r.max());
-            extent = Some(match extent {
-                None => [lo.x, lo.y, hi.x, hi.y],
-                Some([a, b, c, d]) => [a.min(lo.x), b.min(lo.y), c.max(hi.x), d.max(hi.y)],
-            });
-        }
-    }
-    extent.with_context(|| {
-        format!(
-            "{}: nothing named '{name}' in {layer} ({field})",
-            gpkg.path().display()
-        )
-    })
 }
 
 fn status(workspace: &PathBuf) -> Result<()> {

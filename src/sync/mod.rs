@@ -14,6 +14,7 @@
 //! - [`net_changes`]: what the journal says changed since a sync;
 //! - [`keyring`]: a remote's password or token in the OS keyring (Secret Service).
 
+pub mod boundaries;
 pub mod checkout;
 pub mod connect;
 pub mod error;

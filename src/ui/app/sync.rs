@@ -55,6 +55,11 @@ impl TramgisApp {
     pub(super) fn sync_window(&mut self, ctx: &egui::Context, lang: Lang) {
         let running = self.jobs.progress(JobKind::Sync);
         if let Some(panel) = &mut self.panels.sync {
+            panel.remotes.map_view = self.view.map(|v| {
+                let b = v.bounds();
+                let (lo, hi) = (b.min(), b.max());
+                ([lo.x, lo.y, hi.x, hi.y], self.map.crs.epsg())
+            });
             let asked = panel.show(ctx, lang, running);
             self.commands.extend(asked);
             if !panel.open {

@@ -110,6 +110,9 @@ pub struct RemotesView {
     pub confirm_remove: Option<String>,
     /// What is wrong with a form.
     pub problem: Option<String>,
+    /// The map's view as the app shows it this frame: its box and the
+    /// EPSG code of the map's CRS (None for a CRS without one).
+    pub map_view: Option<([f64; 4], Option<i32>)>,
 }
 
 impl RemotesView {
@@ -285,7 +288,22 @@ impl RemotesView {
             ui.add(egui::TextEdit::singleline(&mut form.layer).hint_text(form.collection.as_str()));
             ui.end_row();
             ui.label(t(lang, S::Bbox));
-            ui.add(egui::TextEdit::singleline(&mut form.bbox).hint_text("minx, miny, maxx, maxy"));
+            ui.horizontal(|ui| {
+                ui.add(
+                    egui::TextEdit::singleline(&mut form.bbox).hint_text("minx, miny, maxx, maxy"),
+                );
+                // The box the user has zoomed to, in the layer's CRS only:
+                // a box in another CRS would check out the wrong place.
+                let view = self.map_view.filter(|(_, epsg)| *epsg == Some(form.epsg));
+                let button = ui
+                    .add_enabled(view.is_some(), egui::Button::new(t(lang, S::MapView)))
+                    .on_disabled_hover_text(t(lang, S::MapViewOtherCrs));
+                if button.clicked()
+                    && let Some(([a, b, c, d], _)) = view
+                {
+                    form.bbox = format!("{a:.2}, {b:.2}, {c:.2}, {d:.2}");
+                }
+            });
             ui.end_row();
             ui.label("EPSG");
             ui.add(egui::DragValue::new(&mut form.epsg).range(1..=999_999));
