@@ -333,13 +333,40 @@ fn a_push_cancelled_from_the_panel_sends_nothing_twice_and_the_next_push_complet
     );
 }
 
+/// A new workspace whose boundary layer holds one commune, the box `b`.
+fn with_commune(path: &Path, name: &str, b: [f64; 4]) {
+    use tramgis::model::{Feature, Field, FieldType, GeometryType, Schema};
+    let mut gpkg = GeoPackage::create(path).unwrap();
+    let schema = Schema::new(
+        GeometryType::Polygon,
+        9214,
+        vec![Field::new("ten_xa", FieldType::Text)],
+    );
+    gpkg.create_layer("ranh_gioi_xa", &schema, &Default::default())
+        .unwrap();
+    let ring = geo_types::LineString::from(vec![
+        (b[0], b[1]),
+        (b[2], b[1]),
+        (b[2], b[3]),
+        (b[0], b[3]),
+        (b[0], b[1]),
+    ]);
+    let outline = geo_types::Geometry::Polygon(geo_types::Polygon::new(ring, vec![]));
+    gpkg.insert_feature(
+        "ranh_gioi_xa",
+        &Feature::new(Some(outline), vec![FieldValue::Text(name.into())]),
+    )
+    .unwrap();
+}
+
 #[test]
 fn remotes_are_added_with_their_protocol_detected_checked_out_within_a_box_and_removed() {
     let servers = shared();
     seed(&servers);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("moi.gpkg");
-    drop(GeoPackage::create(&path).unwrap());
+    let commune = [X0 - 50.0, Y0 - 20.0, X0 + 420.5, Y0 + 260.25];
+    with_commune(&path, "Xã Dĩnh Trì", commune);
     let mut h = harness(path.clone());
     open_sync(&mut h);
     h.get_by_label("Chưa có nguồn đồng bộ nào: thêm cổng dữ liệu ở dưới.");
@@ -395,7 +422,19 @@ fn remotes_are_added_with_their_protocol_detected_checked_out_within_a_box_and_r
         assert!((got - want).abs() <= 0.005, "{typed:?} vs {shown:?}");
     }
     assert!(hi.x - lo.x >= 800.0 && hi.y - lo.y >= 800.0, "{shown:?}");
+    // A commune of the workspace's ranh_gioi_xa gives its box.
+    let known = panel(&mut h).overview.as_ref().unwrap().boundaries.clone();
+    assert_eq!(known.len(), 1, "{known:?}");
+    press_in_panel(&mut h, "Theo xã / huyện");
+    press_in_panel(&mut h, "Xã Dĩnh Trì");
     let form = panel(&mut h).remotes.checkout.as_mut().expect("the form");
+    assert_eq!(
+        form.bbox,
+        format!(
+            "{:.2}, {:.2}, {:.2}, {:.2}",
+            commune[0], commune[1], commune[2], commune[3]
+        )
+    );
     assert_eq!(form.remote, "portal");
     form.collection = "bts".into();
     form.layer = "tram_bts".into();

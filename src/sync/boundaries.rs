@@ -33,6 +33,8 @@ pub struct Boundary {
     /// minx, miny, maxx, maxy in the boundary layer's CRS; a boundary in
     /// several parts (rows) gives the box of all of them.
     pub extent: [f64; 4],
+    /// The boundary layer's SRS id (its EPSG code for an EPSG CRS).
+    pub srs_id: i32,
 }
 
 /// Every named commune and district, districts first, each by name; a
@@ -66,6 +68,7 @@ pub fn list(gpkg: &GeoPackage) -> Result<Vec<Boundary>> {
                     level,
                     name,
                     extent: [lo.x, lo.y, hi.x, hi.y],
+                    srs_id: info.schema.srs_id,
                 }),
             }
         }

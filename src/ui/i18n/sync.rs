@@ -50,6 +50,8 @@ pub enum SyncKey {
     UuidField,
     StartCheckout,
     MapView,
+    Boundary,
+    NoBoundary,
     MapViewOtherCrs,
     NoConflicts,
     FieldName,
@@ -158,6 +160,8 @@ pub(super) fn pair(key: SyncKey) -> (&'static str, &'static str) {
         UuidField => ("Trường UUID", "UUID field"),
         StartCheckout => ("Tải về lớp mới", "Check out as a new layer"),
         MapView => ("Khung nhìn bản đồ", "Map view"),
+        Boundary => ("Theo xã / huyện", "By commune / district"),
+        NoBoundary => ("(chọn)", "(choose)"),
         MapViewOtherCrs => (
             "Bản đồ đang hiển thị ở hệ tọa độ khác với EPSG của lớp",
             "The map is shown in another CRS than the layer's EPSG",

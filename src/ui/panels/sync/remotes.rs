@@ -305,6 +305,27 @@ impl RemotesView {
                 }
             });
             ui.end_row();
+            // A district or commune of the workspace's boundary layers, in
+            // the layer's CRS: its box becomes the extent.
+            let within: Vec<_> = overview
+                .boundaries
+                .iter()
+                .filter(|b| b.srs_id == form.epsg)
+                .collect();
+            if !within.is_empty() {
+                ui.label("");
+                egui::ComboBox::from_label(t(lang, S::Boundary))
+                    .selected_text(t(lang, S::NoBoundary))
+                    .show_ui(ui, |ui| {
+                        for b in within {
+                            if ui.selectable_label(false, &b.name).clicked() {
+                                let [a, c, d, e] = b.extent;
+                                form.bbox = format!("{a:.2}, {c:.2}, {d:.2}, {e:.2}");
+                            }
+                        }
+                    });
+                ui.end_row();
+            }
             ui.label("EPSG");
             ui.add(egui::DragValue::new(&mut form.epsg).range(1..=999_999));
             ui.end_row();

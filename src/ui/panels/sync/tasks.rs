@@ -203,6 +203,8 @@ pub struct Overview {
     pub remotes: Vec<RemoteStatus>,
     pub conflicts: Vec<Conflict>,
     pub log: Vec<LogEntry>,
+    /// The workspace's districts and communes, to check out within.
+    pub boundaries: Vec<crate::sync::boundaries::Boundary>,
 }
 
 /// Reads the overview (on a read-only connection, off the UI thread).
@@ -228,5 +230,6 @@ pub fn overview(gpkg: &GeoPackage) -> Result<Overview, SyncError> {
         remotes,
         conflicts,
         log: state::history(conn, LOG_ROWS)?,
+        boundaries: crate::sync::boundaries::list(gpkg)?,
     })
 }
