@@ -422,6 +422,36 @@ fn remotes_are_added_with_their_protocol_detected_checked_out_within_a_box_and_r
         assert!((got - want).abs() <= 0.005, "{typed:?} vs {shown:?}");
     }
     assert!(hi.x - lo.x >= 800.0 && hi.y - lo.y >= 800.0, "{shown:?}");
+    // "Draw on the map" starts the draw-area tool, and what it draws (the
+    // tool itself is tested with the analysis panel) becomes the box.
+    press_in_panel(&mut h, "Vẽ trên bản đồ");
+    assert_eq!(h.state().0.tool(), tramgis::ui::tools::Tool::DrawArea);
+    let drawn = geo_types::Polygon::new(
+        geo_types::LineString::from(vec![
+            (X0 + 10.0, Y0 + 20.0),
+            (X0 + 300.5, Y0 + 5.0),
+            (X0 + 250.0, Y0 + 410.25),
+            (X0 + 10.0, Y0 + 20.0),
+        ]),
+        vec![],
+    );
+    h.state_mut()
+        .0
+        .apply(tramgis::ui::AppCommand::SetAnalysisArea(drawn));
+    h.run_steps(2);
+    let form = panel(&mut h).remotes.checkout.as_mut().expect("the form");
+    assert_eq!(
+        form.bbox,
+        format!(
+            "{:.2}, {:.2}, {:.2}, {:.2}",
+            X0 + 10.0,
+            Y0 + 5.0,
+            X0 + 300.5,
+            Y0 + 410.25
+        )
+    );
+    assert!(!panel(&mut h).remotes.drawing_box);
+
     // A commune of the workspace's ranh_gioi_xa gives its box.
     let known = panel(&mut h).overview.as_ref().unwrap().boundaries.clone();
     assert_eq!(known.len(), 1, "{known:?}");

@@ -117,11 +117,7 @@ impl TramgisApp {
             AppCommand::OpenPrint => self.open_print(),
             AppCommand::OpenSync => self.open_sync(),
             AppCommand::StartSync { label, task } => self.start_sync(label, *task),
-            AppCommand::SetAnalysisArea(area) => {
-                if let Some(panel) = &mut self.panels.analysis {
-                    panel.set_drawn_area(area);
-                }
-            }
+            AppCommand::SetAnalysisArea(area) => self.area_drawn(area),
             AppCommand::StartTransfer(request) => self.start_transfer(request),
             AppCommand::ReloadWorkspace => self.open(self.workspace.clone()),
             AppCommand::LoadLayers(layers) => {

@@ -51,6 +51,19 @@ impl TramgisApp {
         self.commands.extend(asked);
     }
 
+    /// An area drawn with the draw-area tool goes to the panel that asked
+    /// for it: the Sync panel's checkout (as its box), else the analysis.
+    pub(super) fn area_drawn(&mut self, area: geo_types::Polygon<f64>) {
+        if let Some(panel) = &mut self.panels.sync
+            && panel.remotes.take_drawn_box(&area, self.map.crs.epsg())
+        {
+            return;
+        }
+        if let Some(panel) = &mut self.panels.analysis {
+            panel.set_drawn_area(area);
+        }
+    }
+
     /// The panel as a window, with the sync job in progress.
     pub(super) fn sync_window(&mut self, ctx: &egui::Context, lang: Lang) {
         let running = self.jobs.progress(JobKind::Sync);

@@ -50,6 +50,7 @@ pub enum SyncKey {
     UuidField,
     StartCheckout,
     MapView,
+    DrawBox,
     Boundary,
     NoBoundary,
     MapViewOtherCrs,
@@ -160,6 +161,7 @@ pub(super) fn pair(key: SyncKey) -> (&'static str, &'static str) {
         UuidField => ("Trường UUID", "UUID field"),
         StartCheckout => ("Tải về lớp mới", "Check out as a new layer"),
         MapView => ("Khung nhìn bản đồ", "Map view"),
+        DrawBox => ("Vẽ trên bản đồ", "Draw on the map"),
         Boundary => ("Theo xã / huyện", "By commune / district"),
         NoBoundary => ("(chọn)", "(choose)"),
         MapViewOtherCrs => (

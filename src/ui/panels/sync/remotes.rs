@@ -113,9 +113,31 @@ pub struct RemotesView {
     /// The map's view as the app shows it this frame: its box and the
     /// EPSG code of the map's CRS (None for a CRS without one).
     pub map_view: Option<([f64; 4], Option<i32>)>,
+    /// The checkout waits for an area drawn on the map (its box).
+    pub drawing_box: bool,
 }
 
 impl RemotesView {
+    /// An area drawn on the map: the checkout's extent when it asked for
+    /// one (and the map's CRS is the layer's); false when it did not ask.
+    pub fn take_drawn_box(
+        &mut self,
+        area: &geo_types::Polygon<f64>,
+        map_epsg: Option<i32>,
+    ) -> bool {
+        if !std::mem::take(&mut self.drawing_box) {
+            return false;
+        }
+        if let Some(form) = &mut self.checkout
+            && map_epsg == Some(form.epsg)
+            && let Some(r) = geo::BoundingRect::bounding_rect(area)
+        {
+            let (lo, hi) = (r.min(), r.max());
+            form.bbox = format!("{:.2}, {:.2}, {:.2}, {:.2}", lo.x, lo.y, hi.x, hi.y);
+        }
+        true
+    }
+
     pub fn ui(
         &mut self,
         ui: &mut egui::Ui,
@@ -280,6 +302,7 @@ impl RemotesView {
             return;
         };
         ui.strong(format!("{} — {}", t(lang, S::Checkout), form.remote));
+        let mut drawing_box = false;
         egui::Grid::new("sync-checkout").show(ui, |ui| {
             ui.label(t(lang, S::Collection));
             ui.text_edit_singleline(&mut form.collection);
@@ -302,6 +325,12 @@ impl RemotesView {
                     && let Some(([a, b, c, d], _)) = view
                 {
                     form.bbox = format!("{a:.2}, {b:.2}, {c:.2}, {d:.2}");
+                }
+                let draw = ui
+                    .add_enabled(view.is_some(), egui::Button::new(t(lang, S::DrawBox)))
+                    .on_disabled_hover_text(t(lang, S::MapViewOtherCrs));
+                if draw.clicked() {
+                    drawing_box = true;
                 }
             });
             ui.end_row();
@@ -333,6 +362,11 @@ impl RemotesView {
             ui.text_edit_singleline(&mut form.uuid_field);
             ui.end_row();
         });
+        if drawing_box {
+            // The draw-area map tool hands its polygon back through the app.
+            self.drawing_box = true;
+            asked.push(AppCommand::SetTool(crate::ui::tools::Tool::DrawArea));
+        }
         let mut go = false;
         let mut close = false;
         ui.horizontal(|ui| {
