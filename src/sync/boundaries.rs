@@ -38,42 +38,17 @@ pub struct Boundary {
 }
 
 /// Every named commune and district, districts first, each by name; a
-/// workspace without the layers has none.
+/// workspace without the layers (or their name fields) has none.
 pub fn list(gpkg: &GeoPackage) -> Result<Vec<Boundary>> {
-    let mut out: Vec<Boundary> = Vec::new();
+    let mut out = Vec::new();
     for level in [Level::District, Level::Commune] {
         let (layer, field) = level.source();
-        let Ok(info) = gpkg.layer(layer) else {
-            continue;
-        };
-        let Some(i) = info.schema.field_index(field) else {
-            continue;
-        };
-        let mut named: Vec<Boundary> = Vec::new();
-        for f in gpkg.all_features(layer)? {
-            let (FieldValue::Text(name), Some(g)) = (&f.values[i], &f.geometry) else {
-                continue;
-            };
-            let Some(r) = geo::BoundingRect::bounding_rect(g) else {
-                continue;
-            };
-            let name: String = name.nfc().collect();
-            let (lo, hi) = (r.min(), r.max());
-            match named.iter_mut().find(|b| b.name == name) {
-                Some(b) => {
-                    let [a, c, d, e] = b.extent;
-                    b.extent = [a.min(lo.x), c.min(lo.y), d.max(hi.x), e.max(hi.y)];
-                }
-                None => named.push(Boundary {
-                    level,
-                    name,
-                    extent: [lo.x, lo.y, hi.x, hi.y],
-                    srs_id: info.schema.srs_id,
-                }),
-            }
+        if gpkg
+            .layer(layer)
+            .is_ok_and(|info| info.schema.field_index(field).is_some())
+        {
+            out.extend(of_level(gpkg, level)?);
         }
-        named.sort_by(|a, b| a.name.cmp(&b.name));
-        out.extend(named);
     }
     Ok(out)
 }
@@ -81,17 +56,10 @@ pub fn list(gpkg: &GeoPackage) -> Result<Vec<Boundary>> {
 /// The extent of the commune or district named `name`.
 pub fn extent(gpkg: &GeoPackage, level: Level, name: &str) -> Result<[f64; 4]> {
     let (layer, field) = level.source();
-    let schema = gpkg.layer(layer)?.schema;
-    if schema.field_index(field).is_none() {
-        return Err(SyncError::Config(format!(
-            "{}: {layer} has no field {field}",
-            gpkg.path().display()
-        )));
-    }
     let wanted: String = name.nfc().collect();
-    list(gpkg)?
+    of_level(gpkg, level)?
         .into_iter()
-        .find(|b| b.level == level && b.name == wanted)
+        .find(|b| b.name == wanted)
         .map(|b| b.extent)
         .ok_or_else(|| {
             SyncError::Config(format!(
@@ -99,4 +67,41 @@ pub fn extent(gpkg: &GeoPackage, level: Level, name: &str) -> Result<[f64; 4]> {
                 gpkg.path().display()
             ))
         })
+}
+
+/// The named boundaries of one level's layer, by name.
+fn of_level(gpkg: &GeoPackage, level: Level) -> Result<Vec<Boundary>> {
+    let (layer, field) = level.source();
+    let info = gpkg.layer(layer)?;
+    let i = info.schema.field_index(field).ok_or_else(|| {
+        SyncError::Config(format!(
+            "{}: {layer} has no field {field}",
+            gpkg.path().display()
+        ))
+    })?;
+    let mut named: Vec<Boundary> = Vec::new();
+    for f in gpkg.all_features(layer)? {
+        let (FieldValue::Text(name), Some(g)) = (&f.values[i], &f.geometry) else {
+            continue;
+        };
+        let Some(r) = geo::BoundingRect::bounding_rect(g) else {
+            continue;
+        };
+        let name: String = name.nfc().collect();
+        let (lo, hi) = (r.min(), r.max());
+        match named.iter_mut().find(|b| b.name == name) {
+            Some(b) => {
+                let [a, c, d, e] = b.extent;
+                b.extent = [a.min(lo.x), c.min(lo.y), d.max(hi.x), e.max(hi.y)];
+            }
+            None => named.push(Boundary {
+                level,
+                name,
+                extent: [lo.x, lo.y, hi.x, hi.y],
+                srs_id: info.schema.srs_id,
+            }),
+        }
+    }
+    named.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(named)
 }
