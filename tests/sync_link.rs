@@ -98,6 +98,38 @@ fn edited_workspace(
     (gpkg, remote)
 }
 
+/// A workspace of `TOWERS` freshly seeded towers, every one raised,
+/// whose remote goes through a proxy doing `fault`.
+struct Edited {
+    gpkg: GeoPackage,
+    remote: Remote,
+    proxy: FaultProxy,
+    dir: tempfile::TempDir,
+}
+
+fn edited_through(servers: &SyncServers, protocol: Protocol, fault: Fault) -> Edited {
+    seed_towers(servers, TOWERS);
+    let server_url = match protocol {
+        Protocol::OgcApiFeatures => servers.ogcapi_url().to_string(),
+        Protocol::WfsT => servers.wfs_url().to_string(),
+    };
+    let proxy = FaultProxy::in_front_of(&server_url);
+    proxy.set(fault);
+    let dir = tempfile::tempdir().unwrap();
+    let (gpkg, remote) = edited_workspace(
+        dir.path(),
+        &server_url,
+        &proxy.proxied(&server_url),
+        protocol,
+    );
+    Edited {
+        gpkg,
+        remote,
+        proxy,
+        dir,
+    }
+}
+
 fn assert_all_raised_once(servers: &SyncServers) {
     assert_eq!(
         servers.psql("SELECT count(*), count(DISTINCT uuid), count(*) FILTER (WHERE chieu_cao = 20.5 + (substr(ma_tram, 3)::int % 40)) FROM bts"),
@@ -107,20 +139,12 @@ fn assert_all_raised_once(servers: &SyncServers) {
 
 fn push_through_the_link(protocol: Protocol) {
     let servers = servers();
-    seed_towers(&servers, TOWERS);
-    let server_url = match protocol {
-        Protocol::OgcApiFeatures => servers.ogcapi_url().to_string(),
-        Protocol::WfsT => servers.wfs_url().to_string(),
-    };
-    let proxy = FaultProxy::in_front_of(&server_url);
-    proxy.set(link());
-    let dir = tempfile::tempdir().unwrap();
-    let (mut gpkg, remote) = edited_workspace(
-        dir.path(),
-        &server_url,
-        &proxy.proxied(&server_url),
-        protocol,
-    );
+    let Edited {
+        mut gpkg,
+        remote,
+        proxy,
+        dir: _dir,
+    } = edited_through(&servers, protocol, link());
     let started = Instant::now();
     let mut portal = connect(&remote, Credentials::None, link_limits());
     let report = push(&mut gpkg, &remote, portal.as_mut(), &Progress::default()).unwrap();
@@ -190,25 +214,18 @@ fn benchmark() {
     for protocol in [Protocol::OgcApiFeatures, Protocol::WfsT] {
         for over_link in [false, true] {
             let servers = servers();
-            seed_towers(&servers, TOWERS);
-            let server_url = match protocol {
-                Protocol::OgcApiFeatures => servers.ogcapi_url().to_string(),
-                Protocol::WfsT => servers.wfs_url().to_string(),
-            };
-            let proxy = FaultProxy::in_front_of(&server_url);
-            proxy.set(if over_link { link() } else { Fault::None });
+            let fault = if over_link { link() } else { Fault::None };
+            let Edited {
+                mut gpkg,
+                remote,
+                proxy,
+                dir: _dir,
+            } = edited_through(&servers, protocol, fault);
             let limits = if over_link {
                 link_limits()
             } else {
                 Limits::default()
             };
-            let dir = tempfile::tempdir().unwrap();
-            let (mut gpkg, remote) = edited_workspace(
-                dir.path(),
-                &server_url,
-                &proxy.proxied(&server_url),
-                protocol,
-            );
             let plain = plain_geojson_bytes(&gpkg, &remote);
             let mut portal = connect(&remote, Credentials::None, limits.clone());
             let started = Instant::now();
