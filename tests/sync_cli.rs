@@ -112,6 +112,21 @@ const SCRATCH_DROP: &str = "DROP TABLE IF EXISTS cli_scratch;
     DROP FUNCTION IF EXISTS tramgis_touch();
     DROP FUNCTION IF EXISTS tramgis_tombstone();";
 
+/// Renames scratch row 1 and checks that the trigger moved its
+/// `updated_at` forward.
+fn renaming_moves_updated_at(servers: &SyncServers, name: &str) {
+    let before = servers.psql("SELECT updated_at FROM cli_scratch WHERE id = 1");
+    servers.psql(&format!(
+        "UPDATE cli_scratch SET ten = '{name}' WHERE id = 1"
+    ));
+    assert_eq!(
+        servers.psql(&format!(
+            "SELECT (updated_at > '{before}'::timestamptz)::text FROM cli_scratch WHERE id = 1"
+        )),
+        "true"
+    );
+}
+
 #[test]
 fn server_sql_ddl_applies_to_postgis_and_keeps_updated_at_and_tombstones() {
     let servers = shared();
@@ -160,14 +175,7 @@ fn server_sql_ddl_applies_to_postgis_and_keeps_updated_at_and_tombstones() {
     let times =
         || servers.psql("SELECT string_agg(updated_at::text, ',' ORDER BY id) FROM cli_scratch");
     let before = times();
-    let first_before = servers.psql("SELECT updated_at FROM cli_scratch WHERE id = 1");
-    servers.psql("UPDATE cli_scratch SET ten = 'Trạm Đồi Thông (mới)' WHERE id = 1");
-    assert_eq!(
-        servers.psql(&format!(
-            "SELECT (updated_at > '{first_before}'::timestamptz)::text FROM cli_scratch WHERE id = 1"
-        )),
-        "true"
-    );
+    renaming_moves_updated_at(&servers, "Trạm Đồi Thông (mới)");
     let after = times();
     let (before, after): (Vec<&str>, Vec<&str>) =
         (before.split(',').collect(), after.split(',').collect());
@@ -221,14 +229,7 @@ fn server_sql_ddl_applies_to_postgis_and_keeps_updated_at_and_tombstones() {
         )),
         "1"
     );
-    let first_before = servers.psql("SELECT updated_at FROM cli_scratch WHERE id = 1");
-    servers.psql("UPDATE cli_scratch SET ten = 'Trạm Đồi Thông' WHERE id = 1");
-    assert_eq!(
-        servers.psql(&format!(
-            "SELECT (updated_at > '{first_before}'::timestamptz)::text FROM cli_scratch WHERE id = 1"
-        )),
-        "true"
-    );
+    renaming_moves_updated_at(&servers, "Trạm Đồi Thông");
 
     servers.psql(SCRATCH_DROP);
 }
