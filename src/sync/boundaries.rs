@@ -7,8 +7,7 @@
 use unicode_normalization::UnicodeNormalization;
 
 use super::error::{Result, SyncError};
-use crate::gpkg::GeoPackage;
-use crate::model::FieldValue;
+use crate::gpkg::{GeoPackage, geom, quote};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
@@ -69,22 +68,46 @@ pub fn extent(gpkg: &GeoPackage, level: Level, name: &str) -> Result<[f64; 4]> {
         })
 }
 
-/// The named boundaries of one level's layer, by name.
+/// The named boundaries of one level's layer, by name. Only each row's
+/// box is needed, so it comes from the blob's header envelope (or a scan of
+/// its WKB), never from a decoded geometry: the Sync panel reads this with
+/// every overview, and a province's commune outlines are large.
 fn of_level(gpkg: &GeoPackage, level: Level) -> Result<Vec<Boundary>> {
     let (layer, field) = level.source();
     let info = gpkg.layer(layer)?;
-    let i = info.schema.field_index(field).ok_or_else(|| {
-        SyncError::Config(format!(
+    if info.schema.field_index(field).is_none() {
+        return Err(SyncError::Config(format!(
             "{}: {layer} has no field {field}",
             gpkg.path().display()
-        ))
-    })?;
+        )));
+    }
+    let sql = format!(
+        "SELECT {}, {} FROM {}",
+        quote(field),
+        quote(&info.schema.geometry_column),
+        quote(layer)
+    );
+    let context = |e: rusqlite::Error| {
+        SyncError::Config(format!("{}: reading {layer}: {e}", gpkg.path().display()))
+    };
+    let conn = gpkg.connection();
+    let mut stmt = conn.prepare(&sql).map_err(context)?;
+    let mut rows = stmt.query([]).map_err(context)?;
     let mut named: Vec<Boundary> = Vec::new();
-    for f in gpkg.all_features(layer)? {
-        let (FieldValue::Text(name), Some(g)) = (&f.values[i], &f.geometry) else {
+    while let Some(row) = rows.next().map_err(context)? {
+        let (Ok(Some(name)), Ok(Some(blob))) = (
+            row.get::<_, Option<String>>(0),
+            row.get::<_, Option<Vec<u8>>>(1),
+        ) else {
             continue;
         };
-        let Some(r) = geo::BoundingRect::bounding_rect(g) else {
+        let Some(r) = geom::envelope(&blob).map_err(|e| {
+            SyncError::Config(format!(
+                "{}: {layer}, '{name}': unreadable geometry: {e}",
+                gpkg.path().display()
+            ))
+        })?
+        else {
             continue;
         };
         let name: String = name.nfc().collect();
