@@ -187,7 +187,7 @@ fn server_sql_ddl_applies_to_postgis_and_keeps_updated_at_and_tombstones() {
     servers.psql("DELETE FROM cli_scratch WHERE id = 2");
     assert_eq!(
         servers.psql(&format!(
-            "SELECT count(*) FROM tramgis_tombstones WHERE table_name = 'cli_scratch' AND uuid = '{gone}'"
+            "SELECT count(*) FROM tramgis_tombstones WHERE table_name = 'public.cli_scratch' AND uuid = '{gone}'"
         )),
         "1"
     );
@@ -225,7 +225,7 @@ fn server_sql_ddl_applies_to_postgis_and_keeps_updated_at_and_tombstones() {
     servers.psql("DELETE FROM cli_scratch_schema.thua_moi");
     assert_eq!(
         servers.psql(&format!(
-            "SELECT count(*) FROM tramgis_tombstones WHERE table_name = 'thua_moi' AND uuid = '{parcel}'"
+            "SELECT count(*) FROM tramgis_tombstones WHERE table_name = 'cli_scratch_schema.thua_moi' AND uuid = '{parcel}'"
         )),
         "1"
     );

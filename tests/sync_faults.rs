@@ -15,7 +15,6 @@ use common::fault_proxy::{Fault, FaultProxy};
 use common::sync_data::*;
 use common::sync_servers::{SyncServers, shared};
 use tramgis::gpkg::GeoPackage;
-use tramgis::gpkg::validate::{Severity, validate};
 use tramgis::jobs::Progress;
 use tramgis::model::FieldValue;
 use tramgis::sync::http::Limits;
@@ -71,12 +70,7 @@ fn assert_no_duplicate_no_loss(servers: &SyncServers, gpkg: &GeoPackage, expecte
         server,
         "the workspace and PostGIS differ"
     );
-    let errors: Vec<_> = validate(gpkg.path())
-        .unwrap()
-        .into_iter()
-        .filter(|p| p.severity == Severity::Error)
-        .collect();
-    assert!(errors.is_empty(), "{errors:?}");
+    assert_validates(gpkg);
 }
 
 #[test]
@@ -101,8 +95,10 @@ fn a_push_through_a_failing_link_resumes_with_no_duplicate_and_no_loss() {
         ),
         (
             "busy server",
+            // Connection 1 reads a feature's current version (a busy
+            // answer to 0, the collection's description, is asked again).
             Fault::once(
-                0,
+                1,
                 Fault::respond(
                     503,
                     "text/html",
@@ -159,11 +155,13 @@ fn a_pull_cut_midway_changes_nothing_and_the_next_one_completes() {
     check_out(&mut gpkg, &remote, "bts");
     servers.psql("UPDATE bts SET chieu_cao = chieu_cao + 100");
     let before = local_towers(&gpkg);
+    // Connection 0 asks whether the collection keeps change times (it
+    // does not: server-sql is not applied here), 1 reads its description.
     for fault in [
-        Fault::once(0, Fault::CutDownAfter(900)),
-        Fault::once(0, Fault::Truncate { after: 1500 }),
-        Fault::once(0, Fault::Garble { after: 400 }),
-        Fault::once(0, Fault::BlackHole),
+        Fault::once(1, Fault::CutDownAfter(900)),
+        Fault::once(1, Fault::Truncate { after: 1500 }),
+        Fault::once(1, Fault::Garble { after: 400 }),
+        Fault::once(1, Fault::BlackHole),
     ] {
         proxy.set(fault);
         let err = try_pull(&mut gpkg, &remote, short_limits()).expect_err("a cut pull fails");
@@ -395,8 +393,9 @@ fn hostile_or_broken_servers_give_clear_errors_and_change_nothing_locally() {
     ];
     for (what, fault, says) in cases {
         let before = local_state(&gpkg);
-        // Connection 0 reads the collection's description, 1 its first page.
-        proxy.set(Fault::once(1, fault));
+        // Connection 0 asks whether the collection keeps change times, 1
+        // reads its description, 2 its first page.
+        proxy.set(Fault::once(2, fault));
         let err = try_pull(&mut gpkg, &remote, Limits::default())
             .expect_err(what)
             .to_string();
@@ -407,9 +406,10 @@ fn hostile_or_broken_servers_give_clear_errors_and_change_nothing_locally() {
         );
         assert_eq!(local_state(&gpkg), before, "{what} changed the workspace");
     }
-    // A check-out from a broken server makes no layer.
+    // A check-out from a broken server makes no layer (connection 3:
+    // after the change-time question, the schema and the description).
     proxy.set(Fault::once(
-        2,
+        3,
         Fault::respond(200, "text/html", b"<html>oops</html>"),
     ));
     let request = tramgis::sync::checkout::CheckoutRequest {

@@ -46,13 +46,7 @@ fn checkout_edit_push_and_postgis_holds_exactly_the_edits() {
         vec![],
     )));
     gpkg.edit("Sửa ngoài thực địa", |e| {
-        e.set_value("bts", raised, "chieu_cao", &FieldValue::Real(45.5))?;
-        set_geometry(
-            e,
-            "bts",
-            moved,
-            Geometry::Point(Point::new(561_234.125, 1_821_000.5)),
-        );
+        raise_and_move(e, raised, moved)?;
         e.delete("bts", removed)?;
         let added = e.insert("bts", &new_tower)?;
         // An insert then an update is one create.

@@ -10,7 +10,7 @@ use std::net::TcpStream;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::sync_servers::{Compression, SyncServers, shared};
+use common::sync_servers::{Front, SyncServers, shared};
 
 /// A GET over a fresh connection (HTTP/1.1, `Connection: close`);
 /// returns the status and the body.
@@ -169,7 +169,7 @@ fn qgis_server_offers_wfs_transactions_on_both_tables() {
 
 #[test]
 fn a_dropped_set_leaves_no_port_open() {
-    let servers = SyncServers::start(Compression::Off);
+    let servers = SyncServers::start(Front::Bare);
     let ports = ports(&servers);
     let (status, _) = get(&format!(
         "{}/collections/thua_dat/items?f=json",

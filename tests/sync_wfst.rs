@@ -8,7 +8,7 @@ mod common;
 
 use common::sync_data::*;
 use common::sync_servers::shared;
-use geo_types::{Geometry, LineString, Point, Polygon};
+use geo_types::{Geometry, LineString, Polygon};
 use tramgis::model::FieldValue;
 use tramgis::sync::connect::detect;
 use tramgis::sync::http::Credentials;
@@ -71,13 +71,7 @@ fn checkout_edit_push_over_wfs_t_and_postgis_holds_exactly_the_edits() {
         vec![],
     )));
     gpkg.edit("Sửa ngoài thực địa", |e| {
-        e.set_value("bts", raised, "chieu_cao", &FieldValue::Real(45.5))?;
-        set_geometry(
-            e,
-            "bts",
-            moved,
-            Geometry::Point(Point::new(561_234.125, 1_821_000.5)),
-        );
+        raise_and_move(e, raised, moved)?;
         e.delete("bts", removed)?;
         e.set_value(
             "bts",

@@ -344,7 +344,21 @@ fn run_checkout(a: &CheckoutArgs) -> Result<()> {
         timeout: 60,
         connections: 8,
     };
-    run_logged(&args, &Operation::Checkout(request))
+    let layer = request.layer.clone();
+    run_logged(&args, &Operation::Checkout(request))?;
+    let gpkg = GeoPackage::open_read_only(&a.workspace)?;
+    let mapping = remote::layer(gpkg.connection(), &a.remote, &layer)?;
+    let usual = remote::LayerMapping::new(&layer, &mapping.collection, mapping.epsg).xy_tolerance;
+    if mapping.xy_tolerance > usual {
+        let url = remote::get(gpkg.connection(), &a.remote)?.url;
+        println!(
+            "note: {url} answers coordinates in degrees only to about {} of the layer's units; \
+             geometries come to that precision and are compared within it \
+             (a WFS of the same server, if it has one, answers the layer's CRS in full)",
+            mapping.xy_tolerance
+        );
+    }
+    Ok(())
 }
 
 fn status(workspace: &PathBuf) -> Result<()> {

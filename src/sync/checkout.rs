@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::error::{Result, SyncError};
 use super::local::{self, in_edit};
-use super::portal::{Description, Portal};
+use super::portal::{Description, Portal, fetch_all};
 use super::record::Record;
 use super::remote::{self, LayerMapping, Remote};
 use super::state::{self, RowState, SyncRow};
@@ -58,18 +58,18 @@ pub fn checkout(
     let mut mapping = LayerMapping::new(&request.layer, &request.collection, request.epsg);
     mapping.uuid_field = request.uuid_field.clone();
     mapping.extent = request.extent;
+    // Before the read: what changes during it comes at the first pull.
+    let keeps_changes = portal.changes(&mapping, None)?;
+    mapping.changes_since = keeps_changes.as_ref().and_then(|c| c.newest.clone());
     mapping.renames = request.renames.clone();
     let description = portal.describe(&mapping)?;
     mapping.id_is_uuid = description.as_ref().is_some_and(|d| d.id_is_uuid);
-    let mut records = Vec::new();
-    portal.fetch(&mapping, request.extent, &mut |page| {
-        if progress.is_cancelled() {
-            return Err(SyncError::Cancelled);
-        }
-        progress.advance(page.len() as u64);
-        records.extend(page);
-        Ok(())
-    })?;
+    let mut records = fetch_all(portal, &mapping, request.extent, progress)?;
+    // A server that rounds its answers: compare geometries at its step, or
+    // each pull would find every feature moved.
+    if let Some(step) = portal.coordinate_step(&mapping) {
+        mapping.xy_tolerance = mapping.xy_tolerance.max(step);
+    }
     if description.is_none() && !records.is_empty() {
         // Without a schema: the server's ids are the UUIDs when no
         // feature carries the UUID property and every id is one.
@@ -88,6 +88,11 @@ pub fn checkout(
     // the server's own row key (pygeoapi shows the serial `fid` when the
     // UUID is the id): it is not synced, the server assigns it.
     fields.retain(|f| !["fid", "geom", "geometry"].contains(&f.name.to_lowercase().as_str()));
+    // Nor is the change time a portal keeps by trigger: every push would
+    // come back as a change of it.
+    if keeps_changes.is_some() {
+        fields.retain(|f| f.name != super::server_sql::CHANGE_TIME);
+    }
     // The layout names fields locally; the mapping keeps the server's names.
     mapping.fields = fields
         .iter()

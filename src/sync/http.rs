@@ -135,6 +135,10 @@ impl Http {
             .timeout_global(Some(limits.request))
             .timeout_connect(Some(limits.connect))
             .user_agent(concat!("tramgis/", env!("CARGO_PKG_VERSION")))
+            // Every connection in flight stays open for the next request
+            // where the server keeps it alive (ureq keeps 3 per host).
+            .max_idle_connections(limits.connections.max(1))
+            .max_idle_connections_per_host(limits.connections.max(1))
             .build()
             .into();
         Http {

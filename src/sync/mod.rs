@@ -12,9 +12,11 @@
 //! - [`checkout`], [`push`], [`pull`], [`resolve`]: the operations, run
 //!   and logged by [`run`];
 //! - [`net_changes`]: what the journal says changed since a sync;
+//! - [`changes`]: what the server says changed, where it keeps change times;
 //! - [`keyring`]: a remote's password or token in the OS keyring (Secret Service).
 
 pub mod boundaries;
+pub mod changes;
 pub mod checkout;
 pub mod connect;
 pub mod error;

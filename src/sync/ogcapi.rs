@@ -10,7 +10,10 @@
 //! - a PUT carries the id in the body (pygeoapi takes it from there);
 //! - a `next` link comes even on the last page: an empty page ends;
 //! - a status is not trusted alone: an error body in a 2xx is a failure,
-//!   and a create's id comes from its `Location`.
+//!   and a create's id comes from its `Location`;
+//! - on a portal prepared with `server-sql`, changes are read by
+//!   `datetime` on the change time and deletes from the tombstone
+//!   collection ([`super::changes`]).
 //!
 //! Writes go out over a few connections at once: pygeoapi has no batch
 //! endpoint and closes each connection, so on a 200 ms link one request at
@@ -22,12 +25,14 @@ use std::sync::mpsc;
 
 use serde_json::{Map, Value, json};
 
+use super::changes::{self, Changes};
 use super::error::{Result, SyncError};
 use super::geojson::{from_geojson, to_geojson};
 use super::http::{Http, Response, encode, parallel};
 use super::portal::{Description, Op, Outcome, Portal};
 use super::record::Record;
 use super::remote::LayerMapping;
+use super::server_sql::{CHANGE_TIME, TOMBSTONES};
 use crate::crs::{Crs, Transformer};
 use crate::model::{FieldType, GeometryType};
 
@@ -53,6 +58,11 @@ pub struct OgcApi {
     base: String,
     http: Http,
     collections: HashMap<String, CollectionCrs>,
+    /// Per collection: whether it keeps change times and tombstones.
+    keeps_changes: HashMap<String, bool>,
+    /// The most decimals a coordinate in degrees (CRS84, reprojected here)
+    /// has had in the answers: what the server writes them to.
+    degree_decimals: std::cell::Cell<Option<u32>>,
 }
 
 impl OgcApi {
@@ -61,6 +71,8 @@ impl OgcApi {
             base: url.trim_end_matches('/').to_string(),
             http,
             collections: HashMap::new(),
+            keeps_changes: HashMap::new(),
+            degree_decimals: std::cell::Cell::new(None),
         }
     }
 
@@ -119,7 +131,17 @@ impl OgcApi {
             self.base,
             encode(&mapping.collection)
         );
-        let response = self.http.get(&url, "application/json")?;
+        // QGIS Server 3.22 answers a 500 from a process whose layer extent
+        // is empty ("forward transform of (inf, inf)") and the description
+        // from another; a GET may be asked again. No CRS is assumed on
+        // failure: pygeoapi stores what it is sent verbatim.
+        let mut response = self.http.get(&url, "application/json")?;
+        for _ in 0..3 {
+            if response.status < 500 {
+                break;
+            }
+            response = self.http.get(&url, "application/json")?;
+        }
         if !response.is_success() {
             return Err(response.status_error());
         }
@@ -139,27 +161,96 @@ impl OgcApi {
         Ok(crs)
     }
 
-    /// Records of a page's features; coordinates in CRS84 are reprojected.
-    fn records(&self, mapping: &LayerMapping, response: &Response) -> Result<Vec<Record>> {
-        let page = json_body(response)?;
-        let features = page
-            .get("features")
-            .and_then(Value::as_array)
-            .ok_or_else(|| SyncError::BadResponse {
-                url: response.url.clone(),
-                expected: "GeoJSON FeatureCollection",
-                detail: format!(
-                    "it has no \"features\"; it starts with {}",
-                    response.snippet()
-                ),
-            })?;
+    /// Records of a page's features (`page` is `response` parsed);
+    /// coordinates in CRS84 are reprojected.
+    fn records(
+        &self,
+        mapping: &LayerMapping,
+        response: &Response,
+        page: &Value,
+    ) -> Result<Vec<Record>> {
+        let features = features_of(page, response)?;
         let transform = self.transform_from(mapping, response)?;
+        if transform.is_some() {
+            let decimals = features
+                .iter()
+                .filter_map(|f| f.get("geometry"))
+                .map(max_decimals)
+                .max();
+            if let Some(d) = decimals {
+                let coarsest = self.degree_decimals.get().map_or(d, |c| c.max(d));
+                self.degree_decimals.set(Some(coarsest));
+            }
+        }
         let records = features
             .iter()
             .map(|f| record_of(mapping, f, transform.as_ref(), &response.url))
             .collect::<Result<Vec<_>>>()?;
         super::sanity::check_page(mapping, &records, &response.url)?;
         Ok(records)
+    }
+
+    /// Reads `url` and the pages its next links lead to, each parsed once;
+    /// `each` takes a page and says how many features it held (none: the
+    /// last page).
+    fn read_pages(
+        &mut self,
+        mut url: String,
+        each: &mut dyn FnMut(&OgcApi, &Response, &Value) -> Result<usize>,
+    ) -> Result<()> {
+        let mut seen = std::collections::HashSet::new();
+        loop {
+            if !seen.insert(url.clone()) {
+                return Err(SyncError::BadResponse {
+                    url,
+                    expected: "paging",
+                    detail: "the next link points back to a page already read".into(),
+                });
+            }
+            let response = self
+                .http
+                .get(&url, "application/geo+json, application/json")?;
+            let page = json_body(&response)?;
+            let returned = each(self, &response, &page)?;
+            match next_link(&page) {
+                Some(next) if returned > 0 => url = with_json_format(&self.rebase(&next)),
+                _ => return Ok(()),
+            }
+        }
+    }
+
+    /// Whether the collection filters by its change time and the portal
+    /// publishes tombstones: a `datetime` in the far future must answer
+    /// an empty page from both (a server that ignores the parameter
+    /// answers features; one without the column, an error).
+    fn keeps_changes(&mut self, collection: &str) -> Result<bool> {
+        if let Some(known) = self.keeps_changes.get(collection) {
+            return Ok(*known);
+        }
+        let mut keeps = true;
+        for c in [collection, TOMBSTONES] {
+            let url = format!(
+                "{}?f=json&limit=1&datetime={}",
+                self.items_url(c),
+                encode("2999-01-01T00:00:00Z/..")
+            );
+            let response = self
+                .http
+                .get(&url, "application/geo+json, application/json")?;
+            let empty = response.is_success()
+                && response.json().ok().is_some_and(|page| {
+                    page.get("features")
+                        .and_then(Value::as_array)
+                        .is_some_and(Vec::is_empty)
+                });
+            if !empty {
+                // One request where the portal is not prepared.
+                keeps = false;
+                break;
+            }
+        }
+        self.keeps_changes.insert(collection.to_string(), keeps);
+        Ok(keeps)
     }
 
     /// A link the server wrote with its own idea of its address (pygeoapi
@@ -258,6 +349,46 @@ fn json_body(response: &Response) -> Result<Value> {
         });
     }
     response.json()
+}
+
+/// A FeatureCollection page's features.
+fn features_of<'a>(page: &'a Value, response: &Response) -> Result<&'a Vec<Value>> {
+    page.get("features")
+        .and_then(Value::as_array)
+        .ok_or_else(|| SyncError::BadResponse {
+            url: response.url.clone(),
+            expected: "GeoJSON FeatureCollection",
+            detail: format!(
+                "it has no \"features\"; it starts with {}",
+                response.snippet()
+            ),
+        })
+}
+
+/// The most decimals among a GeoJSON geometry's coordinates (as written:
+/// serde_json keeps the shortest text that reads back the same).
+fn max_decimals(geometry: &Value) -> u32 {
+    match geometry {
+        Value::Number(n) => n.to_string().split_once('.').map_or(0, |(_, frac)| {
+            frac.trim_end_matches(|c: char| !c.is_ascii_digit()).len() as u32
+        }),
+        Value::Array(items) => items.iter().map(max_decimals).max().unwrap_or(0),
+        Value::Object(o) => o
+            .get("coordinates")
+            .or_else(|| o.get("geometries"))
+            .map_or(0, max_decimals),
+        _ => 0,
+    }
+}
+
+/// The newest change time on a page's features, under `field`.
+fn newest_on(page: &Value, field: &str) -> Option<String> {
+    page.get("features")?
+        .as_array()?
+        .iter()
+        .filter_map(|f| f.get("properties")?.get(field)?.as_str())
+        .map(str::to_string)
+        .fold(None, |newest, t| changes::newer(newest, Some(t)))
 }
 
 fn id_text(value: &Value) -> Option<String> {
@@ -442,29 +573,14 @@ impl Portal for OgcApi {
                 ));
             }
         }
-        let mut seen = std::collections::HashSet::new();
-        loop {
-            if !seen.insert(url.clone()) {
-                return Err(SyncError::BadResponse {
-                    url,
-                    expected: "paging",
-                    detail: "the next link points back to a page already read".into(),
-                });
-            }
-            let response = self
-                .http
-                .get(&url, "application/geo+json, application/json")?;
-            let records = self.records(mapping, &response)?;
-            let body = response.json()?;
+        self.read_pages(url, &mut |api, response, body| {
+            let records = api.records(mapping, response, body)?;
             let returned = records.len();
             if returned > 0 {
                 page(records)?;
             }
-            match next_link(&body) {
-                Some(next) if returned > 0 => url = with_json_format(&self.rebase(&next)),
-                _ => return Ok(()),
-            }
-        }
+            Ok(returned)
+        })
     }
 
     fn fetch_these(
@@ -526,6 +642,66 @@ impl Portal for OgcApi {
             }
         }
         Ok(out)
+    }
+
+    fn coordinate_step(&self, mapping: &LayerMapping) -> Option<f64> {
+        // Only 8 decimals or more (about a millimetre) are a layer's own.
+        let decimals = self.degree_decimals.get().filter(|d| *d < 8)?;
+        let degrees = 10f64.powi(-(decimals as i32));
+        Some(if Crs::Epsg(mapping.epsg).is_geographic() {
+            degrees
+        } else {
+            // A degree of latitude, the longest a degree gets here.
+            degrees * 111_320.0
+        })
+    }
+
+    fn changes(&mut self, mapping: &LayerMapping, since: Option<&str>) -> Result<Option<Changes>> {
+        if !self.keeps_changes(&mapping.collection)? {
+            return Ok(None);
+        }
+        let items = self.items_url(&mapping.collection);
+        let Some(since) = since else {
+            let url = format!("{items}?f=json&limit=1&skipGeometry=true&sortby=-{CHANGE_TIME}");
+            let response = self
+                .http
+                .get(&url, "application/geo+json, application/json")?;
+            return Ok(Some(Changes {
+                newest: newest_on(&json_body(&response)?, CHANGE_TIME),
+                ..Changes::default()
+            }));
+        };
+        let window = encode(&format!("{since}/.."));
+        let crs = self.collection_crs(mapping)?;
+        let mut url = format!("{items}?f=json&limit={PAGE}&datetime={window}");
+        if crs.reads_native {
+            url.push_str(&format!("&crs={}", encode(&crs_uri(mapping.epsg))));
+        }
+        let mut changes = Changes::default();
+        self.read_pages(url, &mut |api, response, page| {
+            let records = api.records(mapping, response, page)?;
+            let newest = newest_on(page, CHANGE_TIME);
+            changes.newest = changes::newer(changes.newest.take(), newest);
+            let returned = records.len();
+            changes.changed.extend(records);
+            Ok(returned)
+        })?;
+        let url = format!(
+            "{}?f=json&limit={PAGE}&skipGeometry=true&datetime={window}",
+            self.items_url(TOMBSTONES)
+        );
+        self.read_pages(url, &mut |_, response, page| {
+            let features = features_of(page, response)?;
+            for f in features {
+                if let Some(uuid) = f.pointer("/properties/uuid").and_then(Value::as_str) {
+                    changes.deleted.insert(uuid.to_string());
+                }
+            }
+            let newest = newest_on(page, "deleted_at");
+            changes.newest = changes::newer(changes.newest.take(), newest);
+            Ok(features.len())
+        })?;
+        Ok(Some(changes))
     }
 
     fn send(

@@ -5,10 +5,12 @@
 
 use std::collections::HashMap;
 
-use super::error::Result;
+use super::changes::Changes;
+use super::error::{Result, SyncError};
 use super::http::Http;
 use super::record::Record;
 use super::remote::LayerMapping;
+use crate::jobs::Progress;
 use crate::model::{FieldType, GeometryType};
 
 /// One write.
@@ -89,4 +91,49 @@ pub trait Portal {
     fn writes_per_send(&self) -> usize {
         usize::MAX
     }
+
+    /// The coarsest step of the coordinates the server has answered, in
+    /// the layer's units, where coarser than the layer's own: a server that
+    /// answers only degrees to six decimals (QGIS Server's /wfs3) cannot
+    /// tell a point moved by less than about 10 cm.
+    fn coordinate_step(&self, mapping: &LayerMapping) -> Option<f64> {
+        let _ = mapping;
+        None
+    }
+
+    /// What changed in the whole collection since `since` (the server's
+    /// time, RFC 3339), where the portal keeps change times and tombstones
+    /// (`tramgis sync server-sql`); with `since` None, only the newest
+    /// change time. None where it keeps none: the sync compares extents.
+    fn changes(&mut self, mapping: &LayerMapping, since: Option<&str>) -> Result<Option<Changes>> {
+        let _ = (mapping, since);
+        Ok(None)
+    }
+
+    /// Told the server's current versions a push learnt from the changes
+    /// (not from [`Portal::fetch_these`]) just before it sends: a protocol
+    /// whose updates carry only the fields that differ (WFS-T) keeps them.
+    fn remember_current(&mut self, mapping: &LayerMapping, current: &HashMap<String, Record>) {
+        let _ = (mapping, current);
+    }
+}
+
+/// Every feature meeting `bbox`, with progress per page; a cancel stops
+/// the read between pages.
+pub fn fetch_all(
+    portal: &mut dyn Portal,
+    mapping: &LayerMapping,
+    bbox: Option<[f64; 4]>,
+    progress: &Progress,
+) -> Result<Vec<Record>> {
+    let mut records = Vec::new();
+    portal.fetch(mapping, bbox, &mut |page| {
+        if progress.is_cancelled() {
+            return Err(SyncError::Cancelled);
+        }
+        progress.advance(page.len() as u64);
+        records.extend(page);
+        Ok(())
+    })?;
+    Ok(records)
 }

@@ -1,17 +1,22 @@
 //! Pull: the server's changes since the last sync, in the checked-out
-//! extents, deletions included. No portal offers a change feed, so the
-//! server's features in the extent are compared with their base versions;
-//! a feature missing from the extent is asked for by id before it counts
-//! as deleted (it may have moved out). Changes merge three ways with the
+//! extents, deletions included. No OGC protocol offers a change feed:
+//! where the portal keeps change times and tombstones (`server-sql`),
+//! only the features changed since the last read and the tombstones come
+//! ([`super::changes`]); elsewhere the server's features in the extent are
+//! compared with their base versions, and a feature missing from the
+//! extent is asked for by id before it counts as deleted (it may have
+//! moved out). Changes merge three ways with the
 //! workspace's own; conflicts are stored, nothing is overwritten. All of
 //! a layer's pull is one transaction.
 
 use std::collections::{HashMap, HashSet};
 
+use super::changes;
 use super::error::{Result, SyncError};
+use super::geojson::from_geojson;
 use super::local::{self, in_edit};
 use super::merge::{Merge, merge};
-use super::portal::Portal;
+use super::portal::{Portal, fetch_all};
 use super::record::Record;
 use super::remote::{self, LayerMapping, Remote};
 use super::state::{self, Conflict, RowState, SyncRow};
@@ -28,6 +33,8 @@ pub struct PullReport {
     pub merged: u64,
     pub deleted: u64,
     pub conflicts: u64,
+    /// Read by the server's change times, not by comparing the extent.
+    pub by_change_time: bool,
 }
 
 pub fn pull(
@@ -45,6 +52,7 @@ pub fn pull(
         report.merged += r.merged;
         report.deleted += r.deleted;
         report.conflicts += r.conflicts;
+        report.by_change_time |= r.by_change_time;
     }
     Ok(report)
 }
@@ -56,31 +64,33 @@ fn pull_layer(
     portal: &mut dyn Portal,
     progress: &Progress,
 ) -> Result<PullReport> {
-    let mut theirs: HashMap<String, Record> = HashMap::new();
-    let mut without_uuid = Vec::new();
-    portal.fetch(mapping, mapping.extent, &mut |page| {
-        if progress.is_cancelled() {
-            return Err(SyncError::Cancelled);
-        }
-        progress.advance(page.len() as u64);
-        for r in page {
-            if r.uuid.is_empty() {
-                without_uuid.push(r);
-            } else {
-                theirs.insert(r.uuid.clone(), r);
-            }
-        }
-        Ok(())
-    })?;
-    let mut report = PullReport {
-        read: (theirs.len() + without_uuid.len()) as u64,
-        ..PullReport::default()
-    };
     let rows = state::all_rows(gpkg.connection(), &remote.name, &mapping.layer)?;
     let by_server_id: HashMap<String, String> = rows
         .iter()
         .filter_map(|r| Some((r.server_id.clone()?, r.uuid.clone())))
         .collect();
+    let Read {
+        records,
+        newest,
+        deleted,
+    } = read_theirs(portal, mapping, &rows, &by_server_id, progress)?;
+    let mut theirs: HashMap<String, Record> = HashMap::new();
+    let mut without_uuid = Vec::new();
+    for r in records {
+        if r.uuid.is_empty() {
+            without_uuid.push(r);
+        } else {
+            theirs.insert(r.uuid.clone(), r);
+        }
+    }
+    let mut report = PullReport {
+        read: (theirs.len() + without_uuid.len()) as u64,
+        by_change_time: deleted.is_some(),
+        ..PullReport::default()
+    };
+    // Deleted on the server: every known feature a full read did not
+    // find, or only those with a tombstone.
+    let maybe_gone = |uuid: &str| deleted.as_ref().is_none_or(|d| d.contains(uuid));
     // A feature another client added without a UUID: known by its server
     // id once given one here, and written back by the next push.
     let mut given = HashSet::new();
@@ -100,7 +110,7 @@ fn pull_layer(
     let missing: Vec<Record> = rows
         .iter()
         .filter(|r| r.base.is_some() && r.state != RowState::Creating)
-        .filter(|r| !theirs.contains_key(&r.uuid))
+        .filter(|r| !theirs.contains_key(&r.uuid) && maybe_gone(&r.uuid))
         .map(|r| {
             let mut b = r.base.clone().expect("filtered");
             b.server_id = r.server_id.clone();
@@ -167,7 +177,8 @@ fn pull_layer(
                 }
                 Merge::Theirs => {
                     let existing = local.as_ref().map(|(f, _)| f);
-                    let fid = local::write(e, mapping, &schema, existing, t)?;
+                    let theirs = keeping_my_coordinates(t.clone(), local.as_ref(), mapping);
+                    let fid = local::write(e, mapping, &schema, existing, &theirs)?;
                     put(
                         e,
                         remote,
@@ -181,6 +192,7 @@ fn pull_layer(
                 }
                 Merge::Merged(merged) => {
                     let existing = local.as_ref().map(|(f, _)| f);
+                    let merged = keeping_my_coordinates(merged, local.as_ref(), mapping);
                     let fid = local::write(e, mapping, &schema, existing, &merged)?;
                     put(e, remote, mapping, row, Some(fid), Some(t), RowState::Dirty)?;
                     report.merged += 1;
@@ -203,7 +215,11 @@ fn pull_layer(
             }
         }
         for (uuid, row) in &conn_rows {
-            if theirs.contains_key(uuid) || row.base.is_none() || row.state == RowState::Creating {
+            if theirs.contains_key(uuid)
+                || !maybe_gone(uuid)
+                || row.base.is_none()
+                || row.state == RowState::Creating
+            {
                 continue;
             }
             if state::has_open_conflict(e.connection(), &remote.name, &mapping.layer, uuid)? {
@@ -244,9 +260,99 @@ fn pull_layer(
                 _ => {}
             }
         }
+        let watermark = changes::newer(mapping.changes_since.clone(), newest.clone());
+        if watermark != mapping.changes_since {
+            let mut moved = mapping.clone();
+            moved.changes_since = watermark;
+            remote::save_layer(e.connection(), &remote.name, &moved)?;
+        }
         Ok(())
     })?;
     Ok(report)
+}
+
+/// What a pull read from the server.
+struct Read {
+    /// The server's features to compare with their base versions.
+    records: Vec<Record>,
+    /// The newest change time, to move the watermark to.
+    newest: Option<String>,
+    /// Read by change time: the UUIDs deleted since (a known feature not
+    /// read is unchanged). None: the whole extent was read.
+    deleted: Option<HashSet<String>>,
+}
+
+/// The changes since the watermark where the portal keeps change times,
+/// else every feature in the extent.
+fn read_theirs(
+    portal: &mut dyn Portal,
+    mapping: &LayerMapping,
+    rows: &[SyncRow],
+    by_server_id: &HashMap<String, String>,
+    progress: &Progress,
+) -> Result<Read> {
+    if let Some(c) = changes::since_watermark(portal, mapping)? {
+        let known: HashSet<&str> = rows.iter().map(|r| r.uuid.as_str()).collect();
+        // Changes elsewhere in the province are not this checkout's;
+        // a known feature's are, wherever it moved.
+        let ours = |r: &Record| {
+            known.contains(r.uuid.as_str())
+                || r.server_id
+                    .as_ref()
+                    .is_some_and(|id| by_server_id.contains_key(id))
+                || within(mapping.extent, r)
+        };
+        let records: Vec<Record> = c.changed.into_iter().filter(ours).collect();
+        progress.advance(records.len() as u64);
+        return Ok(Read {
+            records,
+            newest: c.newest,
+            deleted: Some(c.deleted),
+        });
+    }
+    // Taken before the read: what changes during it comes at the next pull.
+    let newest = portal.changes(mapping, None)?.and_then(|c| c.newest);
+    Ok(Read {
+        records: fetch_all(portal, mapping, mapping.extent, progress)?,
+        newest,
+        deleted: None,
+    })
+}
+
+/// `taken` with the workspace's geometry where the two are the same within
+/// the tolerance: a server that rounds its answers (QGIS Server's /wfs3
+/// writes degrees to six decimals) must not round the workspace's.
+fn keeping_my_coordinates(
+    mut taken: Record,
+    local: Option<&(crate::model::Feature, Record)>,
+    mapping: &LayerMapping,
+) -> Record {
+    if let Some((_, mine)) = local {
+        let same = match (&mine.geometry, &taken.geometry) {
+            (Some(a), Some(b)) => super::record::same_value(a, b, mapping.xy_tolerance),
+            (None, None) => true,
+            _ => false,
+        };
+        if same {
+            taken.geometry = mine.geometry.clone();
+        }
+    }
+    taken
+}
+
+/// Whether a feature's bounding box meets the extent (None: everywhere).
+fn within(extent: Option<[f64; 4]>, record: &Record) -> bool {
+    use geo::{BoundingRect, Intersects};
+    let Some([x0, y0, x1, y1]) = extent else {
+        return true;
+    };
+    let extent = geo_types::Rect::new((x0, y0), (x1, y1));
+    record
+        .geometry
+        .as_ref()
+        .and_then(|g| from_geojson(g).ok().flatten())
+        .and_then(|g| g.bounding_rect())
+        .is_some_and(|b| b.intersects(&extent))
 }
 
 fn put(

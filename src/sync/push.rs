@@ -13,6 +13,7 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
+use super::changes;
 use super::error::{Result, SyncError};
 use super::local::{self, in_edit};
 use super::merge::{Merge, merge};
@@ -204,7 +205,7 @@ fn push_layer(
     let theirs = if against.is_empty() {
         HashMap::new()
     } else {
-        portal.fetch_these(mapping, &against)?
+        changes::current_versions(portal, mapping, &against)?
     };
     let mut ops = Vec::new();
     let mut take_theirs = Vec::new();

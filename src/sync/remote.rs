@@ -90,6 +90,11 @@ pub struct LayerMapping {
     pub xy_tolerance: f64,
     /// The checked-out extent, in the layer's CRS.
     pub extent: Option<[f64; 4]>,
+    /// The newest server change time the last read saw, where the portal
+    /// keeps change times (see [`super::changes`]); None: pulls compare
+    /// the whole extent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changes_since: Option<String>,
 }
 
 impl LayerMapping {
@@ -109,6 +114,7 @@ impl LayerMapping {
                 1e-3
             },
             extent: None,
+            changes_since: None,
         }
     }
 

@@ -2,30 +2,42 @@
 //! apply so that pulls are cheap and identities stable: a UUID column the
 //! server fills for features other clients add, an `updated_at` column
 //! kept by a trigger (publish it as pygeoapi's `time_field` and a pull can
-//! ask for `datetime=<last pull>/..`), and a tombstone table that records
-//! deletes (no OGC protocol reports them).
+//! ask for `datetime=<last pull>/..`; over WFS it is filtered on), and a
+//! tombstone table that records deletes (no OGC protocol reports them).
+
+/// The change-time column the DDL adds to each table.
+pub const CHANGE_TIME: &str = "updated_at";
+/// The table (and, published, the collection) of deleted features.
+pub const TOMBSTONES: &str = "tramgis_tombstones";
 
 /// The DDL for the tables given (schema-qualified names allowed).
 pub fn server_sql(tables: &[String], uuid_column: &str) -> String {
-    let mut sql = String::from(
+    let mut sql = format!(
         "-- tramgis sync: stable feature identity, change times and tombstones.\n\
          -- Apply once per database as the owner of the tables (PostgreSQL 13+, PostGIS).\n\
+         -- pygeoapi: publish each table with `time_field: {CHANGE_TIME}` and the tombstones as\n\
+         -- the collection `{TOMBSTONES}` (id_field id, time_field deleted_at) for cheap pulls.\n\
+         -- QGIS Server (WFS): publish `{TOMBSTONES}` as a layer without geometry.\n\
          BEGIN;\n\
-         CREATE TABLE IF NOT EXISTS tramgis_tombstones (\n\
+         CREATE TABLE IF NOT EXISTS {TOMBSTONES} (\n\
+         \x20 id bigserial PRIMARY KEY,\n\
          \x20 table_name text NOT NULL,\n\
          \x20 uuid text NOT NULL,\n\
          \x20 deleted_at timestamptz NOT NULL DEFAULT now(),\n\
-         \x20 PRIMARY KEY (table_name, uuid)\n\
+         \x20 geom geometry,\n\
+         \x20 UNIQUE (table_name, uuid)\n\
          );\n\
-         CREATE INDEX IF NOT EXISTS tramgis_tombstones_time ON tramgis_tombstones (deleted_at);\n\
+         COMMENT ON COLUMN {TOMBSTONES}.geom IS 'empty: OGC API servers publish only tables with a geometry';\n\
+         CREATE INDEX IF NOT EXISTS {TOMBSTONES}_time ON {TOMBSTONES} (deleted_at);\n\
          CREATE OR REPLACE FUNCTION tramgis_touch() RETURNS trigger LANGUAGE plpgsql AS $$\n\
-         BEGIN NEW.updated_at := now(); RETURN NEW; END $$;\n",
+         BEGIN NEW.{CHANGE_TIME} := now(); RETURN NEW; END $$;\n",
     );
     sql.push_str(&format!(
         "CREATE OR REPLACE FUNCTION tramgis_tombstone() RETURNS trigger LANGUAGE plpgsql AS $$\n\
          BEGIN\n\
          \x20 IF OLD.{uuid} IS NOT NULL THEN\n\
-         \x20   INSERT INTO tramgis_tombstones (table_name, uuid) VALUES (TG_TABLE_NAME, OLD.{uuid})\n\
+         \x20   INSERT INTO {TOMBSTONES} (table_name, uuid)\n\
+         \x20   VALUES (TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME, OLD.{uuid})\n\
          \x20   ON CONFLICT (table_name, uuid) DO UPDATE SET deleted_at = now();\n\
          \x20 END IF;\n\
          \x20 RETURN OLD;\n\
@@ -43,8 +55,8 @@ pub fn server_sql(tables: &[String], uuid_column: &str) -> String {
              ALTER TABLE {t} ALTER COLUMN {u} SET DEFAULT gen_random_uuid()::text;\n\
              ALTER TABLE {t} ALTER COLUMN {u} SET NOT NULL;\n\
              CREATE UNIQUE INDEX IF NOT EXISTS {idx_uuid} ON {t} ({u});\n\
-             ALTER TABLE {t} ADD COLUMN IF NOT EXISTS updated_at timestamptz NOT NULL DEFAULT now();\n\
-             CREATE INDEX IF NOT EXISTS {idx_time} ON {t} (updated_at);\n\
+             ALTER TABLE {t} ADD COLUMN IF NOT EXISTS {CHANGE_TIME} timestamptz NOT NULL DEFAULT now();\n\
+             CREATE INDEX IF NOT EXISTS {idx_time} ON {t} ({CHANGE_TIME});\n\
              DROP TRIGGER IF EXISTS tramgis_touch ON {t};\n\
              CREATE TRIGGER tramgis_touch BEFORE INSERT OR UPDATE ON {t}\n\
              \x20 FOR EACH ROW EXECUTE FUNCTION tramgis_touch();\n\

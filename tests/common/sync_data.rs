@@ -222,3 +222,30 @@ pub fn workspace_for(
     remote::add(gpkg.connection(), &remote).unwrap();
     (gpkg, remote)
 }
+
+/// The workspace validates as a GeoPackage: no error-level finding.
+pub fn assert_validates(gpkg: &GeoPackage) {
+    let errors: Vec<_> = tramgis::gpkg::validate::validate(gpkg.path())
+        .unwrap()
+        .into_iter()
+        .filter(|p| p.severity == tramgis::gpkg::validate::Severity::Error)
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+}
+
+/// The field edits each protocol's test makes: `raised` to 45.5 m high,
+/// `moved` to (561 234.125, 1 821 000.5).
+pub fn raise_and_move(
+    e: &mut tramgis::gpkg::Edit<'_>,
+    raised: i64,
+    moved: i64,
+) -> tramgis::gpkg::Result<()> {
+    e.set_value("bts", raised, "chieu_cao", &FieldValue::Real(45.5))?;
+    set_geometry(
+        e,
+        "bts",
+        moved,
+        Geometry::Point(Point::new(561_234.125, 1_821_000.5)),
+    );
+    Ok(())
+}

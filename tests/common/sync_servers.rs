@@ -12,14 +12,16 @@ use std::sync::{Mutex, MutexGuard, OnceLock};
 
 const SCRIPTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/sync_servers");
 
-/// Whether pygeoapi compresses its answers. The fault tests cut and garble
-/// at byte offsets of the body as sent, so they want it off; a province's
-/// portal turns it on (`server.gzip: true`), as the link test does. QGIS
-/// Server's front compresses either way.
+/// How pygeoapi is served. QGIS Server's front compresses either way.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Compression {
-    Off,
-    Gzip,
+pub enum Front {
+    /// gunicorn alone: answers uncompressed, one connection per request.
+    /// The fault tests cut and garble at byte offsets of the body as sent
+    /// and count connections.
+    Bare,
+    /// As a province's portal serves it behind nginx, and as the link test
+    /// runs it: compressed (`server.gzip: true`), connections kept alive.
+    Portal,
 }
 
 pub struct SyncServers {
@@ -31,14 +33,33 @@ pub struct SyncServers {
 impl SyncServers {
     /// Starts a set of servers of its own, stopped when dropped (and, should
     /// the test process die first, by start.sh's watchdog).
-    pub fn start(compression: Compression) -> SyncServers {
+    pub fn start(front: Front) -> SyncServers {
+        SyncServers::start_with(front, None)
+    }
+
+    /// Servers whose database had `server_sql` (the DDL of `tramgis sync
+    /// server-sql`) applied before pygeoapi started, as an administrator
+    /// prepares a portal for cheap pulls.
+    pub fn start_prepared(front: Front, server_sql: &str) -> SyncServers {
+        SyncServers::start_with(front, Some(server_sql))
+    }
+
+    fn start_with(front: Front, server_sql: Option<&str>) -> SyncServers {
         let dir = tempfile::tempdir().expect("a temporary directory");
-        let gzip = matches!(compression, Compression::Gzip);
-        let out = Command::new("bash")
+        let portal = matches!(front, Front::Portal);
+        let mut command = Command::new("bash");
+        command
             .arg(Path::new(SCRIPTS).join("start.sh"))
             .arg(dir.path())
             .arg(std::process::id().to_string())
-            .env("PYGEOAPI_GZIP", gzip.to_string())
+            .env("PYGEOAPI_GZIP", portal.to_string())
+            .env("PYGEOAPI_KEEPALIVE_S", if portal { "5" } else { "0" });
+        if let Some(sql) = server_sql {
+            let file = dir.path().join("server-sql.sql");
+            std::fs::write(&file, sql).expect("the DDL is written");
+            command.env("SYNC_SERVER_SQL", file);
+        }
+        let out = command
             .output()
             .unwrap_or_else(|e| panic!("cannot run bash for tests/sync_servers/start.sh: {e}"));
         assert!(
@@ -106,9 +127,14 @@ impl SyncServers {
         text.strip_suffix('\n').unwrap_or(&text).to_string()
     }
 
-    /// Empties both tables and restarts their fid sequences.
+    /// Empties both tables (and the tombstones, where server-sql made
+    /// them) and restarts their fid sequences.
     pub fn reset(&self) {
         self.psql("TRUNCATE bts, thua_dat RESTART IDENTITY");
+        self.psql(
+            "DO $$ BEGIN IF to_regclass('tramgis_tombstones') IS NOT NULL THEN \
+             TRUNCATE tramgis_tombstones; END IF; END $$",
+        );
     }
 }
 
@@ -117,21 +143,32 @@ impl SyncServers {
 /// Statics are never dropped: start.sh's watchdog stops these servers when
 /// the process ends.
 pub fn shared() -> MutexGuard<'static, SyncServers> {
-    shared_with(Compression::Off)
+    shared_with(Front::Bare)
 }
 
-/// [`shared`], with pygeoapi compressing as asked: one choice per binary.
-pub fn shared_with(compression: Compression) -> MutexGuard<'static, SyncServers> {
-    static SHARED: OnceLock<(Compression, Mutex<SyncServers>)> = OnceLock::new();
-    let (started, servers) =
-        SHARED.get_or_init(|| (compression, Mutex::new(SyncServers::start(compression))));
-    assert_eq!(
-        *started, compression,
-        "one test binary, one pygeoapi setting"
-    );
+/// [`shared`], with pygeoapi served as asked: one choice per binary.
+pub fn shared_with(front: Front) -> MutexGuard<'static, SyncServers> {
+    static SHARED: OnceLock<(Front, Mutex<SyncServers>)> = OnceLock::new();
+    let (started, servers) = SHARED.get_or_init(|| (front, Mutex::new(SyncServers::start(front))));
+    assert_eq!(*started, front, "one test binary, one pygeoapi setting");
     servers
         .lock()
         // A test that failed while holding it leaves the servers usable.
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Servers whose database is prepared with `tramgis sync server-sql` for
+/// both tables ([`SyncServers::start_prepared`]), one set per test binary,
+/// taken in turns as [`shared`]'s.
+pub fn shared_prepared(front: Front) -> MutexGuard<'static, SyncServers> {
+    static PREPARED: OnceLock<(Front, Mutex<SyncServers>)> = OnceLock::new();
+    let (started, servers) = PREPARED.get_or_init(|| {
+        let ddl = tramgis::sync::server_sql::server_sql(&["bts".into(), "thua_dat".into()], "uuid");
+        (front, Mutex::new(SyncServers::start_prepared(front, &ddl)))
+    });
+    assert_eq!(*started, front, "one test binary, one pygeoapi setting");
+    servers
+        .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 

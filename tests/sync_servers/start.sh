@@ -10,7 +10,10 @@
 #   WATCH_PID: a process (the test binary) whose end stops the servers and
 #   removes DIR, for holders that are never dropped (statics).
 # Environment: TRAMGIS_PYGEOAPI_VENV (packaging/install-deps.sh makes it),
-#   TRAMGIS_SYNC_WAIT_S (how long each server may take to answer, 60).
+#   TRAMGIS_SYNC_WAIT_S (how long each server may take to answer, 60),
+#   SYNC_SERVER_SQL (a file of `tramgis sync server-sql` DDL to apply),
+#   PYGEOAPI_GZIP (true: pygeoapi compresses its answers),
+#   PYGEOAPI_KEEPALIVE_S (seconds gunicorn keeps a connection open, 0).
 set -euo pipefail
 
 dir=${1:?usage: start.sh DIR [WATCH_PID]}
@@ -95,9 +98,19 @@ CREATE TABLE thua_dat (fid serial PRIMARY KEY, uuid text UNIQUE, ma_loai_dat tex
 CREATE INDEX ON bts USING gist (geom);
 CREATE INDEX ON thua_dat USING gist (geom);
 SQL
+# A portal prepared with `tramgis sync server-sql` (UUIDs, change times,
+# tombstones): applied before pygeoapi starts, since it reflects each table
+# once per process, and before the QGIS project is written, which publishes
+# the tombstone table where there is one.
+if [ -n "${SYNC_SERVER_SQL:-}" ]; then
+  "$pgbin/psql" -qAt -v ON_ERROR_STOP=1 -d tramgis -f "$SYNC_SERVER_SQL" >/dev/null 2>server_sql.err ||
+    { log_tail server_sql.err; fail "the server-sql DDL did not apply"; }
+fi
 
 # pygeoapi: ids are the client's uuids; geometry is stored as sent, so the
-# storage CRS must be the columns' (else it defaults to CRS84).
+# storage CRS must be the columns' (else it defaults to CRS84). The change
+# time and the tombstones are those `tramgis sync server-sql` adds: until a
+# test applies it, a datetime query fails and the client compares extents.
 collection() {
   cat <<YAML
   $1:
@@ -118,6 +131,7 @@ collection() {
         table: $1
         geom_field: geom
         storage_crs: http://www.opengis.net/def/crs/EPSG/0/9214
+        time_field: updated_at
         crs:
           - http://www.opengis.net/def/crs/OGC/1.3/CRS84
           - http://www.opengis.net/def/crs/EPSG/0/4326
@@ -155,18 +169,37 @@ metadata:
 resources:
 $(collection bts 'BTS stations')
 $(collection thua_dat 'Land parcels')
+  tramgis_tombstones:
+    type: collection
+    title: tramgis_tombstones
+    description: deleted features (tramgis sync server-sql)
+    keywords: [tramgis]
+    extents:
+      spatial:
+        bbox: [102, 8, 110, 24]
+        crs: http://www.opengis.net/def/crs/OGC/1.3/CRS84
+    providers:
+      - type: feature
+        name: PostgreSQL
+        data: {host: 127.0.0.1, port: $pg_port, dbname: tramgis, user: postgres, password: x, search_path: [public]}
+        id_field: id
+        table: tramgis_tombstones
+        geom_field: geom
+        time_field: deleted_at
 YAML
 
 # Threads as well as workers: a portal's gunicorn sits behind nginx, which
 # buffers requests; without it a sync worker waits out each slow client's
 # request (100 ms each on a commune link) and two of them serve 20 a second.
-# No keep-alive, as before: pygeoapi's connections close after each answer.
+# Keep-alive for PYGEOAPI_KEEPALIVE_S seconds (nginx in front keeps client
+# connections open); 0, the default, closes each after its answer, which the
+# fault tests count on.
 # Each server leads a process group of its own (setsid) so that stop.sh ends
 # it with its workers, and the terminal's Ctrl-C does not skip the cleanup.
 PYGEOAPI_CONFIG="$dir/pygeoapi/config.yml" PYGEOAPI_OPENAPI="$dir/pygeoapi/openapi.yml" \
-  setsid bash -c '"$1/pygeoapi" openapi generate "$PYGEOAPI_CONFIG" --output-file "$PYGEOAPI_OPENAPI" &&
-  exec "$1/gunicorn" -w 2 --threads 16 --keep-alive 0 -b "127.0.0.1:$2" --graceful-timeout 3 --timeout 120 pygeoapi.flask_app:APP' \
-  pygeoapi "$venv/bin" "$ogc_port" \
+  setsid bash -c '"$1/pygeoapi" openapi generate --no-fail-on-invalid-collection "$PYGEOAPI_CONFIG" --output-file "$PYGEOAPI_OPENAPI" &&
+  exec "$1/gunicorn" -w 2 --threads 16 --keep-alive "$3" -b "127.0.0.1:$2" --graceful-timeout 3 --timeout 120 pygeoapi.flask_app:APP' \
+  pygeoapi "$venv/bin" "$ogc_port" "${PYGEOAPI_KEEPALIVE_S:-0}" \
   </dev/null >pygeoapi/server.log 2>&1 &
 ogc_pid=$!
 echo "$ogc_pid" >pids

@@ -10,6 +10,7 @@
 //!   write by handle, and a count that falls short is checked by reading
 //!   the features back rather than trusted.
 
+mod change_times;
 mod gml;
 mod schema;
 mod transaction;
@@ -18,11 +19,13 @@ use std::collections::{HashMap, HashSet};
 
 use roxmltree::{Document, Node};
 
+use super::changes::{self, Changes};
 use super::error::{Result, SyncError};
 use super::http::{Http, Response, encode, parallel};
 use super::portal::{Description, Op, Outcome, Portal};
 use super::record::Record;
 use super::remote::LayerMapping;
+use change_times::{TimeFilter, property};
 use schema::FeatureType;
 
 const PAGE: usize = 1000;
@@ -47,6 +50,8 @@ pub struct Wfs {
     /// push reads them just before it sends, so an Update can carry only
     /// the fields that differ.
     seen: HashMap<(String, String), Record>,
+    /// How each collection's changes are read (None: by extent), once known.
+    time_filters: HashMap<String, Option<TimeFilter>>,
 }
 
 /// The message of an OWS or WMS-style exception document, if `root` is one.
@@ -105,6 +110,7 @@ impl Wfs {
             http,
             types: HashMap::new(),
             seen: HashMap::new(),
+            time_filters: HashMap::new(),
         }
     }
 
@@ -141,30 +147,35 @@ impl Wfs {
     }
 
     fn feature_type(&mut self, mapping: &LayerMapping) -> Result<FeatureType> {
-        if let Some(ft) = self.types.get(&mapping.collection) {
+        self.described(&mapping.collection)
+    }
+
+    /// The feature type `name` as DescribeFeatureType gives it, asked once.
+    fn described(&mut self, name: &str) -> Result<FeatureType> {
+        if let Some(ft) = self.types.get(name) {
             return Ok(ft.clone());
         }
         let url = self.url(&format!(
             "REQUEST=DescribeFeatureType&TYPENAME={}",
-            encode(&mapping.collection)
+            encode(name)
         ));
         let response = self.http.get(&url, "text/xml")?;
-        let ft = schema::parse(&url, &xml_text(&response)?, &mapping.collection)?;
-        self.types.insert(mapping.collection.clone(), ft.clone());
+        let ft = schema::parse(&url, &xml_text(&response)?, name)?;
+        self.types.insert(name.to_string(), ft.clone());
         Ok(ft)
     }
 
-    /// The features of one GetFeature answer.
-    fn get_features(
+    /// Calls `visit` with each feature element of one GetFeature answer
+    /// (`query` after the type name); returns the request's URL.
+    fn get_members(
         &mut self,
-        ft: &FeatureType,
-        mapping: &LayerMapping,
+        type_name: &str,
         query: &str,
-    ) -> Result<Vec<Record>> {
+        visit: &mut dyn FnMut(Node) -> std::result::Result<(), String>,
+    ) -> Result<String> {
         let url = self.url(&format!(
-            "REQUEST=GetFeature&TYPENAME={}&SRSNAME=EPSG:{}&{query}",
-            encode(&ft.name),
-            mapping.epsg
+            "REQUEST=GetFeature&TYPENAME={}&{query}",
+            encode(type_name)
         ));
         let response = self.http.get(&url, "text/xml")?;
         let text = xml_text(&response)?;
@@ -190,19 +201,91 @@ impl Wfs {
             .children()
             .filter(|n| matches!(n.tag_name().name(), "featureMember" | "featureMembers"))
             .flat_map(|m| m.children().filter(Node::is_element));
-        let mut records = Vec::new();
         for feature in members {
-            if feature.tag_name().name() != ft.name {
+            if feature.tag_name().name() != type_name {
                 return Err(bad(format!(
-                    "a {} feature among the {} asked for",
+                    "a {} feature among the {type_name} asked for",
                     feature.tag_name().name(),
-                    ft.name
                 )));
             }
-            records.push(schema::record(ft, mapping, feature).map_err(bad)?);
+            visit(feature).map_err(bad)?;
         }
+        Ok(url)
+    }
+
+    /// The features of one GetFeature answer, with the newest value of the
+    /// property `time` among them where one is named.
+    fn get_features_timed(
+        &mut self,
+        ft: &FeatureType,
+        mapping: &LayerMapping,
+        query: &str,
+        time: Option<&str>,
+    ) -> Result<(Vec<Record>, Option<String>)> {
+        let mut records = Vec::new();
+        let mut newest = None;
+        let query = format!("SRSNAME=EPSG:{}&{query}", mapping.epsg);
+        let url = self.get_members(&ft.name, &query, &mut |feature| {
+            if let Some(time) = time {
+                newest = changes::newer(newest.take(), property(feature, time));
+            }
+            records.push(schema::record(ft, mapping, feature)?);
+            Ok(())
+        })?;
         super::sanity::check_page(mapping, &records, &url)?;
-        Ok(records)
+        Ok((records, newest))
+    }
+
+    /// The features of one GetFeature answer.
+    fn get_features(
+        &mut self,
+        ft: &FeatureType,
+        mapping: &LayerMapping,
+        query: &str,
+    ) -> Result<Vec<Record>> {
+        Ok(self.get_features_timed(ft, mapping, query, None)?.0)
+    }
+
+    /// Every feature meeting `condition` (query parameters: a BBOX, a
+    /// FILTER), page by page, with each page's newest `time`.
+    fn fetch_where(
+        &mut self,
+        mapping: &LayerMapping,
+        condition: &str,
+        time: Option<&str>,
+        page: &mut dyn FnMut(Vec<Record>, Option<String>) -> Result<()>,
+    ) -> Result<()> {
+        let ft = self.feature_type(mapping)?;
+        let sort = encode(ft.sort_key(mapping));
+        let mut seen = HashSet::new();
+        let mut start = 0;
+        loop {
+            let query = format!("MAXFEATURES={PAGE}&STARTINDEX={start}&SORTBY={sort}{condition}");
+            let (records, newest) = self.get_features_timed(&ft, mapping, &query, time)?;
+            let returned = records.len();
+            let fresh = records
+                .iter()
+                .filter(|r| {
+                    r.server_id
+                        .as_ref()
+                        .is_none_or(|id| seen.insert(id.clone()))
+                })
+                .count();
+            if returned > 0 && fresh == 0 {
+                return Err(SyncError::BadResponse {
+                    url: self.url(&query),
+                    expected: "paging",
+                    detail: "the page repeats features already read (STARTINDEX ignored?)".into(),
+                });
+            }
+            if returned > 0 {
+                page(records, newest)?;
+            }
+            if returned < PAGE {
+                return Ok(());
+            }
+            start += returned;
+        }
     }
 
     /// The features with these UUIDs, by a filter on the UUID property.
@@ -245,41 +328,11 @@ impl Portal for Wfs {
         bbox: Option<[f64; 4]>,
         page: &mut dyn FnMut(Vec<Record>) -> Result<()>,
     ) -> Result<()> {
-        let ft = self.feature_type(mapping)?;
         // The box is read in SRSNAME's CRS (QGIS ignores a 5th element).
         let bbox = bbox.map_or(String::new(), |b| {
             format!("&BBOX={},{},{},{}", b[0], b[1], b[2], b[3])
         });
-        let sort = encode(ft.sort_key(mapping));
-        let mut seen = HashSet::new();
-        let mut start = 0;
-        loop {
-            let query = format!("MAXFEATURES={PAGE}&STARTINDEX={start}&SORTBY={sort}{bbox}");
-            let records = self.get_features(&ft, mapping, &query)?;
-            let returned = records.len();
-            let fresh = records
-                .iter()
-                .filter(|r| {
-                    r.server_id
-                        .as_ref()
-                        .is_none_or(|id| seen.insert(id.clone()))
-                })
-                .count();
-            if returned > 0 && fresh == 0 {
-                return Err(SyncError::BadResponse {
-                    url: self.url(&query),
-                    expected: "paging",
-                    detail: "the page repeats features already read (STARTINDEX ignored?)".into(),
-                });
-            }
-            if returned > 0 {
-                page(records)?;
-            }
-            if returned < PAGE {
-                return Ok(());
-            }
-            start += returned;
-        }
+        self.fetch_where(mapping, &bbox, None, &mut |records, _| page(records))
     }
 
     fn fetch_these(
@@ -345,6 +398,20 @@ impl Portal for Wfs {
                 .insert((mapping.collection.clone(), uuid.clone()), as_on_server);
         }
         Ok(out)
+    }
+
+    fn changes(&mut self, mapping: &LayerMapping, since: Option<&str>) -> Result<Option<Changes>> {
+        match self.time_filter(mapping)? {
+            Some(filter) => self.changes_by(mapping, filter, since).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn remember_current(&mut self, mapping: &LayerMapping, current: &HashMap<String, Record>) {
+        for (uuid, r) in current {
+            self.seen
+                .insert((mapping.collection.clone(), uuid.clone()), r.clone());
+        }
     }
 
     fn send(
