@@ -19,12 +19,6 @@ app = QgsApplication([], False)
 app.initQgis()
 project = QgsProject.instance()
 project.setCrs(QgsCoordinateReferenceSystem('EPSG:9214'))
-# Each QGIS Server process keeps the first extent it reads of a layer: one
-# read while a table was still empty answers every later /wfs3 collection
-# description with a 500 (an empty extent does not transform to CRS84). As
-# a portal's administrator would, the project trusts the extent it stores,
-# the province's, over a fresh read.
-project.setTrustLayerMetadata(True)
 PROVINCE = QgsRectangle(300000, 1000000, 700000, 2600000)
 ids = []
 for table, wkb in (('bts', QgsWkbTypes.Point), ('thua_dat', QgsWkbTypes.Polygon)):
@@ -38,7 +32,6 @@ for table, wkb in (('bts', QgsWkbTypes.Point), ('thua_dat', QgsWkbTypes.Polygon)
     layer = QgsVectorLayer(uri.uri(False), table, 'postgres')
     if not layer.isValid():
         sys.exit(f'layer {table} is not valid: {layer.error().summary()}')
-    layer.setExtent(PROVINCE)
     project.addMapLayer(layer)
     ids.append(layer.id())
 # The tombstones of `tramgis sync server-sql`, where it was applied, as a

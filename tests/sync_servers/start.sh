@@ -236,7 +236,11 @@ wait_ready() {
   done
 }
 wait_ready pygeoapi "$ogc_port" "/collections/bts/items?limit=1" "$ogc_pid" pygeoapi/server.log
-wait_ready "QGIS Server" "$qgis_port" "/ows/?SERVICE=WFS&VERSION=1.1.0&REQUEST=GetCapabilities" \
+# Not GetCapabilities: a QGIS Server process keeps the first extent it
+# reads of a layer, and one read from a still empty table answers every
+# later /wfs3 collection description with a 500 (SYNC-SERVERS.md).
+# DescribeFeatureType loads the project without reading an extent.
+wait_ready "QGIS Server" "$qgis_port" "/ows/?SERVICE=WFS&VERSION=1.1.0&REQUEST=DescribeFeatureType&TYPENAME=bts" \
   "$qgis_pid" qgis/server.log
 
 if [ -n "$watch_pid" ]; then
