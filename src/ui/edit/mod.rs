@@ -193,6 +193,22 @@ pub struct Editing {
     pub stop_checks: Vec<(String, StopCheck)>,
     /// The last view box sent for snapping, with its feature limit.
     snap_view: Option<(geo_types::Rect<f64>, u64)>,
+    /// The editing thread, joined on drop.
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Editing {
+    /// Closes the editing thread's inbox and waits for it: the edits it
+    /// was sent are committed, and its connections and PROJ contexts are
+    /// closed, before the window (and perhaps the process) goes. A thread
+    /// left running raced the process's exit handlers over PROJ's and
+    /// SQLite's teardown and corrupted the heap ("malloc_consolidate()").
+    fn drop(&mut self) {
+        drop(std::mem::replace(&mut self.requests, channel().0));
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 /// The validation run around a layer's edits when its editing stops.
@@ -217,7 +233,7 @@ impl Editing {
         let wake: Arc<OnceLock<egui::Context>> = Arc::new(OnceLock::new());
         let snap_index = Arc::new(RwLock::new(SnapIndex::default()));
         let (p, w, s) = (path.to_path_buf(), wake.clone(), snap_index.clone());
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("tramgis-edit".into())
             .spawn(move || {
                 worker::run(p, user, map_crs, s, inbox, outbox, move || {
@@ -247,6 +263,7 @@ impl Editing {
             gpu_pending: 0,
             stop_checks: Vec::new(),
             snap_view: None,
+            thread: Some(thread),
         }
     }
 

@@ -33,7 +33,8 @@ struct Worker {
     limits: AreaLimits,
 }
 
-/// Runs the editing thread until the window drops its sender.
+/// Runs the editing thread until the window drops its sender and every
+/// request it sent is done.
 pub fn run(
     path: PathBuf,
     user: String,
@@ -77,10 +78,12 @@ pub fn run(
             }
             request => w.handle(request),
         };
-        if replies.send(reply).is_err() {
-            break;
+        // A window that has gone still gets its queued edits made: it
+        // waits for this thread (Editing's drop), and a confirmed edit is
+        // never dropped with the window.
+        if replies.send(reply).is_ok() {
+            wake();
         }
-        wake();
     }
 }
 
