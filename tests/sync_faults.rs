@@ -178,6 +178,55 @@ fn a_pull_cut_midway_changes_nothing_and_the_next_one_completes() {
     assert_eq!(local_towers(&gpkg), server_towers(&servers));
 }
 
+/// A create can land from an attempt the client never heard back from
+/// (a killed push, a lost answer) while the next push sends it again: the
+/// server then refuses the second for its UUID. Set up here as the server
+/// holding the UUIDs before the push: one tower as the workspace has it,
+/// one as an older attempt carried it.
+#[test]
+fn a_create_that_landed_from_an_earlier_attempt_is_done_not_refused() {
+    let servers = shared();
+    seed(&servers);
+    let dir = tempfile::tempdir().unwrap();
+    let (mut gpkg, remote) = workspace(dir.path(), "again", servers.ogcapi_url());
+    check_out(&mut gpkg, &remote, "bts");
+    let uuid_field = field(&gpkg, "bts", "uuid");
+    let landed = "0f6c1d2e-3a4b-4c5d-8e6f-7a8b9c0d1e2f";
+    let older = "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d";
+    let mut same = tower(&gpkg, "BG9101", "Viettel", 36.0, 562_500.75, 1_822_250.25);
+    same.values[uuid_field] = FieldValue::Text(landed.into());
+    let mut newer = tower(&gpkg, "BG9102", "VNPT", 42.0, 562_600.5, 1_822_300.5);
+    newer.values[uuid_field] = FieldValue::Text(older.into());
+    gpkg.edit("Thêm trạm", |e| {
+        e.insert("bts", &same)?;
+        e.insert("bts", &newer)?;
+        Ok(())
+    })
+    .unwrap();
+    servers.psql(&format!(
+        "INSERT INTO bts (uuid, ma_tram, nha_mang, chieu_cao, geom) VALUES
+         ('{landed}', 'BG9101', 'Viettel', 36, ST_SetSRID(ST_MakePoint(562500.75, 1822250.25), 9214)),
+         ('{older}', 'BG9102', 'VNPT', 40, ST_SetSRID(ST_MakePoint(562600.5, 1822300.5), 9214))"
+    ));
+
+    let first = do_push(&mut gpkg, &remote);
+    assert_eq!(
+        first.created, 1,
+        "the tower the server holds as sent: {first:?}"
+    );
+    assert_eq!(first.failed.len(), 1, "{first:?}");
+    assert!(first.failed[0].contains(older), "{first:?}");
+    // The next push finds the older attempt and replaces it with mine.
+    let second = do_push(&mut gpkg, &remote);
+    assert!(second.failed.is_empty(), "{second:?}");
+    assert_eq!((second.created, second.replaced), (0, 1), "{second:?}");
+    assert_eq!(
+        servers.psql("SELECT chieu_cao FROM bts WHERE ma_tram = 'BG9102'"),
+        "42"
+    );
+    assert_no_duplicate_no_loss(&servers, &gpkg, 22);
+}
+
 #[test]
 fn a_push_process_killed_midway_resumes_with_no_duplicate_and_no_loss() {
     let servers = shared();

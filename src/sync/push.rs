@@ -326,7 +326,13 @@ fn push_layer(
         }
         let writes: Vec<Op> = part.iter().map(|p| p.op.clone()).collect();
         let mut answers: Vec<(usize, Outcome)> = Vec::new();
+        let mut refused_creates: Vec<(usize, Outcome)> = Vec::new();
         let outcome = portal.send(mapping, &writes, &mut |i, o| {
+            if matches!((&writes[i], &o), (Op::Create(_), Outcome::Failed(_))) {
+                refused_creates.push((i, o));
+                progress.advance(1);
+                return Ok(());
+            }
             answers.push((i, o));
             progress.advance(1);
             // Recorded as they come, a batch at a time, while the rest
@@ -341,11 +347,53 @@ fn push_layer(
                 Ok(())
             }
         });
+        if outcome.is_ok() {
+            landed_after_all(portal, mapping, &writes, &mut refused_creates)?;
+        }
+        answers.append(&mut refused_creates);
         report.add(record_answers(gpkg, remote, mapping, part, &answers)?);
         outcome?;
     }
     remote::set_synced_change_id(gpkg.connection(), &remote.name, &mapping.layer, newest)?;
     Ok(report)
+}
+
+/// A create the server refused may have landed all the same: an earlier
+/// attempt (from a push that was killed, or whose answer was lost) can
+/// still have been in the server's hands when this one was sent, and the
+/// UUID's uniqueness then refuses the second. Each refused create is looked
+/// up by its UUID; one the server holds exactly as sent is done. One it
+/// holds otherwise stays refused and is verified on the next push, which
+/// replaces it with the workspace's version.
+fn landed_after_all(
+    portal: &mut dyn Portal,
+    mapping: &LayerMapping,
+    writes: &[Op],
+    refused: &mut [(usize, Outcome)],
+) -> Result<()> {
+    if refused.is_empty() {
+        return Ok(());
+    }
+    let asked: Vec<Record> = refused
+        .iter()
+        .map(|(i, _)| {
+            let mut r = writes[*i].record().clone();
+            r.server_id = None;
+            r
+        })
+        .collect();
+    let found = portal.fetch_these(mapping, &asked)?;
+    for (i, outcome) in refused.iter_mut() {
+        let sent = writes[*i].record();
+        if let Some(theirs) = found.get(&sent.uuid)
+            && theirs.same_as(sent, mapping.xy_tolerance)
+        {
+            *outcome = Outcome::Done {
+                server_id: theirs.server_id.clone(),
+            };
+        }
+    }
+    Ok(())
 }
 
 /// How many features a push of the layer would send, by the push's own
